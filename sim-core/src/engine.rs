@@ -1,0 +1,537 @@
+//! The discrete-event engine: a (time, sequence) event queue, actors that own their state
+//! and talk only through messages, and two hosts that run the same actors to the same trace:
+//!
+//! ```text
+//!             reference loop (one thread)              actix host
+//!   ┌──────────────────────────────────┐   ┌──────────────────────────────────────────┐
+//!   │ pop (t, seq) → actor.handle(..)   │   │ Clock actor: pops every event due at t,   │
+//!   │ → queue its sends, observe events │   │  hashes it, sends one Step per Shard      │
+//!   └──────────────────────────────────┘   │  (all sent before any is awaited), merges │
+//!                                          │  replies by dispatch order → queue, events│
+//!                                          │ Shard actors (one per Arbiter): run the    │
+//!                                          │  handlers of the actors they own (id % K)  │
+//!                                          └──────────────────────────────────────────┘
+//! ```
+//!
+//! Equivalence: an actor only sees its own messages, in (time, seq) order, in both hosts;
+//! the messages a handler sends get their sequence numbers in the order of the message that
+//! caused them, so the queue, and the trace hash over every delivered message, come out the
+//! same whatever the number of shards.
+
+mod actix_host;
+mod trace;
+
+pub use trace::{TraceEncode, TraceHasher};
+
+use std::any::Any;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::ids::ActorId;
+use crate::rng::{actor_rng, ActorKind};
+use crate::time::{SimDuration, SimTime};
+
+/// What a message type must provide: a canonical trace encoding, cheap cloning (traces
+/// keep a copy), and `Send` so that shards on other threads can run it.
+pub trait Message: TraceEncode + Clone + Send + Unpin + 'static {}
+impl<T: TraceEncode + Clone + Send + Unpin + 'static> Message for T {}
+
+/// An outward event (a fact for observers): only needs to cross threads.
+pub trait Fact: Send + Unpin + 'static {}
+impl<T: Send + Unpin + 'static> Fact for T {}
+
+/// An actor of the model. It owns its state, changes it only here, and acts on the world
+/// only through `cx` (sending messages, emitting events, drawing from its own stream).
+pub trait SimActor<M, E>: Send + Any {
+    /// Handles one message delivered at `now`.
+    fn handle(&mut self, now: SimTime, msg: M, cx: &mut Cx<'_, M, E>);
+
+    /// Called once for every actor when the run stops (at the `until` time or when no event
+    /// is left), in actor-id order: the place to report what is still open. Messages sent
+    /// here are dropped.
+    fn on_end(&mut self, _now: SimTime, _cx: &mut Cx<'_, M, E>) {}
+
+    /// For end-of-run inspection by tests and invariant checks.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A message sent by a handler, tagged with the position of the delivery that caused it.
+#[derive(Debug)]
+pub struct Outgoing<M> {
+    /// Position, within its step, of the delivery whose handler sent this.
+    pub tag: u32,
+    /// Delay from the handler's `now`.
+    pub delay: SimDuration,
+    /// Recipient.
+    pub to: ActorId,
+    /// The message.
+    pub msg: M,
+}
+
+/// An event emitted by a handler, tagged like [`Outgoing`].
+#[derive(Debug)]
+pub struct Emitted<E> {
+    /// Position, within its step, of the delivery whose handler emitted this.
+    pub tag: u32,
+    /// The emitting actor.
+    pub from: ActorId,
+    /// The event.
+    pub event: E,
+}
+
+/// Everything the handlers of one step produced.
+#[derive(Debug)]
+pub struct Outbox<M, E> {
+    /// Messages to queue.
+    pub sends: Vec<Outgoing<M>>,
+    /// Events for observers.
+    pub events: Vec<Emitted<E>>,
+}
+
+impl<M, E> Default for Outbox<M, E> {
+    fn default() -> Self {
+        Outbox {
+            sends: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+}
+
+/// The handler's view of the engine.
+pub struct Cx<'a, M, E> {
+    now: SimTime,
+    me: ActorId,
+    tag: u32,
+    rng: &'a mut ChaCha8Rng,
+    out: &'a mut Outbox<M, E>,
+}
+
+impl<'a, M, E> Cx<'a, M, E> {
+    /// A context for one handler call. Public so that actors can be unit-tested without an engine.
+    pub fn new(
+        now: SimTime,
+        me: ActorId,
+        tag: u32,
+        rng: &'a mut ChaCha8Rng,
+        out: &'a mut Outbox<M, E>,
+    ) -> Self {
+        Cx {
+            now,
+            me,
+            tag,
+            rng,
+            out,
+        }
+    }
+
+    /// The time of the message being handled.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The handling actor's id.
+    pub fn me(&self) -> ActorId {
+        self.me
+    }
+
+    /// Sends `msg` to `to`, delivered `delay` from now.
+    pub fn send(&mut self, to: ActorId, delay: SimDuration, msg: M) {
+        self.out.sends.push(Outgoing {
+            tag: self.tag,
+            delay,
+            to,
+            msg,
+        });
+    }
+
+    /// Sends `msg` to the handling actor itself (a timer).
+    pub fn send_self(&mut self, delay: SimDuration, msg: M) {
+        let me = self.me;
+        self.send(me, delay, msg);
+    }
+
+    /// Emits an outward event.
+    pub fn emit(&mut self, event: E) {
+        self.out.events.push(Emitted {
+            tag: self.tag,
+            from: self.me,
+            event,
+        });
+    }
+
+    /// The handling actor's own random stream.
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        self.rng
+    }
+}
+
+/// Error type observers return: a failed write stops the run.
+pub type ObserveError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Receives the outward events (CSV writers, KPI aggregators, the visualizer) and,
+/// when it asks for them, every delivered message (the `--trace` file).
+pub trait Observer<M, E>: Send {
+    /// One event, in the run's total order.
+    fn on_event(&mut self, at: SimTime, from: ActorId, event: &E) -> Result<(), ObserveError>;
+
+    /// Whether [`Observer::on_delivery`] should be called (it costs a clone per message).
+    fn wants_deliveries(&self) -> bool {
+        false
+    }
+
+    /// One delivered message, before the events its handler emitted.
+    fn on_delivery(
+        &mut self,
+        _at: SimTime,
+        _seq: u64,
+        _to: ActorId,
+        _msg: &M,
+    ) -> Result<(), ObserveError> {
+        Ok(())
+    }
+}
+
+/// An observer that discards everything.
+pub struct NullObserver;
+
+impl<M, E> Observer<M, E> for NullObserver {
+    fn on_event(&mut self, _: SimTime, _: ActorId, _: &E) -> Result<(), ObserveError> {
+        Ok(())
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// Fatal: more messages pending than the configured bound (a runaway model).
+    #[error("event queue bound exceeded: {pending} messages pending (bound {bound}) at {at}")]
+    QueueFull {
+        /// Messages pending.
+        pending: usize,
+        /// The configured bound.
+        bound: usize,
+        /// Simulated time.
+        at: SimTime,
+    },
+    /// Fatal: an observer (an output writer) failed.
+    #[error("observer failed at {at}: {source}")]
+    Observer {
+        /// Simulated time.
+        at: SimTime,
+        /// The observer's error.
+        source: ObserveError,
+    },
+    /// Fatal: a message was addressed to an actor that does not exist (a model bug).
+    #[error("message to unknown actor {to} at {at}")]
+    UnknownActor {
+        /// The recipient.
+        to: ActorId,
+        /// Simulated time.
+        at: SimTime,
+    },
+    /// Fatal: the actix runtime failed.
+    #[error("actix runtime: {0}")]
+    Runtime(String),
+}
+
+/// One queued message.
+pub(crate) struct Entry<M> {
+    pub(crate) time: SimTime,
+    pub(crate) seq: u64,
+    pub(crate) to: ActorId,
+    pub(crate) msg: M,
+}
+
+impl<M> PartialEq for Entry<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq && self.time == other.time
+    }
+}
+impl<M> Eq for Entry<M> {}
+impl<M> PartialOrd for Entry<M> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<M> Ord for Entry<M> {
+    /// Reversed, so that `BinaryHeap` pops the earliest (time, seq) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// The event queue: a total order on (time, seq), FIFO among equal times, which refuses
+/// to schedule into the past and holds at most `bound` messages.
+pub(crate) struct Scheduler<M> {
+    heap: BinaryHeap<Entry<M>>,
+    next_seq: u64,
+    now: SimTime,
+    bound: usize,
+}
+
+impl<M> Scheduler<M> {
+    pub(crate) fn new(bound: usize) -> Self {
+        Scheduler {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: SimTime::ZERO,
+            bound,
+        }
+    }
+
+    pub(crate) fn push(&mut self, time: SimTime, to: ActorId, msg: M) -> Result<(), EngineError> {
+        assert!(
+            time >= self.now,
+            "scheduled into the past: {time} < {}",
+            self.now
+        );
+        if self.heap.len() >= self.bound {
+            return Err(EngineError::QueueFull {
+                pending: self.heap.len(),
+                bound: self.bound,
+                at: self.now,
+            });
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { time, seq, to, msg });
+        Ok(())
+    }
+
+    /// Pops the next message due before `until`.
+    pub(crate) fn pop_before(&mut self, until: SimTime) -> Option<Entry<M>> {
+        if self.heap.peek()?.time >= until {
+            return None;
+        }
+        let entry = self.heap.pop()?;
+        self.now = entry.time;
+        Some(entry)
+    }
+
+    /// Pops every message due at the earliest pending time (if before `until`), in seq order.
+    pub(crate) fn pop_step(&mut self, until: SimTime, batch: &mut Vec<Entry<M>>) -> Option<SimTime> {
+        let first = self.pop_before(until)?;
+        let time = first.time;
+        batch.push(first);
+        while self.heap.peek().is_some_and(|e| e.time == time) {
+            batch.extend(self.heap.pop());
+        }
+        Some(time)
+    }
+
+    pub(crate) fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub(crate) fn pending(&self) -> usize {
+        self.heap.len()
+    }
+}
+
+/// An actor with its identity and its random stream.
+pub struct Slot<M, E> {
+    /// Its kind.
+    pub kind: ActorKind,
+    /// Index among actors of its kind (the stream number's low bits).
+    pub index: u32,
+    /// The actor.
+    pub actor: Box<dyn SimActor<M, E>>,
+    rng: ChaCha8Rng,
+}
+
+/// Limits and the stop time of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct RunLimits {
+    /// Messages due at or after this time are not delivered.
+    pub until: SimTime,
+    /// Bound on pending messages.
+    pub max_pending: usize,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        RunLimits {
+            until: SimTime::MAX,
+            max_pending: 10_000_000,
+        }
+    }
+}
+
+/// Which host runs the actors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// The plain single-threaded loop.
+    Reference,
+    /// The actix clock and `shards` shard actors (1 shard: on the clock's own Arbiter;
+    /// more: one new Arbiter, i.e. thread, each).
+    Actix {
+        /// Number of shards, at least 1.
+        shards: usize,
+    },
+}
+
+/// What a run returns.
+pub struct RunReport<M, E> {
+    /// FNV-1a 64 over every delivered message (see [`TraceHasher`]).
+    pub trace_hash: u64,
+    /// Messages delivered.
+    pub delivered: u64,
+    /// Time of the run's end (`until`, or the last event if the queue ran dry).
+    pub end_time: SimTime,
+    /// Messages still queued at the end.
+    pub pending: usize,
+    /// The actors, in id order, for end-of-run checks.
+    pub slots: Vec<Slot<M, E>>,
+}
+
+/// A set of actors and their initial messages, ready to run on either host.
+pub struct Engine<M, E> {
+    seed: u64,
+    slots: Vec<Slot<M, E>>,
+    initial: Vec<(SimTime, ActorId, M)>,
+}
+
+impl<M: Message, E: Fact> Engine<M, E> {
+    /// An empty engine whose actor streams derive from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Engine {
+            seed,
+            slots: Vec::new(),
+            initial: Vec::new(),
+        }
+    }
+
+    /// Registers an actor; its stream is (seed, kind, index).
+    pub fn add(&mut self, kind: ActorKind, index: u32, actor: Box<dyn SimActor<M, E>>) -> ActorId {
+        let id = ActorId(u32::try_from(self.slots.len()).expect("fewer than 2^32 actors"));
+        self.slots.push(Slot {
+            kind,
+            index,
+            actor,
+            rng: actor_rng(self.seed, kind, index),
+        });
+        id
+    }
+
+    /// The id the next added actor will get.
+    pub fn next_id(&self) -> ActorId {
+        ActorId(self.slots.len() as u32)
+    }
+
+    /// Number of actors.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no actor was added.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Queues a message before the run starts.
+    pub fn schedule(&mut self, at: SimTime, to: ActorId, msg: M) {
+        self.initial.push((at, to, msg));
+    }
+
+    /// Runs on `host` until `limits.until`, reporting to `observer`, which is handed
+    /// back (with whatever it wrote) whether the run succeeded or not.
+    pub fn run<O: Observer<M, E> + Unpin + 'static>(
+        self,
+        host: Host,
+        limits: RunLimits,
+        mut observer: O,
+    ) -> (O, Result<RunReport<M, E>, EngineError>) {
+        match host {
+            Host::Reference => {
+                let res = self.run_reference(limits, &mut observer);
+                (observer, res)
+            }
+            Host::Actix { shards } => actix_host::run(self, shards.max(1), limits, observer),
+        }
+    }
+
+    #[expect(clippy::type_complexity, reason = "a private pair, named at its two call sites")]
+    fn into_parts(self, limits: RunLimits) -> Result<(Vec<Slot<M, E>>, Scheduler<M>), EngineError> {
+        let mut sched = Scheduler::new(limits.max_pending);
+        for (at, to, msg) in self.initial {
+            if to.index() >= self.slots.len() {
+                return Err(EngineError::UnknownActor { to, at });
+            }
+            sched.push(at, to, msg)?;
+        }
+        Ok((self.slots, sched))
+    }
+
+    /// The plain single-threaded loop: the reference the actix host is tested against.
+    fn run_reference(
+        self,
+        limits: RunLimits,
+        observer: &mut dyn Observer<M, E>,
+    ) -> Result<RunReport<M, E>, EngineError> {
+        let (mut slots, mut sched) = self.into_parts(limits)?;
+        let mut trace = TraceHasher::new();
+        let tracing = observer.wants_deliveries();
+        let mut out = Outbox::default();
+        let mut delivered = 0u64;
+        while let Some(entry) = sched.pop_before(limits.until) {
+            let now = entry.time;
+            trace.record(now, entry.seq, entry.to, &entry.msg);
+            delivered += 1;
+            if tracing {
+                observer
+                    .on_delivery(now, entry.seq, entry.to, &entry.msg)
+                    .map_err(|source| EngineError::Observer { at: now, source })?;
+            }
+            let slot = slots
+                .get_mut(entry.to.index())
+                .ok_or(EngineError::UnknownActor { to: entry.to, at: now })?;
+            let mut cx = Cx::new(now, entry.to, 0, &mut slot.rng, &mut out);
+            slot.actor.handle(now, entry.msg, &mut cx);
+            for sent in out.sends.drain(..) {
+                if sent.to.index() >= slots.len() {
+                    return Err(EngineError::UnknownActor { to: sent.to, at: now });
+                }
+                sched.push(now + sent.delay, sent.to, sent.msg)?;
+            }
+            for ev in out.events.drain(..) {
+                observer
+                    .on_event(now, ev.from, &ev.event)
+                    .map_err(|source| EngineError::Observer { at: now, source })?;
+            }
+        }
+        let end_time = end_time(&sched, limits);
+        for (i, slot) in slots.iter_mut().enumerate() {
+            let me = ActorId(i as u32);
+            let mut cx = Cx::new(end_time, me, 0, &mut slot.rng, &mut out);
+            slot.actor.on_end(end_time, &mut cx);
+            out.sends.clear();
+            for ev in out.events.drain(..) {
+                observer
+                    .on_event(end_time, ev.from, &ev.event)
+                    .map_err(|source| EngineError::Observer { at: end_time, source })?;
+            }
+        }
+        Ok(RunReport {
+            trace_hash: trace.finish(),
+            delivered,
+            end_time,
+            pending: sched.pending(),
+            slots,
+        })
+    }
+}
+
+/// The run ends at `until` when it is finite, else at the last delivered event.
+fn end_time<M>(sched: &Scheduler<M>, limits: RunLimits) -> SimTime {
+    if limits.until == SimTime::MAX {
+        sched.now()
+    } else {
+        limits.until.max(sched.now())
+    }
+}
+
+#[cfg(test)]
+mod tests;

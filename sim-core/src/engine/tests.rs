@@ -1,0 +1,110 @@
+use super::*;
+use crate::synthetic::{self, Ping, Pong};
+
+/// Records every event and delivery, for comparing hosts.
+#[derive(Default)]
+struct Recorder {
+    lines: Vec<String>,
+    deliveries: bool,
+}
+
+impl Observer<Ping, Pong> for Recorder {
+    fn on_event(&mut self, at: SimTime, from: ActorId, event: &Pong) -> Result<(), ObserveError> {
+        self.lines.push(format!("{} {from} {event:?}", at.as_ms()));
+        Ok(())
+    }
+    fn wants_deliveries(&self) -> bool {
+        self.deliveries
+    }
+    fn on_delivery(&mut self, at: SimTime, seq: u64, to: ActorId, msg: &Ping) -> Result<(), ObserveError> {
+        self.lines.push(format!("{} #{seq} -> {to} {msg:?}", at.as_ms()));
+        Ok(())
+    }
+}
+
+fn run(host: Host, seed: u64, deliveries: bool) -> (u64, u64, Vec<String>) {
+    let engine = synthetic::load(seed, 37, 1_000);
+    let limits = RunLimits {
+        until: SimTime(60_000),
+        ..RunLimits::default()
+    };
+    let rec = Recorder {
+        deliveries,
+        ..Recorder::default()
+    };
+    let (rec, report) = engine.run(host, limits, rec);
+    let report = report.expect("run succeeds");
+    assert_eq!(report.slots.len(), 37);
+    (report.trace_hash, report.delivered, rec.lines)
+}
+
+#[test]
+fn actix_hosts_reproduce_the_reference_loop() {
+    let reference = run(Host::Reference, 7, true);
+    assert!(reference.1 > 37 * 60, "the load delivered {} messages", reference.1);
+    for shards in [1, 2, 3] {
+        let actix = run(Host::Actix { shards }, 7, true);
+        assert_eq!(actix.0, reference.0, "trace hash with {shards} shards");
+        assert_eq!(actix.1, reference.1, "deliveries with {shards} shards");
+        assert_eq!(actix.2, reference.2, "event stream with {shards} shards");
+    }
+}
+
+#[test]
+fn another_seed_gives_another_trace() {
+    assert_ne!(run(Host::Reference, 7, false).0, run(Host::Reference, 8, false).0);
+}
+
+#[test]
+fn scheduler_is_fifo_among_equal_times() {
+    let mut s = Scheduler::new(10);
+    s.push(SimTime(5), ActorId(0), 'a').unwrap();
+    s.push(SimTime(3), ActorId(0), 'b').unwrap();
+    s.push(SimTime(5), ActorId(0), 'c').unwrap();
+    s.push(SimTime(3), ActorId(0), 'd').unwrap();
+    let order: Vec<char> = std::iter::from_fn(|| s.pop_before(SimTime::MAX).map(|e| e.msg)).collect();
+    assert_eq!(order, vec!['b', 'd', 'a', 'c']);
+}
+
+#[test]
+#[should_panic(expected = "scheduled into the past")]
+fn scheduler_refuses_the_past() {
+    let mut s = Scheduler::new(10);
+    s.push(SimTime(5), ActorId(0), ()).unwrap();
+    s.pop_before(SimTime::MAX);
+    let _ = s.push(SimTime(4), ActorId(0), ());
+}
+
+#[test]
+fn queue_bound_stops_the_run() {
+    let engine = synthetic::load(1, 50, 1_000);
+    let limits = RunLimits {
+        until: SimTime(100_000),
+        max_pending: 60,
+    };
+    for host in [Host::Reference, Host::Actix { shards: 2 }] {
+        let (_, res) = synthetic::load(1, 50, 1_000).run(host, limits, NullObserver);
+        assert!(matches!(res, Err(EngineError::QueueFull { bound: 60, .. })), "{host:?}");
+    }
+    drop(engine);
+}
+
+#[test]
+fn message_to_unknown_actor_is_an_error() {
+    let mut engine = synthetic::load(1, 2, 1_000);
+    engine.schedule(SimTime(10), ActorId(99), Ping::Tick);
+    let (_, res) = engine.run(Host::Reference, RunLimits::default(), NullObserver);
+    assert!(matches!(res, Err(EngineError::UnknownActor { .. })));
+}
+
+#[test]
+fn run_stops_at_until_and_reports_pending() {
+    let limits = RunLimits {
+        until: SimTime(10_000),
+        ..RunLimits::default()
+    };
+    let (_, res) = synthetic::load(3, 5, 1_000).run(Host::Reference, limits, NullObserver);
+    let report = res.unwrap();
+    assert_eq!(report.end_time, SimTime(10_000));
+    assert!(report.pending >= 5, "every ticker still has its next tick queued");
+}
