@@ -29,8 +29,14 @@
 //! Glossary: `cx` handler context; `rng` random number generator; `msg` message;
 //! `_m` metres, `_s` seconds, `_ms` milliseconds, `_kmh` km/h, `_mps` m/s, `_won` Korean won.
 
+pub mod actors;
 pub mod engine;
+pub mod event;
 pub mod ids;
+pub mod msg;
 pub mod rng;
+pub mod sim;
 pub mod synthetic;
 pub mod time;
+pub mod traffic;
+pub mod world;

@@ -1,0 +1,104 @@
+//! The traffic actor: owns [`TrafficState`], steps congestion on a fixed interval, runs the
+//! accident process and scripted incidents, and broadcasts speeds to every vehicle.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use crate::engine::{Cx, SimActor};
+use crate::event::Event;
+use crate::ids::ActorId;
+use crate::msg::{IncidentChange, Msg, TrafficUpdate};
+use crate::time::{SimDuration, SimTime};
+use crate::traffic::{IncidentCause, IncidentKind, TrafficConfig, TrafficState};
+use crate::world::World;
+
+/// The traffic actor.
+pub struct TrafficActor {
+    world: Arc<World>,
+    cfg: Arc<TrafficConfig>,
+    state: TrafficState,
+    subscribers: Vec<ActorId>,
+    last_tick: SimTime,
+}
+
+impl TrafficActor {
+    /// Traffic over `world`, broadcasting to `subscribers`.
+    pub fn new(world: Arc<World>, cfg: Arc<TrafficConfig>, subscribers: Vec<ActorId>) -> Self {
+        let state = TrafficState::new(&world.net, &cfg);
+        TrafficActor {
+            world,
+            cfg,
+            state,
+            subscribers,
+            last_tick: SimTime::ZERO,
+        }
+    }
+
+    /// The traffic state (for end-of-run checks).
+    pub fn state(&self) -> &TrafficState {
+        &self.state
+    }
+
+    fn broadcast(&mut self, now: SimTime, changes: Vec<IncidentChange>, cx: &mut Cx<'_, Msg, Event>) {
+        let update = TrafficUpdate {
+            table: Arc::new(self.state.speeds(&self.world.net, &self.cfg, now)),
+            changes: changes.into(),
+        };
+        for &to in &self.subscribers {
+            cx.send(to, SimDuration::ZERO, Msg::Traffic(update.clone()));
+        }
+    }
+
+    fn start(&mut self, now: SimTime, edges: Vec<crate::ids::EdgeId>, kind: IncidentKind, cause: IncidentCause, duration: SimDuration, cx: &mut Cx<'_, Msg, Event>) {
+        let incident = self.state.start_incident(&self.world.net, &self.cfg, now, edges, kind, cause, duration);
+        tracing::debug!(at = %now, id = %incident.id, ?kind, ?cause, "incident starts");
+        cx.send_self(duration, Msg::ClearIncident(incident.id));
+        cx.emit(Event::IncidentStarted(incident.clone()));
+        self.broadcast(now, vec![IncidentChange { incident, started: true }], cx);
+    }
+}
+
+impl SimActor<Msg, Event> for TrafficActor {
+    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+        match msg {
+            Msg::Start => {
+                self.last_tick = now;
+                self.broadcast(now, Vec::new(), cx);
+                cx.send_self(self.cfg.update_interval, Msg::TrafficTick);
+                if self.cfg.random_accidents {
+                    if let Some(gap) = self.state.next_accident_gap(cx.rng()) {
+                        cx.send_self(gap, Msg::AccidentDue);
+                    }
+                }
+            }
+            Msg::TrafficTick => {
+                let dt = now.saturating_since(self.last_tick);
+                self.last_tick = now;
+                self.state.step_congestion(&self.cfg, dt, cx.rng());
+                self.broadcast(now, Vec::new(), cx);
+                cx.send_self(self.cfg.update_interval, Msg::TrafficTick);
+            }
+            Msg::AccidentDue => {
+                let (edge, kind, duration) = self.state.draw_accident(&self.world.net, &self.cfg, cx.rng());
+                self.start(now, vec![edge], kind, IncidentCause::Random, duration, cx);
+                if let Some(gap) = self.state.next_accident_gap(cx.rng()) {
+                    cx.send_self(gap, Msg::AccidentDue);
+                }
+            }
+            Msg::StartIncident(plan) => {
+                self.start(now, plan.edges.clone(), plan.kind, IncidentCause::Scripted, plan.duration, cx);
+            }
+            Msg::ClearIncident(id) => {
+                if let Some(incident) = self.state.clear_incident(id) {
+                    cx.emit(Event::IncidentCleared(incident.clone()));
+                    self.broadcast(now, vec![IncidentChange { incident, started: false }], cx);
+                }
+            }
+            other => debug_assert!(false, "traffic got {}", other.kind()),
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

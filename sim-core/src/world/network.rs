@@ -1,0 +1,582 @@
+//! The road network: nodes (cities, junctions, Seoul districts) and directed edges.
+//!
+//! Input rows are two-way road segments; each becomes two directed edges, `2i` (from -> to)
+//! and `2i + 1` (to -> from), so an edge's twin is `id ^ 1`.
+
+use std::collections::BTreeMap;
+
+use geo::{Distance, Haversine, InterpolateLine, LineString, Point};
+
+use crate::ids::{EdgeId, NodeId};
+
+/// What a node is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeKind {
+    /// A city (intercity origin or destination).
+    City,
+    /// An expressway junction or interchange.
+    Junction,
+    /// A Seoul district (centroid).
+    District,
+}
+
+impl NodeKind {
+    /// Parses the `kind` column.
+    pub fn parse(s: &str) -> Option<NodeKind> {
+        match s {
+            "city" => Some(NodeKind::City),
+            "junction" => Some(NodeKind::Junction),
+            "district" => Some(NodeKind::District),
+            _ => None,
+        }
+    }
+}
+
+/// Road class: selects the time-of-day profile and the accident rates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoadClass {
+    /// Intercity expressway.
+    Expressway = 0,
+    /// Seoul urban expressway (Olympic-daero, Gangbyeon-buk-ro).
+    UrbanExpressway = 1,
+    /// City arterial.
+    Arterial = 2,
+    /// Link between the city network and an expressway.
+    Connector = 3,
+}
+
+impl RoadClass {
+    /// All classes, in index order.
+    pub const ALL: [RoadClass; 4] = [
+        RoadClass::Expressway,
+        RoadClass::UrbanExpressway,
+        RoadClass::Arterial,
+        RoadClass::Connector,
+    ];
+
+    /// The name used in data files.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoadClass::Expressway => "expressway",
+            RoadClass::UrbanExpressway => "urban_expressway",
+            RoadClass::Arterial => "arterial",
+            RoadClass::Connector => "connector",
+        }
+    }
+
+    /// Parses a data-file name.
+    pub fn parse(s: &str) -> Option<RoadClass> {
+        RoadClass::ALL.into_iter().find(|c| c.name() == s)
+    }
+
+    /// Index into per-class tables.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A node as read from data.
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+    /// Unique name.
+    pub name: String,
+    /// Latitude, degrees WGS84.
+    pub lat: f64,
+    /// Longitude, degrees WGS84.
+    pub lon: f64,
+    /// Kind.
+    pub kind: NodeKind,
+    /// Residents (districts).
+    pub population: Option<u32>,
+}
+
+/// A two-way road segment as read from data.
+#[derive(Clone, Debug)]
+pub struct EdgeSpec {
+    /// One end.
+    pub from: NodeId,
+    /// The other end.
+    pub to: NodeId,
+    /// Road name (e.g. "Gyeongbu").
+    pub road: String,
+    /// Class.
+    pub class: RoadClass,
+    /// Length along the road, metres.
+    pub length_m: f64,
+    /// Posted speed limit (free-flow speed), km/h.
+    pub speed_kmh: f64,
+    /// Lanes per direction.
+    pub lanes: u8,
+    /// Polyline from `from` to `to` (lon, lat); `None` draws a straight line.
+    pub geometry: Option<LineString<f64>>,
+}
+
+/// A node of the network.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Id (row index).
+    pub id: NodeId,
+    /// Unique name.
+    pub name: String,
+    /// Position (x = lon, y = lat).
+    pub point: Point<f64>,
+    /// Kind.
+    pub kind: NodeKind,
+    /// Residents (districts).
+    pub population: Option<u32>,
+}
+
+/// A directed edge.
+#[derive(Clone, Debug)]
+pub struct Edge {
+    /// Id: `2 * row` for the row's direction, `2 * row + 1` for the reverse.
+    pub id: EdgeId,
+    /// Tail.
+    pub from: NodeId,
+    /// Head.
+    pub to: NodeId,
+    /// Road name.
+    pub road: String,
+    /// Class.
+    pub class: RoadClass,
+    /// Length, metres.
+    pub length_m: f64,
+    /// Free-flow speed, km/h.
+    pub speed_kmh: f64,
+    /// Lanes in this direction.
+    pub lanes: u8,
+    /// Polyline from `from` to `to`.
+    pub geometry: LineString<f64>,
+}
+
+impl Edge {
+    /// The opposite direction of the same segment.
+    pub fn twin(&self) -> EdgeId {
+        EdgeId(self.id.0 ^ 1)
+    }
+
+    /// Free-flow travel time, seconds.
+    pub fn free_flow_s(&self) -> f64 {
+        self.length_m / (self.speed_kmh / 3.6)
+    }
+}
+
+/// Why a network could not be built. Every variant is fatal for the load.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// Two nodes share a name.
+    #[error("node {row}: name {name:?} is already used by node {first}")]
+    DuplicateName {
+        /// Node row (0-based).
+        row: usize,
+        /// The name.
+        name: String,
+        /// The earlier row.
+        first: usize,
+    },
+    /// An edge names a node that does not exist.
+    #[error("edge {row}: node id {node} does not exist (there are {count} nodes)")]
+    UnknownNode {
+        /// Edge row (0-based).
+        row: usize,
+        /// The id.
+        node: u32,
+        /// Node count.
+        count: usize,
+    },
+    /// An edge joins a node to itself.
+    #[error("edge {row}: from and to are the same node {node}")]
+    SelfLoop {
+        /// Edge row (0-based).
+        row: usize,
+        /// The node.
+        node: u32,
+    },
+    /// A quantity out of range.
+    #[error("edge {row}: {field} = {value} is out of range ({expected})")]
+    OutOfRange {
+        /// Edge row (0-based).
+        row: usize,
+        /// Column.
+        field: &'static str,
+        /// Value.
+        value: f64,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// Part of the network cannot be reached from the first node.
+    #[error("the network is not connected: {unreachable} node(s) unreachable from {from}, e.g. {example:?}")]
+    Disconnected {
+        /// First node's name.
+        from: String,
+        /// How many cannot be reached.
+        unreachable: usize,
+        /// One of them.
+        example: String,
+    },
+}
+
+/// The road network, immutable once built and shared by all actors.
+#[derive(Debug)]
+pub struct RoadNetwork {
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+    out: Vec<Vec<EdgeId>>,
+    by_name: BTreeMap<String, NodeId>,
+    /// Largest free-flow speed, m/s (for the A* bound).
+    max_speed_mps: f64,
+    /// Smallest length / great-circle ratio over all edges (keeps the A* bound admissible).
+    min_circuity: f64,
+}
+
+impl RoadNetwork {
+    /// Builds and validates a network.
+    pub fn build(nodes: Vec<NodeSpec>, segments: Vec<EdgeSpec>) -> Result<RoadNetwork, NetworkError> {
+        let mut by_name = BTreeMap::new();
+        let mut out_nodes = Vec::with_capacity(nodes.len());
+        for (row, n) in nodes.into_iter().enumerate() {
+            if let Some(first) = by_name.insert(n.name.clone(), NodeId(row as u32)) {
+                return Err(NetworkError::DuplicateName {
+                    row,
+                    name: n.name,
+                    first: first.index(),
+                });
+            }
+            out_nodes.push(Node {
+                id: NodeId(row as u32),
+                name: n.name,
+                point: Point::new(n.lon, n.lat),
+                kind: n.kind,
+                population: n.population,
+            });
+        }
+        let count = out_nodes.len();
+        let mut edges = Vec::with_capacity(segments.len() * 2);
+        for (row, s) in segments.into_iter().enumerate() {
+            for node in [s.from, s.to] {
+                if node.index() >= count {
+                    return Err(NetworkError::UnknownNode { row, node: node.0, count });
+                }
+            }
+            if s.from == s.to {
+                return Err(NetworkError::SelfLoop { row, node: s.from.0 });
+            }
+            let checks: [(&'static str, f64, bool, &'static str); 3] = [
+                ("length_m", s.length_m, s.length_m.is_finite() && s.length_m > 0.0, "a positive length in metres"),
+                ("speed_kmh", s.speed_kmh, s.speed_kmh.is_finite() && s.speed_kmh > 0.0 && s.speed_kmh <= 200.0, "a speed in (0, 200] km/h"),
+                ("lanes", f64::from(s.lanes), s.lanes >= 1, "at least 1 lane per direction"),
+            ];
+            for (field, value, ok, expected) in checks {
+                if !ok {
+                    return Err(NetworkError::OutOfRange { row, field, value, expected });
+                }
+            }
+            let forward = s.geometry.clone().unwrap_or_else(|| {
+                LineString::from(vec![out_nodes[s.from.index()].point, out_nodes[s.to.index()].point])
+            });
+            let mut backward = forward.clone();
+            backward.0.reverse();
+            for (dir, (from, to, geometry)) in [(s.from, s.to, forward), (s.to, s.from, backward)].into_iter().enumerate() {
+                edges.push(Edge {
+                    id: EdgeId((row * 2 + dir) as u32),
+                    from,
+                    to,
+                    road: s.road.clone(),
+                    class: s.class,
+                    length_m: s.length_m,
+                    speed_kmh: s.speed_kmh,
+                    lanes: s.lanes,
+                    geometry,
+                });
+            }
+        }
+        let mut out = vec![Vec::new(); count];
+        for e in &edges {
+            out[e.from.index()].push(e.id);
+        }
+        let max_speed_mps = edges.iter().map(|e| e.speed_kmh / 3.6).fold(1.0, f64::max);
+        let min_circuity = edges
+            .iter()
+            .map(|e| {
+                let crow = Haversine.distance(out_nodes[e.from.index()].point, out_nodes[e.to.index()].point);
+                if crow > 1.0 {
+                    e.length_m / crow
+                } else {
+                    1.0
+                }
+            })
+            .fold(1.0, f64::min);
+        let net = RoadNetwork {
+            nodes: out_nodes,
+            edges,
+            out,
+            by_name,
+            max_speed_mps,
+            min_circuity,
+        };
+        net.check_connected()?;
+        Ok(net)
+    }
+
+    fn check_connected(&self) -> Result<(), NetworkError> {
+        if self.nodes.is_empty() {
+            return Ok(());
+        }
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = vec![NodeId(0)];
+        seen[0] = true;
+        while let Some(n) = stack.pop() {
+            for &e in &self.out[n.index()] {
+                let to = self.edges[e.index()].to;
+                if !seen[to.index()] {
+                    seen[to.index()] = true;
+                    stack.push(to);
+                }
+            }
+        }
+        let unreachable: Vec<usize> = (0..seen.len()).filter(|&i| !seen[i]).collect();
+        match unreachable.first() {
+            None => Ok(()),
+            Some(&i) => Err(NetworkError::Disconnected {
+                from: self.nodes[0].name.clone(),
+                unreachable: unreachable.len(),
+                example: self.nodes[i].name.clone(),
+            }),
+        }
+    }
+
+    /// All nodes, by id.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// All directed edges, by id.
+    pub fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
+    /// One node.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// One edge.
+    pub fn edge(&self, id: EdgeId) -> &Edge {
+        &self.edges[id.index()]
+    }
+
+    /// Edges leaving `node`.
+    pub fn out_edges(&self, node: NodeId) -> &[EdgeId] {
+        &self.out[node.index()]
+    }
+
+    /// The node with this exact name.
+    pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Node names closest to `name` (case-insensitive edit distance), best first.
+    pub fn similar_names(&self, name: &str, n: usize) -> Vec<&str> {
+        let lower = name.to_lowercase();
+        let mut scored: Vec<(usize, &str)> = self
+            .by_name
+            .keys()
+            .map(|k| {
+                let kl = k.to_lowercase();
+                let d = if kl.starts_with(&lower) || lower.starts_with(&kl) {
+                    0
+                } else {
+                    edit_distance(&lower, &kl)
+                };
+                (d, k.as_str())
+            })
+            .collect();
+        scored.sort();
+        scored.into_iter().take(n).map(|(_, k)| k).collect()
+    }
+
+    /// The directed edges from `a` to `b`.
+    pub fn edges_between(&self, a: NodeId, b: NodeId) -> Vec<EdgeId> {
+        self.out[a.index()]
+            .iter()
+            .copied()
+            .filter(|&e| self.edges[e.index()].to == b)
+            .collect()
+    }
+
+    /// The chain of directed edges from `a` to `b` along one road (named, or any road
+    /// that joins them), fewest edges first. `None` if no single road joins them.
+    pub fn segment_chain(&self, a: NodeId, b: NodeId, road: Option<&str>) -> Option<Vec<EdgeId>> {
+        let roads: Vec<&str> = match road {
+            Some(r) => vec![r],
+            None => {
+                let mut rs: Vec<&str> = self.out[a.index()].iter().map(|&e| self.edges[e.index()].road.as_str()).collect();
+                rs.sort_unstable();
+                rs.dedup();
+                rs
+            }
+        };
+        let mut best: Option<Vec<EdgeId>> = None;
+        for r in roads {
+            if let Some(chain) = self.chain_on_road(a, b, r) {
+                if best.as_ref().is_none_or(|b| chain.len() < b.len()) {
+                    best = Some(chain);
+                }
+            }
+        }
+        best
+    }
+
+    /// Breadth-first search from `a` to `b` using only edges of `road`.
+    fn chain_on_road(&self, a: NodeId, b: NodeId, road: &str) -> Option<Vec<EdgeId>> {
+        let mut prev: Vec<Option<EdgeId>> = vec![None; self.nodes.len()];
+        let mut seen = vec![false; self.nodes.len()];
+        let mut queue = std::collections::VecDeque::from([a]);
+        seen[a.index()] = true;
+        while let Some(n) = queue.pop_front() {
+            if n == b {
+                let mut chain = Vec::new();
+                let mut cur = b;
+                while let Some(e) = prev[cur.index()] {
+                    chain.push(e);
+                    cur = self.edges[e.index()].from;
+                }
+                chain.reverse();
+                return Some(chain);
+            }
+            for &e in &self.out[n.index()] {
+                let edge = &self.edges[e.index()];
+                if edge.road == road && !seen[edge.to.index()] {
+                    seen[edge.to.index()] = true;
+                    prev[edge.to.index()] = Some(e);
+                    queue.push_back(edge.to);
+                }
+            }
+        }
+        None
+    }
+
+    /// The position `offset_m` metres along `edge` (clamped to the edge), as (lat, lon).
+    pub fn position_along(&self, edge: EdgeId, offset_m: f64) -> (f64, f64) {
+        let e = &self.edges[edge.index()];
+        let ratio = (offset_m / e.length_m).clamp(0.0, 1.0);
+        let p = Haversine
+            .point_at_ratio_from_start(&e.geometry, ratio)
+            .unwrap_or(self.nodes[e.from.index()].point);
+        (p.y(), p.x())
+    }
+
+    /// Great-circle distance between two nodes, metres (GRS80 mean radius).
+    pub fn crow_m(&self, a: NodeId, b: NodeId) -> f64 {
+        Haversine.distance(self.nodes[a.index()].point, self.nodes[b.index()].point)
+    }
+
+    /// A lower bound on the travel time between two nodes, seconds.
+    pub fn lower_bound_s(&self, a: NodeId, b: NodeId) -> f64 {
+        self.crow_m(a, b) * self.min_circuity / self.max_speed_mps
+    }
+}
+
+/// Levenshtein distance (for "did you mean" suggestions).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small square with a diagonal: A-B-C-D-A and A-C.
+    pub(crate) fn square() -> RoadNetwork {
+        let node = |name: &str, lat, lon| NodeSpec {
+            name: name.into(),
+            lat,
+            lon,
+            kind: NodeKind::City,
+            population: None,
+        };
+        let seg = |from, to, road: &str, length_m, speed_kmh| EdgeSpec {
+            from: NodeId(from),
+            to: NodeId(to),
+            road: road.into(),
+            class: RoadClass::Expressway,
+            length_m,
+            speed_kmh,
+            lanes: 2,
+            geometry: None,
+        };
+        RoadNetwork::build(
+            vec![node("A", 37.0, 127.0), node("B", 37.0, 127.1), node("C", 36.9, 127.1), node("D", 36.9, 127.0)],
+            vec![
+                seg(0, 1, "North", 9_000.0, 100.0),
+                seg(1, 2, "East", 11_200.0, 100.0),
+                seg(2, 3, "South", 9_000.0, 100.0),
+                seg(3, 0, "West", 12_000.0, 100.0),
+                seg(0, 2, "Diagonal", 15_000.0, 50.0),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn twins_and_adjacency() {
+        let net = square();
+        assert_eq!(net.edges().len(), 10);
+        let e = net.edge(EdgeId(2));
+        assert_eq!((e.from, e.to), (NodeId(1), NodeId(2)));
+        assert_eq!(net.edge(e.twin()).from, NodeId(2));
+        assert_eq!(net.out_edges(NodeId(0)).len(), 3);
+    }
+
+    #[test]
+    fn rejects_bad_rows() {
+        let n = vec![NodeSpec { name: "X".into(), lat: 0.0, lon: 0.0, kind: NodeKind::City, population: None }];
+        let bad = EdgeSpec {
+            from: NodeId(0),
+            to: NodeId(3),
+            road: "R".into(),
+            class: RoadClass::Arterial,
+            length_m: 1.0,
+            speed_kmh: 50.0,
+            lanes: 1,
+            geometry: None,
+        };
+        assert!(matches!(RoadNetwork::build(n, vec![bad]), Err(NetworkError::UnknownNode { node: 3, .. })));
+    }
+
+    #[test]
+    fn segment_chain_follows_one_road() {
+        let net = square();
+        assert_eq!(net.segment_chain(NodeId(0), NodeId(1), None), Some(vec![EdgeId(0)]));
+        assert_eq!(net.segment_chain(NodeId(0), NodeId(2), Some("North")), None);
+        assert_eq!(net.segment_chain(NodeId(0), NodeId(2), None).map(|c| c.len()), Some(1));
+    }
+
+    #[test]
+    fn positions_interpolate_along_the_edge() {
+        let net = square();
+        let (lat, lon) = net.position_along(EdgeId(0), 4_500.0);
+        assert!((lat - 37.0).abs() < 1e-3 && (lon - 127.05).abs() < 1e-3, "{lat} {lon}");
+        let (lat, lon) = net.position_along(EdgeId(0), 1e9);
+        assert!((lat - 37.0).abs() < 1e-9 && (lon - 127.1).abs() < 1e-9, "clamped to the end");
+    }
+
+    #[test]
+    fn suggestions_rank_close_names_first() {
+        let net = square();
+        assert_eq!(net.similar_names("a", 1), vec!["A"]);
+        assert_eq!(edit_distance("Gangnam", "Gangnam-gu"), 3);
+    }
+}
