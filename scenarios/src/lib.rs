@@ -1,1 +1,22 @@
-//! placeholder
+//! # scenarios: scenario files, data loaders, output writers and the `petfleet` CLI
+//!
+//! ```text
+//!  data/ (CSV) ──▶ data::load ──▶ World, profiles, accident rates, holidays
+//!  scenario.toml ─▶ scenario::parse ─▶ scenario::resolve ─▶ sim_core::sim::SimSpec
+//!                                                  │
+//!                              sim_core::sim::build ▼ engine.run(host) ──▶ output::CsvOutputs
+//!                                                                          (trips, positions,
+//!                                                                           incidents, reroutes,
+//!                                                                           events, manifest)
+//! ```
+//!
+//! Errors in scenarios and data are [`error::InputError`]s: file, line, column, field,
+//! value, and what was expected.
+
+pub mod catalog;
+pub mod data;
+pub mod error;
+pub mod output;
+pub mod run;
+pub mod scenario;
+pub mod units;

@@ -1,1 +1,268 @@
-fn main(){}
+//! `petfleet`: run scenarios, list the catalogue, query routes.
+//!
+//! Exit codes: 0 success; 2 bad input (scenario, data, flag); 1 a run that failed
+//! (output directory not writable, engine bound exceeded, invariant violated).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use scenarios::error::InputError;
+use scenarios::run::{self, DataSource, RunError, RunOptions};
+use scenarios::units::{parse_clock, parse_until};
+use scenarios::{catalog, data, scenario};
+use sim_core::engine::Host;
+use sim_core::time::{SimDuration, SimTime};
+use sim_core::traffic::{profile_speeds, DayType, TrafficConfig};
+
+#[derive(Parser, Debug)]
+#[command(name = "petfleet", version, about = "PetFleet Twin: a deterministic simulation of a pet-transport fleet")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario (default: seoul-busan-accident) and write CSV outputs.
+    Run(RunArgs),
+    /// List the scenarios compiled into the binary.
+    List,
+    /// Fastest route between two nodes at a time of day, optionally with closures.
+    Route(RouteArgs),
+}
+
+#[derive(clap::Args, Debug, Default)]
+struct RunArgs {
+    /// A catalogue name (see `petfleet list`) or a path to a scenario TOML file.
+    scenario: Option<String>,
+    /// Master seed (overrides the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output directory [default: out/<scenario name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Stop time: a clock time `HH:MM` (`24:00`, `d2 08:00`) or a duration (`2d`, `36h`).
+    #[arg(long, value_parser = parse_until_arg)]
+    until: Option<SimTime>,
+    /// Number of shard actors (one Arbiter each when more than one).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    shards: u16,
+    /// Engine host: the actix clock+shards, or the single-threaded reference loop.
+    #[arg(long, value_enum, default_value_t = Engine::Actix)]
+    engine: Engine,
+    /// Also write events.csv: every delivered message and every event, in order.
+    #[arg(long)]
+    trace: bool,
+    /// Read data from this directory (layout of data/) instead of the bundled copy.
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Engine {
+    #[default]
+    Actix,
+    Loop,
+}
+
+#[derive(clap::Args, Debug)]
+struct RouteArgs {
+    /// Start node (e.g. Seoul, Gangnam-gu).
+    #[arg(long)]
+    from: String,
+    /// End node (e.g. Busan).
+    #[arg(long)]
+    to: String,
+    /// Time of day for the speed profile, HH:MM.
+    #[arg(long, default_value = "10:00", value_parser = parse_clock_arg)]
+    at: SimTime,
+    /// Day type for the speed profile.
+    #[arg(long, value_enum, default_value_t = Day::Weekday)]
+    day: Day,
+    /// Close a segment "From-To" (repeatable), e.g. "Daejeon-Gimcheon".
+    #[arg(long)]
+    close: Vec<String>,
+    /// Read data from this directory instead of the bundled copy.
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Day {
+    Weekday,
+    Weekend,
+    Holiday,
+}
+
+fn parse_until_arg(s: &str) -> Result<SimTime, String> {
+    parse_until(s)
+        .filter(|t| *t > SimTime::ZERO)
+        .ok_or_else(|| format!("{s:?} is not a stop time; expected HH:MM (e.g. 18:00, 24:00, `d2 08:00`) or a duration (e.g. 2d, 36h)"))
+}
+
+fn parse_clock_arg(s: &str) -> Result<SimTime, String> {
+    parse_clock(s).ok_or_else(|| format!("{s:?} is not a time of day; expected HH:MM (e.g. 10:30)"))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Run(RunArgs::default())) {
+        Command::Run(args) => cmd_run(args),
+        Command::List => {
+            cmd_list();
+            Ok(())
+        }
+        Command::Route(args) => cmd_route(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(RunError::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn cmd_list() {
+    println!("{:<24} {}", "SCENARIO", "DESCRIPTION");
+    for (name, text) in catalog::CATALOG {
+        let description = toml::from_str::<toml::Table>(text)
+            .ok()
+            .and_then(|t| t.get("description").and_then(|d| d.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        let first = description.lines().next().unwrap_or("");
+        let marker = if *name == catalog::DEFAULT { " (default)" } else { "" };
+        println!("{:<24} {first}{marker}", name);
+    }
+}
+
+fn cmd_run(args: RunArgs) -> Result<(), RunError> {
+    let host = match args.engine {
+        Engine::Actix => Host::Actix { shards: usize::from(args.shards) },
+        Engine::Loop => Host::Reference,
+    };
+    let name = args.scenario.clone().unwrap_or_else(|| catalog::DEFAULT.to_string());
+    let stem = std::path::Path::new(&name).file_stem().map_or(name.clone(), |s| s.to_string_lossy().into_owned());
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out").join(stem));
+    let opts = RunOptions {
+        scenario: args.scenario,
+        seed: args.seed,
+        until: args.until,
+        out: out.clone(),
+        host,
+        trace: args.trace,
+        data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
+    };
+    let s = run::run(&opts)?;
+    let spec = &s.resolved.spec;
+    println!("SEED={} scenario={} ({})", spec.seed, s.resolved.scenario.name, s.resolved.start_date);
+    let engine = match host {
+        Host::Reference => "reference loop".to_string(),
+        Host::Actix { shards } => format!("actix, {shards} shard(s)"),
+    };
+    println!();
+    println!("  {:<22} {}", "engine", engine);
+    println!("  {:<22} {}", "simulated until", s.manifest["until"].as_str().unwrap_or(""));
+    println!("  {:<22} {}", "messages delivered", s.delivered);
+    println!("  {:<22} {:.3} s ({:.0} messages/s)", "wall time", s.wall_s, s.delivered as f64 / s.wall_s.max(1e-9));
+    println!("  {:<22} {:016x}", "trace hash", s.trace_hash);
+    println!("  {:<22} {}", "output", out.display());
+    for (f, rows) in &s.files {
+        println!("  {:<22} {rows} rows", f);
+    }
+    println!();
+    let net = &spec.world.net;
+    let clock = scenarios::output::Clock::new(s.resolved.start_date);
+    println!("  {:<5} {:<4} {:<14} {:<14} {:<20} {:<20} {:>9} {:>9} {:>8}  {}", "TRIP", "VEH", "FROM", "TO", "DEPART", "ARRIVE", "KM", "DURATION", "REROUTES", "STATUS");
+    for t in &s.trips {
+        let dur = match (t.depart_at, t.arrive_at) {
+            (Some(d), Some(a)) => a.saturating_since(d).to_string(),
+            _ => "-".into(),
+        };
+        println!(
+            "  {:<5} {:<4} {:<14} {:<14} {:<20} {:<20} {:>9.1} {:>9} {:>8}  {}",
+            t.trip.0,
+            t.vehicle.0,
+            net.node(t.origin).name,
+            net.node(t.destination).name,
+            t.depart_at.map_or("-".into(), |x| clock.format(x)),
+            t.arrive_at.map_or("-".into(), |x| clock.format(x)),
+            t.distance_m / 1_000.0,
+            dur,
+            t.reroutes,
+            t.status.name()
+        );
+    }
+    Ok(())
+}
+
+fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
+    let source = args.data.map_or(DataSource::Bundled, DataSource::Dir);
+    let data = data::load(&source.files()?)?;
+    let net = &data.world.net;
+    let cli_node = |flag: &str, name: &str| {
+        net.node_by_name(name).ok_or_else(|| {
+            let close = net.similar_names(name, 3);
+            InputError::at("<command line>", "", None, flag)
+                .value(name)
+                .expected("a node name of the road network")
+                .hint(format!("closest: {}", close.join(", ")))
+        })
+    };
+    let from = cli_node("--from", &args.from)?;
+    let to = cli_node("--to", &args.to)?;
+    let mut closed = Vec::new();
+    for c in &args.close {
+        let src = scenario::Source {
+            label: "<command line>".into(),
+            text: String::new(),
+        };
+        let edges = scenario::segment_edges(&src, &data.world, c, None).map_err(|e| InputError { field: "--close".into(), ..e })?;
+        closed.extend(edges);
+    }
+    let day = match args.day {
+        Day::Weekday => DayType::Weekday,
+        Day::Weekend => DayType::Weekend,
+        Day::Holiday => DayType::Holiday,
+    };
+    let cfg = TrafficConfig {
+        profiles: data.profiles.clone(),
+        accidents: data.accidents,
+        congestion_sigma: 0.0,
+        congestion_correlation_s: 1.0,
+        update_interval: SimDuration::from_mins(5),
+        random_accidents: false,
+        accident_rate_scale: 0.0,
+        calendar: vec![day],
+    };
+    let speeds = profile_speeds(net, &cfg, args.at, &closed);
+    let hhmm = |t: SimTime| format!("{:02}:{:02}", t.ms_of_day() / 3_600_000, (t.ms_of_day() / 60_000) % 60);
+    let Some(route) = data.world.route(speeds.as_ref(), from, to) else {
+        return Err(InputError::at("<command line>", "", None, "--to")
+            .value(args.to)
+            .expected(format!("a node reachable from {:?} with the closures given", args.from))
+            .into());
+    };
+    println!("{} -> {} at {} ({})", args.from, args.to, hhmm(args.at), day.name());
+    if !args.close.is_empty() {
+        println!("closed: {}", args.close.join(", "));
+    }
+    println!("distance {:.1} km, time {}", route.length_m / 1_000.0, SimDuration::from_secs_f64(route.time_s));
+    println!("roads:");
+    for (road, m) in route.roads(net) {
+        println!("  {:<40} {:>7.1} km", road, m / 1_000.0);
+    }
+    let mut via = vec![net.node(from).name.as_str()];
+    via.extend(route.edges.iter().map(|&e| net.node(net.edge(e).to).name.as_str()));
+    println!("via: {}", via.join(" > "));
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! The scenario catalogue compiled into the binary, so `petfleet run NAME` works from any
+//! directory. The files live in `scenarios/catalog/`.
+
+use crate::scenario::Source;
+
+/// (name, TOML text) of every catalogued scenario; the first is the default.
+pub const CATALOG: &[(&str, &str)] = &[
+    ("seoul-busan-accident", include_str!("../catalog/seoul-busan-accident.toml")),
+    ("seoul-city-day", include_str!("../catalog/seoul-city-day.toml")),
+    ("holiday-exodus", include_str!("../catalog/holiday-exodus.toml")),
+];
+
+/// The default scenario's name.
+pub const DEFAULT: &str = "seoul-busan-accident";
+
+/// The catalogued scenario `name`.
+pub fn get(name: &str) -> Option<Source> {
+    CATALOG.iter().find(|(n, _)| *n == name).map(|(n, t)| Source {
+        label: format!("<catalogue>/{n}.toml"),
+        text: t.to_string(),
+    })
+}
+
+/// Names, for listings and suggestions.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    CATALOG.iter().map(|(n, _)| *n)
+}

@@ -1,0 +1,194 @@
+//! One run from the command line's point of view: find the scenario, load the data,
+//! resolve, build, run on the chosen host, check the invariants, write the outputs.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sim_core::engine::{EngineError, Host, RunLimits, TraceHasher};
+use sim_core::event::TripRecord;
+use sim_core::time::SimTime;
+
+use crate::catalog;
+use crate::data::{self, DataFiles};
+use crate::error::{did_you_mean, InputError};
+use crate::output::{write_manifest, Clock, CsvOutputs, SCHEMA_VERSION};
+use crate::scenario::{self, Resolved, Source};
+
+/// Where the data comes from.
+#[derive(Clone, Debug)]
+pub enum DataSource {
+    /// The copy compiled into the binary.
+    Bundled,
+    /// A directory with the layout of `data/`.
+    Dir(PathBuf),
+}
+
+impl DataSource {
+    /// Reads the files.
+    pub fn files(&self) -> Result<DataFiles, InputError> {
+        match self {
+            DataSource::Bundled => Ok(DataFiles::bundled()),
+            DataSource::Dir(d) => DataFiles::from_dir(d),
+        }
+    }
+}
+
+/// Options of `petfleet run`.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// A catalogue name or a path to a TOML file; `None` for the default scenario.
+    pub scenario: Option<String>,
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Overrides the scenario's stop time.
+    pub until: Option<SimTime>,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Which engine host.
+    pub host: Host,
+    /// Also write events.csv (every delivered message and event).
+    pub trace: bool,
+    /// Data files.
+    pub data: DataSource,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input: exit code 2.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// The output directory could not be written.
+    #[error("writing outputs to {dir}: {source}")]
+    Io {
+        /// Directory.
+        dir: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The engine stopped the run.
+    #[error("the run stopped: {0}")]
+    Engine(#[from] EngineError),
+    /// An end-of-run invariant failed (a model bug).
+    #[error("invariants violated at the end of the run:\n  {}", .0.join("\n  "))]
+    Invariant(Vec<String>),
+}
+
+/// What a finished run reports.
+#[derive(Debug)]
+pub struct RunSummary {
+    /// The resolved scenario.
+    pub resolved: Resolved,
+    /// FNV-1a 64 over every delivered message.
+    pub trace_hash: u64,
+    /// Messages delivered.
+    pub delivered: u64,
+    /// Wall-clock seconds of the model run (not written to any file).
+    pub wall_s: f64,
+    /// Files written, with their data rows.
+    pub files: Vec<(String, u64)>,
+    /// Every trip's end record.
+    pub trips: Vec<TripRecord>,
+    /// The manifest as written.
+    pub manifest: serde_json::Value,
+}
+
+/// Finds a scenario by catalogue name or path.
+pub fn find_scenario(arg: Option<&str>) -> Result<Source, InputError> {
+    let name = arg.unwrap_or(catalog::DEFAULT);
+    if let Some(src) = catalog::get(name) {
+        return Ok(src);
+    }
+    let path = Path::new(name);
+    if path.exists() || name.ends_with(".toml") || name.contains('/') {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::at(name, "", None, "scenario")
+                .value(name)
+                .expected(format!("a readable scenario file ({e})"))
+        })?;
+        return Ok(Source { label: name.to_string(), text });
+    }
+    let mut err = InputError::at("<command line>", "", None, "scenario")
+        .value(name)
+        .expected(format!("a catalogue name ({}) or a path to a .toml file", catalog::names().collect::<Vec<_>>().join(", ")));
+    if let Some(h) = did_you_mean(name, catalog::names()) {
+        err = err.hint(h);
+    }
+    Err(err)
+}
+
+/// FNV-1a 64 of some bytes, as 16 hex digits.
+pub fn fnv_hex(parts: &[&str]) -> String {
+    let mut h = TraceHasher::new();
+    for p in parts {
+        h.str(p);
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// Loads, resolves and runs a scenario, writing its outputs.
+pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
+    let src = find_scenario(opts.scenario.as_deref())?;
+    let parsed = scenario::parse(&src)?;
+    let files = opts.data.files()?;
+    let data = data::load(&files)?;
+    let resolved = scenario::resolve(&src, parsed, &data, opts.seed, opts.until)?;
+    let spec = &resolved.spec;
+    tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
+
+    let (engine, _layout) = sim_core::sim::build(spec).map_err(|e| {
+        InputError::at(&src.label, &src.text, None, "trips").expected(e.to_string())
+    })?;
+    let io_err = |source| RunError::Io { dir: opts.out.clone(), source };
+    let clock = Clock::new(resolved.start_date);
+    let outputs = CsvOutputs::create(&opts.out, spec.world.clone(), clock, resolved.pets.clone(), resolved.scenario.output.positions, opts.trace)
+        .map_err(io_err)?;
+    let limits = RunLimits {
+        until: resolved.until,
+        ..RunLimits::default()
+    };
+    let started = Instant::now();
+    let (outputs, report) = engine.run(opts.host, limits, outputs);
+    let wall_s = started.elapsed().as_secs_f64();
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            outputs.abandon();
+            return Err(e.into());
+        }
+    };
+    let problems = sim_core::sim::check_end(spec, &report, &outputs.ended);
+    if !problems.is_empty() {
+        outputs.abandon();
+        return Err(RunError::Invariant(problems));
+    }
+    let trips = outputs.ended.clone();
+    let written = outputs.commit().map_err(io_err)?;
+    let data_texts: Vec<&str> = files.files.iter().map(|(_, t)| t.as_str()).collect();
+    let manifest = serde_json::json!({
+        "program": "petfleet",
+        "version": env!("CARGO_PKG_VERSION"),
+        "schema_version": SCHEMA_VERSION,
+        "scenario": resolved.scenario.name,
+        "scenario_source": src.label,
+        "scenario_hash": fnv_hex(&[&src.text]),
+        "data_hash": fnv_hex(&data_texts),
+        "seed": spec.seed,
+        "start_date": resolved.start_date.to_string(),
+        "until": clock.format(resolved.until),
+        "trace_hash": format!("{:016x}", report.trace_hash),
+        "messages_delivered": report.delivered,
+        "invariants": "ok",
+        "files": written.iter().map(|(n, rows)| (n.clone(), serde_json::json!(rows))).collect::<serde_json::Map<_, _>>(),
+    });
+    write_manifest(&opts.out, &manifest).map_err(io_err)?;
+    Ok(RunSummary {
+        resolved,
+        trace_hash: report.trace_hash,
+        delivered: report.delivered,
+        wall_s,
+        files: written,
+        trips,
+        manifest,
+    })
+}
