@@ -25,8 +25,7 @@ pub struct VehicleSpec {
 pub struct TripSpec {
     /// The plan the vehicle follows.
     pub plan: TripPlan,
-    /// The vehicle, if the scenario names one; otherwise the one whose depot is quickest to
-    /// reach the pickup at free-flow (lowest id on ties).
+    /// The vehicle, if the scenario names one; otherwise see [`build`]'s pre-assignment.
     pub vehicle: Option<VehicleId>,
 }
 
@@ -91,24 +90,32 @@ pub enum SpecError {
     },
 }
 
-/// Builds the engine for `spec`.
-pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, Event>, Layout), SpecError> {
+/// Pre-assigns scripted trips, in order of ready time, to the vehicle that can be at the
+/// pickup first (its projected free time and place, plus the drive at the profile speeds of
+/// the trip's hour; lowest id on ties), unless the trip names one. The assignment reaches
+/// the vehicle `assignment_lead` before its estimated departure for the pickup. (A stand-in
+/// for the dispatcher actor: it plans with expected speeds and never revisits a choice.)
+fn assign(spec: &SimSpec) -> Result<Vec<(SimTime, VehicleId, Arc<TripPlan>)>, SpecError> {
     let world = &spec.world;
-    let free = crate::world::FreeFlow;
-    let mut trip_vehicle = Vec::with_capacity(spec.trips.len());
-    let mut assignments = Vec::with_capacity(spec.trips.len());
-    for t in &spec.trips {
+    let mut order: Vec<usize> = (0..spec.trips.len()).collect();
+    order.sort_by_key(|&i| (spec.trips[i].plan.ready_at, i));
+    // Projected (free at, free where) of every vehicle.
+    let mut free: Vec<(SimTime, NodeId)> = spec.vehicles.iter().map(|v| (SimTime::ZERO, v.depot)).collect();
+    let mut out = Vec::with_capacity(order.len());
+    for i in order {
+        let t = &spec.trips[i];
         let p = &t.plan;
-        if world.route(&free, p.pickup, p.dropoff).is_none() {
+        let speeds = profile_speeds(&world.net, &spec.traffic, p.ready_at, &[]);
+        let drive = |from: NodeId, to: NodeId| world.route(speeds.as_ref(), from, to).map(|r| SimDuration::from_secs_f64(r.time_s));
+        let Some(loaded) = drive(p.pickup, p.dropoff) else {
             return Err(SpecError::Unreachable {
                 trip: p.trip,
                 from: world.net.node(p.pickup).name.clone(),
                 to: world.net.node(p.dropoff).name.clone(),
             });
-        }
-        let drive_s = |v: &VehicleSpec| world.route(&free, v.depot, p.pickup).map(|r| r.time_s);
-        let vehicle = match t.vehicle {
-            Some(v) if v.index() < spec.vehicles.len() => v,
+        };
+        let candidates: Vec<usize> = match t.vehicle {
+            Some(v) if v.index() < spec.vehicles.len() => vec![v.index()],
             Some(v) => {
                 return Err(SpecError::UnknownVehicle {
                     trip: p.trip,
@@ -116,20 +123,36 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, Event>, Layout), SpecError> 
                     count: spec.vehicles.len(),
                 })
             }
-            None => spec
-                .vehicles
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| drive_s(v).map(|s| (s, i)))
-                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
-                .map(|(_, i)| VehicleId(i as u32))
-                .ok_or(SpecError::NoVehicles(p.trip))?,
+            None => (0..spec.vehicles.len()).collect(),
         };
-        let empty_drive = drive_s(&spec.vehicles[vehicle.index()]).unwrap_or(0.0);
-        let lead = SimDuration::from_secs_f64(empty_drive) + spec.assignment_lead;
-        let at = SimTime(p.ready_at.as_ms().saturating_sub(lead.as_ms()));
-        trip_vehicle.push(vehicle);
-        assignments.push((at, vehicle, Arc::new(p.clone())));
+        let best = candidates
+            .into_iter()
+            .filter_map(|v| {
+                let (at, node) = free[v];
+                let empty = drive(node, p.pickup)?;
+                let depart_for_pickup = at.max(SimTime(p.ready_at.as_ms().saturating_sub(empty.as_ms())));
+                let start = (depart_for_pickup + empty).max(p.ready_at);
+                Some((start, v, depart_for_pickup))
+            })
+            .min_by_key(|&(start, v, _)| (start, v))
+            .ok_or(SpecError::NoVehicles(p.trip))?;
+        let (start, v, depart_for_pickup) = best;
+        free[v] = (start + p.load + loaded + p.unload, p.dropoff);
+        let at = SimTime(depart_for_pickup.as_ms().saturating_sub(spec.assignment_lead.as_ms()));
+        out.push((at, VehicleId(v as u32), Arc::new(p.clone())));
+    }
+    Ok(out)
+}
+
+/// Builds the engine for `spec`.
+pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, Event>, Layout), SpecError> {
+    let world = &spec.world;
+    let assignments = assign(spec)?;
+    let mut trip_vehicle = vec![VehicleId(0); spec.trips.len()];
+    for (_, v, plan) in &assignments {
+        if let Some(i) = spec.trips.iter().position(|t| t.plan.trip == plan.trip) {
+            trip_vehicle[i] = *v;
+        }
     }
 
     let mut engine = Engine::new(spec.seed);

@@ -315,11 +315,13 @@ impl RoadNetwork {
             max_speed_mps,
             min_circuity,
         };
-        net.check_connected()?;
         Ok(net)
     }
 
-    fn check_connected(&self) -> Result<(), NetworkError> {
+    /// Checks that every node can be reached from the first. A network need not be
+    /// connected (an island such as Jeju has no road to the mainland: trips there are
+    /// rejected as unreachable), but the bundled one is, and its tests check it.
+    pub fn check_connected(&self) -> Result<(), NetworkError> {
         if self.nodes.is_empty() {
             return Ok(());
         }
