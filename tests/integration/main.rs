@@ -1,1 +1,8 @@
+//! Cross-crate integration tests, one binary with a module per topic.
 
+mod bad_input;
+mod determinism;
+mod golden;
+mod routing;
+mod scenario;
+mod traffic;

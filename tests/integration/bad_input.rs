@@ -1,0 +1,145 @@
+//! Bad input gets a located error (file, line, column, field, value, expectation) and
+//! nothing is written. (Exit codes are checked through the binary in scenarios/tests/cli.rs.)
+
+use scenarios::error::InputError;
+use scenarios::run::{DataSource, RunError, RunOptions};
+use sim_core::engine::Host;
+
+const DEFAULT: &str = include_str!("../../scenarios/catalog/seoul-busan-accident.toml");
+
+/// Runs the default scenario with `from` replaced by `to`; returns the input error.
+fn fails_with(from: &str, to: &str) -> (InputError, tempfile::TempDir) {
+    fails_with_data(from, to, DataSource::Bundled)
+}
+
+fn fails_with_data(from: &str, to: &str, data: DataSource) -> (InputError, tempfile::TempDir) {
+    assert!(DEFAULT.contains(from), "test edit {from:?} not found");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, DEFAULT.replacen(from, to, 1)).unwrap();
+    let out = dir.path().join("out");
+    let opts = RunOptions {
+        scenario: Some(path.to_string_lossy().into_owned()),
+        seed: None,
+        until: None,
+        out: out.clone(),
+        host: Host::Reference,
+        trace: false,
+        data,
+    };
+    match scenarios::run::run(&opts) {
+        Err(RunError::Input(e)) => {
+            assert!(!out.exists(), "nothing written for bad input");
+            assert!(e.file.ends_with("bad.toml"), "{e}");
+            (e, dir)
+        }
+        Err(other) => panic!("expected an input error, got {other}"),
+        Ok(_) => panic!("expected {from:?} -> {to:?} to fail"),
+    }
+}
+
+fn line_of(needle: &str, text: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).expect("needle") + 1
+}
+
+#[test]
+fn syntax_error_is_located() {
+    let (e, _d) = fails_with("pickup = \"Gangnam-gu\"", "pickup = \"Gangnam-gu");
+    assert_eq!(e.line, Some(line_of("pickup =", DEFAULT)), "{e}");
+    assert!(e.column.is_some(), "{e}");
+}
+
+#[test]
+fn unknown_field_is_rejected_with_a_suggestion() {
+    let (e, _d) = fails_with("pickup = ", "pickpu = ");
+    assert_eq!(e.line, Some(line_of("pickup =", DEFAULT)), "{e}");
+    assert_eq!(e.value.as_deref(), Some("pickpu"));
+    assert_eq!(e.hint.as_deref(), Some("did you mean `pickup`?"), "{e}");
+    assert!(e.field.contains("trips"), "{e}");
+    let (e, _d) = fails_with("[traffic]\n", "[traffic]\ncongestion_sigam = 0.2\n");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `congestion_sigma`?"), "{e}");
+}
+
+#[test]
+fn unknown_city_is_located_with_closest_names() {
+    let (e, _d) = fails_with("dropoff = \"Busan\"", "dropoff = \"Busn\"");
+    assert_eq!(e.field, "trips[0].dropoff");
+    assert_eq!(e.value.as_deref(), Some("Busn"));
+    assert_eq!(e.line, Some(line_of("dropoff =", DEFAULT)));
+    assert_eq!(e.column, Some(11), "{e}");
+    assert!(e.hint.as_deref().unwrap_or("").contains("`Busan`"), "{e}");
+}
+
+#[test]
+fn unknown_road_and_segment_are_located() {
+    let (e, _d) = fails_with("road = \"Gyeongbu\"", "road = \"Gyeongboo\"");
+    assert_eq!(e.field, "incidents[0].road");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `Gyeongbu`?"), "{e}");
+    let (e, _d) = fails_with("segment = \"Daejeon-Gimcheon\"", "segment = \"Daejon-Gimcheon\"");
+    assert_eq!(e.field, "incidents[0].segment");
+    assert_eq!(e.line, Some(line_of("segment =", DEFAULT)));
+    let (e, _d) = fails_with("segment = \"Daejeon-Gimcheon\"", "segment = \"Daejeon-Busan\"");
+    assert!(e.expected.contains("joined by road"), "{e}");
+}
+
+#[test]
+fn negative_or_malformed_durations_and_times_are_located() {
+    let (e, _d) = fails_with("duration = \"2h\"", "duration = \"-2h\"");
+    assert_eq!(e.field, "incidents[0].duration");
+    assert_eq!(e.value.as_deref(), Some("-2h"));
+    assert!(e.expected.contains("positive duration"), "{e}");
+    let (e, _d) = fails_with("duration = \"2h\"", "duration = -2");
+    assert!(e.field.contains("duration"), "{e}");
+    assert_eq!(e.line, Some(line_of("duration =", DEFAULT)), "{e}");
+    let (e, _d) = fails_with("at = \"10:30\"", "at = \"25:30\"");
+    assert_eq!(e.field, "incidents[0].at");
+    let (e, _d) = fails_with("start_date = \"2026-11-23\"", "start_date = \"2026-13-23\"");
+    assert_eq!(e.field, "start_date");
+    let (e, _d) = fails_with("until = \"24:00\"", "until = \"0d\"");
+    assert_eq!(e.field, "until");
+}
+
+#[test]
+fn impossible_incidents_are_rejected() {
+    let (e, _d) = fails_with("kind = \"closure\"", "kind = \"lane_loss\"\nlanes_lost = 9");
+    assert_eq!(e.field, "incidents[0].lanes_lost");
+    let (e, _d) = fails_with("kind = \"closure\"", "kind = \"closed\"");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `closure`?"), "{e}");
+}
+
+#[test]
+fn trip_to_an_unreachable_node_is_rejected() {
+    // Jeju has no road to the mainland: add it as an island node to a copy of the data.
+    let data = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    for f in scenarios::data::FILES {
+        let to = data.path().join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(f), &to).unwrap();
+    }
+    let nodes = data.path().join("network/nodes.csv");
+    let mut text = std::fs::read_to_string(&nodes).unwrap();
+    let next = text.lines().count() - 1;
+    text.push_str(&format!("{next},Jeju,33.4996,126.5312,city,\n"));
+    std::fs::write(&nodes, text).unwrap();
+    let (e, _d) = fails_with_data("dropoff = \"Busan\"", "dropoff = \"Jeju\"", DataSource::Dir(data.path().to_path_buf()));
+    assert_eq!(e.field, "trips[0].dropoff");
+    assert!(e.expected.contains("reachable"), "{e}");
+}
+
+#[test]
+fn unknown_scenario_name_suggests_the_catalogue() {
+    let e = scenarios::run::find_scenario(Some("seoul-busan-acident")).unwrap_err();
+    assert_eq!(e.hint.as_deref(), Some("did you mean `seoul-busan-accident`?"));
+}
+
+#[test]
+fn every_catalogue_scenario_parses_and_resolves() {
+    let data = scenarios::data::load(&scenarios::data::DataFiles::bundled()).unwrap();
+    for name in scenarios::catalog::names() {
+        let src = scenarios::catalog::get(name).unwrap();
+        let s = scenarios::scenario::parse(&src).unwrap();
+        assert_eq!(s.name, name);
+        scenarios::scenario::resolve(&src, s, &data, None, None).unwrap();
+    }
+}
