@@ -1,1 +1,91 @@
-fn main(){}
+//! Routing throughput: fastest-path queries per second on the bundled Korean network,
+//! between seeded random node pairs, at the profile speeds of a weekday 10:30 with and
+//! without the Daejeon-Gimcheon closure; and whole default-scenario runs.
+
+#![expect(
+    missing_docs,
+    reason = "criterion's macros generate the undocumented entry points"
+)]
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use scenarios::data::{self, DataFiles};
+use scenarios::scenario::{segment_edges, Source};
+use sim_core::ids::NodeId;
+use sim_core::time::{SimDuration, SimTime};
+use sim_core::traffic::{profile_speeds, DayType, TrafficConfig};
+
+fn routing(c: &mut Criterion) {
+    let data = data::load(&DataFiles::bundled()).expect("bundled data");
+    let net = &data.world.net;
+    let cfg = TrafficConfig {
+        profiles: data.profiles.clone(),
+        accidents: data.accidents,
+        congestion_sigma: 0.0,
+        congestion_correlation_s: 1.0,
+        update_interval: SimDuration::from_mins(5),
+        random_accidents: false,
+        accident_rate_scale: 0.0,
+        calendar: vec![DayType::Weekday],
+    };
+    let src = Source {
+        label: "<bench>".into(),
+        text: String::new(),
+    };
+    let closed =
+        segment_edges(&src, &data.world, "Daejeon-Gimcheon", Some("Gyeongbu")).expect("segment");
+    let at = SimTime::from_day_hms(0, 10, 30, 0);
+    let open = profile_speeds(net, &cfg, at, &[]);
+    let shut = profile_speeds(net, &cfg, at, &closed);
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let n = net.nodes().len() as u32;
+    let pairs: Vec<(NodeId, NodeId)> = (0..1_000)
+        .map(|_| {
+            (
+                NodeId(rng.random_range(0..n)),
+                NodeId(rng.random_range(0..n)),
+            )
+        })
+        .collect();
+
+    let mut g = c.benchmark_group("routing");
+    g.throughput(Throughput::Elements(pairs.len() as u64));
+    for (name, speeds) in [
+        ("random_pairs_open", &open),
+        ("random_pairs_closure", &shut),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut found = 0;
+                for &(a, z) in &pairs {
+                    found += usize::from(data.world.route(speeds.as_ref(), a, z).is_some());
+                }
+                assert!(found > 900);
+            });
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("scenario");
+    g.sample_size(10);
+    g.bench_function("seoul_busan_accident_loop", |b| {
+        b.iter(|| {
+            let dir = std::env::temp_dir().join(format!("petfleet-bench-{}", std::process::id()));
+            let opts = scenarios::run::RunOptions {
+                scenario: None,
+                seed: None,
+                until: None,
+                out: dir,
+                host: sim_core::engine::Host::Reference,
+                trace: false,
+                data: scenarios::run::DataSource::Bundled,
+            };
+            scenarios::run::run(&opts).expect("default scenario")
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, routing);
+criterion_main!(benches);

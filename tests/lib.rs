@@ -8,7 +8,14 @@ use sim_core::engine::Host;
 use sim_core::time::SimTime;
 
 /// Runs a scenario (catalogue name or path) into `out`.
-pub fn run_into(scenario: &str, out: &Path, seed: Option<u64>, host: Host, trace: bool, until: Option<SimTime>) -> RunSummary {
+pub fn run_into(
+    scenario: &str,
+    out: &Path,
+    seed: Option<u64>,
+    host: Host,
+    trace: bool,
+    until: Option<SimTime>,
+) -> RunSummary {
     let opts = RunOptions {
         scenario: Some(scenario.to_string()),
         seed,
@@ -27,7 +34,10 @@ pub fn dir_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .expect("output dir")
         .map(|e| {
             let e = e.expect("dir entry");
-            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read output"))
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).expect("read output"),
+            )
         })
         .collect();
     files.sort();
@@ -41,7 +51,11 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
     r.records()
         .map(|rec| {
             let rec = rec.expect("record");
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }

@@ -5,9 +5,18 @@ use crate::scenario::Source;
 
 /// (name, TOML text) of every catalogued scenario; the first is the default.
 pub const CATALOG: &[(&str, &str)] = &[
-    ("seoul-busan-accident", include_str!("../catalog/seoul-busan-accident.toml")),
-    ("seoul-city-day", include_str!("../catalog/seoul-city-day.toml")),
-    ("holiday-exodus", include_str!("../catalog/holiday-exodus.toml")),
+    (
+        "seoul-busan-accident",
+        include_str!("../catalog/seoul-busan-accident.toml"),
+    ),
+    (
+        "seoul-city-day",
+        include_str!("../catalog/seoul-city-day.toml"),
+    ),
+    (
+        "holiday-exodus",
+        include_str!("../catalog/holiday-exodus.toml"),
+    ),
 ];
 
 /// The default scenario's name.
@@ -15,10 +24,13 @@ pub const DEFAULT: &str = "seoul-busan-accident";
 
 /// The catalogued scenario `name`.
 pub fn get(name: &str) -> Option<Source> {
-    CATALOG.iter().find(|(n, _)| *n == name).map(|(n, t)| Source {
-        label: format!("<catalogue>/{n}.toml"),
-        text: t.to_string(),
-    })
+    CATALOG
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, t)| Source {
+            label: format!("<catalogue>/{n}.toml"),
+            text: t.to_string(),
+        })
 }
 
 /// Names, for listings and suggestions.

@@ -111,10 +111,14 @@ struct Table<'a> {
 
 impl<'a> Table<'a> {
     fn read(file: &'a str, text: &str, required: &[&str]) -> Result<Table<'a>, InputError> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| InputError::on_line(file, 1, "header").expected(format!("a CSV header row ({e})")))?
+            .map_err(|e| {
+                InputError::on_line(file, 1, "header").expected(format!("a CSV header row ({e})"))
+            })?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
@@ -122,7 +126,10 @@ impl<'a> Table<'a> {
             if !headers.iter().any(|h| h == col) {
                 let mut err = InputError::on_line(file, 1, "header")
                     .value(headers.join(","))
-                    .expected(format!("a column named `{col}` (columns: {})", required.join(", ")));
+                    .expected(format!(
+                        "a column named `{col}` (columns: {})",
+                        required.join(", ")
+                    ));
                 if let Some(h) = did_you_mean(col, headers.iter().map(String::as_str)) {
                     err = err.hint(h);
                 }
@@ -138,23 +145,41 @@ impl<'a> Table<'a> {
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line() as usize);
-                    return Err(InputError::on_line(file, line, "row").expected(format!("a well-formed CSV row ({e})")));
+                    return Err(InputError::on_line(file, line, "row")
+                        .expected(format!("a well-formed CSV row ({e})")));
                 }
             }
         }
-        Ok(Table { file, headers, rows })
+        Ok(Table {
+            file,
+            headers,
+            rows,
+        })
     }
 
     fn raw<'r>(&self, row: &'r csv::StringRecord, col: &str) -> &'r str {
-        let i = self.headers.iter().position(|h| h == col).expect("required column checked");
+        let i = self
+            .headers
+            .iter()
+            .position(|h| h == col)
+            .expect("required column checked");
         row.get(i).unwrap_or("").trim()
     }
 
-    fn parse<T: FromStr>(&self, line: usize, row: &csv::StringRecord, col: &str, expected: &str, ok: impl Fn(&T) -> bool) -> Result<T, InputError> {
+    fn parse<T: FromStr>(
+        &self,
+        line: usize,
+        row: &csv::StringRecord,
+        col: &str,
+        expected: &str,
+        ok: impl Fn(&T) -> bool,
+    ) -> Result<T, InputError> {
         let raw = self.raw(row, col);
         match raw.parse::<T>() {
             Ok(v) if ok(&v) => Ok(v),
-            _ => Err(InputError::on_line(self.file, line, col).value(raw).expected(expected.to_string())),
+            _ => Err(InputError::on_line(self.file, line, col)
+                .value(raw)
+                .expected(expected.to_string())),
         }
     }
 }
@@ -162,27 +187,60 @@ impl<'a> Table<'a> {
 /// Loads and validates every data file.
 pub fn load(files: &DataFiles) -> Result<Data, InputError> {
     let (nodes_file, nodes_text) = files.get(0);
-    let t = Table::read(nodes_file, nodes_text, &["id", "name", "lat", "lon", "kind", "population"])?;
+    let t = Table::read(
+        nodes_file,
+        nodes_text,
+        &["id", "name", "lat", "lon", "kind", "population"],
+    )?;
     let mut nodes = Vec::new();
     let mut node_lines = Vec::new();
     for (i, (line, row)) in t.rows.iter().enumerate() {
         let line = *line;
-        let id: usize = t.parse(line, row, "id", &format!("the row index {i} (ids are 0, 1, 2, ... in file order)"), |v| *v == i)?;
+        let id: usize = t.parse(
+            line,
+            row,
+            "id",
+            &format!("the row index {i} (ids are 0, 1, 2, ... in file order)"),
+            |v| *v == i,
+        )?;
         debug_assert_eq!(id, i);
         let name = t.raw(row, "name");
         if name.is_empty() {
-            return Err(InputError::on_line(t.file, line, "name").value("").expected("a non-empty node name"));
+            return Err(InputError::on_line(t.file, line, "name")
+                .value("")
+                .expected("a non-empty node name"));
         }
-        let lat: f64 = t.parse(line, row, "lat", "a latitude in degrees within Korea (33 to 39)", |v: &f64| (33.0..=39.0).contains(v))?;
-        let lon: f64 = t.parse(line, row, "lon", "a longitude in degrees within Korea (124 to 132)", |v: &f64| (124.0..=132.0).contains(v))?;
+        let lat: f64 = t.parse(
+            line,
+            row,
+            "lat",
+            "a latitude in degrees within Korea (33 to 39)",
+            |v: &f64| (33.0..=39.0).contains(v),
+        )?;
+        let lon: f64 = t.parse(
+            line,
+            row,
+            "lon",
+            "a longitude in degrees within Korea (124 to 132)",
+            |v: &f64| (124.0..=132.0).contains(v),
+        )?;
         let kind_raw = t.raw(row, "kind");
-        let kind = NodeKind::parse(kind_raw)
-            .ok_or_else(|| InputError::on_line(t.file, line, "kind").value(kind_raw).expected("one of `city`, `junction`, `district`"))?;
+        let kind = NodeKind::parse(kind_raw).ok_or_else(|| {
+            InputError::on_line(t.file, line, "kind")
+                .value(kind_raw)
+                .expected("one of `city`, `junction`, `district`")
+        })?;
         let pop_raw = t.raw(row, "population");
         let population = if pop_raw.is_empty() {
             None
         } else {
-            Some(t.parse::<u32>(line, row, "population", "a whole number of residents, or empty", |_| true)?)
+            Some(t.parse::<u32>(
+                line,
+                row,
+                "population",
+                "a whole number of residents, or empty",
+                |_| true,
+            )?)
         };
         nodes.push(NodeSpec {
             name: name.to_string(),
@@ -195,7 +253,20 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
     }
 
     let (edges_file, edges_text) = files.get(1);
-    let t = Table::read(edges_file, edges_text, &["from", "to", "road", "class", "length_m", "speed_kmh", "lanes", "geometry"])?;
+    let t = Table::read(
+        edges_file,
+        edges_text,
+        &[
+            "from",
+            "to",
+            "road",
+            "class",
+            "length_m",
+            "speed_kmh",
+            "lanes",
+            "geometry",
+        ],
+    )?;
     let mut segments = Vec::new();
     let mut edge_lines = Vec::new();
     let n = nodes.len() as u32;
@@ -206,7 +277,9 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
         let to: u32 = t.parse(line, row, "to", &node_expected, |v| *v < n)?;
         let road = t.raw(row, "road");
         if road.is_empty() {
-            return Err(InputError::on_line(t.file, line, "road").value("").expected("a road name"));
+            return Err(InputError::on_line(t.file, line, "road")
+                .value("")
+                .expected("a road name"));
         }
         let class_raw = t.raw(row, "class");
         let class = RoadClass::parse(class_raw).ok_or_else(|| {
@@ -214,9 +287,27 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
                 .value(class_raw)
                 .expected("one of `expressway`, `urban_expressway`, `arterial`, `connector`")
         })?;
-        let length_m: f64 = t.parse(line, row, "length_m", "a positive length in metres", |v: &f64| v.is_finite() && *v > 0.0)?;
-        let speed_kmh: f64 = t.parse(line, row, "speed_kmh", "a speed in km/h, above 0 and at most 200", |v: &f64| *v > 0.0 && *v <= 200.0)?;
-        let lanes: u8 = t.parse(line, row, "lanes", "a whole number of lanes per direction, 1 to 12", |v| (1..=12).contains(v))?;
+        let length_m: f64 = t.parse(
+            line,
+            row,
+            "length_m",
+            "a positive length in metres",
+            |v: &f64| v.is_finite() && *v > 0.0,
+        )?;
+        let speed_kmh: f64 = t.parse(
+            line,
+            row,
+            "speed_kmh",
+            "a speed in km/h, above 0 and at most 200",
+            |v: &f64| *v > 0.0 && *v <= 200.0,
+        )?;
+        let lanes: u8 = t.parse(
+            line,
+            row,
+            "lanes",
+            "a whole number of lanes per direction, 1 to 12",
+            |v| (1..=12).contains(v),
+        )?;
         let geom_raw = t.raw(row, "geometry");
         let geometry = if geom_raw.is_empty() {
             None
@@ -261,25 +352,42 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
     })?;
 
     let (roads_file, roads_text) = files.get(2);
-    let t = Table::read(roads_file, roads_text, &["road", "number", "published_length_km", "source"])?;
+    let t = Table::read(
+        roads_file,
+        roads_text,
+        &["road", "number", "published_length_km", "source"],
+    )?;
     let mut roads = Vec::new();
     for (line, row) in &t.rows {
         roads.push(RoadInfo {
             road: t.raw(row, "road").to_string(),
             number: t.raw(row, "number").to_string(),
-            published_length_km: t.parse(*line, row, "published_length_km", "a positive length in km", |v: &f64| *v > 0.0)?,
+            published_length_km: t.parse(
+                *line,
+                row,
+                "published_length_km",
+                "a positive length in km",
+                |v: &f64| *v > 0.0,
+            )?,
             source: t.raw(row, "source").to_string(),
         });
     }
 
     let (prof_file, prof_text) = files.get(3);
-    let t = Table::read(prof_file, prof_text, &["day_type", "class", "hour", "factor"])?;
+    let t = Table::read(
+        prof_file,
+        prof_text,
+        &["day_type", "class", "hour", "factor"],
+    )?;
     let mut factors = [[[f64::NAN; 24]; 4]; 3];
     for (line, row) in &t.rows {
         let line = *line;
         let d_raw = t.raw(row, "day_type");
-        let day = DayType::parse(d_raw)
-            .ok_or_else(|| InputError::on_line(t.file, line, "day_type").value(d_raw).expected("one of `weekday`, `weekend`, `holiday`"))?;
+        let day = DayType::parse(d_raw).ok_or_else(|| {
+            InputError::on_line(t.file, line, "day_type")
+                .value(d_raw)
+                .expected("one of `weekday`, `weekend`, `holiday`")
+        })?;
         let c_raw = t.raw(row, "class");
         let class = RoadClass::parse(c_raw).ok_or_else(|| {
             InputError::on_line(t.file, line, "class")
@@ -287,20 +395,38 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
                 .expected("one of `expressway`, `urban_expressway`, `arterial`, `connector`")
         })?;
         let hour: usize = t.parse(line, row, "hour", "an hour 0 to 23", |v| *v < 24)?;
-        let factor: f64 = t.parse(line, row, "factor", "a speed factor above 0 and at most 1", |v: &f64| *v > 0.0 && *v <= 1.0)?;
+        let factor: f64 = t.parse(
+            line,
+            row,
+            "factor",
+            "a speed factor above 0 and at most 1",
+            |v: &f64| *v > 0.0 && *v <= 1.0,
+        )?;
         let slot = &mut factors[day as usize][class.index()][hour];
         if !slot.is_nan() {
             return Err(InputError::on_line(t.file, line, "hour")
                 .value(hour.to_string())
-                .expected(format!("one row per (day_type, class, hour); {} {} {hour} is repeated", day.name(), class.name())));
+                .expected(format!(
+                    "one row per (day_type, class, hour); {} {} {hour} is repeated",
+                    day.name(),
+                    class.name()
+                )));
         }
         *slot = factor;
     }
     for d in DayType::ALL {
         for c in RoadClass::ALL {
             if let Some(h) = (0..24).find(|&h| factors[d as usize][c.index()][h].is_nan()) {
-                return Err(InputError::on_line(prof_file, t.rows.last().map_or(1, |r| r.0), "hour")
-                    .expected(format!("a row for every (day_type, class, hour 0-23); missing {} {} {h}", d.name(), c.name())));
+                return Err(InputError::on_line(
+                    prof_file,
+                    t.rows.last().map_or(1, |r| r.0),
+                    "hour",
+                )
+                .expected(format!(
+                    "a row for every (day_type, class, hour 0-23); missing {} {} {h}",
+                    d.name(),
+                    c.name()
+                )));
             }
         }
     }
@@ -309,7 +435,14 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
     let t = Table::read(
         acc_file,
         acc_text,
-        &["class", "rate_per_km_h", "closure_share", "lanes_lost_max", "mean_duration_min", "capacity_factor_per_lane_lost"],
+        &[
+            "class",
+            "rate_per_km_h",
+            "closure_share",
+            "lanes_lost_max",
+            "mean_duration_min",
+            "capacity_factor_per_lane_lost",
+        ],
     )?;
     let mut accidents: [Option<AccidentParams>; 4] = [None; 4];
     for (line, row) in &t.rows {
@@ -321,20 +454,55 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
                 .expected("one of `expressway`, `urban_expressway`, `arterial`, `connector`")
         })?;
         let p = AccidentParams {
-            rate_per_km_h: t.parse(line, row, "rate_per_km_h", "a rate >= 0 (accidents per km per hour)", |v: &f64| v.is_finite() && *v >= 0.0)?,
-            closure_share: t.parse(line, row, "closure_share", "a share between 0 and 1", |v: &f64| (0.0..=1.0).contains(v))?,
-            lanes_lost_max: t.parse(line, row, "lanes_lost_max", "a whole number of lanes, 1 to 12", |v| (1..=12).contains(v))?,
-            mean_duration_min: t.parse(line, row, "mean_duration_min", "a positive number of minutes", |v: &f64| v.is_finite() && *v > 0.0)?,
-            capacity_factor_per_lane_lost: t.parse(line, row, "capacity_factor_per_lane_lost", "a factor above 0 and at most 1", |v: &f64| *v > 0.0 && *v <= 1.0)?,
+            rate_per_km_h: t.parse(
+                line,
+                row,
+                "rate_per_km_h",
+                "a rate >= 0 (accidents per km per hour)",
+                |v: &f64| v.is_finite() && *v >= 0.0,
+            )?,
+            closure_share: t.parse(
+                line,
+                row,
+                "closure_share",
+                "a share between 0 and 1",
+                |v: &f64| (0.0..=1.0).contains(v),
+            )?,
+            lanes_lost_max: t.parse(
+                line,
+                row,
+                "lanes_lost_max",
+                "a whole number of lanes, 1 to 12",
+                |v| (1..=12).contains(v),
+            )?,
+            mean_duration_min: t.parse(
+                line,
+                row,
+                "mean_duration_min",
+                "a positive number of minutes",
+                |v: &f64| v.is_finite() && *v > 0.0,
+            )?,
+            capacity_factor_per_lane_lost: t.parse(
+                line,
+                row,
+                "capacity_factor_per_lane_lost",
+                "a factor above 0 and at most 1",
+                |v: &f64| *v > 0.0 && *v <= 1.0,
+            )?,
         };
         if accidents[class.index()].replace(p).is_some() {
-            return Err(InputError::on_line(t.file, line, "class").value(c_raw).expected("one row per road class"));
+            return Err(InputError::on_line(t.file, line, "class")
+                .value(c_raw)
+                .expected("one row per road class"));
         }
     }
     let mut acc = [accidents[0].unwrap_or(ZERO_ACCIDENTS); 4];
     for c in RoadClass::ALL {
         acc[c.index()] = accidents[c.index()].ok_or_else(|| {
-            InputError::on_line(acc_file, 1, "class").expected(format!("a row for every road class; `{}` is missing", c.name()))
+            InputError::on_line(acc_file, 1, "class").expected(format!(
+                "a row for every road class; `{}` is missing",
+                c.name()
+            ))
         })?;
     }
 
@@ -343,8 +511,11 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
     let mut holidays = BTreeMap::new();
     for (line, row) in &t.rows {
         let raw = t.raw(row, "date");
-        let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map_err(|_| InputError::on_line(t.file, *line, "date").value(raw).expected("an ISO date YYYY-MM-DD"))?;
+        let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+            InputError::on_line(t.file, *line, "date")
+                .value(raw)
+                .expected("an ISO date YYYY-MM-DD")
+        })?;
         holidays.insert(date, t.raw(row, "name").to_string());
     }
 
@@ -367,7 +538,12 @@ const ZERO_ACCIDENTS: AccidentParams = AccidentParams {
 
 /// Parses `LINESTRING(x y, x y, ...)` (lon lat pairs).
 fn parse_linestring(s: &str) -> Option<LineString<f64>> {
-    let body = s.trim().strip_prefix("LINESTRING")?.trim().strip_prefix('(')?.strip_suffix(')')?;
+    let body = s
+        .trim()
+        .strip_prefix("LINESTRING")?
+        .trim()
+        .strip_prefix('(')?
+        .strip_suffix(')')?;
     let coords: Option<Vec<Coord<f64>>> = body
         .split(',')
         .map(|pair| {
@@ -395,7 +571,10 @@ mod tests {
 
     #[test]
     fn linestrings() {
-        assert_eq!(parse_linestring("LINESTRING(127 37, 127.5 36.5)").map(|l| l.0.len()), Some(2));
+        assert_eq!(
+            parse_linestring("LINESTRING(127 37, 127.5 36.5)").map(|l| l.0.len()),
+            Some(2)
+        );
         assert_eq!(parse_linestring("LINESTRING(127 37)"), None);
         assert_eq!(parse_linestring("POINT(1 2)"), None);
     }
@@ -409,13 +588,19 @@ mod tests {
     #[test]
     fn bad_cells_are_located() {
         let e = with_edit(1, "26722,110", "26722,-110").unwrap_err();
-        assert_eq!((e.line, e.field.as_str(), e.value.as_deref()), (Some(2), "speed_kmh", Some("-110")));
+        assert_eq!(
+            (e.line, e.field.as_str(), e.value.as_deref()),
+            (Some(2), "speed_kmh", Some("-110"))
+        );
         let e = with_edit(0, "Suwon,37.2911", "Suwon,97.2911").unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (Some(3), "lat"));
         let e = with_edit(3, "weekday,expressway,0,", "weekday,expresway,0,").unwrap_err();
         assert_eq!(e.field, "class");
         let e = with_edit(0, "id,name", "id,nmae").unwrap_err();
-        assert_eq!(e.hint.as_deref(), Some("did you mean `nmae`?").or(e.hint.as_deref()));
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean `nmae`?").or(e.hint.as_deref())
+        );
         assert_eq!(e.field, "header");
     }
 }

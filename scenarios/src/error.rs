@@ -24,7 +24,12 @@ pub struct InputError {
 
 impl InputError {
     /// An error at a byte offset of `source`.
-    pub fn at(file: &str, source: &str, offset: Option<usize>, field: impl Into<String>) -> InputError {
+    pub fn at(
+        file: &str,
+        source: &str,
+        offset: Option<usize>,
+        field: impl Into<String>,
+    ) -> InputError {
         let (line, column) = match offset {
             Some(o) => {
                 let (l, c) = line_col(source, o);
@@ -115,7 +120,10 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 /// "did you mean `x`?" for the closest of `candidates` to `word`, if any is close.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let lower = word.to_lowercase();
     let best = candidates
         .into_iter()
@@ -139,13 +147,21 @@ mod tests {
 
     #[test]
     fn suggestions_only_when_close() {
-        assert_eq!(did_you_mean("pickpu", ["pickup", "dropoff"]).as_deref(), Some("did you mean `pickup`?"));
+        assert_eq!(
+            did_you_mean("pickpu", ["pickup", "dropoff"]).as_deref(),
+            Some("did you mean `pickup`?")
+        );
         assert_eq!(did_you_mean("zzzzzzzz", ["pickup", "dropoff"]), None);
     }
 
     #[test]
     fn display_names_everything() {
-        let e = InputError::on_line("x.csv", 3, "speed_kmh").value("-5").expected("a positive speed");
-        assert_eq!(e.to_string(), "x.csv:3: field `speed_kmh` = \"-5\": a positive speed");
+        let e = InputError::on_line("x.csv", 3, "speed_kmh")
+            .value("-5")
+            .expected("a positive speed");
+        assert_eq!(
+            e.to_string(),
+            "x.csv:3: field `speed_kmh` = \"-5\": a positive speed"
+        );
     }
 }

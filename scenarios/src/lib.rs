@@ -13,6 +13,11 @@
 //! Errors in scenarios and data are [`error::InputError`]s: file, line, column, field,
 //! value, and what was expected.
 
+#![expect(
+    clippy::result_large_err,
+    reason = "input errors carry their full location; they are rare and end the program"
+)]
+
 pub mod catalog;
 pub mod data;
 pub mod error;

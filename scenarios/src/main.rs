@@ -3,6 +3,11 @@
 //! Exit codes: 0 success; 2 bad input (scenario, data, flag); 1 a run that failed
 //! (output directory not writable, engine bound exceeded, invariant violated).
 
+#![expect(
+    clippy::result_large_err,
+    reason = "input errors carry their full location; they are rare and end the program"
+)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,7 +21,11 @@ use sim_core::time::{SimDuration, SimTime};
 use sim_core::traffic::{profile_speeds, DayType, TrafficConfig};
 
 #[derive(Parser, Debug)]
-#[command(name = "petfleet", version, about = "PetFleet Twin: a deterministic simulation of a pet-transport fleet")]
+#[command(
+    name = "petfleet",
+    version,
+    about = "PetFleet Twin: a deterministic simulation of a pet-transport fleet"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -107,7 +116,9 @@ fn parse_clock_arg(s: &str) -> Result<SimTime, String> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -133,26 +144,44 @@ fn main() -> ExitCode {
 }
 
 fn cmd_list() {
-    println!("{:<24} {}", "SCENARIO", "DESCRIPTION");
+    println!("{:<24} DESCRIPTION", "SCENARIO");
     for (name, text) in catalog::CATALOG {
         let description = toml::from_str::<toml::Table>(text)
             .ok()
-            .and_then(|t| t.get("description").and_then(|d| d.as_str()).map(str::to_string))
+            .and_then(|t| {
+                t.get("description")
+                    .and_then(|d| d.as_str())
+                    .map(str::to_string)
+            })
             .unwrap_or_default();
         let first = description.lines().next().unwrap_or("");
-        let marker = if *name == catalog::DEFAULT { " (default)" } else { "" };
+        let marker = if *name == catalog::DEFAULT {
+            " (default)"
+        } else {
+            ""
+        };
         println!("{:<24} {first}{marker}", name);
     }
 }
 
 fn cmd_run(args: RunArgs) -> Result<(), RunError> {
     let host = match args.engine {
-        Engine::Actix => Host::Actix { shards: usize::from(args.shards) },
+        Engine::Actix => Host::Actix {
+            shards: usize::from(args.shards),
+        },
         Engine::Loop => Host::Reference,
     };
-    let name = args.scenario.clone().unwrap_or_else(|| catalog::DEFAULT.to_string());
-    let stem = std::path::Path::new(&name).file_stem().map_or(name.clone(), |s| s.to_string_lossy().into_owned());
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out").join(stem));
+    let name = args
+        .scenario
+        .clone()
+        .unwrap_or_else(|| catalog::DEFAULT.to_string());
+    let stem = std::path::Path::new(&name)
+        .file_stem()
+        .map_or(name.clone(), |s| s.to_string_lossy().into_owned());
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(stem));
     let opts = RunOptions {
         scenario: args.scenario,
         seed: args.seed,
@@ -164,16 +193,28 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
     };
     let s = run::run(&opts)?;
     let spec = &s.resolved.spec;
-    println!("SEED={} scenario={} ({})", spec.seed, s.resolved.scenario.name, s.resolved.start_date);
+    println!(
+        "SEED={} scenario={} ({})",
+        spec.seed, s.resolved.scenario.name, s.resolved.start_date
+    );
     let engine = match host {
         Host::Reference => "reference loop".to_string(),
         Host::Actix { shards } => format!("actix, {shards} shard(s)"),
     };
     println!();
     println!("  {:<22} {}", "engine", engine);
-    println!("  {:<22} {}", "simulated until", s.manifest["until"].as_str().unwrap_or(""));
+    println!(
+        "  {:<22} {}",
+        "simulated until",
+        s.manifest["until"].as_str().unwrap_or("")
+    );
     println!("  {:<22} {}", "messages delivered", s.delivered);
-    println!("  {:<22} {:.3} s ({:.0} messages/s)", "wall time", s.wall_s, s.delivered as f64 / s.wall_s.max(1e-9));
+    println!(
+        "  {:<22} {:.3} s ({:.0} messages/s)",
+        "wall time",
+        s.wall_s,
+        s.delivered as f64 / s.wall_s.max(1e-9)
+    );
     println!("  {:<22} {:016x}", "trace hash", s.trace_hash);
     println!("  {:<22} {}", "output", out.display());
     for (f, rows) in &s.files {
@@ -182,7 +223,10 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
     println!();
     let net = &spec.world.net;
     let clock = scenarios::output::Clock::new(s.resolved.start_date);
-    println!("  {:<5} {:<4} {:<14} {:<14} {:<20} {:<20} {:>9} {:>9} {:>8}  {}", "TRIP", "VEH", "FROM", "TO", "DEPART", "ARRIVE", "KM", "DURATION", "REROUTES", "STATUS");
+    println!(
+        "  {:<5} {:<4} {:<14} {:<14} {:<20} {:<20} {:>9} {:>9} {:>8}  STATUS",
+        "TRIP", "VEH", "FROM", "TO", "DEPART", "ARRIVE", "KM", "DURATION", "REROUTES"
+    );
     for t in &s.trips {
         let dur = match (t.depart_at, t.arrive_at) {
             (Some(d), Some(a)) => a.saturating_since(d).to_string(),
@@ -226,7 +270,11 @@ fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
             label: "<command line>".into(),
             text: String::new(),
         };
-        let edges = scenario::segment_edges(&src, &data.world, c, None).map_err(|e| InputError { field: "--close".into(), ..e })?;
+        let edges =
+            scenario::segment_edges(&src, &data.world, c, None).map_err(|e| InputError {
+                field: "--close".into(),
+                ..e
+            })?;
         closed.extend(edges);
     }
     let day = match args.day {
@@ -245,24 +293,48 @@ fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
         calendar: vec![day],
     };
     let speeds = profile_speeds(net, &cfg, args.at, &closed);
-    let hhmm = |t: SimTime| format!("{:02}:{:02}", t.ms_of_day() / 3_600_000, (t.ms_of_day() / 60_000) % 60);
+    let hhmm = |t: SimTime| {
+        format!(
+            "{:02}:{:02}",
+            t.ms_of_day() / 3_600_000,
+            (t.ms_of_day() / 60_000) % 60
+        )
+    };
     let Some(route) = data.world.route(speeds.as_ref(), from, to) else {
         return Err(InputError::at("<command line>", "", None, "--to")
             .value(args.to)
-            .expected(format!("a node reachable from {:?} with the closures given", args.from))
+            .expected(format!(
+                "a node reachable from {:?} with the closures given",
+                args.from
+            ))
             .into());
     };
-    println!("{} -> {} at {} ({})", args.from, args.to, hhmm(args.at), day.name());
+    println!(
+        "{} -> {} at {} ({})",
+        args.from,
+        args.to,
+        hhmm(args.at),
+        day.name()
+    );
     if !args.close.is_empty() {
         println!("closed: {}", args.close.join(", "));
     }
-    println!("distance {:.1} km, time {}", route.length_m / 1_000.0, SimDuration::from_secs_f64(route.time_s));
+    println!(
+        "distance {:.1} km, time {}",
+        route.length_m / 1_000.0,
+        SimDuration::from_secs_f64(route.time_s)
+    );
     println!("roads:");
     for (road, m) in route.roads(net) {
         println!("  {:<40} {:>7.1} km", road, m / 1_000.0);
     }
     let mut via = vec![net.node(from).name.as_str()];
-    via.extend(route.edges.iter().map(|&e| net.node(net.edge(e).to).name.as_str()));
+    via.extend(
+        route
+            .edges
+            .iter()
+            .map(|&e| net.node(net.edge(e).to).name.as_str()),
+    );
     println!("via: {}", via.join(" > "));
     Ok(())
 }

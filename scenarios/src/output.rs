@@ -86,7 +86,14 @@ pub struct CsvOutputs {
 
 impl CsvOutputs {
     /// Opens the streams in `dir` (created if needed), removing any old manifest first.
-    pub fn create(dir: &Path, world: std::sync::Arc<World>, clock: Clock, pets: Vec<String>, positions: bool, trace: bool) -> std::io::Result<CsvOutputs> {
+    pub fn create(
+        dir: &Path,
+        world: std::sync::Arc<World>,
+        clock: Clock,
+        pets: Vec<String>,
+        positions: bool,
+        trace: bool,
+    ) -> std::io::Result<CsvOutputs> {
         fs::create_dir_all(dir)?;
         match fs::remove_file(dir.join("manifest.json")) {
             Ok(()) => {}
@@ -94,19 +101,38 @@ impl CsvOutputs {
             Err(e) => return Err(e),
         }
         let open = |name: &'static str| -> std::io::Result<Stream> {
-            let header = OUTPUTS.iter().find(|(n, _)| *n == name).expect("known output").1;
+            let header = OUTPUTS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .expect("known output")
+                .1;
             let tmp = dir.join(format!("{name}.partial"));
-            let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::with_capacity(1 << 16, File::create(&tmp)?));
+            let mut out = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(BufWriter::with_capacity(1 << 16, File::create(&tmp)?));
             out.write_record(header.split(','))?;
-            Ok(Stream { name, tmp, out, rows: 0 })
+            Ok(Stream {
+                name,
+                tmp,
+                out,
+                rows: 0,
+            })
         };
         Ok(CsvOutputs {
             dir: dir.to_path_buf(),
             trips: open("trips.csv")?,
-            positions: if positions { Some(open("positions.csv")?) } else { None },
+            positions: if positions {
+                Some(open("positions.csv")?)
+            } else {
+                None
+            },
             incidents: open("incidents.csv")?,
             reroutes: open("reroutes.csv")?,
-            events: if trace { Some(open("events.csv")?) } else { None },
+            events: if trace {
+                Some(open("events.csv")?)
+            } else {
+                None
+            },
             world,
             clock,
             pets,
@@ -180,7 +206,15 @@ impl Observer<Msg, Event> for CsvOutputs {
         let time = self.clock.format(at);
         if let Some(ev) = &mut self.events {
             let detail = event_detail(event);
-            ev.row([time.as_str(), &at.as_ms().to_string(), "", "event", event.kind(), &from.to_string(), &detail])?;
+            ev.row([
+                time.as_str(),
+                &at.as_ms().to_string(),
+                "",
+                "event",
+                event.kind(),
+                &from.to_string(),
+                &detail,
+            ])?;
         }
         match event {
             Event::Position(p) => {
@@ -218,7 +252,10 @@ impl Observer<Msg, Event> for CsvOutputs {
             }
             Event::IncidentStarted(inc) => {
                 let first = self.world.net.edge(inc.edges[0]);
-                let last = self.world.net.edge(*inc.edges.last().expect("an incident has edges"));
+                let last = self
+                    .world
+                    .net
+                    .edge(*inc.edges.last().expect("an incident has edges"));
                 let (kind, lanes) = match inc.kind {
                     IncidentKind::Closure => ("closure", String::new()),
                     IncidentKind::LaneLoss { lanes_lost } => ("lane_loss", lanes_lost.to_string()),
@@ -234,7 +271,11 @@ impl Observer<Msg, Event> for CsvOutputs {
                     first.road.clone(),
                     self.node(first.from).to_string(),
                     self.node(last.to).to_string(),
-                    inc.edges.iter().map(|e| e.0.to_string()).collect::<Vec<_>>().join(" "),
+                    inc.edges
+                        .iter()
+                        .map(|e| e.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     time.clone(),
                     self.clock.format(inc.end),
                     (inc.end.saturating_since(inc.start).as_ms() / 1_000).to_string(),
@@ -249,7 +290,11 @@ impl Observer<Msg, Event> for CsvOutputs {
                     r.trip.map_or(String::new(), |t| t.0.to_string()),
                     self.node(r.at_node).to_string(),
                     self.node(r.destination).to_string(),
-                    r.incidents.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(" "),
+                    r.incidents
+                        .iter()
+                        .map(|i| i.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     fmt_m(r.old_remaining_m),
                     fmt_s(r.old_remaining_s),
                     fmt_m(r.new_remaining_m),
@@ -270,10 +315,24 @@ impl Observer<Msg, Event> for CsvOutputs {
         self.events.is_some()
     }
 
-    fn on_delivery(&mut self, at: SimTime, seq: u64, to: ActorId, msg: &Msg) -> Result<(), ObserveError> {
+    fn on_delivery(
+        &mut self,
+        at: SimTime,
+        seq: u64,
+        to: ActorId,
+        msg: &Msg,
+    ) -> Result<(), ObserveError> {
         let time = self.clock.format(at);
         if let Some(ev) = &mut self.events {
-            ev.row([time.as_str(), &at.as_ms().to_string(), &seq.to_string(), "msg", msg.kind(), &to.to_string(), &msg_detail(msg)])?;
+            ev.row([
+                time.as_str(),
+                &at.as_ms().to_string(),
+                &seq.to_string(),
+                "msg",
+                msg.kind(),
+                &to.to_string(),
+                &msg_detail(msg),
+            ])?;
         }
         Ok(())
     }
@@ -282,15 +341,26 @@ impl Observer<Msg, Event> for CsvOutputs {
 /// A one-line description of a message for events.csv.
 pub fn msg_detail(msg: &Msg) -> String {
     match msg {
-        Msg::StartIncident(p) => format!("edges {:?} {:?} for {}", p.edges.iter().map(|e| e.0).collect::<Vec<_>>(), p.kind, p.duration),
+        Msg::StartIncident(p) => format!(
+            "edges {:?} {:?} for {}",
+            p.edges.iter().map(|e| e.0).collect::<Vec<_>>(),
+            p.kind,
+            p.duration
+        ),
         Msg::ClearIncident(id) => id.to_string(),
         Msg::Traffic(u) => format!(
             "speeds v{} digest {:016x}{}",
             u.table.version,
             u.table.digest,
-            u.changes.iter().map(|c| format!(" {}{}", c.incident.id, if c.started { "+" } else { "-" })).collect::<String>()
+            u.changes
+                .iter()
+                .map(|c| format!(" {}{}", c.incident.id, if c.started { "+" } else { "-" }))
+                .collect::<String>()
         ),
-        Msg::AssignTrip(p) => format!("{} {} -> {} ready {}", p.trip, p.pickup, p.dropoff, p.ready_at),
+        Msg::AssignTrip(p) => format!(
+            "{} {} -> {} ready {}",
+            p.trip, p.pickup, p.dropoff, p.ready_at
+        ),
         Msg::EdgeDone { gen } | Msg::StopDone { gen } => format!("gen {gen}"),
         Msg::Start | Msg::TrafficTick | Msg::AccidentDue | Msg::PositionTick => String::new(),
     }
@@ -299,11 +369,33 @@ pub fn msg_detail(msg: &Msg) -> String {
 /// A one-line description of an event for events.csv.
 pub fn event_detail(ev: &Event) -> String {
     match ev {
-        Event::Position(p) => format!("{} {:.6},{:.6} {:.1} km/h", p.vehicle, p.lat, p.lon, p.speed_kmh),
+        Event::Position(p) => format!(
+            "{} {:.6},{:.6} {:.1} km/h",
+            p.vehicle, p.lat, p.lon, p.speed_kmh
+        ),
         Event::TripStarted { trip, vehicle } => format!("{trip} {vehicle}"),
-        Event::TripEnded(r) => format!("{} {} {} {:.0} m {} reroutes", r.trip, r.vehicle, r.status.name(), r.distance_m, r.reroutes),
-        Event::IncidentStarted(i) | Event::IncidentCleared(i) => format!("{} {:?} {:?} edges {:?}", i.id, i.cause, i.kind, i.edges.iter().map(|e| e.0).collect::<Vec<_>>()),
-        Event::Rerouted(r) => format!("{} at {} accepted {} saves {:.0} s", r.vehicle, r.at_node, r.accepted, r.old_remaining_s - r.new_remaining_s),
+        Event::TripEnded(r) => format!(
+            "{} {} {} {:.0} m {} reroutes",
+            r.trip,
+            r.vehicle,
+            r.status.name(),
+            r.distance_m,
+            r.reroutes
+        ),
+        Event::IncidentStarted(i) | Event::IncidentCleared(i) => format!(
+            "{} {:?} {:?} edges {:?}",
+            i.id,
+            i.cause,
+            i.kind,
+            i.edges.iter().map(|e| e.0).collect::<Vec<_>>()
+        ),
+        Event::Rerouted(r) => format!(
+            "{} at {} accepted {} saves {:.0} s",
+            r.vehicle,
+            r.at_node,
+            r.accepted,
+            r.old_remaining_s - r.new_remaining_s
+        ),
         Event::NoRoute { vehicle, from, to } => format!("{vehicle} {from} -> {to}"),
     }
 }

@@ -106,11 +106,17 @@ pub fn find_scenario(arg: Option<&str>) -> Result<Source, InputError> {
                 .value(name)
                 .expected(format!("a readable scenario file ({e})"))
         })?;
-        return Ok(Source { label: name.to_string(), text });
+        return Ok(Source {
+            label: name.to_string(),
+            text,
+        });
     }
     let mut err = InputError::at("<command line>", "", None, "scenario")
         .value(name)
-        .expected(format!("a catalogue name ({}) or a path to a .toml file", catalog::names().collect::<Vec<_>>().join(", ")));
+        .expected(format!(
+            "a catalogue name ({}) or a path to a .toml file",
+            catalog::names().collect::<Vec<_>>().join(", ")
+        ));
     if let Some(h) = did_you_mean(name, catalog::names()) {
         err = err.hint(h);
     }
@@ -139,10 +145,20 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let (engine, _layout) = sim_core::sim::build(spec).map_err(|e| {
         InputError::at(&src.label, &src.text, None, "trips").expected(e.to_string())
     })?;
-    let io_err = |source| RunError::Io { dir: opts.out.clone(), source };
+    let io_err = |source| RunError::Io {
+        dir: opts.out.clone(),
+        source,
+    };
     let clock = Clock::new(resolved.start_date);
-    let outputs = CsvOutputs::create(&opts.out, spec.world.clone(), clock, resolved.pets.clone(), resolved.scenario.output.positions, opts.trace)
-        .map_err(io_err)?;
+    let outputs = CsvOutputs::create(
+        &opts.out,
+        spec.world.clone(),
+        clock,
+        resolved.pets.clone(),
+        resolved.scenario.output.positions,
+        opts.trace,
+    )
+    .map_err(io_err)?;
     let limits = RunLimits {
         until: resolved.until,
         ..RunLimits::default()

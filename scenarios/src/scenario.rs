@@ -228,7 +228,8 @@ pub struct Resolved {
 
 /// Parses a scenario's TOML, reporting syntax, type and unknown-field errors with their place.
 pub fn parse(src: &Source) -> Result<Scenario, InputError> {
-    let de = toml::Deserializer::parse(&src.text).map_err(|e| toml_error(src, &e, String::new()))?;
+    let de =
+        toml::Deserializer::parse(&src.text).map_err(|e| toml_error(src, &e, String::new()))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         toml_error(src, e.inner(), path)
@@ -238,7 +239,11 @@ pub fn parse(src: &Source) -> Result<Scenario, InputError> {
 fn toml_error(src: &Source, e: &toml::de::Error, path: String) -> InputError {
     let message = e.message().trim().to_string();
     let offset = e.span().map(|s| s.start);
-    let field = if path.is_empty() || path == "." { "(document)".to_string() } else { path };
+    let field = if path.is_empty() || path == "." {
+        "(document)".to_string()
+    } else {
+        path
+    };
     let mut err = InputError::at(&src.label, &src.text, offset, field);
     if let Some(span) = e.span() {
         let written = src.text.get(span).unwrap_or("").trim();
@@ -250,7 +255,10 @@ fn toml_error(src: &Source, e: &toml::de::Error, path: String) -> InputError {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let names: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
         if let Some((unknown, valid)) = names.split_first() {
-            err = err.value(*unknown).expected(format!("a known field; valid fields here: {}", valid.join(", ")));
+            err = err.value(*unknown).expected(format!(
+                "a known field; valid fields here: {}",
+                valid.join(", ")
+            ));
             if let Some(h) = did_you_mean(unknown, valid.iter().copied()) {
                 err = err.hint(h);
             }
@@ -268,7 +276,10 @@ fn offset_of(text: &str, path: &[PathKey<'_>]) -> Option<usize> {
     let mut array: Option<toml::de::DeArray<'_>> = None;
     for key in path {
         let value = match (key, table.take(), array.take()) {
-            (PathKey::Key(k), Some(t), _) => t.into_iter().find(|(name, _)| name.get_ref().as_ref() == *k).map(|(_, v)| v)?,
+            (PathKey::Key(k), Some(t), _) => t
+                .into_iter()
+                .find(|(name, _)| name.get_ref().as_ref() == *k)
+                .map(|(_, v)| v)?,
             (PathKey::Index(i), _, Some(a)) => a.into_iter().nth(*i)?,
             _ => return None,
         };
@@ -305,9 +316,14 @@ impl Locator<'_> {
             .collect::<String>()
             .trim_start_matches('.')
             .to_string();
-        InputError::at(&self.src.label, &self.src.text, offset_of(&self.src.text, path), field)
-            .value(value)
-            .expected(expected)
+        InputError::at(
+            &self.src.label,
+            &self.src.text,
+            offset_of(&self.src.text, path),
+            field,
+        )
+        .value(value)
+        .expected(expected)
     }
 
     fn duration(&self, path: &[PathKey<'_>], v: &str) -> Result<SimDuration, InputError> {
@@ -338,13 +354,24 @@ impl Locator<'_> {
 }
 
 /// Resolves a parsed scenario against the data. `seed` and `until` override the file's.
-pub fn resolve(src: &Source, scenario: Scenario, data: &Data, seed: Option<u64>, until: Option<SimTime>) -> Result<Resolved, InputError> {
+pub fn resolve(
+    src: &Source,
+    scenario: Scenario,
+    data: &Data,
+    seed: Option<u64>,
+    until: Option<SimTime>,
+) -> Result<Resolved, InputError> {
     use PathKey::{Index as I, Key as K};
     let loc = Locator { src };
     let world = &data.world;
 
-    let start_date = NaiveDate::parse_from_str(&scenario.start_date, "%Y-%m-%d")
-        .map_err(|_| loc.err(&[K("start_date")], &scenario.start_date, "an ISO date YYYY-MM-DD"))?;
+    let start_date = NaiveDate::parse_from_str(&scenario.start_date, "%Y-%m-%d").map_err(|_| {
+        loc.err(
+            &[K("start_date")],
+            &scenario.start_date,
+            "an ISO date YYYY-MM-DD",
+        )
+    })?;
     let until = match until {
         Some(u) => u,
         None => parse_until(&scenario.until)
@@ -353,13 +380,28 @@ pub fn resolve(src: &Source, scenario: Scenario, data: &Data, seed: Option<u64>,
     };
 
     let t = &scenario.traffic;
-    let update_interval = loc.positive_duration(&[K("traffic"), K("update_interval")], &t.update_interval)?;
-    let correlation = loc.positive_duration(&[K("traffic"), K("congestion_correlation")], &t.congestion_correlation)?;
+    let update_interval =
+        loc.positive_duration(&[K("traffic"), K("update_interval")], &t.update_interval)?;
+    let correlation = loc.positive_duration(
+        &[K("traffic"), K("congestion_correlation")],
+        &t.congestion_correlation,
+    )?;
     if !(0.0..=1.0).contains(&t.congestion_sigma) {
-        return Err(loc.err(&[K("traffic"), K("congestion_sigma")], &t.congestion_sigma.to_string(), "a number from 0 (no random congestion) to 1"));
+        return Err(loc.err(
+            &[K("traffic"), K("congestion_sigma")],
+            &t.congestion_sigma.to_string(),
+            "a number from 0 (no random congestion) to 1",
+        ));
     }
-    if !(t.accident_rate_scale.is_finite() && t.accident_rate_scale >= 0.0 && t.accident_rate_scale <= 1_000.0) {
-        return Err(loc.err(&[K("traffic"), K("accident_rate_scale")], &t.accident_rate_scale.to_string(), "a factor from 0 to 1000"));
+    if !(t.accident_rate_scale.is_finite()
+        && t.accident_rate_scale >= 0.0
+        && t.accident_rate_scale <= 1_000.0)
+    {
+        return Err(loc.err(
+            &[K("traffic"), K("accident_rate_scale")],
+            &t.accident_rate_scale.to_string(),
+            "a factor from 0 to 1000",
+        ));
     }
     let days = (until.as_ms().div_ceil(MS_PER_DAY)).max(1);
     let calendar = (0..days.max(7))
@@ -387,16 +429,25 @@ pub fn resolve(src: &Source, scenario: Scenario, data: &Data, seed: Option<u64>,
 
     let v = &scenario.vehicles;
     let vehicle = VehicleConfig {
-        position_interval: loc.positive_duration(&[K("vehicles"), K("position_interval")], &v.position_interval)?,
-        reroute_min_gain: loc.duration(&[K("vehicles"), K("reroute_min_gain")], &v.reroute_min_gain)?,
+        position_interval: loc.positive_duration(
+            &[K("vehicles"), K("position_interval")],
+            &v.position_interval,
+        )?,
+        reroute_min_gain: loc
+            .duration(&[K("vehicles"), K("reroute_min_gain")], &v.reroute_min_gain)?,
     };
-    let assignment_lead = loc.duration(&[K("vehicles"), K("assignment_lead")], &v.assignment_lead)?;
+    let assignment_lead =
+        loc.duration(&[K("vehicles"), K("assignment_lead")], &v.assignment_lead)?;
 
     let mut vehicles = Vec::new();
     for (i, d) in scenario.depots.iter().enumerate() {
         let depot = loc.node(world, &[K("depots"), I(i), K("node")], &d.node)?;
         if d.vehicles > 100_000 {
-            return Err(loc.err(&[K("depots"), I(i), K("vehicles")], &d.vehicles.to_string(), "at most 100000 vehicles per depot"));
+            return Err(loc.err(
+                &[K("depots"), I(i), K("vehicles")],
+                &d.vehicles.to_string(),
+                "at most 100000 vehicles per depot",
+            ));
         }
         vehicles.extend((0..d.vehicles).map(|_| VehicleSpec { depot }));
     }
@@ -409,17 +460,40 @@ pub fn resolve(src: &Source, scenario: Scenario, data: &Data, seed: Option<u64>,
         let pickup = loc.node(world, &p("pickup"), &tr.pickup)?;
         let dropoff = loc.node(world, &p("dropoff"), &tr.dropoff)?;
         if pickup == dropoff {
-            return Err(loc.err(&p("dropoff"), &tr.dropoff, "a drop-off other than the pickup"));
+            return Err(loc.err(
+                &p("dropoff"),
+                &tr.dropoff,
+                "a drop-off other than the pickup",
+            ));
         }
         if let Some(v) = tr.vehicle {
             if v as usize >= vehicles.len() {
-                return Err(loc.err(&p("vehicle"), &v.to_string(), format!("a vehicle number from 0 to {} (the depots hold {} vehicles)", vehicles.len().saturating_sub(1), vehicles.len())));
+                return Err(loc.err(
+                    &p("vehicle"),
+                    &v.to_string(),
+                    format!(
+                        "a vehicle number from 0 to {} (the depots hold {} vehicles)",
+                        vehicles.len().saturating_sub(1),
+                        vehicles.len()
+                    ),
+                ));
             }
         } else if vehicles.is_empty() {
-            return Err(loc.err(&p("pickup"), &tr.pickup, "a fleet to drive the trip: add a [[depots]] table with vehicles"));
+            return Err(loc.err(
+                &p("pickup"),
+                &tr.pickup,
+                "a fleet to drive the trip: add a [[depots]] table with vehicles",
+            ));
         }
-        if world.route(&sim_core::world::FreeFlow, pickup, dropoff).is_none() {
-            return Err(loc.err(&p("dropoff"), &tr.dropoff, format!("a node reachable from {:?} by road", tr.pickup)));
+        if world
+            .route(&sim_core::world::FreeFlow, pickup, dropoff)
+            .is_none()
+        {
+            return Err(loc.err(
+                &p("dropoff"),
+                &tr.dropoff,
+                format!("a node reachable from {:?} by road", tr.pickup),
+            ));
         }
         trips.push(TripSpec {
             plan: TripPlan {
@@ -444,14 +518,24 @@ pub fn resolve(src: &Source, scenario: Scenario, data: &Data, seed: Option<u64>,
         let kind = match inc.kind.as_str() {
             "closure" => {
                 if inc.lanes_lost.is_some() {
-                    return Err(loc.err(&p("lanes_lost"), &inc.lanes_lost.unwrap_or(0).to_string(), "no `lanes_lost` for a closure (use kind = \"lane_loss\")"));
+                    return Err(loc.err(
+                        &p("lanes_lost"),
+                        &inc.lanes_lost.unwrap_or(0).to_string(),
+                        "no `lanes_lost` for a closure (use kind = \"lane_loss\")",
+                    ));
                 }
                 IncidentKind::Closure
             }
             "lane_loss" => IncidentKind::LaneLoss {
                 lanes_lost: match inc.lanes_lost {
                     Some(n) if n >= 1 => n,
-                    other => return Err(loc.err(&p("lanes_lost"), &other.map_or("(missing)".into(), |n| n.to_string()), "the number of lanes lost, at least 1, for kind = \"lane_loss\"")),
+                    other => {
+                        return Err(loc.err(
+                            &p("lanes_lost"),
+                            &other.map_or("(missing)".into(), |n| n.to_string()),
+                            "the number of lanes lost, at least 1, for kind = \"lane_loss\"",
+                        ))
+                    }
                 },
             },
             other => {
@@ -463,18 +547,38 @@ pub fn resolve(src: &Source, scenario: Scenario, data: &Data, seed: Option<u64>,
             }
         };
         let path = p("segment");
-        let mut edges = segment_at(&loc, world, &path, &inc.segment, inc.road.as_deref(), &[K("incidents"), I(i), K("road")])?;
+        let mut edges = segment_at(
+            &loc,
+            world,
+            &path,
+            &inc.segment,
+            inc.road.as_deref(),
+            &[K("incidents"), I(i), K("road")],
+        )?;
         if let IncidentKind::LaneLoss { lanes_lost } = kind {
-            let lanes = edges.iter().map(|&e| world.net.edge(e).lanes).min().unwrap_or(1);
+            let lanes = edges
+                .iter()
+                .map(|&e| world.net.edge(e).lanes)
+                .min()
+                .unwrap_or(1);
             if lanes_lost >= lanes {
                 return Err(loc.err(&p("lanes_lost"), &lanes_lost.to_string(), format!("fewer lanes than the road has ({lanes} per direction); use kind = \"closure\" to shut it")));
             }
         }
         if inc.both_directions {
-            let twins: Vec<_> = edges.iter().rev().map(|&e| world.net.edge(e).twin()).collect();
+            let twins: Vec<_> = edges
+                .iter()
+                .rev()
+                .map(|&e| world.net.edge(e).twin())
+                .collect();
             edges.extend(twins);
         }
-        incidents.push(IncidentPlan { at, edges, kind, duration });
+        incidents.push(IncidentPlan {
+            at,
+            edges,
+            kind,
+            duration,
+        });
     }
 
     let seed = seed.unwrap_or(scenario.seed);
@@ -498,14 +602,37 @@ pub fn resolve(src: &Source, scenario: Scenario, data: &Data, seed: Option<u64>,
 
 /// Resolves `"From-To"` (optionally on `road`) to its chain of directed edges, with errors
 /// located in `src` (for the command line, `src` has no text and errors carry no line).
-pub fn segment_edges(src: &Source, world: &World, segment: &str, road: Option<&str>) -> Result<Vec<sim_core::ids::EdgeId>, InputError> {
+pub fn segment_edges(
+    src: &Source,
+    world: &World,
+    segment: &str,
+    road: Option<&str>,
+) -> Result<Vec<sim_core::ids::EdgeId>, InputError> {
     let loc = Locator { src };
-    segment_at(&loc, world, &[PathKey::Key("segment")], segment, road, &[PathKey::Key("road")])
+    segment_at(
+        &loc,
+        world,
+        &[PathKey::Key("segment")],
+        segment,
+        road,
+        &[PathKey::Key("road")],
+    )
 }
 
-fn segment_at(loc: &Locator<'_>, world: &World, path: &[PathKey<'_>], segment: &str, road: Option<&str>, road_path: &[PathKey<'_>]) -> Result<Vec<sim_core::ids::EdgeId>, InputError> {
+fn segment_at(
+    loc: &Locator<'_>,
+    world: &World,
+    path: &[PathKey<'_>],
+    segment: &str,
+    road: Option<&str>,
+    road_path: &[PathKey<'_>],
+) -> Result<Vec<sim_core::ids::EdgeId>, InputError> {
     let (a, b) = split_segment(world, segment).ok_or_else(|| {
-        let mut e = loc.err(path, segment, "`From-To`, two node names joined by `-`, e.g. \"Daejeon-Gimcheon\"");
+        let mut e = loc.err(
+            path,
+            segment,
+            "`From-To`, two node names joined by `-`, e.g. \"Daejeon-Gimcheon\"",
+        );
         let first = segment.split('-').next().unwrap_or("");
         let close = world.net.similar_names(first, 3);
         if !close.is_empty() {
@@ -515,8 +642,13 @@ fn segment_at(loc: &Locator<'_>, world: &World, path: &[PathKey<'_>], segment: &
     })?;
     if let Some(road) = road {
         if !world.net.edges().iter().any(|e| e.road == road) {
-            let roads: std::collections::BTreeSet<&str> = world.net.edges().iter().map(|e| e.road.as_str()).collect();
-            let mut e = loc.err(road_path, road, "the name of a road in data/network/edges.csv, e.g. \"Gyeongbu\"");
+            let roads: std::collections::BTreeSet<&str> =
+                world.net.edges().iter().map(|e| e.road.as_str()).collect();
+            let mut e = loc.err(
+                road_path,
+                road,
+                "the name of a road in data/network/edges.csv, e.g. \"Gyeongbu\"",
+            );
             if let Some(h) = did_you_mean(road, roads) {
                 e = e.hint(h);
             }

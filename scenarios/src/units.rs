@@ -4,9 +4,11 @@
 use sim_core::time::{SimDuration, SimTime, MS_PER_DAY, MS_PER_H, MS_PER_MIN, MS_PER_S};
 
 /// What a duration looks like, for error messages.
-pub const DURATION_EXPECTED: &str = "a positive duration such as `30s`, `90min`, `2h`, `1h30min` or `1d`";
+pub const DURATION_EXPECTED: &str =
+    "a positive duration such as `30s`, `90min`, `2h`, `1h30min` or `1d`";
 /// What a clock time looks like, for error messages.
-pub const CLOCK_EXPECTED: &str = "a time of day `HH:MM` or `HH:MM:SS` (00:00-24:00), optionally on a later day as `d2 HH:MM`";
+pub const CLOCK_EXPECTED: &str =
+    "a time of day `HH:MM` or `HH:MM:SS` (00:00-24:00), optionally on a later day as `d2 HH:MM`";
 
 /// Parses a duration made of one or more `<number><unit>` parts (units: ms, s, min, h, d).
 /// Zero is allowed; a sign is not.
@@ -18,13 +20,17 @@ pub fn parse_duration(s: &str) -> Option<SimDuration> {
     let mut total: u64 = 0;
     let mut rest = s;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let number: f64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = rest[..unit_len].trim();
         rest = &rest[unit_len..];
         let ms_per = match unit {
@@ -60,7 +66,11 @@ pub fn parse_clock(s: &str) -> Option<SimTime> {
         None => (0, s),
     };
     let parts: Vec<&str> = hms.split(':').collect();
-    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let h: u64 = parts[0].parse().ok()?;
@@ -99,14 +109,29 @@ mod tests {
 
     #[test]
     fn clocks() {
-        assert_eq!(parse_clock("09:00"), Some(SimTime::from_day_hms(0, 9, 0, 0)));
-        assert_eq!(parse_clock("10:30:15"), Some(SimTime::from_day_hms(0, 10, 30, 15)));
-        assert_eq!(parse_clock("24:00"), Some(SimTime::from_day_hms(1, 0, 0, 0)));
-        assert_eq!(parse_clock("d2 08:00"), Some(SimTime::from_day_hms(1, 8, 0, 0)));
+        assert_eq!(
+            parse_clock("09:00"),
+            Some(SimTime::from_day_hms(0, 9, 0, 0))
+        );
+        assert_eq!(
+            parse_clock("10:30:15"),
+            Some(SimTime::from_day_hms(0, 10, 30, 15))
+        );
+        assert_eq!(
+            parse_clock("24:00"),
+            Some(SimTime::from_day_hms(1, 0, 0, 0))
+        );
+        assert_eq!(
+            parse_clock("d2 08:00"),
+            Some(SimTime::from_day_hms(1, 8, 0, 0))
+        );
         for bad in ["9:00", "25:00", "10:60", "24:01", "d0 10:00", "noon"] {
             assert_eq!(parse_clock(bad), None, "{bad}");
         }
         assert_eq!(parse_until("2d"), Some(SimTime::from_day_hms(2, 0, 0, 0)));
-        assert_eq!(parse_until("18:00"), Some(SimTime::from_day_hms(0, 18, 0, 0)));
+        assert_eq!(
+            parse_until("18:00"),
+            Some(SimTime::from_day_hms(0, 18, 0, 0))
+        );
     }
 }

@@ -3,8 +3,16 @@
 use std::process::Command;
 
 fn petfleet(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_petfleet")).args(args).current_dir(cwd).output().expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_petfleet"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -12,11 +20,26 @@ fn run_with_no_arguments_runs_the_default_scenario_from_any_directory() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = petfleet(&["run"], dir.path());
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with("SEED=20261123 scenario=seoul-busan-accident"), "{stdout}");
-    for f in ["trips.csv", "positions.csv", "incidents.csv", "reroutes.csv", "manifest.json"] {
-        assert!(dir.path().join("out/seoul-busan-accident").join(f).exists(), "{f}");
+    assert!(
+        stdout.starts_with("SEED=20261123 scenario=seoul-busan-accident"),
+        "{stdout}"
+    );
+    for f in [
+        "trips.csv",
+        "positions.csv",
+        "incidents.csv",
+        "reroutes.csv",
+        "manifest.json",
+    ] {
+        assert!(
+            dir.path().join("out/seoul-busan-accident").join(f).exists(),
+            "{f}"
+        );
     }
-    assert!(!dir.path().join("out/seoul-busan-accident/events.csv").exists());
+    assert!(!dir
+        .path()
+        .join("out/seoul-busan-accident/events.csv")
+        .exists());
 }
 
 #[test]
@@ -24,15 +47,34 @@ fn list_shows_the_catalogue() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, _) = petfleet(&["list"], dir.path());
     assert_eq!(code, 0);
-    assert!(stdout.contains("seoul-busan-accident") && stdout.contains("(default)"), "{stdout}");
+    assert!(
+        stdout.contains("seoul-busan-accident") && stdout.contains("(default)"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn route_prints_distance_time_and_roads() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, stdout, stderr) = petfleet(&["route", "--from", "Seoul", "--to", "Busan", "--at", "10:30", "--close", "Daejeon-Gimcheon"], dir.path());
+    let (code, stdout, stderr) = petfleet(
+        &[
+            "route",
+            "--from",
+            "Seoul",
+            "--to",
+            "Busan",
+            "--at",
+            "10:30",
+            "--close",
+            "Daejeon-Gimcheon",
+        ],
+        dir.path(),
+    );
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("distance") && stdout.contains("Cheongju-Sangju"), "{stdout}");
+    assert!(
+        stdout.contains("distance") && stdout.contains("Cheongju-Sangju"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -42,8 +84,14 @@ fn bad_input_exits_2_with_a_located_message() {
     std::fs::write(&bad, "name = \"x\"\nstart_date = \"2026-11-23\"\n[[trips]]\nat = \"09:00\"\npickup = \"Gangnam\"\ndropoff = \"Busan\"\n").unwrap();
     let (code, _, stderr) = petfleet(&["run", bad.to_str().unwrap(), "--out", "o"], dir.path());
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("bad.toml:5:10: field `trips[0].pickup` = \"Gangnam\""), "{stderr}");
-    assert!(stderr.contains("Gangnam-gu"), "suggests the district: {stderr}");
+    assert!(
+        stderr.contains("bad.toml:5:10: field `trips[0].pickup` = \"Gangnam\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Gangnam-gu"),
+        "suggests the district: {stderr}"
+    );
     assert!(!dir.path().join("o").exists(), "nothing written");
 
     for args in [
@@ -53,7 +101,15 @@ fn bad_input_exits_2_with_a_located_message() {
         vec!["run", "--engine", "turbo"],
         vec!["run", "no-such-scenario"],
         vec!["route", "--from", "Seuol", "--to", "Busan"],
-        vec!["route", "--from", "Seoul", "--to", "Busan", "--close", "Daejeon-Nowhere"],
+        vec![
+            "route",
+            "--from",
+            "Seoul",
+            "--to",
+            "Busan",
+            "--close",
+            "Daejeon-Nowhere",
+        ],
         vec!["frobnicate"],
     ] {
         let (code, _, stderr) = petfleet(&args, dir.path());

@@ -312,7 +312,11 @@ impl<M> Scheduler<M> {
     }
 
     /// Pops every message due at the earliest pending time (if before `until`), in seq order.
-    pub(crate) fn pop_step(&mut self, until: SimTime, batch: &mut Vec<Entry<M>>) -> Option<SimTime> {
+    pub(crate) fn pop_step(
+        &mut self,
+        until: SimTime,
+        batch: &mut Vec<Entry<M>>,
+    ) -> Option<SimTime> {
         let first = self.pop_before(until)?;
         let time = first.time;
         batch.push(first);
@@ -453,7 +457,10 @@ impl<M: Message, E: Fact> Engine<M, E> {
         }
     }
 
-    #[expect(clippy::type_complexity, reason = "a private pair, named at its two call sites")]
+    #[expect(
+        clippy::type_complexity,
+        reason = "a private pair, named at its two call sites"
+    )]
     fn into_parts(self, limits: RunLimits) -> Result<(Vec<Slot<M, E>>, Scheduler<M>), EngineError> {
         let mut sched = Scheduler::new(limits.max_pending);
         for (at, to, msg) in self.initial {
@@ -487,12 +494,18 @@ impl<M: Message, E: Fact> Engine<M, E> {
             }
             let slot = slots
                 .get_mut(entry.to.index())
-                .ok_or(EngineError::UnknownActor { to: entry.to, at: now })?;
+                .ok_or(EngineError::UnknownActor {
+                    to: entry.to,
+                    at: now,
+                })?;
             let mut cx = Cx::new(now, entry.to, 0, &mut slot.rng, &mut out);
             slot.actor.handle(now, entry.msg, &mut cx);
             for sent in out.sends.drain(..) {
                 if sent.to.index() >= slots.len() {
-                    return Err(EngineError::UnknownActor { to: sent.to, at: now });
+                    return Err(EngineError::UnknownActor {
+                        to: sent.to,
+                        at: now,
+                    });
                 }
                 sched.push(now + sent.delay, sent.to, sent.msg)?;
             }
@@ -511,7 +524,10 @@ impl<M: Message, E: Fact> Engine<M, E> {
             for ev in out.events.drain(..) {
                 observer
                     .on_event(end_time, ev.from, &ev.event)
-                    .map_err(|source| EngineError::Observer { at: end_time, source })?;
+                    .map_err(|source| EngineError::Observer {
+                        at: end_time,
+                        source,
+                    })?;
             }
         }
         Ok(RunReport {

@@ -100,13 +100,21 @@ fn assign(spec: &SimSpec) -> Result<Vec<(SimTime, VehicleId, Arc<TripPlan>)>, Sp
     let mut order: Vec<usize> = (0..spec.trips.len()).collect();
     order.sort_by_key(|&i| (spec.trips[i].plan.ready_at, i));
     // Projected (free at, free where) of every vehicle.
-    let mut free: Vec<(SimTime, NodeId)> = spec.vehicles.iter().map(|v| (SimTime::ZERO, v.depot)).collect();
+    let mut free: Vec<(SimTime, NodeId)> = spec
+        .vehicles
+        .iter()
+        .map(|v| (SimTime::ZERO, v.depot))
+        .collect();
     let mut out = Vec::with_capacity(order.len());
     for i in order {
         let t = &spec.trips[i];
         let p = &t.plan;
         let speeds = profile_speeds(&world.net, &spec.traffic, p.ready_at, &[]);
-        let drive = |from: NodeId, to: NodeId| world.route(speeds.as_ref(), from, to).map(|r| SimDuration::from_secs_f64(r.time_s));
+        let drive = |from: NodeId, to: NodeId| {
+            world
+                .route(speeds.as_ref(), from, to)
+                .map(|r| SimDuration::from_secs_f64(r.time_s))
+        };
         let Some(loaded) = drive(p.pickup, p.dropoff) else {
             return Err(SpecError::Unreachable {
                 trip: p.trip,
@@ -130,7 +138,8 @@ fn assign(spec: &SimSpec) -> Result<Vec<(SimTime, VehicleId, Arc<TripPlan>)>, Sp
             .filter_map(|v| {
                 let (at, node) = free[v];
                 let empty = drive(node, p.pickup)?;
-                let depart_for_pickup = at.max(SimTime(p.ready_at.as_ms().saturating_sub(empty.as_ms())));
+                let depart_for_pickup =
+                    at.max(SimTime(p.ready_at.as_ms().saturating_sub(empty.as_ms())));
                 let start = (depart_for_pickup + empty).max(p.ready_at);
                 Some((start, v, depart_for_pickup))
             })
@@ -138,7 +147,11 @@ fn assign(spec: &SimSpec) -> Result<Vec<(SimTime, VehicleId, Arc<TripPlan>)>, Sp
             .ok_or(SpecError::NoVehicles(p.trip))?;
         let (start, v, depart_for_pickup) = best;
         free[v] = (start + p.load + loaded + p.unload, p.dropoff);
-        let at = SimTime(depart_for_pickup.as_ms().saturating_sub(spec.assignment_lead.as_ms()));
+        let at = SimTime(
+            depart_for_pickup
+                .as_ms()
+                .saturating_sub(spec.assignment_lead.as_ms()),
+        );
         out.push((at, VehicleId(v as u32), Arc::new(p.clone())));
     }
     Ok(out)
@@ -157,11 +170,17 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, Event>, Layout), SpecError> 
 
     let mut engine = Engine::new(spec.seed);
     let traffic_id = engine.next_id();
-    let vehicle_ids: Vec<ActorId> = (0..spec.vehicles.len()).map(|i| ActorId(traffic_id.0 + 1 + i as u32)).collect();
+    let vehicle_ids: Vec<ActorId> = (0..spec.vehicles.len())
+        .map(|i| ActorId(traffic_id.0 + 1 + i as u32))
+        .collect();
     let added = engine.add(
         ActorKind::Traffic,
         0,
-        Box::new(TrafficActor::new(world.clone(), spec.traffic.clone(), vehicle_ids.clone())),
+        Box::new(TrafficActor::new(
+            world.clone(),
+            spec.traffic.clone(),
+            vehicle_ids.clone(),
+        )),
     );
     debug_assert_eq!(added, traffic_id);
     let initial = profile_speeds(&world.net, &spec.traffic, SimTime::ZERO, &[]);
@@ -173,7 +192,11 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, Event>, Layout), SpecError> 
     }
     engine.schedule(SimTime::ZERO, traffic_id, Msg::Start);
     for plan in &spec.incidents {
-        engine.schedule(plan.at, traffic_id, Msg::StartIncident(Arc::new(plan.clone())));
+        engine.schedule(
+            plan.at,
+            traffic_id,
+            Msg::StartIncident(Arc::new(plan.clone())),
+        );
     }
     for (at, vehicle, plan) in assignments {
         engine.schedule(at, vehicle_ids[vehicle.index()], Msg::AssignTrip(plan));
@@ -193,7 +216,11 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, Event>, Layout), SpecError> 
 /// - every scripted trip ended exactly once (completed, or unfinished at the end);
 /// - a completed trip has departure <= arrival and a positive distance;
 /// - vehicles' completed counts add up to the completed trips.
-pub fn check_end(spec: &SimSpec, report: &RunReport<Msg, Event>, ended: &[crate::event::TripRecord]) -> Vec<String> {
+pub fn check_end(
+    spec: &SimSpec,
+    report: &RunReport<Msg, Event>,
+    ended: &[crate::event::TripRecord],
+) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = vec![0u32; spec.trips.len()];
     let index_of = |t: TripId| spec.trips.iter().position(|s| s.plan.trip == t);
@@ -208,16 +235,25 @@ pub fn check_end(spec: &SimSpec, report: &RunReport<Msg, Event>, ended: &[crate:
                 other => problems.push(format!("trip {} completed with times {other:?}", r.trip)),
             }
             if r.distance_m <= 0.0 && r.origin != r.destination {
-                problems.push(format!("trip {} completed with distance {}", r.trip, r.distance_m));
+                problems.push(format!(
+                    "trip {} completed with distance {}",
+                    r.trip, r.distance_m
+                ));
             }
         }
     }
     for (i, n) in seen.iter().enumerate() {
         if *n != 1 {
-            problems.push(format!("trip {} ended {n} times (expected once)", spec.trips[i].plan.trip));
+            problems.push(format!(
+                "trip {} ended {n} times (expected once)",
+                spec.trips[i].plan.trip
+            ));
         }
     }
-    let completed = ended.iter().filter(|r| r.status == crate::event::TripStatus::Completed).count() as u32;
+    let completed = ended
+        .iter()
+        .filter(|r| r.status == crate::event::TripStatus::Completed)
+        .count() as u32;
     let by_vehicles: u32 = report
         .slots
         .iter()
@@ -225,7 +261,9 @@ pub fn check_end(spec: &SimSpec, report: &RunReport<Msg, Event>, ended: &[crate:
         .map(Vehicle::completed)
         .sum();
     if completed != by_vehicles {
-        problems.push(format!("{completed} trips completed but vehicles count {by_vehicles}"));
+        problems.push(format!(
+            "{completed} trips completed but vehicles count {by_vehicles}"
+        ));
     }
     problems
 }

@@ -180,7 +180,10 @@ mod tests {
     fn day_and_time_of_day_split() {
         let t = SimTime::from_day_hms(1, 10, 30, 5);
         assert_eq!(t.day(), 1);
-        assert_eq!(t.ms_of_day(), 10 * MS_PER_H + 30 * MS_PER_MIN + 5 * MS_PER_S);
+        assert_eq!(
+            t.ms_of_day(),
+            10 * MS_PER_H + 30 * MS_PER_MIN + 5 * MS_PER_S
+        );
         assert_eq!(t.to_string(), "d2 10:30:05.000");
     }
 
@@ -189,6 +192,9 @@ mod tests {
         assert_eq!(SimDuration::from_secs_f64(1.2345), SimDuration(1_235));
         assert_eq!(SimDuration::from_secs_f64(-3.0), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
-        assert_eq!(SimDuration::from_secs_f64(f64::INFINITY), SimDuration(u64::MAX));
+        assert_eq!(
+            SimDuration::from_secs_f64(f64::INFINITY),
+            SimDuration(u64::MAX)
+        );
     }
 }

@@ -206,7 +206,12 @@ impl SpeedTable {
 
     /// Time to follow `edges` starting at `start`, waiting at a closed edge until it
     /// reopens; `None` if a closure has no known end. Returns (metres, seconds).
-    pub fn time_with_waits(&self, net: &RoadNetwork, start: SimTime, edges: &[EdgeId]) -> Option<(f64, f64)> {
+    pub fn time_with_waits(
+        &self,
+        net: &RoadNetwork,
+        start: SimTime,
+        edges: &[EdgeId],
+    ) -> Option<(f64, f64)> {
         let mut t_s = 0.0;
         let mut length_m = 0.0;
         for &e in edges {
@@ -259,7 +264,10 @@ impl TrafficState {
             .edges()
             .iter()
             .map(|e| {
-                acc += cfg.accidents[e.class.index()].rate_per_km_h * cfg.accident_rate_scale * e.length_m / 1_000.0;
+                acc += cfg.accidents[e.class.index()].rate_per_km_h
+                    * cfg.accident_rate_scale
+                    * e.length_m
+                    / 1_000.0;
                 acc
             })
             .collect();
@@ -302,6 +310,10 @@ impl TrafficState {
     }
 
     /// Starts an incident; returns it.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each argument is one fact of the incident"
+    )]
     pub fn start_incident(
         &mut self,
         net: &RoadNetwork,
@@ -316,7 +328,9 @@ impl TrafficState {
             IncidentKind::Closure => 0.0,
             IncidentKind::LaneLoss { lanes_lost } => {
                 let class = net.edge(edges[0]).class;
-                cfg.accidents[class.index()].capacity_factor_per_lane_lost.powi(i32::from(lanes_lost))
+                cfg.accidents[class.index()]
+                    .capacity_factor_per_lane_lost
+                    .powi(i32::from(lanes_lost))
             }
         };
         let incident = Incident {
@@ -357,7 +371,10 @@ impl TrafficState {
     ) -> (EdgeId, IncidentKind, SimDuration) {
         let total = self.accident_rate_per_h();
         let u = rng.random::<f64>() * total;
-        let idx = self.cumulative_rate.partition_point(|&c| c <= u).min(self.cumulative_rate.len() - 1);
+        let idx = self
+            .cumulative_rate
+            .partition_point(|&c| c <= u)
+            .min(self.cumulative_rate.len() - 1);
         let edge = net.edge(EdgeId(idx as u32));
         let p = cfg.accidents[edge.class.index()];
         let closure = edge.lanes <= 1 || rng.random::<f64>() < p.closure_share;
@@ -371,14 +388,27 @@ impl TrafficState {
         };
         let sigma = 0.5;
         let mu = p.mean_duration_min.max(1.0).ln() - sigma * sigma / 2.0;
-        let minutes: f64 = LogNormal::new(mu, sigma).map(|d| d.sample(rng)).unwrap_or(p.mean_duration_min);
-        (edge.id, kind, SimDuration::from_secs_f64(minutes * 60.0).max(SimDuration::from_mins(1)))
+        let minutes: f64 = LogNormal::new(mu, sigma)
+            .map(|d| d.sample(rng))
+            .unwrap_or(p.mean_duration_min);
+        (
+            edge.id,
+            kind,
+            SimDuration::from_secs_f64(minutes * 60.0).max(SimDuration::from_mins(1)),
+        )
     }
 
     /// The speeds in force at `now`.
     pub fn speeds(&mut self, net: &RoadNetwork, cfg: &TrafficConfig, now: SimTime) -> SpeedTable {
         self.version += 1;
-        build_table(net, cfg, now, self.version, |e| self.congestion_factor(cfg, e), self.incidents.values())
+        build_table(
+            net,
+            cfg,
+            now,
+            self.version,
+            |e| self.congestion_factor(cfg, e),
+            self.incidents.values(),
+        )
     }
 }
 
@@ -413,7 +443,8 @@ pub fn build_table<'a>(
             let v = if f <= 0.0 {
                 0.0
             } else {
-                let factor = (cfg.profiles.factor(day, e.class, hour) * congestion(e.id) * f).clamp(MIN_FACTOR, 1.0);
+                let factor = (cfg.profiles.factor(day, e.class, hour) * congestion(e.id) * f)
+                    .clamp(MIN_FACTOR, 1.0);
                 e.speed_kmh / 3.6 * factor
             };
             h.f64(v);
@@ -432,7 +463,12 @@ pub fn build_table<'a>(
 
 /// Speeds from the profile alone (no congestion) with the given closures: for the
 /// `route` command and for planning estimates.
-pub fn profile_speeds(net: &RoadNetwork, cfg: &TrafficConfig, at: SimTime, closed: &[EdgeId]) -> Arc<SpeedTable> {
+pub fn profile_speeds(
+    net: &RoadNetwork,
+    cfg: &TrafficConfig,
+    at: SimTime,
+    closed: &[EdgeId],
+) -> Arc<SpeedTable> {
     let closure = Incident {
         id: IncidentId(0),
         edges: closed.to_vec(),
@@ -442,7 +478,11 @@ pub fn profile_speeds(net: &RoadNetwork, cfg: &TrafficConfig, at: SimTime, close
         end: SimTime::MAX,
         speed_factor: 0.0,
     };
-    let incidents = if closed.is_empty() { vec![] } else { vec![closure] };
+    let incidents = if closed.is_empty() {
+        vec![]
+    } else {
+        vec![closure]
+    };
     Arc::new(build_table(net, cfg, at, 0, |_| 1.0, incidents.iter()))
 }
 
@@ -501,7 +541,11 @@ mod tests {
         let mean = sum / n;
         let var_log = sum_log2 / n - (sum_log / n).powi(2);
         assert!((mean - 1.0).abs() < 0.01, "mean congestion factor {mean}");
-        assert!((var_log.sqrt() - 0.1).abs() < 0.01, "σ of log factor {}", var_log.sqrt());
+        assert!(
+            (var_log.sqrt() - 0.1).abs() < 0.01,
+            "σ of log factor {}",
+            var_log.sqrt()
+        );
     }
 
     #[test]
@@ -510,8 +554,24 @@ mod tests {
         let cfg = cfg();
         let mut st = TrafficState::new(&net, &cfg);
         let now = SimTime::from_day_hms(0, 10, 0, 0);
-        let closure = st.start_incident(&net, &cfg, now, vec![EdgeId(0)], IncidentKind::Closure, IncidentCause::Scripted, SimDuration::from_hours(2));
-        st.start_incident(&net, &cfg, now, vec![EdgeId(2)], IncidentKind::LaneLoss { lanes_lost: 1 }, IncidentCause::Random, SimDuration::from_hours(1));
+        let closure = st.start_incident(
+            &net,
+            &cfg,
+            now,
+            vec![EdgeId(0)],
+            IncidentKind::Closure,
+            IncidentCause::Scripted,
+            SimDuration::from_hours(2),
+        );
+        st.start_incident(
+            &net,
+            &cfg,
+            now,
+            vec![EdgeId(2)],
+            IncidentKind::LaneLoss { lanes_lost: 1 },
+            IncidentCause::Random,
+            SimDuration::from_hours(1),
+        );
         let t = st.speeds(&net, &cfg, now);
         assert!(t.is_closed(EdgeId(0)));
         assert_eq!(t.closed_until.get(&EdgeId(0)), Some(&closure.end));
@@ -530,10 +590,21 @@ mod tests {
         assert_eq!(m, 9_000.0);
         assert!((s - 324.0).abs() < 1e-9);
         let mut st = TrafficState::new(&net, &cfg);
-        st.start_incident(&net, &cfg, SimTime(0), vec![EdgeId(0)], IncidentKind::Closure, IncidentCause::Scripted, SimDuration::from_secs(600));
+        st.start_incident(
+            &net,
+            &cfg,
+            SimTime(0),
+            vec![EdgeId(0)],
+            IncidentKind::Closure,
+            IncidentCause::Scripted,
+            SimDuration::from_secs(600),
+        );
         let t = st.speeds(&net, &cfg, SimTime(0));
         let (_, s) = t.time_with_waits(&net, SimTime(0), &[EdgeId(0)]).unwrap();
-        assert!((s - 924.0).abs() < 1e-9, "600 s wait + 324 s drive, got {s}");
+        assert!(
+            (s - 924.0).abs() < 1e-9,
+            "600 s wait + 324 s drive, got {s}"
+        );
     }
 
     #[test]
@@ -554,6 +625,9 @@ mod tests {
         // Diagonal: 2 × 15 km of 2 × 56.2 km in all.
         let expected = 30.0 / 112.4;
         let share = f64::from(diagonal) / f64::from(n);
-        assert!((share - expected).abs() < 0.015, "share {share} vs {expected}");
+        assert!(
+            (share - expected).abs() < 0.015,
+            "share {share} vs {expected}"
+        );
     }
 }

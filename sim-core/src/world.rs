@@ -23,7 +23,12 @@ impl World {
     }
 
     /// The fastest route under `times`.
-    pub fn route(&self, times: &dyn TravelTimes, from: crate::ids::NodeId, to: crate::ids::NodeId) -> Option<Route> {
+    pub fn route(
+        &self,
+        times: &dyn TravelTimes,
+        from: crate::ids::NodeId,
+        to: crate::ids::NodeId,
+    ) -> Option<Route> {
         fastest_route(&self.net, &self.graph, times, from, to)
     }
 }

@@ -39,7 +39,10 @@ fn fails_with_data(from: &str, to: &str, data: DataSource) -> (InputError, tempf
 }
 
 fn line_of(needle: &str, text: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).expect("needle") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle")
+        + 1
 }
 
 #[test]
@@ -57,7 +60,11 @@ fn unknown_field_is_rejected_with_a_suggestion() {
     assert_eq!(e.hint.as_deref(), Some("did you mean `pickup`?"), "{e}");
     assert!(e.field.contains("trips"), "{e}");
     let (e, _d) = fails_with("[traffic]\n", "[traffic]\ncongestion_sigam = 0.2\n");
-    assert_eq!(e.hint.as_deref(), Some("did you mean `congestion_sigma`?"), "{e}");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `congestion_sigma`?"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -75,10 +82,16 @@ fn unknown_road_and_segment_are_located() {
     let (e, _d) = fails_with("road = \"Gyeongbu\"", "road = \"Gyeongboo\"");
     assert_eq!(e.field, "incidents[0].road");
     assert_eq!(e.hint.as_deref(), Some("did you mean `Gyeongbu`?"), "{e}");
-    let (e, _d) = fails_with("segment = \"Daejeon-Gimcheon\"", "segment = \"Daejon-Gimcheon\"");
+    let (e, _d) = fails_with(
+        "segment = \"Daejeon-Gimcheon\"",
+        "segment = \"Daejon-Gimcheon\"",
+    );
     assert_eq!(e.field, "incidents[0].segment");
     assert_eq!(e.line, Some(line_of("segment =", DEFAULT)));
-    let (e, _d) = fails_with("segment = \"Daejeon-Gimcheon\"", "segment = \"Daejeon-Busan\"");
+    let (e, _d) = fails_with(
+        "segment = \"Daejeon-Gimcheon\"",
+        "segment = \"Daejeon-Busan\"",
+    );
     assert!(e.expected.contains("joined by road"), "{e}");
 }
 
@@ -122,7 +135,11 @@ fn trip_to_an_unreachable_node_is_rejected() {
     let next = text.lines().count() - 1;
     text.push_str(&format!("{next},Jeju,33.4996,126.5312,city,\n"));
     std::fs::write(&nodes, text).unwrap();
-    let (e, _d) = fails_with_data("dropoff = \"Busan\"", "dropoff = \"Jeju\"", DataSource::Dir(data.path().to_path_buf()));
+    let (e, _d) = fails_with_data(
+        "dropoff = \"Busan\"",
+        "dropoff = \"Jeju\"",
+        DataSource::Dir(data.path().to_path_buf()),
+    );
     assert_eq!(e.field, "trips[0].dropoff");
     assert!(e.expected.contains("reachable"), "{e}");
 }
@@ -130,7 +147,10 @@ fn trip_to_an_unreachable_node_is_rejected() {
 #[test]
 fn unknown_scenario_name_suggests_the_catalogue() {
     let e = scenarios::run::find_scenario(Some("seoul-busan-acident")).unwrap_err();
-    assert_eq!(e.hint.as_deref(), Some("did you mean `seoul-busan-accident`?"));
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `seoul-busan-accident`?")
+    );
 }
 
 #[test]

@@ -7,11 +7,35 @@ use sim_core::engine::Host;
 fn same_seed_twice_gives_identical_bytes() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    run_into("seoul-busan-accident", a.path(), None, Host::Actix { shards: 1 }, true, None);
-    run_into("seoul-busan-accident", b.path(), None, Host::Actix { shards: 1 }, true, None);
+    run_into(
+        "seoul-busan-accident",
+        a.path(),
+        None,
+        Host::Actix { shards: 1 },
+        true,
+        None,
+    );
+    run_into(
+        "seoul-busan-accident",
+        b.path(),
+        None,
+        Host::Actix { shards: 1 },
+        true,
+        None,
+    );
     let (fa, fb) = (dir_bytes(a.path()), dir_bytes(b.path()));
     let names: Vec<&str> = fa.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["events.csv", "incidents.csv", "manifest.json", "positions.csv", "reroutes.csv", "trips.csv"]);
+    assert_eq!(
+        names,
+        [
+            "events.csv",
+            "incidents.csv",
+            "manifest.json",
+            "positions.csv",
+            "reroutes.csv",
+            "trips.csv"
+        ]
+    );
     assert_eq!(fa, fb);
 }
 
@@ -23,9 +47,23 @@ fn shard_counts_and_the_reference_loop_agree() {
         let expected = dir_bytes(base.path());
         for shards in [1, 2, 3] {
             let dir = tempfile::tempdir().unwrap();
-            let s = run_into(scenario, dir.path(), None, Host::Actix { shards }, true, None);
-            assert_eq!(s.trace_hash, reference.trace_hash, "{scenario}: trace hash with {shards} shards");
-            assert_eq!(dir_bytes(dir.path()), expected, "{scenario}: output bytes with {shards} shards");
+            let s = run_into(
+                scenario,
+                dir.path(),
+                None,
+                Host::Actix { shards },
+                true,
+                None,
+            );
+            assert_eq!(
+                s.trace_hash, reference.trace_hash,
+                "{scenario}: trace hash with {shards} shards"
+            );
+            assert_eq!(
+                dir_bytes(dir.path()),
+                expected,
+                "{scenario}: output bytes with {shards} shards"
+            );
         }
     }
 }
@@ -34,8 +72,22 @@ fn shard_counts_and_the_reference_loop_agree() {
 fn another_seed_gives_another_trace() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let x = run_into("seoul-busan-accident", a.path(), Some(1), Host::Actix { shards: 1 }, false, None);
-    let y = run_into("seoul-busan-accident", b.path(), Some(2), Host::Actix { shards: 1 }, false, None);
+    let x = run_into(
+        "seoul-busan-accident",
+        a.path(),
+        Some(1),
+        Host::Actix { shards: 1 },
+        false,
+        None,
+    );
+    let y = run_into(
+        "seoul-busan-accident",
+        b.path(),
+        Some(2),
+        Host::Actix { shards: 1 },
+        false,
+        None,
+    );
     assert_ne!(x.trace_hash, y.trace_hash);
     assert_eq!(x.manifest["seed"], 1);
     assert_eq!(y.manifest["seed"], 2);
@@ -44,9 +96,30 @@ fn another_seed_gives_another_trace() {
 #[test]
 fn a_rerun_replaces_every_file_of_the_previous_run() {
     let dir = tempfile::tempdir().unwrap();
-    run_into("seoul-busan-accident", dir.path(), None, Host::Reference, true, None);
+    run_into(
+        "seoul-busan-accident",
+        dir.path(),
+        None,
+        Host::Reference,
+        true,
+        None,
+    );
     assert!(dir.path().join("events.csv").exists());
-    run_into("seoul-busan-accident", dir.path(), None, Host::Reference, false, None);
-    assert!(!dir.path().join("events.csv").exists(), "no stale trace from the earlier run");
-    assert!(!dir.path().read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".partial")));
+    run_into(
+        "seoul-busan-accident",
+        dir.path(),
+        None,
+        Host::Reference,
+        false,
+        None,
+    );
+    assert!(
+        !dir.path().join("events.csv").exists(),
+        "no stale trace from the earlier run"
+    );
+    assert!(!dir.path().read_dir().unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".partial")));
 }

@@ -38,15 +38,23 @@ fn kpis(name: &str) -> serde_json::Value {
 }
 
 fn check(name: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("golden").join(format!("{name}.json"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden")
+        .join(format!("{name}.json"));
     let got = kpis(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
         return;
     }
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (create it with UPDATE_GOLDEN=1)", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (create it with UPDATE_GOLDEN=1)", path.display()));
     let want: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(got, want, "{name} drifted from {}; if the change is deliberate, regenerate with UPDATE_GOLDEN=1", path.display());
+    assert_eq!(
+        got,
+        want,
+        "{name} drifted from {}; if the change is deliberate, regenerate with UPDATE_GOLDEN=1",
+        path.display()
+    );
 }
 
 #[test]

@@ -6,14 +6,25 @@ use sim_core::engine::Host;
 #[test]
 fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
     let dir = tempfile::tempdir().unwrap();
-    let s = run_into("seoul-busan-accident", dir.path(), None, Host::Actix { shards: 1 }, false, None);
+    let s = run_into(
+        "seoul-busan-accident",
+        dir.path(),
+        None,
+        Host::Actix { shards: 1 },
+        false,
+        None,
+    );
     let trips = read_csv(&dir.path().join("trips.csv"));
     assert_eq!(trips.len(), 1);
     let t = &trips[0];
     assert_eq!(t["origin"], "Gangnam-gu");
     assert_eq!(t["destination"], "Busan");
     assert_eq!(t["status"], "completed");
-    assert!(t["depart_at"].starts_with("2026-11-23T09:0"), "departs just after 09:00: {}", t["depart_at"]);
+    assert!(
+        t["depart_at"].starts_with("2026-11-23T09:0"),
+        "departs just after 09:00: {}",
+        t["depart_at"]
+    );
     assert!(!t["arrive_at"].is_empty());
     let km: f64 = t["distance_m"].parse::<f64>().unwrap() / 1_000.0;
     assert!((400.0..=500.0).contains(&km), "distance {km} km");
@@ -24,7 +35,10 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
     let taken: Vec<_> = rr.iter().filter(|r| r["accepted"] == "true").collect();
     assert!(!taken.is_empty());
     let first = taken[0];
-    assert_eq!(first["time"], "2026-11-23T10:30:00", "rerouted the moment the closure is announced");
+    assert_eq!(
+        first["time"], "2026-11-23T10:30:00",
+        "rerouted the moment the closure is announced"
+    );
     assert!(first["old_roads"].contains("Gyeongbu"));
     let saved: f64 = first["saved_s"].parse().unwrap();
     assert!(saved >= 60.0, "the detour saves {saved} s");
@@ -33,19 +47,38 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
     assert!(new_m > 0.0 && old_m > 0.0);
 
     let incidents = read_csv(&dir.path().join("incidents.csv"));
-    let scripted: Vec<_> = incidents.iter().filter(|i| i["cause"] == "scripted").collect();
+    let scripted: Vec<_> = incidents
+        .iter()
+        .filter(|i| i["cause"] == "scripted")
+        .collect();
     assert_eq!(scripted.len(), 1);
-    assert_eq!((scripted[0]["road"].as_str(), scripted[0]["from"].as_str(), scripted[0]["to"].as_str()), ("Gyeongbu", "Daejeon", "Gimcheon"));
+    assert_eq!(
+        (
+            scripted[0]["road"].as_str(),
+            scripted[0]["from"].as_str(),
+            scripted[0]["to"].as_str()
+        ),
+        ("Gyeongbu", "Daejeon", "Gimcheon")
+    );
     assert_eq!(scripted[0]["duration_s"], "7200");
 
     // GPS every 30 s while the vehicle is out, and the fixes follow the route south.
     let pos = read_csv(&dir.path().join("positions.csv"));
     assert!(pos.len() > 500, "{} fixes", pos.len());
-    assert!(pos.iter().all(|p| p["time"].ends_with(":00") || p["time"].ends_with(":30")));
+    assert!(pos
+        .iter()
+        .all(|p| p["time"].ends_with(":00") || p["time"].ends_with(":30")));
     let arrive = &t["arrive_at"];
-    let last = pos.iter().rev().find(|p| p["speed_kmh"] != "0.0" && &p["time"] < arrive).unwrap();
+    let last = pos
+        .iter()
+        .rev()
+        .find(|p| p["speed_kmh"] != "0.0" && &p["time"] < arrive)
+        .unwrap();
     let lat: f64 = last["lat"].parse().unwrap();
-    assert!(lat < 35.5, "the last moving fix before arrival is near Busan: {lat}");
+    assert!(
+        lat < 35.5,
+        "the last moving fix before arrival is near Busan: {lat}"
+    );
     // Then the van drives home: its last fix of the day is back in Seoul.
     let home: f64 = pos.last().unwrap()["lat"].parse().unwrap();
     assert!(home > 37.3, "back at the Gangnam depot: {home}");
@@ -57,11 +90,26 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
 fn the_trip_arrives_under_many_seeds() {
     for seed in 1..=6 {
         let dir = tempfile::tempdir().unwrap();
-        let s = run_into("seoul-busan-accident", dir.path(), Some(seed), Host::Reference, false, None);
+        let s = run_into(
+            "seoul-busan-accident",
+            dir.path(),
+            Some(seed),
+            Host::Reference,
+            false,
+            None,
+        );
         let t = &s.trips[0];
-        assert_eq!(t.status, sim_core::event::TripStatus::Completed, "seed {seed}");
+        assert_eq!(
+            t.status,
+            sim_core::event::TripStatus::Completed,
+            "seed {seed}"
+        );
         assert!(t.reroutes >= 1, "seed {seed}");
-        assert!((400_000.0..=500_000.0).contains(&t.distance_m), "seed {seed}: {} m", t.distance_m);
+        assert!(
+            (400_000.0..=500_000.0).contains(&t.distance_m),
+            "seed {seed}: {} m",
+            t.distance_m
+        );
     }
 }
 
@@ -69,10 +117,21 @@ fn the_trip_arrives_under_many_seeds() {
 fn the_city_day_and_the_holiday_complete_every_trip() {
     for name in ["seoul-city-day", "holiday-exodus"] {
         let dir = tempfile::tempdir().unwrap();
-        let s = run_into(name, dir.path(), None, Host::Actix { shards: 2 }, false, None);
+        let s = run_into(
+            name,
+            dir.path(),
+            None,
+            Host::Actix { shards: 2 },
+            false,
+            None,
+        );
         assert!(!s.trips.is_empty());
         for t in &s.trips {
-            assert_eq!(t.status, sim_core::event::TripStatus::Completed, "{name}: {t:?}");
+            assert_eq!(
+                t.status,
+                sim_core::event::TripStatus::Completed,
+                "{name}: {t:?}"
+            );
         }
     }
 }
@@ -81,7 +140,14 @@ fn the_city_day_and_the_holiday_complete_every_trip() {
 fn a_short_until_leaves_trips_unfinished_but_accounted_for() {
     let dir = tempfile::tempdir().unwrap();
     let until = scenarios::units::parse_until("11:00");
-    let s = run_into("seoul-busan-accident", dir.path(), None, Host::Actix { shards: 1 }, false, until);
+    let s = run_into(
+        "seoul-busan-accident",
+        dir.path(),
+        None,
+        Host::Actix { shards: 1 },
+        false,
+        until,
+    );
     assert_eq!(s.trips.len(), 1);
     assert_eq!(s.trips[0].status, sim_core::event::TripStatus::Unfinished);
     let rows = read_csv(&dir.path().join("trips.csv"));

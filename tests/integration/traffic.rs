@@ -14,13 +14,27 @@ fn profiles_are_slow_in_the_peaks_and_on_holidays() {
         let night = p.factor(DayType::Weekday, class, 3.0);
         let morning = p.factor(DayType::Weekday, class, 8.5);
         let evening = p.factor(DayType::Weekday, class, 18.5);
-        assert!(morning < night * 0.8 && evening < night * 0.8, "{class:?}: {night} {morning} {evening}");
+        assert!(
+            morning < night * 0.8 && evening < night * 0.8,
+            "{class:?}: {night} {morning} {evening}"
+        );
     }
-    let day_mean = |day, class| (8..20).map(|h| p.factor(day, class, f64::from(h))).sum::<f64>() / 12.0;
-    assert!(day_mean(DayType::Holiday, RoadClass::Expressway) < day_mean(DayType::Weekday, RoadClass::Expressway));
+    let day_mean = |day, class| {
+        (8..20)
+            .map(|h| p.factor(day, class, f64::from(h)))
+            .sum::<f64>()
+            / 12.0
+    };
+    assert!(
+        day_mean(DayType::Holiday, RoadClass::Expressway)
+            < day_mean(DayType::Weekday, RoadClass::Expressway)
+    );
     // Seoul TOPIS: city roads average about 23 km/h in the daytime against a 50 km/h limit.
     let arterial_day = day_mean(DayType::Weekday, RoadClass::Arterial) * 50.0;
-    assert!((18.0..=32.0).contains(&arterial_day), "weekday daytime arterial speed {arterial_day} km/h");
+    assert!(
+        (18.0..=32.0).contains(&arterial_day),
+        "weekday daytime arterial speed {arterial_day} km/h"
+    );
 }
 
 fn quiet_scenario(dir: &std::path::Path) -> std::path::PathBuf {
@@ -49,7 +63,14 @@ fn random_accidents_follow_their_poisson_rates() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = quiet_scenario(dir.path());
     let out = dir.path().join("out");
-    run_into(scenario.to_str().unwrap(), &out, None, Host::Reference, false, None);
+    run_into(
+        scenario.to_str().unwrap(),
+        &out,
+        None,
+        Host::Reference,
+        false,
+        None,
+    );
     let rows = read_csv(&out.join("incidents.csv"));
 
     let d = data::load(&DataFiles::bundled()).unwrap();
@@ -66,7 +87,10 @@ fn random_accidents_follow_their_poisson_rates() {
     let state = TrafficState::new(&d.world.net, &cfg);
     let expected = state.accident_rate_per_h() * 60.0 * 24.0;
     let n = rows.len() as f64;
-    assert!((n - expected).abs() < 4.0 * expected.sqrt(), "{n} accidents in 60 days, expected {expected:.0}");
+    assert!(
+        (n - expected).abs() < 4.0 * expected.sqrt(),
+        "{n} accidents in 60 days, expected {expected:.0}"
+    );
 
     // Closures: the expected share from each class's closure share and length.
     let net = &d.world.net;
@@ -81,7 +105,10 @@ fn random_accidents_follow_their_poisson_rates() {
     let share = w_closure / w_total;
     let closures = rows.iter().filter(|r| r["kind"] == "closure").count() as f64;
     let sd = (n * share * (1.0 - share)).sqrt();
-    assert!((closures - n * share).abs() < 4.0 * sd + 1.0, "{closures} closures of {n}, expected share {share:.3}");
+    assert!(
+        (closures - n * share).abs() < 4.0 * sd + 1.0,
+        "{closures} closures of {n}, expected share {share:.3}"
+    );
 
     // Durations: the log-normal's mean per class, within 4 standard errors (cv of a
     // log-normal with σ = 0.5 is about 0.53).
@@ -100,6 +127,10 @@ fn random_accidents_follow_their_poisson_rates() {
         let mean = ds.iter().sum::<f64>() / ds.len() as f64;
         let want = d.accidents[class.index()].mean_duration_min;
         let se = 0.53 * want / (ds.len() as f64).sqrt();
-        assert!((mean - want).abs() < 4.0 * se + 0.5, "{class:?}: mean {mean:.1} min over {} vs {want}", ds.len());
+        assert!(
+            (mean - want).abs() < 4.0 * se + 0.5,
+            "{class:?}: mean {mean:.1} min over {} vs {want}",
+            ds.len()
+        );
     }
 }

@@ -39,7 +39,12 @@ impl TrafficActor {
         &self.state
     }
 
-    fn broadcast(&mut self, now: SimTime, changes: Vec<IncidentChange>, cx: &mut Cx<'_, Msg, Event>) {
+    fn broadcast(
+        &mut self,
+        now: SimTime,
+        changes: Vec<IncidentChange>,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
         let update = TrafficUpdate {
             table: Arc::new(self.state.speeds(&self.world.net, &self.cfg, now)),
             changes: changes.into(),
@@ -49,12 +54,35 @@ impl TrafficActor {
         }
     }
 
-    fn start(&mut self, now: SimTime, edges: Vec<crate::ids::EdgeId>, kind: IncidentKind, cause: IncidentCause, duration: SimDuration, cx: &mut Cx<'_, Msg, Event>) {
-        let incident = self.state.start_incident(&self.world.net, &self.cfg, now, edges, kind, cause, duration);
+    fn start(
+        &mut self,
+        now: SimTime,
+        edges: Vec<crate::ids::EdgeId>,
+        kind: IncidentKind,
+        cause: IncidentCause,
+        duration: SimDuration,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
+        let incident = self.state.start_incident(
+            &self.world.net,
+            &self.cfg,
+            now,
+            edges,
+            kind,
+            cause,
+            duration,
+        );
         tracing::debug!(at = %now, id = %incident.id, ?kind, ?cause, "incident starts");
         cx.send_self(duration, Msg::ClearIncident(incident.id));
         cx.emit(Event::IncidentStarted(incident.clone()));
-        self.broadcast(now, vec![IncidentChange { incident, started: true }], cx);
+        self.broadcast(
+            now,
+            vec![IncidentChange {
+                incident,
+                started: true,
+            }],
+            cx,
+        );
     }
 }
 
@@ -79,19 +107,35 @@ impl SimActor<Msg, Event> for TrafficActor {
                 cx.send_self(self.cfg.update_interval, Msg::TrafficTick);
             }
             Msg::AccidentDue => {
-                let (edge, kind, duration) = self.state.draw_accident(&self.world.net, &self.cfg, cx.rng());
+                let (edge, kind, duration) =
+                    self.state
+                        .draw_accident(&self.world.net, &self.cfg, cx.rng());
                 self.start(now, vec![edge], kind, IncidentCause::Random, duration, cx);
                 if let Some(gap) = self.state.next_accident_gap(cx.rng()) {
                     cx.send_self(gap, Msg::AccidentDue);
                 }
             }
             Msg::StartIncident(plan) => {
-                self.start(now, plan.edges.clone(), plan.kind, IncidentCause::Scripted, plan.duration, cx);
+                self.start(
+                    now,
+                    plan.edges.clone(),
+                    plan.kind,
+                    IncidentCause::Scripted,
+                    plan.duration,
+                    cx,
+                );
             }
             Msg::ClearIncident(id) => {
                 if let Some(incident) = self.state.clear_incident(id) {
                     cx.emit(Event::IncidentCleared(incident.clone()));
-                    self.broadcast(now, vec![IncidentChange { incident, started: false }], cx);
+                    self.broadcast(
+                        now,
+                        vec![IncidentChange {
+                            incident,
+                            started: false,
+                        }],
+                        cx,
+                    );
                 }
             }
             other => debug_assert!(false, "traffic got {}", other.kind()),

@@ -29,9 +29,9 @@ pub struct VehicleConfig {
 /// Why the vehicle is driving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Leg {
-    ToPickup,
-    ToDropoff,
-    ToDepot,
+    Pickup,
+    Dropoff,
+    Depot,
 }
 
 /// Why the vehicle is standing at a node.
@@ -94,7 +94,13 @@ pub struct Vehicle {
 
 impl Vehicle {
     /// A vehicle parked at `depot`, knowing the speeds `initial`.
-    pub fn new(id: VehicleId, world: Arc<World>, cfg: VehicleConfig, depot: NodeId, initial: Arc<SpeedTable>) -> Self {
+    pub fn new(
+        id: VehicleId,
+        world: Arc<World>,
+        cfg: VehicleConfig,
+        depot: NodeId,
+        initial: Arc<SpeedTable>,
+    ) -> Self {
         Vehicle {
             id,
             world,
@@ -138,7 +144,8 @@ impl Vehicle {
     fn advance(&mut self, now: SimTime) {
         if let Some(p) = &mut self.on_edge {
             let len = self.world.net.edge(p.edge).length_m;
-            p.progress_m = (p.progress_m + p.speed_mps * now.saturating_since(p.since).as_secs_f64()).min(len);
+            p.progress_m =
+                (p.progress_m + p.speed_mps * now.saturating_since(p.since).as_secs_f64()).min(len);
             p.since = now;
         }
     }
@@ -177,7 +184,13 @@ impl Vehicle {
     }
 
     /// Starts driving to `destination` for `leg`.
-    fn start_leg(&mut self, now: SimTime, leg: Leg, destination: NodeId, cx: &mut Cx<'_, Msg, Event>) {
+    fn start_leg(
+        &mut self,
+        now: SimTime,
+        leg: Leg,
+        destination: NodeId,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
         self.leg_destination = destination;
         self.ensure_ticking(now, cx);
         if self.node == destination {
@@ -185,11 +198,17 @@ impl Vehicle {
             self.arrive(now, cx);
             return;
         }
-        match self.world.route(self.speeds.as_ref(), self.node, destination) {
+        match self
+            .world
+            .route(self.speeds.as_ref(), self.node, destination)
+        {
             Some(route) => {
                 self.phase = Phase::Driving(leg);
                 self.route = route.edges.into();
-                let first = self.route.pop_front().expect("a route between distinct nodes has an edge");
+                let first = self
+                    .route
+                    .pop_front()
+                    .expect("a route between distinct nodes has an edge");
                 self.enter_edge(now, first, cx);
             }
             None => {
@@ -210,20 +229,20 @@ impl Vehicle {
         };
         self.gen = self.gen.wrapping_add(1);
         match leg {
-            Leg::ToPickup => {
+            Leg::Pickup => {
                 let trip = self.trip.as_ref().expect("a pickup leg has a trip");
                 let wait = trip.plan.ready_at.saturating_since(now);
                 self.phase = Phase::Stopped(Stop::Loading);
                 cx.send_self(wait + trip.plan.load, Msg::StopDone { gen: self.gen });
             }
-            Leg::ToDropoff => {
+            Leg::Dropoff => {
                 let trip = self.trip.as_mut().expect("a drop-off leg has a trip");
                 trip.arrive_at = Some(now);
                 let unload = trip.plan.unload;
                 self.phase = Phase::Stopped(Stop::Unloading);
                 cx.send_self(unload, Msg::StopDone { gen: self.gen });
             }
-            Leg::ToDepot => self.phase = Phase::Idle,
+            Leg::Depot => self.phase = Phase::Idle,
         }
     }
 
@@ -238,9 +257,9 @@ impl Vehicle {
                     odometer_at_depart_m: self.odometer_m,
                     reroutes: 0,
                 });
-                self.start_leg(now, Leg::ToPickup, pickup, cx);
+                self.start_leg(now, Leg::Pickup, pickup, cx);
             }
-            None if self.node != self.depot => self.start_leg(now, Leg::ToDepot, self.depot, cx),
+            None if self.node != self.depot => self.start_leg(now, Leg::Depot, self.depot, cx),
             None => self.phase = Phase::Idle,
         }
     }
@@ -254,8 +273,11 @@ impl Vehicle {
                 trip.odometer_at_depart_m = odometer;
                 trip.reroutes = 0;
                 let (t, dropoff) = (trip.plan.trip, trip.plan.dropoff);
-                cx.emit(Event::TripStarted { trip: t, vehicle: self.id });
-                self.start_leg(now, Leg::ToDropoff, dropoff, cx);
+                cx.emit(Event::TripStarted {
+                    trip: t,
+                    vehicle: self.id,
+                });
+                self.start_leg(now, Leg::Dropoff, dropoff, cx);
             }
             Phase::Stopped(Stop::Unloading) => {
                 let trip = self.trip.take().expect("unloading has a trip");
@@ -343,7 +365,13 @@ impl Vehicle {
     }
 
     /// Looks for a quicker route from the end of the current edge (or the current node).
-    fn consider_reroute(&mut self, now: SimTime, incidents: Vec<IncidentId>, only_if_better: bool, cx: &mut Cx<'_, Msg, Event>) {
+    fn consider_reroute(
+        &mut self,
+        now: SimTime,
+        incidents: Vec<IncidentId>,
+        only_if_better: bool,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
         let net = &self.world.net;
         let destination = self.leg_destination;
         // Where the routes part, and how far/long until the vehicle gets there.
@@ -351,7 +379,11 @@ impl Vehicle {
             Some(p) => {
                 let edge = net.edge(p.edge);
                 let left = edge.length_m - p.progress_m;
-                let secs = if p.speed_mps > 0.0 { left / p.speed_mps } else { f64::INFINITY };
+                let secs = if p.speed_mps > 0.0 {
+                    left / p.speed_mps
+                } else {
+                    f64::INFINITY
+                };
                 (edge.to, left, secs)
             }
             None => (self.node, 0.0, 0.0),
@@ -406,7 +438,8 @@ impl Vehicle {
     fn position(&self, now: SimTime) -> PositionFix {
         match self.on_edge {
             Some(p) => {
-                let moved = p.progress_m + p.speed_mps * now.saturating_since(p.since).as_secs_f64();
+                let moved =
+                    p.progress_m + p.speed_mps * now.saturating_since(p.since).as_secs_f64();
                 let (lat, lon) = self.world.net.position_along(p.edge, moved);
                 PositionFix {
                     vehicle: self.id,
@@ -454,7 +487,7 @@ impl SimActor<Msg, Event> for Vehicle {
                 self.queue.push_back(plan);
                 match self.phase {
                     Phase::Idle => self.start_next_trip(now, cx),
-                    Phase::Driving(Leg::ToDepot) | Phase::Blocked(Leg::ToDepot) => {
+                    Phase::Driving(Leg::Depot) | Phase::Blocked(Leg::Depot) => {
                         // Turn towards the new pickup at the next node.
                         let plan = self.queue.pop_front().expect("just queued");
                         let pickup = plan.pickup;
@@ -467,8 +500,12 @@ impl SimActor<Msg, Event> for Vehicle {
                         });
                         if self.on_edge.is_some() {
                             self.leg_destination = pickup;
-                            self.phase = Phase::Driving(Leg::ToPickup);
-                            let end = self.world.net.edge(self.on_edge.map(|p| p.edge).expect("on edge")).to;
+                            self.phase = Phase::Driving(Leg::Pickup);
+                            let end = self
+                                .world
+                                .net
+                                .edge(self.on_edge.map(|p| p.edge).expect("on edge"))
+                                .to;
                             self.route = if end == pickup {
                                 VecDeque::new()
                             } else {
@@ -479,7 +516,7 @@ impl SimActor<Msg, Event> for Vehicle {
                                 }
                             };
                         } else {
-                            self.start_leg(now, Leg::ToPickup, pickup, cx);
+                            self.start_leg(now, Leg::Pickup, pickup, cx);
                         }
                     }
                     _ => {}

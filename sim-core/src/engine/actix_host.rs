@@ -139,7 +139,9 @@ impl<M: SimMessage, E: Fact, O: Observer<M, E> + Unpin + 'static> Actor for Cloc
 
 impl<M: SimMessage, E: Fact, O: Observer<M, E> + Unpin + 'static> Clock<M, E, O> {
     fn observer(&mut self) -> &mut O {
-        self.observer.as_mut().expect("observer present until the clock finishes")
+        self.observer
+            .as_mut()
+            .expect("observer present until the clock finishes")
     }
 
     /// Queues the step's sends and reports its events, in the reference loop's order.
@@ -167,14 +169,20 @@ impl<M: SimMessage, E: Fact, O: Observer<M, E> + Unpin + 'static> Clock<M, E, O>
             let traced = mem::take(&mut self.traced);
             let mut events = events.into_iter().peekable();
             for (tag, (seq, to, msg)) in traced.iter().enumerate() {
-                self.observer().on_delivery(time, *seq, *to, msg).map_err(obs_err)?;
+                self.observer()
+                    .on_delivery(time, *seq, *to, msg)
+                    .map_err(obs_err)?;
                 while let Some(ev) = events.next_if(|e| e.tag as usize == tag) {
-                    self.observer().on_event(time, ev.from, &ev.event).map_err(obs_err)?;
+                    self.observer()
+                        .on_event(time, ev.from, &ev.event)
+                        .map_err(obs_err)?;
                 }
             }
         } else {
             for ev in events {
-                self.observer().on_event(time, ev.from, &ev.event).map_err(obs_err)?;
+                self.observer()
+                    .on_event(time, ev.from, &ev.event)
+                    .map_err(obs_err)?;
             }
         }
         Ok(())
@@ -302,7 +310,9 @@ impl<M: SimMessage, E: Fact, O: Observer<M, E> + Unpin + 'static> Clock<M, E, O>
     }
 }
 
-impl<M: SimMessage, E: Fact, O: Observer<M, E> + Unpin + 'static> Handler<Advance> for Clock<M, E, O> {
+impl<M: SimMessage, E: Fact, O: Observer<M, E> + Unpin + 'static> Handler<Advance>
+    for Clock<M, E, O>
+{
     type Result = ();
 
     fn handle(&mut self, _: Advance, ctx: &mut Context<Self>) {

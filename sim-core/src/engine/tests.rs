@@ -16,8 +16,15 @@ impl Observer<Ping, Pong> for Recorder {
     fn wants_deliveries(&self) -> bool {
         self.deliveries
     }
-    fn on_delivery(&mut self, at: SimTime, seq: u64, to: ActorId, msg: &Ping) -> Result<(), ObserveError> {
-        self.lines.push(format!("{} #{seq} -> {to} {msg:?}", at.as_ms()));
+    fn on_delivery(
+        &mut self,
+        at: SimTime,
+        seq: u64,
+        to: ActorId,
+        msg: &Ping,
+    ) -> Result<(), ObserveError> {
+        self.lines
+            .push(format!("{} #{seq} -> {to} {msg:?}", at.as_ms()));
         Ok(())
     }
 }
@@ -41,7 +48,11 @@ fn run(host: Host, seed: u64, deliveries: bool) -> (u64, u64, Vec<String>) {
 #[test]
 fn actix_hosts_reproduce_the_reference_loop() {
     let reference = run(Host::Reference, 7, true);
-    assert!(reference.1 > 37 * 60, "the load delivered {} messages", reference.1);
+    assert!(
+        reference.1 > 37 * 60,
+        "the load delivered {} messages",
+        reference.1
+    );
     for shards in [1, 2, 3] {
         let actix = run(Host::Actix { shards }, 7, true);
         assert_eq!(actix.0, reference.0, "trace hash with {shards} shards");
@@ -52,7 +63,10 @@ fn actix_hosts_reproduce_the_reference_loop() {
 
 #[test]
 fn another_seed_gives_another_trace() {
-    assert_ne!(run(Host::Reference, 7, false).0, run(Host::Reference, 8, false).0);
+    assert_ne!(
+        run(Host::Reference, 7, false).0,
+        run(Host::Reference, 8, false).0
+    );
 }
 
 #[test]
@@ -62,7 +76,8 @@ fn scheduler_is_fifo_among_equal_times() {
     s.push(SimTime(3), ActorId(0), 'b').unwrap();
     s.push(SimTime(5), ActorId(0), 'c').unwrap();
     s.push(SimTime(3), ActorId(0), 'd').unwrap();
-    let order: Vec<char> = std::iter::from_fn(|| s.pop_before(SimTime::MAX).map(|e| e.msg)).collect();
+    let order: Vec<char> =
+        std::iter::from_fn(|| s.pop_before(SimTime::MAX).map(|e| e.msg)).collect();
     assert_eq!(order, vec!['b', 'd', 'a', 'c']);
 }
 
@@ -84,7 +99,10 @@ fn queue_bound_stops_the_run() {
     };
     for host in [Host::Reference, Host::Actix { shards: 2 }] {
         let (_, res) = synthetic::load(1, 50, 1_000).run(host, limits, NullObserver);
-        assert!(matches!(res, Err(EngineError::QueueFull { bound: 60, .. })), "{host:?}");
+        assert!(
+            matches!(res, Err(EngineError::QueueFull { bound: 60, .. })),
+            "{host:?}"
+        );
     }
     drop(engine);
 }
@@ -106,5 +124,8 @@ fn run_stops_at_until_and_reports_pending() {
     let (_, res) = synthetic::load(3, 5, 1_000).run(Host::Reference, limits, NullObserver);
     let report = res.unwrap();
     assert_eq!(report.end_time, SimTime(10_000));
-    assert!(report.pending >= 5, "every ticker still has its next tick queued");
+    assert!(
+        report.pending >= 5,
+        "every ticker still has its next tick queued"
+    );
 }

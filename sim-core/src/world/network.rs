@@ -232,7 +232,10 @@ pub struct RoadNetwork {
 
 impl RoadNetwork {
     /// Builds and validates a network.
-    pub fn build(nodes: Vec<NodeSpec>, segments: Vec<EdgeSpec>) -> Result<RoadNetwork, NetworkError> {
+    pub fn build(
+        nodes: Vec<NodeSpec>,
+        segments: Vec<EdgeSpec>,
+    ) -> Result<RoadNetwork, NetworkError> {
         let mut by_name = BTreeMap::new();
         let mut out_nodes = Vec::with_capacity(nodes.len());
         for (row, n) in nodes.into_iter().enumerate() {
@@ -256,28 +259,61 @@ impl RoadNetwork {
         for (row, s) in segments.into_iter().enumerate() {
             for node in [s.from, s.to] {
                 if node.index() >= count {
-                    return Err(NetworkError::UnknownNode { row, node: node.0, count });
+                    return Err(NetworkError::UnknownNode {
+                        row,
+                        node: node.0,
+                        count,
+                    });
                 }
             }
             if s.from == s.to {
-                return Err(NetworkError::SelfLoop { row, node: s.from.0 });
+                return Err(NetworkError::SelfLoop {
+                    row,
+                    node: s.from.0,
+                });
             }
             let checks: [(&'static str, f64, bool, &'static str); 3] = [
-                ("length_m", s.length_m, s.length_m.is_finite() && s.length_m > 0.0, "a positive length in metres"),
-                ("speed_kmh", s.speed_kmh, s.speed_kmh.is_finite() && s.speed_kmh > 0.0 && s.speed_kmh <= 200.0, "a speed in (0, 200] km/h"),
-                ("lanes", f64::from(s.lanes), s.lanes >= 1, "at least 1 lane per direction"),
+                (
+                    "length_m",
+                    s.length_m,
+                    s.length_m.is_finite() && s.length_m > 0.0,
+                    "a positive length in metres",
+                ),
+                (
+                    "speed_kmh",
+                    s.speed_kmh,
+                    s.speed_kmh.is_finite() && s.speed_kmh > 0.0 && s.speed_kmh <= 200.0,
+                    "a speed in (0, 200] km/h",
+                ),
+                (
+                    "lanes",
+                    f64::from(s.lanes),
+                    s.lanes >= 1,
+                    "at least 1 lane per direction",
+                ),
             ];
             for (field, value, ok, expected) in checks {
                 if !ok {
-                    return Err(NetworkError::OutOfRange { row, field, value, expected });
+                    return Err(NetworkError::OutOfRange {
+                        row,
+                        field,
+                        value,
+                        expected,
+                    });
                 }
             }
             let forward = s.geometry.clone().unwrap_or_else(|| {
-                LineString::from(vec![out_nodes[s.from.index()].point, out_nodes[s.to.index()].point])
+                LineString::from(vec![
+                    out_nodes[s.from.index()].point,
+                    out_nodes[s.to.index()].point,
+                ])
             });
             let mut backward = forward.clone();
             backward.0.reverse();
-            for (dir, (from, to, geometry)) in [(s.from, s.to, forward), (s.to, s.from, backward)].into_iter().enumerate() {
+            for (dir, (from, to, geometry)) in [(s.from, s.to, forward), (s.to, s.from, backward)]
+                .into_iter()
+                .enumerate()
+            {
                 edges.push(Edge {
                     id: EdgeId((row * 2 + dir) as u32),
                     from,
@@ -299,7 +335,10 @@ impl RoadNetwork {
         let min_circuity = edges
             .iter()
             .map(|e| {
-                let crow = Haversine.distance(out_nodes[e.from.index()].point, out_nodes[e.to.index()].point);
+                let crow = Haversine.distance(
+                    out_nodes[e.from.index()].point,
+                    out_nodes[e.to.index()].point,
+                );
                 if crow > 1.0 {
                     e.length_m / crow
                 } else {
@@ -413,7 +452,10 @@ impl RoadNetwork {
         let roads: Vec<&str> = match road {
             Some(r) => vec![r],
             None => {
-                let mut rs: Vec<&str> = self.out[a.index()].iter().map(|&e| self.edges[e.index()].road.as_str()).collect();
+                let mut rs: Vec<&str> = self.out[a.index()]
+                    .iter()
+                    .map(|&e| self.edges[e.index()].road.as_str())
+                    .collect();
                 rs.sort_unstable();
                 rs.dedup();
                 rs
@@ -489,7 +531,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = if ca == cb { prev } else { 1 + prev.min(cur).min(row[j]) };
+            row[j + 1] = if ca == cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
             prev = cur;
         }
     }
@@ -520,7 +566,12 @@ pub(crate) mod tests {
             geometry: None,
         };
         RoadNetwork::build(
-            vec![node("A", 37.0, 127.0), node("B", 37.0, 127.1), node("C", 36.9, 127.1), node("D", 36.9, 127.0)],
+            vec![
+                node("A", 37.0, 127.0),
+                node("B", 37.0, 127.1),
+                node("C", 36.9, 127.1),
+                node("D", 36.9, 127.0),
+            ],
             vec![
                 seg(0, 1, "North", 9_000.0, 100.0),
                 seg(1, 2, "East", 11_200.0, 100.0),
@@ -544,7 +595,13 @@ pub(crate) mod tests {
 
     #[test]
     fn rejects_bad_rows() {
-        let n = vec![NodeSpec { name: "X".into(), lat: 0.0, lon: 0.0, kind: NodeKind::City, population: None }];
+        let n = vec![NodeSpec {
+            name: "X".into(),
+            lat: 0.0,
+            lon: 0.0,
+            kind: NodeKind::City,
+            population: None,
+        }];
         let bad = EdgeSpec {
             from: NodeId(0),
             to: NodeId(3),
@@ -555,24 +612,40 @@ pub(crate) mod tests {
             lanes: 1,
             geometry: None,
         };
-        assert!(matches!(RoadNetwork::build(n, vec![bad]), Err(NetworkError::UnknownNode { node: 3, .. })));
+        assert!(matches!(
+            RoadNetwork::build(n, vec![bad]),
+            Err(NetworkError::UnknownNode { node: 3, .. })
+        ));
     }
 
     #[test]
     fn segment_chain_follows_one_road() {
         let net = square();
-        assert_eq!(net.segment_chain(NodeId(0), NodeId(1), None), Some(vec![EdgeId(0)]));
+        assert_eq!(
+            net.segment_chain(NodeId(0), NodeId(1), None),
+            Some(vec![EdgeId(0)])
+        );
         assert_eq!(net.segment_chain(NodeId(0), NodeId(2), Some("North")), None);
-        assert_eq!(net.segment_chain(NodeId(0), NodeId(2), None).map(|c| c.len()), Some(1));
+        assert_eq!(
+            net.segment_chain(NodeId(0), NodeId(2), None)
+                .map(|c| c.len()),
+            Some(1)
+        );
     }
 
     #[test]
     fn positions_interpolate_along_the_edge() {
         let net = square();
         let (lat, lon) = net.position_along(EdgeId(0), 4_500.0);
-        assert!((lat - 37.0).abs() < 1e-3 && (lon - 127.05).abs() < 1e-3, "{lat} {lon}");
+        assert!(
+            (lat - 37.0).abs() < 1e-3 && (lon - 127.05).abs() < 1e-3,
+            "{lat} {lon}"
+        );
         let (lat, lon) = net.position_along(EdgeId(0), 1e9);
-        assert!((lat - 37.0).abs() < 1e-9 && (lon - 127.1).abs() < 1e-9, "clamped to the end");
+        assert!(
+            (lat - 37.0).abs() < 1e-9 && (lon - 127.1).abs() < 1e-9,
+            "clamped to the end"
+        );
     }
 
     #[test]

@@ -68,7 +68,11 @@ impl RoutingGraph {
             graph.add_node(());
         }
         for e in net.edges() {
-            let idx = graph.add_edge(NodeIndex::new(e.from.index()), NodeIndex::new(e.to.index()), e.id);
+            let idx = graph.add_edge(
+                NodeIndex::new(e.from.index()),
+                NodeIndex::new(e.to.index()),
+                e.id,
+            );
             debug_assert_eq!(idx.index(), e.id.index());
         }
         RoutingGraph { graph }
@@ -84,7 +88,9 @@ pub fn fastest_route(
     from: NodeId,
     to: NodeId,
 ) -> Option<Route> {
-    let open = |e: petgraph::graph::EdgeReference<'_, EdgeId>| times.edge_time_s(net, *e.weight()).is_some();
+    let open = |e: petgraph::graph::EdgeReference<'_, EdgeId>| {
+        times.edge_time_s(net, *e.weight()).is_some()
+    };
     let filtered = EdgeFiltered::from_fn(&graph.graph, open);
     let goal = NodeIndex::new(to.index());
     let (time_s, nodes) = petgraph::algo::astar(
@@ -97,7 +103,10 @@ pub fn fastest_route(
     let mut edges = Vec::with_capacity(nodes.len().saturating_sub(1));
     let mut length_m = 0.0;
     for pair in nodes.windows(2) {
-        let (a, b) = (NodeId(pair[0].index() as u32), NodeId(pair[1].index() as u32));
+        let (a, b) = (
+            NodeId(pair[0].index() as u32),
+            NodeId(pair[1].index() as u32),
+        );
         // Parallel roads: A* took the quickest open one.
         let best = net
             .edges_between(a, b)
@@ -107,11 +116,19 @@ pub fn fastest_route(
         length_m += net.edge(best.1).length_m;
         edges.push(best.1);
     }
-    Some(Route { edges, length_m, time_s })
+    Some(Route {
+        edges,
+        length_m,
+        time_s,
+    })
 }
 
 /// Length (metres) and time (seconds) of following `edges` under `times`; `None` if one is closed.
-pub fn route_time_s(net: &RoadNetwork, times: &dyn TravelTimes, edges: &[EdgeId]) -> Option<(f64, f64)> {
+pub fn route_time_s(
+    net: &RoadNetwork,
+    times: &dyn TravelTimes,
+    edges: &[EdgeId],
+) -> Option<(f64, f64)> {
     let mut length_m = 0.0;
     let mut time_s = 0.0;
     for &e in edges {
