@@ -81,7 +81,9 @@ fn routing(c: &mut Criterion) {
                 trace: false,
                 data: scenarios::run::DataSource::Bundled,
             };
-            scenarios::run::run(&opts).expect("default scenario")
+            let summary = scenarios::run::run(&opts).expect("default scenario");
+            let _ = std::fs::remove_dir_all(&opts.out);
+            summary
         });
     });
     g.finish();
