@@ -32,6 +32,7 @@
 pub mod actors;
 pub mod engine;
 pub mod event;
+pub mod fare;
 pub mod ids;
 pub mod msg;
 pub mod rng;
