@@ -13,9 +13,9 @@
 //! `out_of_city_pct` (added to the night band's percentage).
 //!
 //! ## The whole fare
-//! meter part (base + units, with their surcharges) x surge multiplier
-//! + pet fees + waiting fee + add-on fees + tolls (passed through, never surged),
-//! raised to the minimum fare, then rounded to `rounding_step_won` (half up).
+//! The meter part (base + units, with their surcharges) times the surge multiplier, plus pet
+//! fees, the waiting fee, add-on fees and tolls (passed through, never surged); raised to
+//! the minimum fare, then rounded to `rounding_step_won` (half up).
 
 use std::collections::BTreeMap;
 
