@@ -21,7 +21,9 @@
 pub mod catalog;
 pub mod data;
 pub mod error;
+pub mod located;
 pub mod output;
 pub mod run;
 pub mod scenario;
+pub mod tariff;
 pub mod units;

@@ -39,6 +39,38 @@ enum Command {
     List,
     /// Fastest route between two nodes at a time of day, optionally with closures.
     Route(RouteArgs),
+    /// Price a ride with a tariff: from a GPS trace, or from fast metres and slow seconds.
+    Fare(FareArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group = clap::ArgGroup::new("ride").required(true).args(["trace", "fast_m"]))]
+struct FareArgs {
+    /// Bundled tariff name (seoul-taxi-2023, petfleet-standard) or a tariff TOML file.
+    #[arg(long)]
+    tariff: String,
+    /// GPS trace CSV: columns `time` (ISO 8601 local date-time), `lat`, `lon`.
+    #[arg(long, conflicts_with_all = ["slow_s", "start"])]
+    trace: Option<PathBuf>,
+    /// Metres travelled at or above the slow-speed threshold.
+    #[arg(long, requires_all = ["slow_s", "start"], value_parser = non_negative)]
+    fast_m: Option<f64>,
+    /// Seconds spent below the slow-speed threshold.
+    #[arg(long, value_parser = non_negative)]
+    slow_s: Option<f64>,
+    /// Boarding time HH:MM; every unit takes the night band in force then.
+    #[arg(long, value_parser = parse_clock_arg)]
+    start: Option<SimTime>,
+    /// Print one JSON object (its `total_won` is the fare).
+    #[arg(long)]
+    json: bool,
+}
+
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 && v <= 1e9 => Ok(v),
+        _ => Err(format!("{s:?} is not a number from 0 to 1e9")),
+    }
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -129,6 +161,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Route(args) => cmd_route(args),
+        Command::Fare(args) => cmd_fare(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -336,5 +369,108 @@ fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
             .map(|&e| net.node(net.edge(e).to).name.as_str()),
     );
     println!("via: {}", via.join(" > "));
+    Ok(())
+}
+
+fn cmd_fare(args: FareArgs) -> Result<(), RunError> {
+    use scenarios::tariff;
+    use sim_core::fare::{meter_simple, meter_trace, price, Extras};
+    let t = tariff::parse(&tariff::find(&args.tariff)?)?;
+    let meter = match (&args.trace, args.fast_m, args.slow_s, args.start) {
+        (Some(path), ..) => {
+            let label = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                InputError::at(&label, "", None, "--trace")
+                    .value(label.clone())
+                    .expected(format!("a readable CSV file ({e})"))
+            })?;
+            meter_trace(&t, &tariff::read_trace(&label, &text)?)
+        }
+        (None, Some(fast), Some(slow), Some(start)) => meter_simple(&t, fast, slow, start),
+        _ => unreachable!("clap requires --trace or --fast-m with --slow-s and --start"),
+    };
+    let b = price(
+        &t,
+        &meter,
+        &Extras {
+            surge: 1.0,
+            ..Extras::default()
+        },
+    );
+    if args.json {
+        println!("{}", tariff::breakdown_json(&b));
+        return Ok(());
+    }
+    let threshold_kmh = f64::from(t.unit_distance_m) / f64::from(t.slow_unit_s) * 3.6;
+    let won = |v: i64| {
+        let s = v.abs().to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if v < 0 {
+            format!("-{out}")
+        } else {
+            out
+        }
+    };
+    println!("tariff            {}", t.name);
+    println!(
+        "metered distance  {:.1} m at or above {:.2} km/h",
+        b.metered_m, threshold_kmh
+    );
+    println!(
+        "slow time         {:.1} s below it ({:.1} m equivalent)",
+        b.slow_s,
+        b.slow_s * f64::from(t.unit_distance_m) / f64::from(t.slow_unit_s)
+    );
+    println!(
+        "base              {:>10}  (first {} m; night/out-of-city surcharge {})",
+        won(b.base_won),
+        t.base_distance_m,
+        won(b.base_surcharge_won)
+    );
+    println!(
+        "distance units    {:>10}  ({} x {} per {} m)",
+        won(b.distance_units as i64 * t.unit_fare_won),
+        b.distance_units,
+        t.unit_fare_won,
+        t.unit_distance_m
+    );
+    println!(
+        "time units        {:>10}  ({} x {} per {} s slow)",
+        won(b.time_units as i64 * t.unit_fare_won),
+        b.time_units,
+        t.unit_fare_won,
+        t.slow_unit_s
+    );
+    println!(
+        "unit surcharges   {:>10}  (night bands, out of city)",
+        won(b.unit_surcharge_won)
+    );
+    println!(
+        "surge x{:<9.2}  {:>10}",
+        b.surge_multiplier,
+        won(b.surge_won)
+    );
+    println!(
+        "fees              {:>10}  (pets {}, waiting {}, add-ons {}, tolls {})",
+        won(b.pet_fees_won + b.waiting_fee_won + b.addon_fees_won + b.tolls_won),
+        won(b.pet_fees_won),
+        won(b.waiting_fee_won),
+        won(b.addon_fees_won),
+        won(b.tolls_won)
+    );
+    println!("minimum fare      {:>10}", won(b.minimum_adjust_won));
+    println!("subtotal          {:>10}", won(b.subtotal_won));
+    println!(
+        "rounding          {:>10}  (to {}, half up)",
+        won(b.rounding_won),
+        t.rounding_step_won
+    );
+    println!("TOTAL             {:>10} KRW", won(b.total_won));
     Ok(())
 }

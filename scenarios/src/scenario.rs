@@ -13,13 +13,14 @@ use sim_core::actors::VehicleConfig;
 use sim_core::ids::{NodeId, TripId, VehicleId};
 use sim_core::msg::TripPlan;
 use sim_core::sim::{SimSpec, TripSpec, VehicleSpec};
-use sim_core::time::{SimDuration, SimTime, MS_PER_DAY};
+use sim_core::time::{SimTime, MS_PER_DAY};
 use sim_core::traffic::{DayType, IncidentKind, IncidentPlan, TrafficConfig};
 use sim_core::world::World;
 
 use crate::data::Data;
 use crate::error::{did_you_mean, InputError};
-use crate::units::{parse_clock, parse_duration, parse_until, CLOCK_EXPECTED, DURATION_EXPECTED};
+use crate::located::{Locator, PathKey};
+use crate::units::parse_until;
 
 /// A scenario file as written.
 #[derive(Clone, Debug, Deserialize)]
@@ -202,14 +203,7 @@ impl Default for OutputSection {
     }
 }
 
-/// A scenario's text and where it came from.
-#[derive(Clone, Debug)]
-pub struct Source {
-    /// Label for errors (a path, or `<catalogue>/NAME.toml`).
-    pub label: String,
-    /// The TOML text.
-    pub text: String,
-}
+pub use crate::located::Source;
 
 /// A scenario resolved against the data: ready to build and run.
 #[derive(Clone, Debug)]
@@ -228,129 +222,7 @@ pub struct Resolved {
 
 /// Parses a scenario's TOML, reporting syntax, type and unknown-field errors with their place.
 pub fn parse(src: &Source) -> Result<Scenario, InputError> {
-    let de =
-        toml::Deserializer::parse(&src.text).map_err(|e| toml_error(src, &e, String::new()))?;
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        toml_error(src, e.inner(), path)
-    })
-}
-
-fn toml_error(src: &Source, e: &toml::de::Error, path: String) -> InputError {
-    let message = e.message().trim().to_string();
-    let offset = e.span().map(|s| s.start);
-    let field = if path.is_empty() || path == "." {
-        "(document)".to_string()
-    } else {
-        path
-    };
-    let mut err = InputError::at(&src.label, &src.text, offset, field);
-    if let Some(span) = e.span() {
-        let written = src.text.get(span).unwrap_or("").trim();
-        if !written.is_empty() && written.len() < 80 {
-            err = err.value(written);
-        }
-    }
-    // serde's "unknown field `x`, expected one of `a`, `b`": suggest the closest.
-    if let Some(rest) = message.strip_prefix("unknown field ") {
-        let names: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-        if let Some((unknown, valid)) = names.split_first() {
-            err = err.value(*unknown).expected(format!(
-                "a known field; valid fields here: {}",
-                valid.join(", ")
-            ));
-            if let Some(h) = did_you_mean(unknown, valid.iter().copied()) {
-                err = err.hint(h);
-            }
-            return err;
-        }
-    }
-    err.expected(message)
-}
-
-/// Finds the byte offset of the value at `path` (`["trips", 0, "pickup"]`) for errors.
-fn offset_of(text: &str, path: &[PathKey<'_>]) -> Option<usize> {
-    let root = toml::de::DeTable::parse(text).ok()?;
-    let mut span = root.span();
-    let mut table = Some(root.into_inner());
-    let mut array: Option<toml::de::DeArray<'_>> = None;
-    for key in path {
-        let value = match (key, table.take(), array.take()) {
-            (PathKey::Key(k), Some(t), _) => t
-                .into_iter()
-                .find(|(name, _)| name.get_ref().as_ref() == *k)
-                .map(|(_, v)| v)?,
-            (PathKey::Index(i), _, Some(a)) => a.into_iter().nth(*i)?,
-            _ => return None,
-        };
-        span = value.span();
-        match value.into_inner() {
-            toml::de::DeValue::Table(t) => table = Some(t),
-            toml::de::DeValue::Array(a) => array = Some(a),
-            _ => {}
-        }
-    }
-    Some(span.start)
-}
-
-/// A step of a path into the document.
-#[derive(Clone, Copy, Debug)]
-enum PathKey<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-/// Builds located errors for the values of one scenario.
-struct Locator<'a> {
-    src: &'a Source,
-}
-
-impl Locator<'_> {
-    fn err(&self, path: &[PathKey<'_>], value: &str, expected: impl Into<String>) -> InputError {
-        let field = path
-            .iter()
-            .map(|k| match k {
-                PathKey::Key(k) => format!(".{k}"),
-                PathKey::Index(i) => format!("[{i}]"),
-            })
-            .collect::<String>()
-            .trim_start_matches('.')
-            .to_string();
-        InputError::at(
-            &self.src.label,
-            &self.src.text,
-            offset_of(&self.src.text, path),
-            field,
-        )
-        .value(value)
-        .expected(expected)
-    }
-
-    fn duration(&self, path: &[PathKey<'_>], v: &str) -> Result<SimDuration, InputError> {
-        parse_duration(v).ok_or_else(|| self.err(path, v, DURATION_EXPECTED))
-    }
-
-    fn positive_duration(&self, path: &[PathKey<'_>], v: &str) -> Result<SimDuration, InputError> {
-        match parse_duration(v) {
-            Some(d) if d > SimDuration::ZERO => Ok(d),
-            _ => Err(self.err(path, v, DURATION_EXPECTED)),
-        }
-    }
-
-    fn clock(&self, path: &[PathKey<'_>], v: &str) -> Result<SimTime, InputError> {
-        parse_clock(v).ok_or_else(|| self.err(path, v, CLOCK_EXPECTED))
-    }
-
-    fn node(&self, world: &World, path: &[PathKey<'_>], v: &str) -> Result<NodeId, InputError> {
-        world.net.node_by_name(v).ok_or_else(|| {
-            let close = world.net.similar_names(v, 3);
-            let mut e = self.err(path, v, "the name of a node of the road network (`petfleet route --help` lists how to find them)");
-            if !close.is_empty() {
-                e = e.hint(format!("closest: {}", close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")));
-            }
-            e
-        })
-    }
+    crate::located::parse_toml(src)
 }
 
 /// Resolves a parsed scenario against the data. `seed` and `until` override the file's.

@@ -128,3 +128,188 @@ fn an_unwritable_output_directory_fails_cleanly() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("writing outputs"), "{stderr}");
 }
+
+#[test]
+fn fare_reproduces_the_seoul_meter_on_hand_worked_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    // Simple form: 7 km fast + 10 min slow by day = 4,800 + 41 + 20 units = 10,900.
+    let (code, out, err) = petfleet(
+        &[
+            "fare",
+            "--tariff",
+            "seoul-taxi-2023",
+            "--fast-m",
+            "7000",
+            "--slow-s",
+            "600",
+            "--start",
+            "14:00",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            v["total_won"].as_i64(),
+            v["distance_units"].as_u64(),
+            v["time_units"].as_u64()
+        ),
+        (Some(10_900), Some(41), Some(20))
+    );
+    // At 23:30 every unit and the base take +40 %: 6,720 + 78 x 140 = 17,640 -> 17,600.
+    let (_, out, _) = petfleet(
+        &[
+            "fare",
+            "--tariff",
+            "seoul-taxi-2023",
+            "--fast-m",
+            "10000",
+            "--slow-s",
+            "420",
+            "--start",
+            "23:30",
+            "--json",
+        ],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["total_won"].as_i64(), Some(17_600));
+    // Trace across 22:00: 0.04 degrees of latitude (4,447.8 m) in 5 minutes from 21:58, then
+    // 10 slow minutes: one unit before 22:00 and 40 after it at +20 %: 4,800 + 4,100 + 800.
+    let trace = dir.path().join("t.csv");
+    std::fs::write(&trace, "time,lat,lon\n2026-11-23T21:58:00,37.5,127.0\n2026-11-23T22:03:00,37.54,127.0\n2026-11-23T22:13:00,37.541,127.0\n").unwrap();
+    let (code, out, err) = petfleet(
+        &[
+            "fare",
+            "--tariff",
+            "seoul-taxi-2023",
+            "--trace",
+            trace.to_str().unwrap(),
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["total_won"].as_i64(), v["unit_surcharge_won"].as_i64()),
+        (Some(9_700), Some(800))
+    );
+    // The text form shows the breakdown.
+    let (_, out, _) = petfleet(
+        &[
+            "fare",
+            "--tariff",
+            "seoul-taxi-2023",
+            "--trace",
+            trace.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.contains("TOTAL") && out.contains("9,700") && out.contains("distance units"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_fare_input_exits_2_with_a_located_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    std::fs::write(
+        &trace,
+        "time,lat,lon\n2026-11-23T21:58:00,37.5,127.0\n2026-11-23T21:57:00,37.5,127.0\n",
+    )
+    .unwrap();
+    let (code, _, err) = petfleet(
+        &[
+            "fare",
+            "--tariff",
+            "seoul-taxi-2023",
+            "--trace",
+            trace.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("t.csv:3: field `time`"), "{err}");
+    std::fs::write(&trace, "time,lat,lon\n2026-11-23 noon,37.5,127.0\n").unwrap();
+    let (code, _, err) = petfleet(
+        &[
+            "fare",
+            "--tariff",
+            "seoul-taxi-2023",
+            "--trace",
+            trace.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("t.csv:2: field `time` = \"2026-11-23 noon\""),
+        "{err}"
+    );
+    let tariff = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/tariffs/seoul-taxi-2023.toml"
+    ))
+    .unwrap();
+    std::fs::write(
+        &tariff,
+        text.replace("unit_fare_won = 100", "unit_fare_won = -100"),
+    )
+    .unwrap();
+    let (code, _, err) = petfleet(
+        &[
+            "fare",
+            "--tariff",
+            tariff.to_str().unwrap(),
+            "--fast-m",
+            "1",
+            "--slow-s",
+            "1",
+            "--start",
+            "10:00",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad.toml:") && err.contains("meter.unit_fare_won"),
+        "{err}"
+    );
+    for args in [
+        vec!["fare", "--tariff", "seoul-taxi-2023"],
+        vec![
+            "fare",
+            "--tariff",
+            "seoul-taxi-2023",
+            "--fast-m",
+            "-5",
+            "--slow-s",
+            "1",
+            "--start",
+            "10:00",
+        ],
+        vec![
+            "fare",
+            "--tariff",
+            "seoul-taxi-2023",
+            "--fast-m",
+            "5",
+            "--slow-s",
+            "1",
+            "--start",
+            "25:00",
+        ],
+        vec![
+            "fare", "--tariff", "nope", "--fast-m", "5", "--slow-s", "1", "--start", "10:00",
+        ],
+    ] {
+        let (code, _, err) = petfleet(&args, dir.path());
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+}

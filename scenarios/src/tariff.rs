@@ -1,0 +1,466 @@
+//! Tariffs: `data/tariffs/NAME.toml` (bundled: `seoul-taxi-2023`, `petfleet-standard`) or a
+//! file. Strict parsing: unknown keys are rejected with a suggestion; every value is checked
+//! and a bad one is reported with its file, line, column and what was expected.
+
+use serde::Deserialize;
+use sim_core::fare::{AddonFees, NightBand, PetFees, Surge, Tariff, WaitingFees};
+
+use crate::error::{did_you_mean, InputError};
+use crate::located::{parse_toml, Locator, PathKey, Source};
+
+/// (name, TOML) of the bundled tariffs.
+pub const BUNDLED: &[(&str, &str)] = &[
+    (
+        "seoul-taxi-2023",
+        include_str!("../../data/tariffs/seoul-taxi-2023.toml"),
+    ),
+    (
+        "petfleet-standard",
+        include_str!("../../data/tariffs/petfleet-standard.toml"),
+    ),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TariffFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    source: String,
+    base: BaseSection,
+    meter: MeterSection,
+    #[serde(default)]
+    night: Vec<NightSection>,
+    rounding: RoundingSection,
+    surcharges: SurchargeSection,
+    pets: PetSection,
+    waiting: WaitingSection,
+    addons: AddonSection,
+    surge: SurgeSection,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaseSection {
+    fare_won: i64,
+    distance_m: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MeterSection {
+    unit_distance_m: u32,
+    unit_fare_won: i64,
+    slow_unit_s: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NightSection {
+    from: String,
+    to: String,
+    surcharge_pct: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoundingSection {
+    step_won: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SurchargeSection {
+    out_of_city_pct: u32,
+    minimum_fare_won: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PetSection {
+    included_pets: u32,
+    extra_pet_won: i64,
+    small_fee_won: i64,
+    medium_fee_won: i64,
+    large_fee_won: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WaitingSection {
+    free_min: u32,
+    per_min_won: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddonSection {
+    vet_escort_won: i64,
+    grooming_booking_won: i64,
+    hotel_checkin_won: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SurgeSection {
+    enabled: bool,
+    min_multiplier: f64,
+    max_multiplier: f64,
+    sensitivity: f64,
+}
+
+/// Finds a tariff by bundled name or path.
+pub fn find(arg: &str) -> Result<Source, InputError> {
+    if let Some((n, t)) = BUNDLED.iter().find(|(n, _)| *n == arg) {
+        return Ok(Source {
+            label: format!("<bundled>/data/tariffs/{n}.toml"),
+            text: t.to_string(),
+        });
+    }
+    let path = std::path::Path::new(arg);
+    if path.exists() || arg.ends_with(".toml") || arg.contains('/') {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::at(arg, "", None, "tariff")
+                .value(arg)
+                .expected(format!("a readable tariff file ({e})"))
+        })?;
+        return Ok(Source {
+            label: arg.to_string(),
+            text,
+        });
+    }
+    let names: Vec<&str> = BUNDLED.iter().map(|(n, _)| *n).collect();
+    let mut e = InputError::at("<command line>", "", None, "--tariff")
+        .value(arg)
+        .expected(format!(
+            "a bundled tariff ({}) or a path to a tariff .toml file",
+            names.join(", ")
+        ));
+    if let Some(h) = did_you_mean(arg, names) {
+        e = e.hint(h);
+    }
+    Err(e)
+}
+
+/// Parses and checks a tariff.
+pub fn parse(src: &Source) -> Result<Tariff, InputError> {
+    use PathKey::{Index as I, Key as K};
+    let f: TariffFile = parse_toml(src)?;
+    let loc = Locator { src };
+    let money = |path: &[PathKey<'_>], v: i64| -> Result<i64, InputError> {
+        if (0..=10_000_000).contains(&v) {
+            Ok(v)
+        } else {
+            Err(loc.err(
+                path,
+                &v.to_string(),
+                "an amount of won from 0 to 10,000,000",
+            ))
+        }
+    };
+    let positive = |path: &[PathKey<'_>], v: u32, what: &str| -> Result<u32, InputError> {
+        if v > 0 {
+            Ok(v)
+        } else {
+            Err(loc.err(path, &v.to_string(), format!("a positive {what}")))
+        }
+    };
+    let pct = |path: &[PathKey<'_>], v: u32| -> Result<u32, InputError> {
+        if v <= 500 {
+            Ok(v)
+        } else {
+            Err(loc.err(path, &v.to_string(), "a percentage from 0 to 500"))
+        }
+    };
+    let mut night = Vec::new();
+    for (i, n) in f.night.iter().enumerate() {
+        let minute = |field: &'static str, v: &str| -> Result<u32, InputError> {
+            crate::units::parse_clock(v)
+                .filter(|t| t.as_ms() <= 24 * 3_600_000)
+                .map(|t| (t.as_ms() / 60_000) as u32)
+                .ok_or_else(|| {
+                    loc.err(
+                        &[K("night"), I(i), K(field)],
+                        v,
+                        "a time of day HH:MM from 00:00 to 24:00",
+                    )
+                })
+        };
+        let from = minute("from", &n.from)?;
+        let to = minute("to", &n.to)? % 1_440;
+        if from % 1_440 == to {
+            return Err(loc.err(
+                &[K("night"), I(i), K("to")],
+                &n.to,
+                "an end different from `from` (a band cannot be empty)",
+            ));
+        }
+        night.push(NightBand {
+            from_min: from % 1_440,
+            to_min: to,
+            surcharge_pct: pct(&[K("night"), I(i), K("surcharge_pct")], n.surcharge_pct)?,
+        });
+    }
+    let s = &f.surge;
+    for (field, v) in [
+        ("min_multiplier", s.min_multiplier),
+        ("max_multiplier", s.max_multiplier),
+    ] {
+        if !(v.is_finite() && (0.1..=10.0).contains(&v)) {
+            return Err(loc.err(
+                &[K("surge"), K(field)],
+                &v.to_string(),
+                "a multiplier from 0.1 to 10",
+            ));
+        }
+    }
+    if s.min_multiplier > s.max_multiplier {
+        return Err(loc.err(
+            &[K("surge"), K("max_multiplier")],
+            &s.max_multiplier.to_string(),
+            format!("at least min_multiplier ({})", s.min_multiplier),
+        ));
+    }
+    if !(s.sensitivity.is_finite() && (0.0..=10.0).contains(&s.sensitivity)) {
+        return Err(loc.err(
+            &[K("surge"), K("sensitivity")],
+            &s.sensitivity.to_string(),
+            "a slope from 0 to 10",
+        ));
+    }
+    if f.rounding.step_won <= 0 {
+        return Err(loc.err(
+            &[K("rounding"), K("step_won")],
+            &f.rounding.step_won.to_string(),
+            "a positive rounding step in won (e.g. 100)",
+        ));
+    }
+    Ok(Tariff {
+        name: f.name,
+        description: f.description,
+        source: f.source,
+        base_fare_won: money(&[K("base"), K("fare_won")], f.base.fare_won)?,
+        base_distance_m: f.base.distance_m,
+        unit_distance_m: positive(
+            &[K("meter"), K("unit_distance_m")],
+            f.meter.unit_distance_m,
+            "unit distance in metres",
+        )?,
+        unit_fare_won: money(&[K("meter"), K("unit_fare_won")], f.meter.unit_fare_won)?,
+        slow_unit_s: positive(
+            &[K("meter"), K("slow_unit_s")],
+            f.meter.slow_unit_s,
+            "number of seconds",
+        )?,
+        night,
+        rounding_step_won: money(&[K("rounding"), K("step_won")], f.rounding.step_won)?,
+        out_of_city_pct: pct(
+            &[K("surcharges"), K("out_of_city_pct")],
+            f.surcharges.out_of_city_pct,
+        )?,
+        minimum_fare_won: money(
+            &[K("surcharges"), K("minimum_fare_won")],
+            f.surcharges.minimum_fare_won,
+        )?,
+        pets: PetFees {
+            included_pets: f.pets.included_pets,
+            extra_pet_won: money(&[K("pets"), K("extra_pet_won")], f.pets.extra_pet_won)?,
+            size_fee_won: [
+                money(&[K("pets"), K("small_fee_won")], f.pets.small_fee_won)?,
+                money(&[K("pets"), K("medium_fee_won")], f.pets.medium_fee_won)?,
+                money(&[K("pets"), K("large_fee_won")], f.pets.large_fee_won)?,
+            ],
+        },
+        waiting: WaitingFees {
+            free_min: f.waiting.free_min,
+            per_min_won: money(&[K("waiting"), K("per_min_won")], f.waiting.per_min_won)?,
+        },
+        addons: AddonFees {
+            vet_escort_won: money(&[K("addons"), K("vet_escort_won")], f.addons.vet_escort_won)?,
+            grooming_booking_won: money(
+                &[K("addons"), K("grooming_booking_won")],
+                f.addons.grooming_booking_won,
+            )?,
+            hotel_checkin_won: money(
+                &[K("addons"), K("hotel_checkin_won")],
+                f.addons.hotel_checkin_won,
+            )?,
+        },
+        surge: Surge {
+            enabled: s.enabled,
+            min_multiplier: s.min_multiplier,
+            max_multiplier: s.max_multiplier,
+            sensitivity: s.sensitivity,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_tariffs_parse() {
+        for (name, _) in BUNDLED {
+            let t = parse(&find(name).unwrap()).unwrap();
+            assert_eq!(&t.name, name);
+        }
+        let seoul = parse(&find("seoul-taxi-2023").unwrap()).unwrap();
+        assert_eq!(
+            (
+                seoul.base_fare_won,
+                seoul.base_distance_m,
+                seoul.unit_distance_m,
+                seoul.unit_fare_won,
+                seoul.slow_unit_s
+            ),
+            (4_800, 1_600, 131, 100, 30)
+        );
+        assert_eq!(seoul.night.len(), 3);
+        assert_eq!(
+            (
+                seoul.night[1].from_min,
+                seoul.night[1].to_min,
+                seoul.night[1].surcharge_pct
+            ),
+            (23 * 60, 120, 40)
+        );
+        assert!(!seoul.surge.enabled);
+    }
+
+    fn bad(from: &str, to: &str) -> InputError {
+        let text = BUNDLED[1].1.replacen(from, to, 1);
+        assert_ne!(text, BUNDLED[1].1, "edit {from:?} applies");
+        parse(&Source {
+            label: "t.toml".into(),
+            text,
+        })
+        .unwrap_err()
+    }
+
+    #[test]
+    fn bad_tariffs_are_located() {
+        let e = bad("fare_won = 9000", "fare_won = -9000");
+        assert_eq!(
+            (e.field.as_str(), e.value.as_deref()),
+            ("base.fare_won", Some("-9000"))
+        );
+        assert!(e.line.is_some() && e.column.is_some());
+        let e = bad("unit_distance_m = 142", "unit_distance_m = 0");
+        assert_eq!(e.field, "meter.unit_distance_m");
+        let e = bad("from = \"22:00\"", "from = \"22h\"");
+        assert_eq!(e.field, "night[0].from");
+        let e = bad("max_multiplier = 2.0", "max_multiplier = 0.5");
+        assert_eq!(e.field, "surge.max_multiplier");
+        let e = bad("step_won = 100", "stepwon = 100");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `step_won`?"));
+        let e = bad("fare_won = 9000", "fare_won = \"9000\"");
+        assert!(e.field.contains("fare_won"), "{e}");
+    }
+}
+
+/// Reads a GPS trace CSV (`time` as an ISO 8601 local date-time, `lat`, `lon`), times in
+/// order. Times become milliseconds since midnight of the first sample's date.
+pub fn read_trace(label: &str, text: &str) -> Result<Vec<sim_core::fare::Sample>, InputError> {
+    use chrono::NaiveDateTime;
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| {
+            InputError::on_line(label, 1, "header")
+                .expected(format!("a CSV header `time,lat,lon` ({e})"))
+        })?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let col = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            let mut e = InputError::on_line(label, 1, "header")
+                .value(headers.join(","))
+                .expected(format!("a column named `{name}` (columns: time, lat, lon)"));
+            if let Some(h) = did_you_mean(name, headers.iter().map(String::as_str)) {
+                e = e.hint(h);
+            }
+            e
+        })
+    };
+    let (ct, cla, clo) = (col("time")?, col("lat")?, col("lon")?);
+    let mut samples: Vec<sim_core::fare::Sample> = Vec::new();
+    let mut day0: Option<chrono::NaiveDate> = None;
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            InputError::on_line(label, line, "row").expected(format!("a well-formed CSV row ({e})"))
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let raw_t = rec.get(ct).unwrap_or("").trim();
+        let t = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(raw_t, f).ok())
+        .ok_or_else(|| {
+            InputError::on_line(label, line, "time")
+                .value(raw_t)
+                .expected("an ISO 8601 local date-time such as 2026-11-23T09:00:00")
+        })?;
+        let day0 = *day0.get_or_insert(t.date());
+        let since = t - day0.and_hms_opt(0, 0, 0).expect("midnight");
+        let ms = since.num_milliseconds();
+        let num = |c: usize, field: &str, lo: f64, hi: f64| -> Result<f64, InputError> {
+            let raw = rec.get(c).unwrap_or("").trim();
+            match raw.parse::<f64>() {
+                Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+                _ => Err(InputError::on_line(label, line, field)
+                    .value(raw)
+                    .expected(format!("a number from {lo} to {hi} (degrees)"))),
+            }
+        };
+        let lat = num(cla, "lat", -90.0, 90.0)?;
+        let lon = num(clo, "lon", -180.0, 180.0)?;
+        if let Some(prev) = samples.last() {
+            if (ms as u64) < prev.t.as_ms() {
+                return Err(InputError::on_line(label, line, "time")
+                    .value(raw_t)
+                    .expected("times in order: not earlier than the previous sample"));
+            }
+        }
+        samples.push(sim_core::fare::Sample {
+            t: sim_core::time::SimTime(ms as u64),
+            lat,
+            lon,
+        });
+    }
+    if samples.is_empty() {
+        return Err(InputError::on_line(label, 2, "time").expected("at least one sample"));
+    }
+    Ok(samples)
+}
+
+/// A fare breakdown as a JSON object (`total_won` is the fare).
+pub fn breakdown_json(b: &sim_core::fare::FareBreakdown) -> serde_json::Value {
+    serde_json::json!({
+        "tariff": b.tariff,
+        "metered_m": (b.metered_m * 10.0).round() / 10.0,
+        "slow_s": (b.slow_s * 1000.0).round() / 1000.0,
+        "base_won": b.base_won,
+        "base_surcharge_won": b.base_surcharge_won,
+        "distance_units": b.distance_units,
+        "time_units": b.time_units,
+        "units_won": b.units_won,
+        "unit_surcharge_won": b.unit_surcharge_won,
+        "surge_multiplier": b.surge_multiplier,
+        "surge_won": b.surge_won,
+        "pet_fees_won": b.pet_fees_won,
+        "waiting_fee_won": b.waiting_fee_won,
+        "addon_fees_won": b.addon_fees_won,
+        "tolls_won": b.tolls_won,
+        "minimum_adjust_won": b.minimum_adjust_won,
+        "subtotal_won": b.subtotal_won,
+        "rounding_won": b.rounding_won,
+        "total_won": b.total_won,
+    })
+}
