@@ -296,70 +296,6 @@ pub fn parse(src: &Source) -> Result<Tariff, InputError> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bundled_tariffs_parse() {
-        for (name, _) in BUNDLED {
-            let t = parse(&find(name).unwrap()).unwrap();
-            assert_eq!(&t.name, name);
-        }
-        let seoul = parse(&find("seoul-taxi-2023").unwrap()).unwrap();
-        assert_eq!(
-            (
-                seoul.base_fare_won,
-                seoul.base_distance_m,
-                seoul.unit_distance_m,
-                seoul.unit_fare_won,
-                seoul.slow_unit_s
-            ),
-            (4_800, 1_600, 131, 100, 30)
-        );
-        assert_eq!(seoul.night.len(), 3);
-        assert_eq!(
-            (
-                seoul.night[1].from_min,
-                seoul.night[1].to_min,
-                seoul.night[1].surcharge_pct
-            ),
-            (23 * 60, 120, 40)
-        );
-        assert!(!seoul.surge.enabled);
-    }
-
-    fn bad(from: &str, to: &str) -> InputError {
-        let text = BUNDLED[1].1.replacen(from, to, 1);
-        assert_ne!(text, BUNDLED[1].1, "edit {from:?} applies");
-        parse(&Source {
-            label: "t.toml".into(),
-            text,
-        })
-        .unwrap_err()
-    }
-
-    #[test]
-    fn bad_tariffs_are_located() {
-        let e = bad("fare_won = 9000", "fare_won = -9000");
-        assert_eq!(
-            (e.field.as_str(), e.value.as_deref()),
-            ("base.fare_won", Some("-9000"))
-        );
-        assert!(e.line.is_some() && e.column.is_some());
-        let e = bad("unit_distance_m = 142", "unit_distance_m = 0");
-        assert_eq!(e.field, "meter.unit_distance_m");
-        let e = bad("from = \"22:00\"", "from = \"22h\"");
-        assert_eq!(e.field, "night[0].from");
-        let e = bad("max_multiplier = 2.0", "max_multiplier = 0.5");
-        assert_eq!(e.field, "surge.max_multiplier");
-        let e = bad("step_won = 100", "stepwon = 100");
-        assert_eq!(e.hint.as_deref(), Some("did you mean `step_won`?"));
-        let e = bad("fare_won = 9000", "fare_won = \"9000\"");
-        assert!(e.field.contains("fare_won"), "{e}");
-    }
-}
-
 /// Reads a GPS trace CSV (`time` as an ISO 8601 local date-time, `lat`, `lon`), times in
 /// order. Times become milliseconds since midnight of the first sample's date.
 pub fn read_trace(label: &str, text: &str) -> Result<Vec<sim_core::fare::Sample>, InputError> {
@@ -463,4 +399,68 @@ pub fn breakdown_json(b: &sim_core::fare::FareBreakdown) -> serde_json::Value {
         "rounding_won": b.rounding_won,
         "total_won": b.total_won,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_tariffs_parse() {
+        for (name, _) in BUNDLED {
+            let t = parse(&find(name).unwrap()).unwrap();
+            assert_eq!(&t.name, name);
+        }
+        let seoul = parse(&find("seoul-taxi-2023").unwrap()).unwrap();
+        assert_eq!(
+            (
+                seoul.base_fare_won,
+                seoul.base_distance_m,
+                seoul.unit_distance_m,
+                seoul.unit_fare_won,
+                seoul.slow_unit_s
+            ),
+            (4_800, 1_600, 131, 100, 30)
+        );
+        assert_eq!(seoul.night.len(), 3);
+        assert_eq!(
+            (
+                seoul.night[1].from_min,
+                seoul.night[1].to_min,
+                seoul.night[1].surcharge_pct
+            ),
+            (23 * 60, 120, 40)
+        );
+        assert!(!seoul.surge.enabled);
+    }
+
+    fn bad(from: &str, to: &str) -> InputError {
+        let text = BUNDLED[1].1.replacen(from, to, 1);
+        assert_ne!(text, BUNDLED[1].1, "edit {from:?} applies");
+        parse(&Source {
+            label: "t.toml".into(),
+            text,
+        })
+        .unwrap_err()
+    }
+
+    #[test]
+    fn bad_tariffs_are_located() {
+        let e = bad("fare_won = 9000", "fare_won = -9000");
+        assert_eq!(
+            (e.field.as_str(), e.value.as_deref()),
+            ("base.fare_won", Some("-9000"))
+        );
+        assert!(e.line.is_some() && e.column.is_some());
+        let e = bad("unit_distance_m = 142", "unit_distance_m = 0");
+        assert_eq!(e.field, "meter.unit_distance_m");
+        let e = bad("from = \"22:00\"", "from = \"22h\"");
+        assert_eq!(e.field, "night[0].from");
+        let e = bad("max_multiplier = 2.0", "max_multiplier = 0.5");
+        assert_eq!(e.field, "surge.max_multiplier");
+        let e = bad("step_won = 100", "stepwon = 100");
+        assert_eq!(e.hint.as_deref(), Some("did you mean `step_won`?"));
+        let e = bad("fare_won = 9000", "fare_won = \"9000\"");
+        assert!(e.field.contains("fare_won"), "{e}");
+    }
 }

@@ -13,7 +13,7 @@ fn oracle(samples: &[Sample]) -> i64 {
         let minute = (ms % 86_400_000) / 60_000;
         match minute {
             m if (22 * 60..23 * 60).contains(&m) => 20,
-            m if m >= 23 * 60 || m < 2 * 60 => 40,
+            m if !(2 * 60..23 * 60).contains(&m) => 40,
             m if (2 * 60..4 * 60).contains(&m) => 20,
             _ => 0,
         }
