@@ -53,3 +53,23 @@ id_type!(
     IncidentId,
     "I"
 );
+id_type!(
+    /// A customer (household).
+    CustomerId,
+    "C"
+);
+id_type!(
+    /// A pet.
+    PetId,
+    "P"
+);
+id_type!(
+    /// A booking.
+    BookingId,
+    "B"
+);
+id_type!(
+    /// A partner: vet clinic, groomer or pet hotel.
+    PartnerId,
+    "Q"
+);

@@ -30,6 +30,7 @@
 //! `_m` metres, `_s` seconds, `_ms` milliseconds, `_kmh` km/h, `_mps` m/s, `_won` Korean won.
 
 pub mod actors;
+pub mod booking;
 pub mod engine;
 pub mod event;
 pub mod fare;

@@ -1,0 +1,472 @@
+//! Bookings and the plain rules of dispatch: crate slots by size class, species separation,
+//! ride-time limits and shift ends, checked over a vehicle's plan of stops; the cheapest
+//! insertion of a booking into a plan; and an hourly travel-time matrix for estimates.
+
+use std::sync::Arc;
+
+use crate::fare::{Addon, SizeClass};
+use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId};
+use crate::time::{SimDuration, SimTime, MS_PER_H};
+use crate::traffic::{profile_speeds, DayType, TrafficConfig};
+use crate::world::World;
+
+/// Species.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Species {
+    /// Dog.
+    Dog,
+    /// Cat.
+    Cat,
+}
+
+impl Species {
+    /// Name in data files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Species::Dog => "dog",
+            Species::Cat => "cat",
+        }
+    }
+
+    /// Parses a data-file name.
+    pub fn parse(s: &str) -> Option<Species> {
+        match s {
+            "dog" => Some(Species::Dog),
+            "cat" => Some(Species::Cat),
+            _ => None,
+        }
+    }
+}
+
+/// A pet as the booking knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PetSpec {
+    /// Id.
+    pub pet: PetId,
+    /// Its actor.
+    pub actor: ActorId,
+    /// Species.
+    pub species: Species,
+    /// Size class.
+    pub size: SizeClass,
+    /// Weight, kg.
+    pub weight_kg: f64,
+}
+
+/// A booking as requested.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BookingSpec {
+    /// Id.
+    pub booking: BookingId,
+    /// The household.
+    pub customer: CustomerId,
+    /// Its actor.
+    pub customer_actor: ActorId,
+    /// The pets travelling.
+    pub pets: Vec<PetSpec>,
+    /// Pickup.
+    pub pickup: NodeId,
+    /// Drop-off (the partner's node for an add-on).
+    pub dropoff: NodeId,
+    /// When it was requested.
+    pub requested_at: SimTime,
+    /// Earliest pickup (the requested time for a scheduled booking).
+    pub pickup_after: SimTime,
+    /// Add-on service and its partner.
+    pub addon: Option<(Addon, PartnerId)>,
+    /// Whether the pets come home after the service.
+    pub returns: bool,
+    /// Scripted bookings may pin a vehicle.
+    pub vehicle: Option<u32>,
+}
+
+impl BookingSpec {
+    /// Pets by size class.
+    pub fn load(&self) -> Load {
+        let mut l = [0u32; 3];
+        for p in &self.pets {
+            l[p.size as usize] += 1;
+        }
+        Load(l)
+    }
+
+    /// Whether any pet is a dog / a cat.
+    pub fn species(&self) -> (bool, bool) {
+        (
+            self.pets.iter().any(|p| p.species == Species::Dog),
+            self.pets.iter().any(|p| p.species == Species::Cat),
+        )
+    }
+}
+
+/// Pets by size class (small, medium, large).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Load(pub [u32; 3]);
+
+impl Load {
+    /// Adds another load.
+    pub fn plus(self, o: Load) -> Load {
+        Load([self.0[0] + o.0[0], self.0[1] + o.0[1], self.0[2] + o.0[2]])
+    }
+
+    /// Removes another load (saturating).
+    pub fn minus(self, o: Load) -> Load {
+        Load([
+            self.0[0].saturating_sub(o.0[0]),
+            self.0[1].saturating_sub(o.0[1]),
+            self.0[2].saturating_sub(o.0[2]),
+        ])
+    }
+
+    /// Total pets.
+    pub fn total(self) -> u32 {
+        self.0.iter().sum()
+    }
+}
+
+/// Crate slots of a vehicle by size class. A pet fits a slot of its size or larger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Crates(pub [u32; 3]);
+
+impl Crates {
+    /// Whether `load` fits: large pets in large slots, medium in medium or large, small anywhere.
+    pub fn fits(&self, load: Load) -> bool {
+        let [ls, lm, ll] = load.0;
+        let [cs, cm, cl] = self.0;
+        ll <= cl && lm + ll <= cm + cl && ls + lm + ll <= cs + cm + cl
+    }
+}
+
+/// What a stop does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StopKind {
+    /// Load a booking's pets.
+    Pickup,
+    /// Unload them.
+    Dropoff,
+}
+
+/// Which leg of a booking a stop serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Leg {
+    /// Home to destination (or to the partner).
+    Outbound,
+    /// Partner back home.
+    Return,
+}
+
+/// A stop of a vehicle's plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanStop {
+    /// The booking.
+    pub booking: BookingId,
+    /// Outbound or return leg.
+    pub leg: Leg,
+    /// Pickup or drop-off.
+    pub kind: StopKind,
+    /// Where.
+    pub node: NodeId,
+    /// Not before (pickups).
+    pub earliest: SimTime,
+    /// The pets' load.
+    pub load: Load,
+    /// Household (for species separation).
+    pub household: CustomerId,
+    /// Dogs / cats in the booking.
+    pub dogs: bool,
+    /// Dogs / cats in the booking.
+    pub cats: bool,
+    /// Longest allowed time from pickup to drop-off.
+    pub ride_limit: SimDuration,
+    /// The booking itself (carried to the vehicle).
+    pub spec: Arc<BookingSpec>,
+}
+
+impl PlanStop {
+    /// (booking, leg, kind): a stop's identity.
+    pub fn key(&self) -> (BookingId, Leg, StopKind) {
+        (self.booking, self.leg, self.kind)
+    }
+}
+
+/// A booking's pets aboard a vehicle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Aboard {
+    /// The booking.
+    pub booking: BookingId,
+    /// Leg.
+    pub leg: Leg,
+    /// Load.
+    pub load: Load,
+    /// Household.
+    pub household: CustomerId,
+    /// Dogs in it.
+    pub dogs: bool,
+    /// Cats in it.
+    pub cats: bool,
+    /// When it was picked up.
+    pub picked_at: SimTime,
+    /// Its ride limit.
+    pub ride_limit: SimDuration,
+}
+
+/// What dispatch knows of a vehicle.
+#[derive(Clone, Debug)]
+pub struct VehicleView {
+    /// Where the vehicle will next be free to turn (the end of its current edge or stop).
+    pub node: NodeId,
+    /// When it gets there.
+    pub at: SimTime,
+    /// Pets aboard.
+    pub aboard: Vec<Aboard>,
+    /// Its remaining plan.
+    pub plan: Vec<PlanStop>,
+    /// Crate slots.
+    pub crates: Crates,
+    /// Driver shift end: the plan must be done by then.
+    pub shift_end: SimTime,
+    /// Whether it takes new work (shift not over, vehicle working).
+    pub available: bool,
+}
+
+/// Travel times between nodes for each day type and hour, from the profile speeds at the
+/// middle of the hour (no random congestion or incidents): what dispatch plans with.
+#[derive(Debug)]
+pub struct TravelMatrix {
+    n: usize,
+    /// `[day type][hour]` -> n x n seconds (f32; unreachable = infinity).
+    times_s: Vec<Vec<Vec<f32>>>,
+}
+
+impl TravelMatrix {
+    /// Builds the matrix (3 day types x 24 hours x one Dijkstra per node).
+    pub fn build(world: &World, cfg: &TrafficConfig) -> TravelMatrix {
+        let n = world.net.nodes().len();
+        let mut times_s = Vec::new();
+        for day in DayType::ALL {
+            let mut hours = Vec::with_capacity(24);
+            let mut day_cfg = cfg.clone();
+            day_cfg.calendar = vec![day];
+            for h in 0..24u64 {
+                let table = profile_speeds(&world.net, &day_cfg, SimTime(h * MS_PER_H + MS_PER_H / 2), &[]);
+                let mut m = vec![f32::INFINITY; n * n];
+                for from in 0..n {
+                    let dist = dijkstra_times(world, &table, NodeId(from as u32));
+                    m[from * n..(from + 1) * n].copy_from_slice(&dist);
+                }
+                hours.push(m);
+            }
+            times_s.push(hours);
+        }
+        TravelMatrix { n, times_s }
+    }
+
+    /// Seconds from `a` to `b` leaving at `t` (day type from `cfg`'s calendar).
+    pub fn time_s(&self, cfg: &TrafficConfig, t: SimTime, a: NodeId, b: NodeId) -> f64 {
+        let day = cfg.day_type(t) as usize;
+        let hour = (t.ms_of_day() / MS_PER_H) as usize;
+        f64::from(self.times_s[day][hour][a.index() * self.n + b.index()])
+    }
+}
+
+/// Single-source travel times (seconds) under `table`.
+fn dijkstra_times(world: &World, table: &crate::traffic::SpeedTable, from: NodeId) -> Vec<f32> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let net = &world.net;
+    let mut best = vec![f64::INFINITY; net.nodes().len()];
+    let mut heap = BinaryHeap::new();
+    best[from.index()] = 0.0;
+    heap.push(Reverse((OrdF64(0.0), from.0)));
+    while let Some(Reverse((OrdF64(d), n))) = heap.pop() {
+        if d > best[n as usize] {
+            continue;
+        }
+        for &e in net.out_edges(NodeId(n)) {
+            let v = table.speed_mps[e.index()];
+            if v <= 0.0 {
+                continue;
+            }
+            let edge = net.edge(e);
+            let nd = d + edge.length_m / v;
+            if nd < best[edge.to.index()] {
+                best[edge.to.index()] = nd;
+                heap.push(Reverse((OrdF64(nd), edge.to.0)));
+            }
+        }
+    }
+    best.into_iter().map(|x| x as f32).collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+struct OrdF64(f64);
+impl Eq for OrdF64 {}
+impl Ord for OrdF64 {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0)
+    }
+}
+
+/// Dwell times at stops.
+#[derive(Clone, Copy, Debug)]
+pub struct Dwell {
+    /// Loading pets at a pickup.
+    pub pickup: SimDuration,
+    /// Unloading at a drop-off.
+    pub dropoff: SimDuration,
+}
+
+/// Why a plan is not feasible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Infeasible {
+    /// The crates cannot hold the pets aboard at some point.
+    CrateSlots,
+    /// Dogs and cats of different households would ride together.
+    SpeciesMix,
+    /// A booking would ride longer than its limit.
+    RideTime,
+    /// The plan would end after the driver's shift.
+    ShiftEnd,
+    /// A stop cannot be reached.
+    Unreachable,
+}
+
+impl Infeasible {
+    /// A reason for outputs.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Infeasible::CrateSlots => "no vehicle with free crate slots for these pets",
+            Infeasible::SpeciesMix => "no vehicle without pets of another household's other species",
+            Infeasible::RideTime => "no vehicle within the maximum ride time",
+            Infeasible::ShiftEnd => "no driver shift long enough",
+            Infeasible::Unreachable => "destination unreachable",
+        }
+    }
+}
+
+/// Timing of a feasible plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanTiming {
+    /// Arrival (before dwell) at each stop.
+    pub arrive: Vec<SimTime>,
+    /// When the last stop is done.
+    pub end: SimTime,
+}
+
+/// Checks a plan from a vehicle's state: crates, species, ride times, shift end.
+pub fn evaluate(view: &VehicleView, plan: &[PlanStop], matrix: &TravelMatrix, cfg: &TrafficConfig, dwell: Dwell) -> Result<PlanTiming, Infeasible> {
+    let mut t = view.at;
+    let mut node = view.node;
+    let mut aboard: Vec<(BookingId, Leg, Load, CustomerId, bool, bool, SimTime, SimDuration)> =
+        view.aboard.iter().map(|a| (a.booking, a.leg, a.load, a.household, a.dogs, a.cats, a.picked_at, a.ride_limit)).collect();
+    let mut arrive = Vec::with_capacity(plan.len());
+    for s in plan {
+        let travel = matrix.time_s(cfg, t, node, s.node);
+        if !travel.is_finite() {
+            return Err(Infeasible::Unreachable);
+        }
+        t += SimDuration::from_secs_f64(travel);
+        arrive.push(t);
+        node = s.node;
+        match s.kind {
+            StopKind::Pickup => {
+                t = t.max(s.earliest) + dwell.pickup;
+                aboard.push((s.booking, s.leg, s.load, s.household, s.dogs, s.cats, t, s.ride_limit));
+                let load = aboard.iter().fold(Load::default(), |acc, a| acc.plus(a.2));
+                if !view.crates.fits(load) {
+                    return Err(Infeasible::CrateSlots);
+                }
+                let dog_houses: Vec<CustomerId> = aboard.iter().filter(|a| a.4).map(|a| a.3).collect();
+                let cat_houses: Vec<CustomerId> = aboard.iter().filter(|a| a.5).map(|a| a.3).collect();
+                if dog_houses.iter().any(|d| cat_houses.iter().any(|c| c != d)) {
+                    return Err(Infeasible::SpeciesMix);
+                }
+            }
+            StopKind::Dropoff => {
+                if let Some(i) = aboard.iter().position(|a| a.0 == s.booking && a.1 == s.leg) {
+                    let a = aboard.remove(i);
+                    if t.saturating_since(a.6) > a.7 {
+                        return Err(Infeasible::RideTime);
+                    }
+                }
+                t += dwell.dropoff;
+            }
+        }
+    }
+    if t > view.shift_end && !plan.is_empty() {
+        return Err(Infeasible::ShiftEnd);
+    }
+    Ok(PlanTiming { arrive, end: t })
+}
+
+/// The best place to insert a booking's pickup and drop-off into a plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Insertion {
+    /// Index of the pickup in the new plan.
+    pub pickup_at: usize,
+    /// Index of the drop-off in the new plan.
+    pub dropoff_at: usize,
+    /// Added plan duration.
+    pub added: SimDuration,
+    /// Estimated arrival at the pickup.
+    pub pickup_eta: SimTime,
+    /// The new plan.
+    pub plan: Vec<PlanStop>,
+}
+
+/// The cheapest feasible insertion (least added duration; earliest positions on ties), or
+/// the most telling reason none is feasible.
+pub fn best_insertion(view: &VehicleView, pickup: &PlanStop, dropoff: &PlanStop, matrix: &TravelMatrix, cfg: &TrafficConfig, dwell: Dwell) -> Result<Insertion, Infeasible> {
+    let base_end = match evaluate(view, &view.plan, matrix, cfg, dwell) {
+        Ok(t) => t.end,
+        Err(_) => view.at,
+    };
+    let mut best: Option<Insertion> = None;
+    let mut why = Infeasible::ShiftEnd;
+    let n = view.plan.len();
+    for i in 0..=n {
+        for j in i..=n {
+            let mut plan = Vec::with_capacity(n + 2);
+            plan.extend_from_slice(&view.plan[..i]);
+            plan.push(pickup.clone());
+            plan.extend_from_slice(&view.plan[i..j]);
+            plan.push(dropoff.clone());
+            plan.extend_from_slice(&view.plan[j..]);
+            match evaluate(view, &plan, matrix, cfg, dwell) {
+                Ok(timing) => {
+                    let added = timing.end.saturating_since(base_end);
+                    if best.as_ref().is_none_or(|b| added < b.added) {
+                        best = Some(Insertion {
+                            pickup_at: i,
+                            dropoff_at: j + 1,
+                            added,
+                            pickup_eta: timing.arrive[i],
+                            plan,
+                        });
+                    }
+                }
+                Err(e) => why = more_telling(why, e),
+            }
+        }
+    }
+    best.ok_or(why)
+}
+
+/// Prefer reasons about the pets over reasons about time.
+fn more_telling(a: Infeasible, b: Infeasible) -> Infeasible {
+    let rank = |x: Infeasible| match x {
+        Infeasible::Unreachable => 0,
+        Infeasible::CrateSlots => 1,
+        Infeasible::SpeciesMix => 2,
+        Infeasible::RideTime => 3,
+        Infeasible::ShiftEnd => 4,
+    };
+    if rank(b) < rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+#[cfg(test)]
+mod tests;
