@@ -41,4 +41,5 @@ pub mod sim;
 pub mod synthetic;
 pub mod time;
 pub mod traffic;
+pub mod welfare;
 pub mod world;
