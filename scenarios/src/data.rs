@@ -9,20 +9,37 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use geo::{Coord, LineString};
+use sim_core::actors::customer::AddonOption;
+use sim_core::actors::{CustomerModel, PartnerKind};
+use sim_core::booking::Species;
+use sim_core::fare::{Addon, SizeClass};
 use sim_core::ids::NodeId;
+use sim_core::sim::PartnerSpec;
+use sim_core::time::SimDuration;
 use sim_core::traffic::{AccidentParams, DayType, Profiles};
+use sim_core::welfare::Physiology;
 use sim_core::world::{EdgeSpec, NetworkError, NodeKind, NodeSpec, RoadClass, RoadNetwork, World};
 
 use crate::error::{did_you_mean, InputError};
 
 /// The data files' relative paths under `data/`.
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 16] = [
     "network/nodes.csv",
     "network/edges.csv",
     "network/roads.csv",
     "traffic/profiles.csv",
     "traffic/accidents.csv",
     "calendar/holidays.csv",
+    "network/tolls.csv",
+    "demand/hourly.csv",
+    "demand/intercity.csv",
+    "demand/pets.csv",
+    "demand/pet_counts.csv",
+    "demand/addons.csv",
+    "partners.csv",
+    "weather/seoul_climate.csv",
+    "pets/physiology.csv",
+    "customers.toml",
 ];
 
 /// The texts of the data files, with the labels errors use.
@@ -42,6 +59,16 @@ impl DataFiles {
             include_str!("../../data/traffic/profiles.csv"),
             include_str!("../../data/traffic/accidents.csv"),
             include_str!("../../data/calendar/holidays.csv"),
+            include_str!("../../data/network/tolls.csv"),
+            include_str!("../../data/demand/hourly.csv"),
+            include_str!("../../data/demand/intercity.csv"),
+            include_str!("../../data/demand/pets.csv"),
+            include_str!("../../data/demand/pet_counts.csv"),
+            include_str!("../../data/demand/addons.csv"),
+            include_str!("../../data/partners.csv"),
+            include_str!("../../data/weather/seoul_climate.csv"),
+            include_str!("../../data/pets/physiology.csv"),
+            include_str!("../../data/customers.toml"),
         ];
         DataFiles {
             files: FILES
@@ -100,6 +127,26 @@ pub struct Data {
     pub accidents: [AccidentParams; 4],
     /// Public holidays.
     pub holidays: BTreeMap<NaiveDate, String>,
+    /// Expressway tolls.
+    pub tolls: sim_core::fare::Tolls,
+    /// Booking shares by day type and hour.
+    pub hourly: [[f64; 24]; 3],
+    /// Intercity destinations and weights.
+    pub intercity: Vec<(NodeId, f64)>,
+    /// Pet mix: (species, size, share, min kg, max kg).
+    pub pet_mix: Vec<(Species, SizeClass, f64, f64, f64)>,
+    /// Pets per booking: (count, share).
+    pub pet_counts: Vec<(u32, f64)>,
+    /// Add-on mix.
+    pub addons: Vec<AddonOption>,
+    /// Partners.
+    pub partners: Vec<PartnerSpec>,
+    /// Climate normals `[month][hour]` -> (C, %).
+    pub climate: [[(f64, f64); 24]; 12],
+    /// Physiology by (species, size).
+    pub physiology: BTreeMap<(Species, SizeClass), Physiology>,
+    /// Customer behaviour defaults.
+    pub customers: CustomerModel,
 }
 
 /// A parsed CSV file: header and records with their line numbers.
@@ -519,13 +566,487 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
         holidays.insert(date, t.raw(row, "name").to_string());
     }
 
+    let rest = load_demand_side(files, &net)?;
+
     Ok(Data {
         world: Arc::new(World::new(net)),
         roads,
         profiles: Profiles { factors },
         accidents: acc,
         holidays,
+        tolls: rest.tolls,
+        hourly: rest.hourly,
+        intercity: rest.intercity,
+        pet_mix: rest.pet_mix,
+        pet_counts: rest.pet_counts,
+        addons: rest.addons,
+        partners: rest.partners,
+        climate: rest.climate,
+        physiology: rest.physiology,
+        customers: rest.customers,
     })
+}
+
+struct DemandSide {
+    tolls: sim_core::fare::Tolls,
+    hourly: [[f64; 24]; 3],
+    intercity: Vec<(NodeId, f64)>,
+    pet_mix: Vec<(Species, SizeClass, f64, f64, f64)>,
+    pet_counts: Vec<(u32, f64)>,
+    addons: Vec<AddonOption>,
+    partners: Vec<PartnerSpec>,
+    climate: [[(f64, f64); 24]; 12],
+    physiology: BTreeMap<(Species, SizeClass), Physiology>,
+    customers: CustomerModel,
+}
+
+fn node_cell(
+    t: &Table<'_>,
+    net: &RoadNetwork,
+    line: usize,
+    row: &csv::StringRecord,
+    col: &str,
+) -> Result<NodeId, InputError> {
+    let raw = t.raw(row, col);
+    net.node_by_name(raw).ok_or_else(|| {
+        InputError::on_line(t.file, line, col)
+            .value(raw)
+            .expected("a node name from network/nodes.csv")
+            .hint(format!("closest: {}", net.similar_names(raw, 3).join(", ")))
+    })
+}
+
+fn clock_min(
+    t: &Table<'_>,
+    line: usize,
+    row: &csv::StringRecord,
+    col: &str,
+) -> Result<u32, InputError> {
+    let raw = t.raw(row, col);
+    crate::units::parse_clock(raw)
+        .filter(|x| x.as_ms() <= 86_400_000)
+        .map(|x| (x.as_ms() / 60_000) as u32)
+        .ok_or_else(|| {
+            InputError::on_line(t.file, line, col)
+                .value(raw)
+                .expected("a time of day HH:MM from 00:00 to 24:00")
+        })
+}
+
+fn species_cell(
+    t: &Table<'_>,
+    line: usize,
+    row: &csv::StringRecord,
+) -> Result<(Species, SizeClass), InputError> {
+    let sp = t.raw(row, "species");
+    let species = Species::parse(sp).ok_or_else(|| {
+        InputError::on_line(t.file, line, "species")
+            .value(sp)
+            .expected("`dog` or `cat`")
+    })?;
+    let sz = t.raw(row, "size");
+    let size = SizeClass::parse(sz).ok_or_else(|| {
+        InputError::on_line(t.file, line, "size")
+            .value(sz)
+            .expected("`small`, `medium` or `large`")
+    })?;
+    Ok((species, size))
+}
+
+fn check_shares(file: &str, last_line: usize, total: f64) -> Result<(), InputError> {
+    if (total - 1.0).abs() > 1e-6 {
+        return Err(InputError::on_line(file, last_line, "share")
+            .value(format!("{total}"))
+            .expected("shares that sum to 1"));
+    }
+    Ok(())
+}
+
+fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, InputError> {
+    let (f, text) = files.get(6);
+    let t = Table::read(f, text, &["class", "entry_won", "per_km_won"])?;
+    let mut tolls = sim_core::fare::Tolls {
+        entry_won: 0,
+        per_km_won: 0.0,
+    };
+    for (line, row) in &t.rows {
+        if t.raw(row, "class") == "expressway" {
+            tolls.entry_won = t.parse(
+                *line,
+                row,
+                "entry_won",
+                "a whole number of won >= 0",
+                |v: &i64| *v >= 0,
+            )?;
+            tolls.per_km_won =
+                t.parse(*line, row, "per_km_won", "won per km >= 0", |v: &f64| {
+                    v.is_finite() && *v >= 0.0
+                })?;
+        }
+    }
+
+    let (f, text) = files.get(7);
+    let t = Table::read(f, text, &["day_type", "hour", "share"])?;
+    let mut hourly = [[f64::NAN; 24]; 3];
+    for (line, row) in &t.rows {
+        let d_raw = t.raw(row, "day_type");
+        let day = DayType::parse(d_raw).ok_or_else(|| {
+            InputError::on_line(t.file, *line, "day_type")
+                .value(d_raw)
+                .expected("one of `weekday`, `weekend`, `holiday`")
+        })?;
+        let hour: usize = t.parse(*line, row, "hour", "an hour 0 to 23", |v| *v < 24)?;
+        hourly[day as usize][hour] =
+            t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
+                (0.0..=1.0).contains(v)
+            })?;
+    }
+    for d in DayType::ALL {
+        if let Some(h) = (0..24).find(|&h| hourly[d as usize][h].is_nan()) {
+            return Err(InputError::on_line(f, 1, "hour").expected(format!(
+                "a row for every day type and hour; missing {} {h}",
+                d.name()
+            )));
+        }
+        check_shares(
+            f,
+            t.rows.last().map_or(1, |r| r.0),
+            hourly[d as usize].iter().sum(),
+        )?;
+    }
+
+    let (f, text) = files.get(8);
+    let t = Table::read(f, text, &["destination", "share"])?;
+    let mut intercity = Vec::new();
+    for (line, row) in &t.rows {
+        let n = node_cell(&t, net, *line, row, "destination")?;
+        intercity.push((
+            n,
+            t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
+                (0.0..=1.0).contains(v)
+            })?,
+        ));
+    }
+    check_shares(
+        f,
+        t.rows.last().map_or(1, |r| r.0),
+        intercity.iter().map(|x| x.1).sum(),
+    )?;
+
+    let (f, text) = files.get(9);
+    let t = Table::read(
+        f,
+        text,
+        &["species", "size", "share", "weight_min_kg", "weight_max_kg"],
+    )?;
+    let mut pet_mix = Vec::new();
+    for (line, row) in &t.rows {
+        let (species, size) = species_cell(&t, *line, row)?;
+        let share = t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
+            (0.0..=1.0).contains(v)
+        })?;
+        let lo: f64 = t.parse(
+            *line,
+            row,
+            "weight_min_kg",
+            "a weight in kg above 0",
+            |v: &f64| *v > 0.0,
+        )?;
+        let hi: f64 = t.parse(
+            *line,
+            row,
+            "weight_max_kg",
+            "a weight in kg not below weight_min_kg",
+            |v: &f64| *v >= lo,
+        )?;
+        pet_mix.push((species, size, share, lo, hi));
+    }
+    check_shares(
+        f,
+        t.rows.last().map_or(1, |r| r.0),
+        pet_mix.iter().map(|x| x.2).sum(),
+    )?;
+
+    let (f, text) = files.get(10);
+    let t = Table::read(f, text, &["count", "share"])?;
+    let mut pet_counts = Vec::new();
+    for (line, row) in &t.rows {
+        pet_counts.push((
+            t.parse(
+                *line,
+                row,
+                "count",
+                "a number of pets from 1 to 4",
+                |v: &u32| (1..=4).contains(v),
+            )?,
+            t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
+                (0.0..=1.0).contains(v)
+            })?,
+        ));
+    }
+    check_shares(
+        f,
+        t.rows.last().map_or(1, |r| r.0),
+        pet_counts.iter().map(|x| x.1).sum(),
+    )?;
+
+    let (f, text) = files.get(11);
+    let t = Table::read(
+        f,
+        text,
+        &["service", "share", "partner_kind", "service_min"],
+    )?;
+    let mut addons = Vec::new();
+    for (line, row) in &t.rows {
+        let raw = t.raw(row, "service");
+        let addon = match raw {
+            "none" => None,
+            "vet_visit" => Some(Addon::VetVisit),
+            "grooming" => Some(Addon::Grooming),
+            "hotel_stay" => Some(Addon::HotelStay),
+            _ => {
+                return Err(InputError::on_line(t.file, *line, "service")
+                    .value(raw)
+                    .expected("one of `none`, `vet_visit`, `grooming`, `hotel_stay`"))
+            }
+        };
+        let kind_raw = t.raw(row, "partner_kind");
+        let partner_kind = match kind_raw {
+            "" => None,
+            k => Some(parse_partner_kind(k).ok_or_else(|| {
+                InputError::on_line(t.file, *line, "partner_kind")
+                    .value(k)
+                    .expected("`vet`, `groomer`, `hotel` or empty")
+            })?),
+        };
+        if addon.is_some() != partner_kind.is_some() {
+            return Err(InputError::on_line(t.file, *line, "partner_kind")
+                .value(kind_raw)
+                .expected("a partner kind for every service but `none`, and none for `none`"));
+        }
+        addons.push(AddonOption {
+            addon,
+            share: t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
+                (0.0..=1.0).contains(v)
+            })?,
+            partner_kind,
+            service: SimDuration::from_mins(t.parse(
+                *line,
+                row,
+                "service_min",
+                "whole minutes from 0 to 1440",
+                |v: &u64| *v <= 1_440,
+            )?),
+        });
+    }
+    check_shares(
+        f,
+        t.rows.last().map_or(1, |r| r.0),
+        addons.iter().map(|x| x.share).sum(),
+    )?;
+
+    let (f, text) = files.get(12);
+    let t = Table::read(
+        f,
+        text,
+        &["name", "kind", "node", "capacity", "opens", "closes"],
+    )?;
+    let mut partners = Vec::new();
+    for (line, row) in &t.rows {
+        let k = t.raw(row, "kind");
+        partners.push(PartnerSpec {
+            name: t.raw(row, "name").to_string(),
+            kind: parse_partner_kind(k).ok_or_else(|| {
+                InputError::on_line(t.file, *line, "kind")
+                    .value(k)
+                    .expected("`vet`, `groomer` or `hotel`")
+            })?,
+            node: node_cell(&t, net, *line, row, "node")?,
+            capacity: t.parse(
+                *line,
+                row,
+                "capacity",
+                "a whole number of pets from 1 to 1000",
+                |v: &u32| (1..=1_000).contains(v),
+            )?,
+            opens_min: clock_min(&t, *line, row, "opens")?,
+            closes_min: clock_min(&t, *line, row, "closes")?,
+        });
+    }
+
+    let (f, text) = files.get(13);
+    let t = Table::read(f, text, &["month", "hour", "temp_c", "rel_humidity_pct"])?;
+    let mut climate = [[(f64::NAN, f64::NAN); 24]; 12];
+    for (line, row) in &t.rows {
+        let m: usize = t.parse(*line, row, "month", "a month 1 to 12", |v| {
+            (1..=12).contains(v)
+        })?;
+        let h: usize = t.parse(*line, row, "hour", "an hour 0 to 23", |v| *v < 24)?;
+        climate[m - 1][h] = (
+            t.parse(
+                *line,
+                row,
+                "temp_c",
+                "a temperature from -40 to 50 C",
+                |v: &f64| (-40.0..=50.0).contains(v),
+            )?,
+            t.parse(
+                *line,
+                row,
+                "rel_humidity_pct",
+                "a humidity from 0 to 100 %",
+                |v: &f64| (0.0..=100.0).contains(v),
+            )?,
+        );
+    }
+    if climate.iter().flatten().any(|c| c.0.is_nan()) {
+        return Err(InputError::on_line(f, 1, "hour")
+            .expected("a row for every month (1-12) and hour (0-23)"));
+    }
+
+    let (f, text) = files.get(14);
+    let t = Table::read(
+        f,
+        text,
+        &[
+            "species",
+            "size",
+            "resting_hr_bpm",
+            "max_hr_bpm",
+            "comfort_temp_min_c",
+            "comfort_temp_max_c",
+            "heat_warning_c",
+            "heat_critical_c",
+            "rest_interval_min",
+        ],
+    )?;
+    let mut physiology = BTreeMap::new();
+    for (line, row) in &t.rows {
+        let key = species_cell(&t, *line, row)?;
+        let bpm = |c: &str| {
+            t.parse(
+                *line,
+                row,
+                c,
+                "a heart rate from 20 to 400 bpm",
+                |v: &f64| (20.0..=400.0).contains(v),
+            )
+        };
+        let temp = |c: &str| {
+            t.parse(
+                *line,
+                row,
+                c,
+                "a temperature from -20 to 50 C",
+                |v: &f64| (-20.0..=50.0).contains(v),
+            )
+        };
+        let rest: u64 = t.parse(
+            *line,
+            row,
+            "rest_interval_min",
+            "whole minutes (0 = no rest stops)",
+            |v: &u64| *v <= 1_440,
+        )?;
+        physiology.insert(
+            key,
+            Physiology {
+                resting_hr_bpm: bpm("resting_hr_bpm")?,
+                max_hr_bpm: bpm("max_hr_bpm")?,
+                comfort_min_c: temp("comfort_temp_min_c")?,
+                comfort_max_c: temp("comfort_temp_max_c")?,
+                heat_warning_c: temp("heat_warning_c")?,
+                heat_critical_c: temp("heat_critical_c")?,
+                rest_interval: (rest > 0).then(|| SimDuration::from_mins(rest)),
+            },
+        );
+    }
+    for m in &pet_mix {
+        if !physiology.contains_key(&(m.0, m.1)) {
+            return Err(InputError::on_line(f, 1, "species").expected(format!(
+                "a row for every species and size of demand/pets.csv; missing {} {}",
+                m.0.name(),
+                m.1.name()
+            )));
+        }
+    }
+
+    let (f, text) = files.get(15);
+    let src = crate::located::Source {
+        label: f.to_string(),
+        text: text.to_string(),
+    };
+    let c: CustomersFile = crate::located::parse_toml(&src)?;
+    let customers = CustomerModel {
+        accept_midpoint: c.acceptance.midpoint,
+        accept_scale: c.acceptance.scale,
+        auto_approve_won: c.requote.auto_approve_won,
+        approve_midpoint: c.requote.approve_midpoint,
+        approve_scale: c.requote.approve_scale,
+        patience_median_min: c.patience.median_min,
+        patience_sigma: c.patience.sigma,
+        stale_after: SimDuration::from_secs_f64(c.support.stale_after_min * 60.0),
+        call_prob: c.support.call_prob,
+    };
+    Ok(DemandSide {
+        tolls,
+        hourly,
+        intercity,
+        pet_mix,
+        pet_counts,
+        addons,
+        partners,
+        climate,
+        physiology,
+        customers,
+    })
+}
+
+fn parse_partner_kind(s: &str) -> Option<PartnerKind> {
+    match s {
+        "vet" => Some(PartnerKind::Vet),
+        "groomer" => Some(PartnerKind::Groomer),
+        "hotel" => Some(PartnerKind::Hotel),
+        _ => None,
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomersFile {
+    acceptance: Acceptance,
+    requote: RequoteParams,
+    patience: Patience,
+    support: Support,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Acceptance {
+    midpoint: f64,
+    scale: f64,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequoteParams {
+    auto_approve_won: i64,
+    approve_midpoint: f64,
+    approve_scale: f64,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Patience {
+    median_min: f64,
+    sigma: f64,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Support {
+    stale_after_min: f64,
+    call_prob: f64,
 }
 
 const ZERO_ACCIDENTS: AccidentParams = AccidentParams {

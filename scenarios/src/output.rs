@@ -9,8 +9,9 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
+use sim_core::booking::Leg;
 use sim_core::engine::{ObserveError, Observer};
-use sim_core::event::{Event, TripRecord};
+use sim_core::event::{BookingRecord, Event, QuoteKind, TripRecord};
 use sim_core::ids::ActorId;
 use sim_core::msg::Msg;
 use sim_core::time::SimTime;
@@ -19,15 +20,21 @@ use sim_core::world::World;
 
 /// The files a run can write, with their header rows (the documented, versioned columns).
 pub const OUTPUTS: &[(&str, &str)] = &[
-    ("trips.csv", "trip_id,vehicle_id,pet,origin,destination,depart_at,arrive_at,distance_m,duration_s,reroutes,status"),
+    ("bookings.csv", "booking_id,customer_id,pets,origin,destination,addon,requested_at,quoted_won,accepted,assigned_at,vehicle_id,pickup_at,dropoff_at,wait_s,ride_s,distance_m,requotes,final_fare_won,status,reason"),
+    ("quotes.csv", "time,booking_id,kind,reason,fare_won,compared_won,decision"),
+    ("trips.csv", "booking_id,leg,vehicle_id,origin,destination,depart_at,arrive_at,distance_m,duration_s,reroutes,status"),
     ("positions.csv", "time,vehicle_id,lat,lon,speed_kmh,edge"),
     ("incidents.csv", "incident_id,cause,kind,lanes_lost,road,from,to,edges,start_at,end_at,duration_s,speed_factor"),
     ("reroutes.csv", "time,vehicle_id,trip_id,at_node,destination,incidents,old_remaining_m,old_remaining_s,new_remaining_m,new_remaining_s,saved_s,accepted,old_roads,new_roads"),
+    ("pets.csv", "time,pet_id,booking_id,vehicle_actor,cabin_temp_c,humidity_pct,vibration_ms2,since_rest_min,stress,heart_rate_bpm"),
+    ("alerts.csv", "time,pet_id,booking_id,level,cause,value,threshold,action"),
+    ("support_calls.csv", "time,customer_id,booking_id,stale_min,phase"),
+    ("vehicles_hourly.csv", "hour_start,vehicle_id,utilisation,busy_s,loaded_s,loaded_km,empty_km,max_pets"),
     ("events.csv", "time,time_ms,seq,stream,kind,actor,detail"),
 ];
 
 /// The output schema version, written to the manifest; bump it when a column changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Formats simulated times as local ISO date-times from the run's first day.
 #[derive(Clone, Copy, Debug)]
@@ -74,15 +81,25 @@ pub struct CsvOutputs {
     dir: PathBuf,
     world: std::sync::Arc<World>,
     clock: Clock,
-    pets: Vec<String>,
-    trips: Stream,
-    positions: Option<Stream>,
-    incidents: Stream,
-    reroutes: Stream,
-    events: Option<Stream>,
-    /// Every trip's end record, for the invariant checks and the summary.
-    pub ended: Vec<TripRecord>,
+    /// By [`OUTPUTS`] index; `None` when the run does not write that file.
+    streams: Vec<Option<Stream>>,
+    /// Every booking's final record, for the invariant checks and the summary.
+    pub bookings: Vec<BookingRecord>,
+    /// Completed legs (kept only when few, for the summary table).
+    pub trips: Vec<TripRecord>,
 }
+
+const BOOKINGS: usize = 0;
+const QUOTES: usize = 1;
+const TRIPS: usize = 2;
+const POSITIONS: usize = 3;
+const INCIDENTS: usize = 4;
+const REROUTES: usize = 5;
+const PETS: usize = 6;
+const ALERTS: usize = 7;
+const SUPPORT: usize = 8;
+const HOURLY: usize = 9;
+const EVENTS: usize = 10;
 
 impl CsvOutputs {
     /// Opens the streams in `dir` (created if needed), removing any old manifest first.
@@ -90,8 +107,8 @@ impl CsvOutputs {
         dir: &Path,
         world: std::sync::Arc<World>,
         clock: Clock,
-        pets: Vec<String>,
         positions: bool,
+        pets: bool,
         trace: bool,
     ) -> std::io::Result<CsvOutputs> {
         fs::create_dir_all(dir)?;
@@ -100,43 +117,37 @@ impl CsvOutputs {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let open = |name: &'static str| -> std::io::Result<Stream> {
-            let header = OUTPUTS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .expect("known output")
-                .1;
+        let mut streams = Vec::new();
+        for (i, (name, header)) in OUTPUTS.iter().enumerate() {
+            let wanted = match i {
+                POSITIONS => positions,
+                PETS => pets,
+                EVENTS => trace,
+                _ => true,
+            };
+            if !wanted {
+                streams.push(None);
+                continue;
+            }
             let tmp = dir.join(format!("{name}.partial"));
             let mut out = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(BufWriter::with_capacity(1 << 16, File::create(&tmp)?));
             out.write_record(header.split(','))?;
-            Ok(Stream {
+            streams.push(Some(Stream {
                 name,
                 tmp,
                 out,
                 rows: 0,
-            })
-        };
+            }));
+        }
         Ok(CsvOutputs {
             dir: dir.to_path_buf(),
-            trips: open("trips.csv")?,
-            positions: if positions {
-                Some(open("positions.csv")?)
-            } else {
-                None
-            },
-            incidents: open("incidents.csv")?,
-            reroutes: open("reroutes.csv")?,
-            events: if trace {
-                Some(open("events.csv")?)
-            } else {
-                None
-            },
             world,
             clock,
-            pets,
-            ended: Vec::new(),
+            streams,
+            bookings: Vec::new(),
+            trips: Vec::new(),
         })
     }
 
@@ -144,17 +155,15 @@ impl CsvOutputs {
         &self.world.net.node(id).name
     }
 
-    fn streams(&mut self) -> Vec<&mut Stream> {
-        let mut v = vec![&mut self.trips];
-        if let Some(p) = &mut self.positions {
-            v.push(p);
+    fn row<I, T>(&mut self, which: usize, fields: I) -> Result<(), ObserveError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        match &mut self.streams[which] {
+            Some(s) => s.row(fields),
+            None => Ok(()),
         }
-        v.push(&mut self.incidents);
-        v.push(&mut self.reroutes);
-        if let Some(e) = &mut self.events {
-            v.push(e);
-        }
-        v
     }
 
     /// Flushes and renames every file into place; returns (file, data rows) in [`OUTPUTS`]
@@ -162,28 +171,27 @@ impl CsvOutputs {
     /// holds one run only.
     pub fn commit(mut self) -> std::io::Result<Vec<(String, u64)>> {
         let mut written = Vec::new();
-        let dir = self.dir.clone();
-        for s in self.streams() {
-            s.out.flush()?;
-            s.out.get_ref().get_ref().sync_all()?;
-            fs::rename(&s.tmp, dir.join(s.name))?;
-            written.push((s.name.to_string(), s.rows));
-        }
-        for (name, _) in OUTPUTS {
-            if !written.iter().any(|(w, _)| w == name) {
-                match fs::remove_file(dir.join(name)) {
+        for (i, s) in self.streams.iter_mut().enumerate() {
+            match s {
+                Some(s) => {
+                    s.out.flush()?;
+                    s.out.get_ref().get_ref().sync_all()?;
+                    fs::rename(&s.tmp, self.dir.join(s.name))?;
+                    written.push((s.name.to_string(), s.rows));
+                }
+                None => match fs::remove_file(self.dir.join(OUTPUTS[i].0)) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => return Err(e),
-                }
+                },
             }
         }
         Ok(written)
     }
 
     /// Removes the partial files of a failed run.
-    pub fn abandon(mut self) {
-        for s in self.streams() {
+    pub fn abandon(self) {
+        for s in self.streams.iter().flatten() {
             let _ = fs::remove_file(&s.tmp);
         }
     }
@@ -204,29 +212,34 @@ fn fmt_s(v: f64) -> String {
 impl Observer<Msg, Event> for CsvOutputs {
     fn on_event(&mut self, at: SimTime, from: ActorId, event: &Event) -> Result<(), ObserveError> {
         let time = self.clock.format(at);
-        if let Some(ev) = &mut self.events {
+        if self.streams[EVENTS].is_some() {
             let detail = event_detail(event);
-            ev.row([
-                time.as_str(),
-                &at.as_ms().to_string(),
-                "",
-                "event",
-                event.kind(),
-                &from.to_string(),
-                &detail,
-            ])?;
+            self.row(
+                EVENTS,
+                [
+                    time.as_str(),
+                    &at.as_ms().to_string(),
+                    "",
+                    "event",
+                    event.kind(),
+                    &from.to_string(),
+                    &detail,
+                ],
+            )?;
         }
+        let opt_t = |c: &Clock, t: Option<SimTime>| t.map_or(String::new(), |t| c.format(t));
         match event {
             Event::Position(p) => {
-                if let Some(s) = &mut self.positions {
-                    s.row([
+                if self.streams[POSITIONS].is_some() {
+                    let row = [
                         time,
                         p.vehicle.0.to_string(),
                         format!("{:.6}", p.lat),
                         format!("{:.6}", p.lon),
                         format!("{:.1}", p.speed_kmh),
                         p.edge.map_or(String::new(), |e| e.0.to_string()),
-                    ])?;
+                    ];
+                    self.row(POSITIONS, row)?;
                 }
             }
             Event::TripEnded(r) => {
@@ -236,19 +249,120 @@ impl Observer<Msg, Event> for CsvOutputs {
                 };
                 let row = [
                     r.trip.0.to_string(),
+                    match r.leg {
+                        Leg::Outbound => "outbound".to_string(),
+                        Leg::Return => "return".to_string(),
+                    },
                     r.vehicle.0.to_string(),
-                    self.pets.get(r.trip.index()).cloned().unwrap_or_default(),
                     self.node(r.origin).to_string(),
                     self.node(r.destination).to_string(),
-                    r.depart_at.map_or(String::new(), |t| self.clock.format(t)),
-                    r.arrive_at.map_or(String::new(), |t| self.clock.format(t)),
+                    opt_t(&self.clock, r.depart_at),
+                    opt_t(&self.clock, r.arrive_at),
                     fmt_m(r.distance_m),
                     duration,
                     r.reroutes.to_string(),
                     r.status.name().to_string(),
                 ];
-                self.trips.row(row)?;
-                self.ended.push(r.clone());
+                self.row(TRIPS, row)?;
+                if self.trips.len() < 50 {
+                    self.trips.push(r.clone());
+                }
+            }
+            Event::BookingClosed(b) => {
+                let row = [
+                    b.booking.0.to_string(),
+                    b.customer.0.to_string(),
+                    b.pets.clone(),
+                    self.node(b.pickup).to_string(),
+                    self.node(b.dropoff).to_string(),
+                    b.addon.clone().unwrap_or_default(),
+                    self.clock.format(b.requested_at),
+                    b.quoted_won.map_or(String::new(), |q| q.to_string()),
+                    b.accepted.to_string(),
+                    opt_t(&self.clock, b.assigned_at),
+                    b.vehicle.map_or(String::new(), |v| v.0.to_string()),
+                    opt_t(&self.clock, b.pickup_at),
+                    opt_t(&self.clock, b.dropoff_at),
+                    b.wait_s.map_or(String::new(), |w| w.to_string()),
+                    b.ride_s.to_string(),
+                    fmt_m(b.distance_m),
+                    b.requotes.to_string(),
+                    b.final_fare_won.map_or(String::new(), |f| f.to_string()),
+                    b.status.name().to_string(),
+                    b.reason.clone(),
+                ];
+                self.row(BOOKINGS, row)?;
+                self.bookings.push(b.clone());
+            }
+            Event::Quote(q) => {
+                let (kind, reason) = match q.kind {
+                    QuoteKind::Upfront => ("upfront", ""),
+                    QuoteKind::Requote(r) => ("requote", r.name()),
+                    QuoteKind::Final => ("final", ""),
+                };
+                let row = [
+                    time,
+                    q.booking.0.to_string(),
+                    kind.to_string(),
+                    reason.to_string(),
+                    q.fare_won.to_string(),
+                    q.compared_won.to_string(),
+                    q.decision.to_string(),
+                ];
+                self.row(QUOTES, row)?;
+            }
+            Event::PetSample(p) => {
+                if self.streams[PETS].is_some() {
+                    let row = [
+                        time,
+                        p.pet.0.to_string(),
+                        p.booking.0.to_string(),
+                        p.vehicle.0.to_string(),
+                        format!("{:.1}", p.cabin_temp_c),
+                        format!("{:.0}", p.humidity_pct),
+                        format!("{:.2}", p.vibration_ms2),
+                        format!("{:.1}", p.since_rest_min),
+                        format!("{:.3}", p.stress),
+                        format!("{:.0}", p.heart_rate_bpm),
+                    ];
+                    self.row(PETS, row)?;
+                }
+            }
+            Event::PetAlert(a) => {
+                let row = [
+                    time,
+                    a.pet.0.to_string(),
+                    a.booking.0.to_string(),
+                    a.level.name().to_string(),
+                    a.cause.name().to_string(),
+                    format!("{:.2}", a.value),
+                    format!("{:.2}", a.threshold),
+                    a.action.clone(),
+                ];
+                self.row(ALERTS, row)?;
+            }
+            Event::SupportCall(c) => {
+                let row = [
+                    time,
+                    c.customer.0.to_string(),
+                    c.booking.0.to_string(),
+                    format!("{:.1}", c.stale_min),
+                    c.phase.to_string(),
+                ];
+                self.row(SUPPORT, row)?;
+            }
+            Event::VehicleHour(h) => {
+                let row = [
+                    self.clock.format(h.hour_start),
+                    h.vehicle.0.to_string(),
+                    format!("{:.3}", (h.busy_s / 3_600.0).min(1.0)),
+                    format!("{:.0}", h.busy_s),
+                    format!("{:.0}", h.loaded_s),
+                    format!("{:.3}", h.loaded_m / 1_000.0),
+                    format!("{:.3}", h.empty_m / 1_000.0),
+                    h.max_pets.to_string(),
+                ];
+                self.row(HOURLY, row)?;
             }
             Event::IncidentStarted(inc) => {
                 let first = self.world.net.edge(inc.edges[0]);
@@ -281,7 +395,7 @@ impl Observer<Msg, Event> for CsvOutputs {
                     (inc.end.saturating_since(inc.start).as_ms() / 1_000).to_string(),
                     format!("{:.3}", inc.speed_factor),
                 ];
-                self.incidents.row(row)?;
+                self.row(INCIDENTS, row)?;
             }
             Event::Rerouted(r) => {
                 let row = [
@@ -304,15 +418,18 @@ impl Observer<Msg, Event> for CsvOutputs {
                     r.old_roads.clone(),
                     r.new_roads.clone(),
                 ];
-                self.reroutes.row(row)?;
+                self.row(REROUTES, row)?;
             }
-            Event::TripStarted { .. } | Event::IncidentCleared(_) | Event::NoRoute { .. } => {}
+            Event::TripStarted { .. }
+            | Event::IncidentCleared(_)
+            | Event::NoRoute { .. }
+            | Event::PartnerBusy { .. } => {}
         }
         Ok(())
     }
 
     fn wants_deliveries(&self) -> bool {
-        self.events.is_some()
+        self.streams[EVENTS].is_some()
     }
 
     fn on_delivery(
@@ -323,8 +440,9 @@ impl Observer<Msg, Event> for CsvOutputs {
         msg: &Msg,
     ) -> Result<(), ObserveError> {
         let time = self.clock.format(at);
-        if let Some(ev) = &mut self.events {
-            ev.row([
+        self.row(
+            EVENTS,
+            [
                 time.as_str(),
                 &at.as_ms().to_string(),
                 &seq.to_string(),
@@ -332,9 +450,8 @@ impl Observer<Msg, Event> for CsvOutputs {
                 msg.kind(),
                 &to.to_string(),
                 &msg_detail(msg),
-            ])?;
-        }
-        Ok(())
+            ],
+        )
     }
 }
 
@@ -357,12 +474,88 @@ pub fn msg_detail(msg: &Msg) -> String {
                 .map(|c| format!(" {}{}", c.incident.id, if c.started { "+" } else { "-" }))
                 .collect::<String>()
         ),
-        Msg::AssignTrip(p) => format!(
-            "{} {} -> {} ready {}",
-            p.trip, p.pickup, p.dropoff, p.ready_at
+        Msg::BookScripted(s) | Msg::BookingRequest(s) => format!(
+            "{} {} pets {} -> {} after {}",
+            s.booking,
+            s.pets.len(),
+            s.pickup,
+            s.dropoff,
+            s.pickup_after
         ),
+        Msg::Quote(q) => format!(
+            "{} {} won (taxi {}) eta {}",
+            q.booking, q.fare_won, q.reference_won, q.pickup_eta
+        ),
+        Msg::Rejected { booking, reason }
+        | Msg::ServiceFailed { booking, reason }
+        | Msg::ServiceRejected { booking, reason } => format!("{booking} {reason}"),
+        Msg::Assigned {
+            booking,
+            vehicle,
+            pickup_eta,
+        } => format!("{booking} {vehicle} eta {pickup_eta}"),
+        Msg::PatienceCheck { booking }
+        | Msg::AtPickup { booking }
+        | Msg::TripUpdate { booking }
+        | Msg::CancelBooking { booking }
+        | Msg::ServiceDone { booking }
+        | Msg::Unassign { booking }
+        | Msg::ServiceEnd { booking } => booking.to_string(),
+        Msg::PickedUp { booking, leg } => format!("{booking} {leg:?}"),
+        Msg::Requote {
+            booking,
+            old_won,
+            new_won,
+            reason,
+            ..
+        } => format!("{booking} {old_won} -> {new_won} ({})", reason.name()),
+        Msg::Delivered(d) => format!(
+            "{} {:?} {:.0} m metered {}",
+            d.booking, d.leg, d.distance_m, d.metered_won
+        ),
+        Msg::QuoteAnswer { booking, accepted } => format!("{booking} accepted {accepted}"),
+        Msg::VehicleStatus { vehicle, view } => format!(
+            "{vehicle} at {} {} stops {} aboard",
+            view.node,
+            view.plan.len(),
+            view.aboard.len()
+        ),
+        Msg::Assign { plan } => plan
+            .iter()
+            .map(|s| format!("{}:{:?}:{:?}@{}", s.booking, s.leg, s.kind, s.node))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Msg::RequoteAnswer {
+            booking,
+            approved,
+            new_won,
+        } => format!("{booking} approved {approved} {new_won}"),
+        Msg::WelfareCritical { booking, pet } => format!("{booking} {pet}"),
+        Msg::Hvac { ok } => format!("ok {ok}"),
         Msg::EdgeDone { gen } | Msg::StopDone { gen } => format!("gen {gen}"),
-        Msg::Start | Msg::TrafficTick | Msg::AccidentDue | Msg::PositionTick => String::new(),
+        Msg::Boarded { booking, vehicle } => format!("{booking} {vehicle}"),
+        Msg::Ride { env, dt } => format!(
+            "{:.1} C {:.0} % {:.2} m/s2 {} since rest, {dt}",
+            env.cabin_temp_c, env.humidity_pct, env.vibration_ms2, env.since_rest
+        ),
+        Msg::ServiceRequest {
+            booking,
+            duration,
+            emergency,
+            ..
+        } => format!("{booking} {duration} emergency {emergency}"),
+        Msg::Start
+        | Msg::TrafficTick
+        | Msg::AccidentDue
+        | Msg::PositionTick
+        | Msg::DemandTick
+        | Msg::StaleCheck
+        | Msg::BatchTick
+        | Msg::WelfareTick
+        | Msg::CustomerTick
+        | Msg::HourTick
+        | Msg::Treated
+        | Msg::Alighted => String::new(),
     }
 }
 
@@ -375,8 +568,9 @@ pub fn event_detail(ev: &Event) -> String {
         ),
         Event::TripStarted { trip, vehicle } => format!("{trip} {vehicle}"),
         Event::TripEnded(r) => format!(
-            "{} {} {} {:.0} m {} reroutes",
+            "{} {:?} {} {} {:.0} m {} reroutes",
             r.trip,
+            r.leg,
             r.vehicle,
             r.status.name(),
             r.distance_m,
@@ -397,6 +591,34 @@ pub fn event_detail(ev: &Event) -> String {
             r.old_remaining_s - r.new_remaining_s
         ),
         Event::NoRoute { vehicle, from, to } => format!("{vehicle} {from} -> {to}"),
+        Event::BookingClosed(b) => format!("{} {} {}", b.booking, b.status.name(), b.reason),
+        Event::Quote(q) => format!(
+            "{} {:?} {} ({}) {}",
+            q.booking, q.kind, q.fare_won, q.compared_won, q.decision
+        ),
+        Event::PetSample(p) => format!(
+            "{} {:.1} C stress {:.2} {:.0} bpm",
+            p.pet, p.cabin_temp_c, p.stress, p.heart_rate_bpm
+        ),
+        Event::PetAlert(a) => format!(
+            "{} {} {} {:.2}",
+            a.pet,
+            a.level.name(),
+            a.cause.name(),
+            a.value
+        ),
+        Event::SupportCall(c) => {
+            format!("{} {} {:.1} min stale", c.customer, c.booking, c.stale_min)
+        }
+        Event::VehicleHour(h) => format!(
+            "{} busy {:.0} s loaded {:.0} m empty {:.0} m",
+            h.vehicle, h.busy_s, h.loaded_m, h.empty_m
+        ),
+        Event::PartnerBusy {
+            partner,
+            booking,
+            queued,
+        } => format!("{partner} {booking} queued {queued}"),
     }
 }
 

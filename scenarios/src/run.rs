@@ -87,8 +87,10 @@ pub struct RunSummary {
     pub wall_s: f64,
     /// Files written, with their data rows.
     pub files: Vec<(String, u64)>,
-    /// Every trip's end record.
+    /// The first completed legs (up to 50), for the summary.
     pub trips: Vec<TripRecord>,
+    /// Every booking's final record.
+    pub bookings: Vec<sim_core::event::BookingRecord>,
     /// The manifest as written.
     pub manifest: serde_json::Value,
 }
@@ -150,12 +152,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         source,
     };
     let clock = Clock::new(resolved.start_date);
+    let out = &resolved.scenario.output;
     let outputs = CsvOutputs::create(
         &opts.out,
         spec.world.clone(),
         clock,
-        resolved.pets.clone(),
-        resolved.scenario.output.positions,
+        out.positions,
+        out.pets,
         opts.trace,
     )
     .map_err(io_err)?;
@@ -173,12 +176,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             return Err(e.into());
         }
     };
-    let problems = sim_core::sim::check_end(spec, &report, &outputs.ended);
+    let problems = sim_core::sim::check_end(&report, &outputs.bookings);
     if !problems.is_empty() {
         outputs.abandon();
         return Err(RunError::Invariant(problems));
     }
-    let trips = outputs.ended.clone();
+    let trips = outputs.trips.clone();
+    let bookings = outputs.bookings.clone();
     let written = outputs.commit().map_err(io_err)?;
     let data_texts: Vec<&str> = files.files.iter().map(|(_, t)| t.as_str()).collect();
     let manifest = serde_json::json!({
@@ -195,6 +199,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         "trace_hash": format!("{:016x}", report.trace_hash),
         "messages_delivered": report.delivered,
         "invariants": "ok",
+        "bookings": bookings_summary(&bookings),
         "files": written.iter().map(|(n, rows)| (n.clone(), serde_json::json!(rows))).collect::<serde_json::Map<_, _>>(),
     });
     write_manifest(&opts.out, &manifest).map_err(io_err)?;
@@ -205,6 +210,22 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         wall_s,
         files: written,
         trips,
+        bookings,
         manifest,
+    })
+}
+
+/// Counts of bookings by final state, for the manifest and the summary.
+pub fn bookings_summary(bookings: &[sim_core::event::BookingRecord]) -> serde_json::Value {
+    use sim_core::event::BookingStatus as S;
+    let count = |s: S| bookings.iter().filter(|b| b.status == s).count();
+    let revenue: i64 = bookings.iter().filter_map(|b| b.final_fare_won).sum();
+    serde_json::json!({
+        "total": bookings.len(),
+        "completed": count(S::Completed),
+        "cancelled": count(S::Cancelled),
+        "rejected": count(S::Rejected),
+        "open": count(S::Open),
+        "revenue_won": revenue,
     })
 }

@@ -9,12 +9,18 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
-use sim_core::actors::VehicleConfig;
-use sim_core::ids::{NodeId, TripId, VehicleId};
-use sim_core::msg::TripPlan;
-use sim_core::sim::{SimSpec, TripSpec, VehicleSpec};
+use sim_core::actors::{Climate, DispatchConfig, PartnerKind, VehicleConfig};
+use sim_core::booking::{Crates, Dwell, Species};
+use sim_core::fare::{Addon, SizeClass};
+use sim_core::ids::{NodeId, PartnerId, VehicleId};
+use sim_core::rng::ActorKind;
+use sim_core::sim::{
+    DemandSpec, Fault, HouseholdSpec, PetTemplate, ScriptedBooking, SimSpec, VehicleSpec,
+};
+use sim_core::time::SimDuration;
 use sim_core::time::{SimTime, MS_PER_DAY};
 use sim_core::traffic::{DayType, IncidentKind, IncidentPlan, TrafficConfig};
+use sim_core::world::NodeKind;
 use sim_core::world::World;
 
 use crate::data::Data;
@@ -48,9 +54,26 @@ pub struct Scenario {
     /// Where the fleet parks.
     #[serde(default)]
     pub depots: Vec<DepotSection>,
-    /// Scripted trips.
+    /// Dispatch settings.
     #[serde(default)]
-    pub trips: Vec<TripSection>,
+    pub dispatch: DispatchSection,
+    /// Tariffs and re-quotes.
+    #[serde(default)]
+    pub pricing: PricingSection,
+    /// Random demand (none when absent).
+    pub demand: Option<DemandSection>,
+    /// Customer behaviour and information.
+    #[serde(default)]
+    pub customers: CustomersSection,
+    /// The pets' welfare model.
+    #[serde(default)]
+    pub welfare: WelfareSection,
+    /// Scripted bookings.
+    #[serde(default)]
+    pub bookings: Vec<BookingSection>,
+    /// Injected vehicle faults.
+    #[serde(default)]
+    pub faults: Vec<FaultSection>,
     /// Scripted incidents.
     #[serde(default)]
     pub incidents: Vec<IncidentSection>,
@@ -102,8 +125,12 @@ pub struct VehiclesSection {
     pub position_interval: String,
     /// Smallest time saving for which a vehicle takes a new route.
     pub reroute_min_gain: String,
-    /// Slack before the estimated drive to a pickup at which the vehicle is assigned.
-    pub assignment_lead: String,
+    /// Crate slots (small, medium, large) of every vehicle, unless its depot says otherwise.
+    pub crates: [u32; 3],
+    /// Driver shift end (clock time), unless the depot says otherwise.
+    pub shift_end: String,
+    /// Mean time until the pets are handed over at a pickup.
+    pub readiness_mean: String,
 }
 
 impl Default for VehiclesSection {
@@ -111,9 +138,221 @@ impl Default for VehiclesSection {
         VehiclesSection {
             position_interval: "30s".into(),
             reroute_min_gain: "1min".into(),
-            assignment_lead: "15min".into(),
+            crates: [2, 2, 1],
+            shift_end: "d2 06:00".into(),
+            readiness_mean: "2min".into(),
         }
     }
+}
+
+/// `[dispatch]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DispatchSection {
+    /// `immediate` or `batch`.
+    pub mode: String,
+    /// Batch period.
+    pub batch_interval: String,
+    /// Ride limit = max(max_ride_min, max_ride_factor x direct drive).
+    pub max_ride_factor: f64,
+    /// Floor of the ride limit.
+    pub max_ride_min: String,
+    /// Reject when no vehicle reaches the pickup within this of the requested time.
+    pub pickup_window: String,
+    /// Window of the surge demand count.
+    pub surge_window: String,
+    /// Loading time.
+    pub dwell_pickup: String,
+    /// Unloading time.
+    pub dwell_dropoff: String,
+    /// Once assigned, a pickup may slip at most this past its promised time.
+    pub promise_slack: String,
+}
+
+impl Default for DispatchSection {
+    fn default() -> Self {
+        DispatchSection {
+            mode: "immediate".into(),
+            batch_interval: "2min".into(),
+            max_ride_factor: 1.8,
+            max_ride_min: "45min".into(),
+            pickup_window: "90min".into(),
+            surge_window: "30min".into(),
+            dwell_pickup: "5min".into(),
+            dwell_dropoff: "5min".into(),
+            promise_slack: "10min".into(),
+        }
+    }
+}
+
+/// `[pricing]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PricingSection {
+    /// The tariff charged (bundled name or path).
+    pub tariff: String,
+    /// The plain taxi tariff customers compare quotes with.
+    pub reference: String,
+    /// Re-quote when the expected fare exceeds the approved one by more than this.
+    pub requote_threshold_won: i64,
+}
+
+impl Default for PricingSection {
+    fn default() -> Self {
+        PricingSection {
+            tariff: "petfleet-standard".into(),
+            reference: "seoul-taxi-2023".into(),
+            requote_threshold_won: 2_000,
+        }
+    }
+}
+
+/// `[demand]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandSection {
+    /// Bookings per day (hourly shares from data/demand/hourly.csv).
+    pub bookings_per_day: f64,
+    /// Households booking (homes weighted by district population).
+    pub customers: u32,
+    /// Share of intercity trips.
+    #[serde(default = "default_intercity")]
+    pub intercity_share: f64,
+    /// Share of bookings made ahead of time.
+    #[serde(default = "default_scheduled")]
+    pub scheduled_share: f64,
+    /// Median lead time of scheduled bookings.
+    #[serde(default = "default_lead")]
+    pub lead_median: String,
+    /// No new bookings from this time on.
+    #[serde(default = "default_stop")]
+    pub stop_at: String,
+    /// Demand multipliers over time windows.
+    #[serde(default)]
+    pub peaks: Vec<PeakSection>,
+}
+
+fn default_intercity() -> f64 {
+    0.05
+}
+fn default_scheduled() -> f64 {
+    0.3
+}
+fn default_lead() -> String {
+    "3h".into()
+}
+fn default_stop() -> String {
+    "24:00".into()
+}
+
+/// `[[demand.peaks]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeakSection {
+    /// From (clock time).
+    pub from: String,
+    /// To (clock time).
+    pub to: String,
+    /// Demand multiplier.
+    pub multiplier: f64,
+}
+
+/// `[customers]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CustomersSection {
+    /// `live` (updates every `update_interval`) or `milestones` (assigned, picked up, delivered).
+    pub updates: String,
+    /// Period of live updates.
+    pub update_interval: String,
+    /// Overrides data/customers.toml's stale-after minutes.
+    pub stale_after: Option<String>,
+    /// Overrides the support call probability.
+    pub call_prob: Option<f64>,
+}
+
+impl Default for CustomersSection {
+    fn default() -> Self {
+        CustomersSection {
+            updates: "live".into(),
+            update_interval: "1min".into(),
+            stale_after: None,
+            call_prob: None,
+        }
+    }
+}
+
+/// `[welfare]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WelfareSection {
+    /// How often the ride is reported to the pets.
+    pub interval: String,
+    /// pets.csv sampling period.
+    pub sample_interval: String,
+    /// Length of a rest stop.
+    pub rest_stop: String,
+    /// Emergency treatment time at a vet.
+    pub vet_treatment: String,
+}
+
+impl Default for WelfareSection {
+    fn default() -> Self {
+        WelfareSection {
+            interval: "1min".into(),
+            sample_interval: "5min".into(),
+            rest_stop: "15min".into(),
+            vet_treatment: "30min".into(),
+        }
+    }
+}
+
+/// A pet of a scripted booking.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PetSection {
+    /// `dog` or `cat`.
+    pub species: String,
+    /// `small`, `medium` or `large`.
+    pub size: String,
+    /// Weight.
+    pub weight_kg: f64,
+}
+
+/// `[[bookings]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingSection {
+    /// When the booking is made.
+    pub at: String,
+    /// Pickup node (the household's home).
+    pub pickup: String,
+    /// Destination node (omit with an add-on: the partner's node).
+    pub dropoff: Option<String>,
+    /// The pets.
+    pub pets: Vec<PetSection>,
+    /// `vet_visit`, `grooming`, `hotel_stay` (omit for plain transport).
+    pub addon: Option<String>,
+    /// The partner by name (default: the nearest of the kind).
+    pub partner: Option<String>,
+    /// Earliest pickup (default: at once).
+    pub pickup_at: Option<String>,
+    /// Pin a vehicle (0-based).
+    pub vehicle: Option<u32>,
+}
+
+/// `[[faults]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSection {
+    /// When.
+    pub at: String,
+    /// Vehicle (0-based).
+    pub vehicle: u32,
+    /// `hvac_failure`.
+    pub kind: String,
+    /// Until repaired.
+    pub duration: String,
 }
 
 /// `[[depots]]`.
@@ -127,40 +366,14 @@ pub struct DepotSection {
     /// Vehicles parked here.
     #[serde(default = "one")]
     pub vehicles: u32,
+    /// Crate slots (small, medium, large) of these vehicles.
+    pub crates: Option<[u32; 3]>,
+    /// Shift end of these vehicles' drivers.
+    pub shift_end: Option<String>,
 }
 
 fn one() -> u32 {
     1
-}
-
-/// `[[trips]]`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TripSection {
-    /// When the pet is ready at the pickup.
-    pub at: String,
-    /// Pickup node.
-    pub pickup: String,
-    /// Drop-off node.
-    pub dropoff: String,
-    /// The pet, in words.
-    #[serde(default = "default_pet")]
-    pub pet: String,
-    /// The vehicle (0-based); by default the one whose depot is quickest to the pickup.
-    pub vehicle: Option<u32>,
-    /// Loading time.
-    #[serde(default = "five_min")]
-    pub load: String,
-    /// Unloading time.
-    #[serde(default = "five_min")]
-    pub unload: String,
-}
-
-fn default_pet() -> String {
-    "pet".into()
-}
-fn five_min() -> String {
-    "5min".into()
 }
 
 /// `[[incidents]]`.
@@ -195,11 +408,16 @@ fn closure() -> String {
 pub struct OutputSection {
     /// Write positions.csv.
     pub positions: bool,
+    /// Write pets.csv.
+    pub pets: bool,
 }
 
 impl Default for OutputSection {
     fn default() -> Self {
-        OutputSection { positions: true }
+        OutputSection {
+            positions: true,
+            pets: true,
+        }
     }
 }
 
@@ -216,8 +434,6 @@ pub struct Resolved {
     pub start_date: NaiveDate,
     /// When the run stops.
     pub until: SimTime,
-    /// Pet labels by trip index.
-    pub pets: Vec<String>,
 }
 
 /// Parses a scenario's TOML, reporting syntax, type and unknown-field errors with their place.
@@ -300,6 +516,30 @@ pub fn resolve(
     };
 
     let v = &scenario.vehicles;
+    let dwell_p = &scenario.dispatch;
+    let welfare = &scenario.welfare;
+    let customer_updates = match scenario.customers.updates.as_str() {
+        "live" => Some(loc.positive_duration(
+            &[K("customers"), K("update_interval")],
+            &scenario.customers.update_interval,
+        )?),
+        "milestones" => None,
+        other => {
+            let mut e = loc.err(
+                &[K("customers"), K("updates")],
+                other,
+                "`live` or `milestones`",
+            );
+            if let Some(h) = did_you_mean(other, ["live", "milestones"]) {
+                e = e.hint(h);
+            }
+            return Err(e);
+        }
+    };
+    let dwell = Dwell {
+        pickup: loc.duration(&[K("dispatch"), K("dwell_pickup")], &dwell_p.dwell_pickup)?,
+        dropoff: loc.duration(&[K("dispatch"), K("dwell_dropoff")], &dwell_p.dwell_dropoff)?,
+    };
     let vehicle = VehicleConfig {
         position_interval: loc.positive_duration(
             &[K("vehicles"), K("position_interval")],
@@ -307,11 +547,75 @@ pub fn resolve(
         )?,
         reroute_min_gain: loc
             .duration(&[K("vehicles"), K("reroute_min_gain")], &v.reroute_min_gain)?,
+        customer_update_interval: customer_updates,
+        welfare_interval: loc
+            .positive_duration(&[K("welfare"), K("interval")], &welfare.interval)?,
+        dwell,
+        rest_stop: loc.duration(&[K("welfare"), K("rest_stop")], &welfare.rest_stop)?,
+        requote_threshold_won: match scenario.pricing.requote_threshold_won {
+            x if (0..=10_000_000).contains(&x) => x,
+            x => {
+                return Err(loc.err(
+                    &[K("pricing"), K("requote_threshold_won")],
+                    &x.to_string(),
+                    "an amount of won from 0 to 10,000,000",
+                ))
+            }
+        },
+        vet_treatment: loc
+            .positive_duration(&[K("welfare"), K("vet_treatment")], &welfare.vet_treatment)?,
+        readiness_mean: loc.duration(&[K("vehicles"), K("readiness_mean")], &v.readiness_mean)?,
     };
-    let assignment_lead =
-        loc.duration(&[K("vehicles"), K("assignment_lead")], &v.assignment_lead)?;
+    let pet_sample_interval = loc.positive_duration(
+        &[K("welfare"), K("sample_interval")],
+        &welfare.sample_interval,
+    )?;
+    let dispatch = DispatchConfig {
+        batch: match dwell_p.mode.as_str() {
+            "immediate" => None,
+            "batch" => Some(loc.positive_duration(
+                &[K("dispatch"), K("batch_interval")],
+                &dwell_p.batch_interval,
+            )?),
+            other => {
+                let mut e = loc.err(&[K("dispatch"), K("mode")], other, "`immediate` or `batch`");
+                if let Some(h) = did_you_mean(other, ["immediate", "batch"]) {
+                    e = e.hint(h);
+                }
+                return Err(e);
+            }
+        },
+        dwell,
+        max_ride_factor: match dwell_p.max_ride_factor {
+            x if x.is_finite() && (1.0..=10.0).contains(&x) => x,
+            x => {
+                return Err(loc.err(
+                    &[K("dispatch"), K("max_ride_factor")],
+                    &x.to_string(),
+                    "a factor from 1 to 10 over the direct drive",
+                ))
+            }
+        },
+        max_ride_min: loc
+            .positive_duration(&[K("dispatch"), K("max_ride_min")], &dwell_p.max_ride_min)?,
+        pickup_window: loc
+            .positive_duration(&[K("dispatch"), K("pickup_window")], &dwell_p.pickup_window)?,
+        surge_window: loc
+            .positive_duration(&[K("dispatch"), K("surge_window")], &dwell_p.surge_window)?,
+        promise_slack: loc
+            .duration(&[K("dispatch"), K("promise_slack")], &dwell_p.promise_slack)?,
+    };
+    let crates_ok = |c: [u32; 3]| c.iter().sum::<u32>() >= 1 && c.iter().all(|x| *x <= 20);
+    if !crates_ok(v.crates) {
+        return Err(loc.err(
+            &[K("vehicles"), K("crates")],
+            &format!("{:?}", v.crates),
+            "crate slots [small, medium, large], 0 to 20 each and at least one in all",
+        ));
+    }
+    let default_shift = loc.clock(&[K("vehicles"), K("shift_end")], &v.shift_end)?;
 
-    let mut vehicles = Vec::new();
+    let mut fleet = Vec::new();
     for (i, d) in scenario.depots.iter().enumerate() {
         let depot = loc.node(world, &[K("depots"), I(i), K("node")], &d.node)?;
         if d.vehicles > 100_000 {
@@ -321,65 +625,382 @@ pub fn resolve(
                 "at most 100000 vehicles per depot",
             ));
         }
-        vehicles.extend((0..d.vehicles).map(|_| VehicleSpec { depot }));
-    }
-
-    let mut trips = Vec::new();
-    let mut pets = Vec::new();
-    for (i, tr) in scenario.trips.iter().enumerate() {
-        let p = |f| [K("trips"), I(i), K(f)];
-        let ready_at = loc.clock(&p("at"), &tr.at)?;
-        let pickup = loc.node(world, &p("pickup"), &tr.pickup)?;
-        let dropoff = loc.node(world, &p("dropoff"), &tr.dropoff)?;
-        if pickup == dropoff {
+        let crates = d.crates.unwrap_or(v.crates);
+        if !crates_ok(crates) {
             return Err(loc.err(
-                &p("dropoff"),
-                &tr.dropoff,
-                "a drop-off other than the pickup",
+                &[K("depots"), I(i), K("crates")],
+                &format!("{crates:?}"),
+                "crate slots [small, medium, large], 0 to 20 each and at least one in all",
             ));
         }
-        if let Some(v) = tr.vehicle {
-            if v as usize >= vehicles.len() {
+        let shift_end = match &d.shift_end {
+            Some(s) => loc.clock(&[K("depots"), I(i), K("shift_end")], s)?,
+            None => default_shift,
+        };
+        fleet.extend((0..d.vehicles).map(|_| VehicleSpec {
+            depot,
+            crates: Crates(crates),
+            shift_end,
+        }));
+    }
+
+    let tariff_arg = &scenario.pricing.tariff;
+    let tariff = crate::tariff::find(tariff_arg)
+        .and_then(|s| crate::tariff::parse(&s))
+        .map_err(|e| {
+            if e.file == "<command line>" {
+                loc.err(&[K("pricing"), K("tariff")], tariff_arg, e.expected.clone())
+            } else {
+                e
+            }
+        })?;
+    let reference_arg = &scenario.pricing.reference;
+    let reference = crate::tariff::find(reference_arg)
+        .and_then(|s| crate::tariff::parse(&s))
+        .map_err(|e| {
+            if e.file == "<command line>" {
+                loc.err(
+                    &[K("pricing"), K("reference")],
+                    reference_arg,
+                    e.expected.clone(),
+                )
+            } else {
+                e
+            }
+        })?;
+
+    let seoul = world.net.node_by_name("Seoul");
+    let in_city: Arc<[bool]> = world
+        .net
+        .nodes()
+        .iter()
+        .map(|n| {
+            n.kind == NodeKind::District
+                || seoul.is_some_and(|s| world.net.crow_m(s, n.id) <= 12_000.0)
+        })
+        .collect();
+    let days = (until.as_ms().div_ceil(MS_PER_DAY)).max(1);
+    let climate = Climate {
+        normals: data.climate,
+        month_of_day: (0..days)
+            .map(|d| (start_date + chrono::Days::new(d)).month0() as u8)
+            .collect(),
+    };
+
+    // Households: the random-demand population first, then one per scripted booking.
+    let seed = seed.unwrap_or(scenario.seed);
+    let mut households = Vec::new();
+    let districts: Vec<(NodeId, f64)> = world
+        .net
+        .nodes()
+        .iter()
+        .filter_map(|n| n.population.map(|p| (n.id, f64::from(p))))
+        .collect();
+    let demand = match &scenario.demand {
+        None => None,
+        Some(d) => {
+            let p = |f| [K("demand"), K(f)];
+            if !(d.bookings_per_day.is_finite()
+                && (0.0..=10_000_000.0).contains(&d.bookings_per_day))
+            {
                 return Err(loc.err(
-                    &p("vehicle"),
-                    &v.to_string(),
-                    format!(
-                        "a vehicle number from 0 to {} (the depots hold {} vehicles)",
-                        vehicles.len().saturating_sub(1),
-                        vehicles.len()
-                    ),
+                    &p("bookings_per_day"),
+                    &d.bookings_per_day.to_string(),
+                    "bookings per day from 0 to 10,000,000",
                 ));
             }
-        } else if vehicles.is_empty() {
+            if !(1..=1_000_000).contains(&d.customers) {
+                return Err(loc.err(
+                    &p("customers"),
+                    &d.customers.to_string(),
+                    "a number of households from 1 to 1,000,000",
+                ));
+            }
+            for (f, x) in [
+                ("intercity_share", d.intercity_share),
+                ("scheduled_share", d.scheduled_share),
+            ] {
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(loc.err(&p(f), &x.to_string(), "a share from 0 to 1"));
+                }
+            }
+            let lead = loc.positive_duration(&p("lead_median"), &d.lead_median)?;
+            let stop_at = loc.clock(&p("stop_at"), &d.stop_at)?;
+            let mut peaks = Vec::new();
+            for (i, pk) in d.peaks.iter().enumerate() {
+                let q = |f| [K("demand"), K("peaks"), I(i), K(f)];
+                let from = loc.clock(&q("from"), &pk.from)?;
+                let to = loc.clock(&q("to"), &pk.to)?;
+                if to <= from {
+                    return Err(loc.err(&q("to"), &pk.to, "a time after `from`"));
+                }
+                if !(pk.multiplier.is_finite() && (0.0..=100.0).contains(&pk.multiplier)) {
+                    return Err(loc.err(
+                        &q("multiplier"),
+                        &pk.multiplier.to_string(),
+                        "a multiplier from 0 to 100",
+                    ));
+                }
+                peaks.push((from, to, pk.multiplier));
+            }
+            let mut rng = sim_core::rng::actor_rng(seed, ActorKind::Population, 0);
+            for _ in 0..d.customers {
+                households.push(draw_household(&mut rng, data, &districts));
+            }
+            Some(DemandSpec {
+                bookings_per_day: d.bookings_per_day,
+                hourly: data.hourly,
+                peaks,
+                stop_at,
+                intercity_share: d.intercity_share,
+                intercity: data.intercity.clone(),
+                districts: districts.clone(),
+                addons: data.addons.clone(),
+                scheduled_share: d.scheduled_share,
+                lead_median_min: lead.as_secs_f64() / 60.0,
+            })
+        }
+    };
+
+    let mut scripted = Vec::new();
+    for (i, b) in scenario.bookings.iter().enumerate() {
+        let p = |f| [K("bookings"), I(i), K(f)];
+        let at = loc.clock(&p("at"), &b.at)?;
+        let home = loc.node(world, &p("pickup"), &b.pickup)?;
+        let pickup_after = match &b.pickup_at {
+            Some(t) => {
+                let t = loc.clock(&p("pickup_at"), t)?;
+                if t < at {
+                    return Err(loc.err(
+                        &p("pickup_at"),
+                        b.pickup_at.as_deref().unwrap_or(""),
+                        "a pickup time not before the booking time `at`",
+                    ));
+                }
+                t
+            }
+            None => at,
+        };
+        if b.pets.is_empty() || b.pets.len() > 4 {
             return Err(loc.err(
-                &p("pickup"),
-                &tr.pickup,
-                "a fleet to drive the trip: add a [[depots]] table with vehicles",
+                &p("pets"),
+                &b.pets.len().to_string(),
+                "1 to 4 pets per booking",
+            ));
+        }
+        let mut pets = Vec::new();
+        for (j, pet) in b.pets.iter().enumerate() {
+            let q = |f| [K("bookings"), I(i), K("pets"), I(j), K(f)];
+            let species = Species::parse(&pet.species)
+                .ok_or_else(|| loc.err(&q("species"), &pet.species, "`dog` or `cat`"))?;
+            let size = SizeClass::parse(&pet.size).ok_or_else(|| {
+                loc.err(
+                    &q("size"),
+                    &pet.size,
+                    "`small`, `medium` (under 20 kg) or `large` (20 kg and over)",
+                )
+            })?;
+            if !(pet.weight_kg.is_finite() && (0.1..=120.0).contains(&pet.weight_kg)) {
+                return Err(loc.err(
+                    &q("weight_kg"),
+                    &pet.weight_kg.to_string(),
+                    "a weight in kg from 0.1 to 120",
+                ));
+            }
+            let physiology = *data.physiology.get(&(species, size)).ok_or_else(|| {
+                loc.err(
+                    &q("size"),
+                    &pet.size,
+                    format!(
+                        "a size class data/pets/physiology.csv has for {}s",
+                        species.name()
+                    ),
+                )
+            })?;
+            pets.push(PetTemplate {
+                species,
+                size,
+                weight_kg: pet.weight_kg,
+                physiology,
+            });
+        }
+        let addon = match b.addon.as_deref() {
+            None | Some("none") => None,
+            Some(raw) => {
+                let (a, kind) = match raw {
+                    "vet_visit" => (Addon::VetVisit, PartnerKind::Vet),
+                    "grooming" => (Addon::Grooming, PartnerKind::Groomer),
+                    "hotel_stay" => (Addon::HotelStay, PartnerKind::Hotel),
+                    other => {
+                        let mut e = loc.err(
+                            &p("addon"),
+                            other,
+                            "`vet_visit`, `grooming`, `hotel_stay` or `none`",
+                        );
+                        if let Some(h) =
+                            did_you_mean(other, ["vet_visit", "grooming", "hotel_stay", "none"])
+                        {
+                            e = e.hint(h);
+                        }
+                        return Err(e);
+                    }
+                };
+                let partner = match &b.partner {
+                    Some(name) => data
+                        .partners
+                        .iter()
+                        .position(|x| &x.name == name && x.kind == kind)
+                        .ok_or_else(|| {
+                            let names: Vec<&str> = data
+                                .partners
+                                .iter()
+                                .filter(|x| x.kind == kind)
+                                .map(|x| x.name.as_str())
+                                .collect();
+                            let mut e = loc.err(
+                                &p("partner"),
+                                name,
+                                format!("the name of a {} in data/partners.csv", kind.name()),
+                            );
+                            if let Some(h) = did_you_mean(name, names) {
+                                e = e.hint(h);
+                            }
+                            e
+                        })?,
+                    None => data
+                        .partners
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, x)| x.kind == kind && x.node != home)
+                        .min_by(|x, y| {
+                            world
+                                .net
+                                .crow_m(home, x.1.node)
+                                .total_cmp(&world.net.crow_m(home, y.1.node))
+                                .then(x.0.cmp(&y.0))
+                        })
+                        .map(|(k, _)| k)
+                        .ok_or_else(|| {
+                            loc.err(
+                                &p("addon"),
+                                raw,
+                                format!("a {} partner in data/partners.csv", kind.name()),
+                            )
+                        })?,
+                };
+                let service = data
+                    .addons
+                    .iter()
+                    .find(|o| o.addon == Some(a))
+                    .map_or(SimDuration::from_mins(30), |o| o.service);
+                Some((a, PartnerId(partner as u32), service))
+            }
+        };
+        let dropoff = match (&b.dropoff, addon) {
+            (Some(d), None) => loc.node(world, &p("dropoff"), d)?,
+            (None, Some((_, partner, _))) => data.partners[partner.index()].node,
+            (Some(d), Some(_)) => {
+                return Err(loc.err(
+                    &p("dropoff"),
+                    d,
+                    "no `dropoff` with an add-on: the pets go to the partner",
+                ))
+            }
+            (None, None) => {
+                return Err(loc.err(
+                    &p("pickup"),
+                    &b.pickup,
+                    "a `dropoff` (or an `addon` that names where the pets go)",
+                ))
+            }
+        };
+        if dropoff == home {
+            return Err(loc.err(
+                &p("dropoff"),
+                b.dropoff.as_deref().unwrap_or(""),
+                "a destination other than the pickup",
             ));
         }
         if world
-            .route(&sim_core::world::FreeFlow, pickup, dropoff)
+            .route(&sim_core::world::FreeFlow, home, dropoff)
             .is_none()
         {
             return Err(loc.err(
                 &p("dropoff"),
-                &tr.dropoff,
-                format!("a node reachable from {:?} by road", tr.pickup),
+                b.dropoff.as_deref().unwrap_or(""),
+                format!("a node reachable from {:?} by road", b.pickup),
             ));
         }
-        trips.push(TripSpec {
-            plan: TripPlan {
-                trip: TripId(i as u32),
-                pickup,
-                dropoff,
-                ready_at,
-                load: loc.duration(&p("load"), &tr.load)?,
-                unload: loc.duration(&p("unload"), &tr.unload)?,
-                pet: tr.pet.clone(),
-            },
-            vehicle: tr.vehicle.map(VehicleId),
+        if let Some(veh) = b.vehicle {
+            if veh as usize >= fleet.len() {
+                return Err(loc.err(
+                    &p("vehicle"),
+                    &veh.to_string(),
+                    format!(
+                        "a vehicle number from 0 to {} (the depots hold {} vehicles)",
+                        fleet.len().saturating_sub(1),
+                        fleet.len()
+                    ),
+                ));
+            }
+        } else if fleet.is_empty() {
+            return Err(loc.err(
+                &p("pickup"),
+                &b.pickup,
+                "a fleet to serve the booking: add a [[depots]] table with vehicles",
+            ));
+        }
+        scripted.push(ScriptedBooking {
+            at,
+            pickup_after,
+            household: households.len(),
+            dropoff,
+            addon,
+            vehicle: b.vehicle,
         });
-        pets.push(tr.pet.clone());
+        households.push(HouseholdSpec {
+            home,
+            pets,
+            random_demand: false,
+        });
+    }
+
+    let mut faults = Vec::new();
+    for (i, f) in scenario.faults.iter().enumerate() {
+        let p = |x| [K("faults"), I(i), K(x)];
+        if f.kind != "hvac_failure" {
+            return Err(loc.err(&p("kind"), &f.kind, "`hvac_failure`"));
+        }
+        if f.vehicle as usize >= fleet.len() {
+            return Err(loc.err(
+                &p("vehicle"),
+                &f.vehicle.to_string(),
+                format!(
+                    "a vehicle number from 0 to {}",
+                    fleet.len().saturating_sub(1)
+                ),
+            ));
+        }
+        faults.push(Fault {
+            at: loc.clock(&p("at"), &f.at)?,
+            vehicle: VehicleId(f.vehicle),
+            duration: loc.positive_duration(&p("duration"), &f.duration)?,
+        });
+    }
+
+    let mut customer = data.customers;
+    if let Some(s) = &scenario.customers.stale_after {
+        customer.stale_after = loc.positive_duration(&[K("customers"), K("stale_after")], s)?;
+    }
+    if let Some(pr) = scenario.customers.call_prob {
+        if !(0.0..=1.0).contains(&pr) {
+            return Err(loc.err(
+                &[K("customers"), K("call_prob")],
+                &pr.to_string(),
+                "a probability from 0 to 1",
+            ));
+        }
+        customer.call_prob = pr;
     }
 
     let mut incidents = Vec::new();
@@ -453,23 +1074,74 @@ pub fn resolve(
         });
     }
 
-    let seed = seed.unwrap_or(scenario.seed);
+    let traffic = Arc::new(traffic);
     Ok(Resolved {
         spec: SimSpec {
             seed,
             world: world.clone(),
-            traffic: Arc::new(traffic),
-            vehicle,
-            vehicles,
-            trips,
+            traffic,
             incidents,
-            assignment_lead,
+            vehicle,
+            fleet,
+            dispatch,
+            tariff: Arc::new(tariff),
+            reference: Arc::new(reference),
+            tolls: data.tolls,
+            in_city,
+            partners: data.partners.clone(),
+            climate: Arc::new(climate),
+            households,
+            customer,
+            demand,
+            scripted,
+            faults,
+            pet_sample_interval,
         },
         scenario,
         start_date,
         until,
-        pets,
     })
+}
+
+/// Draws a household: home by district population, 1-4 pets from the pet mix.
+fn draw_household(
+    rng: &mut impl rand::Rng,
+    data: &Data,
+    districts: &[(NodeId, f64)],
+) -> HouseholdSpec {
+    let pick = |rng: &mut dyn rand::RngCore, weights: &mut dyn Iterator<Item = f64>| -> usize {
+        let w: Vec<f64> = weights.collect();
+        let total: f64 = w.iter().sum();
+        let mut u = rand::Rng::random::<f64>(rng) * total;
+        for (i, x) in w.iter().enumerate() {
+            if u < *x {
+                return i;
+            }
+            u -= x;
+        }
+        w.len() - 1
+    };
+    let home = districts[pick(rng, &mut districts.iter().map(|d| d.1))].0;
+    let count = data.pet_counts[pick(rng, &mut data.pet_counts.iter().map(|c| c.1))].0;
+    let pets = (0..count)
+        .map(|_| {
+            let (species, size, _, lo, hi) =
+                data.pet_mix[pick(rng, &mut data.pet_mix.iter().map(|m| m.2))];
+            let weight_kg = lo + (hi - lo) * rand::Rng::random::<f64>(rng);
+            let physiology = data.physiology[&(species, size)];
+            PetTemplate {
+                species,
+                size,
+                weight_kg: (weight_kg * 10.0).round() / 10.0,
+                physiology,
+            }
+        })
+        .collect();
+    HouseholdSpec {
+        home,
+        pets,
+        random_demand: true,
+    }
 }
 
 /// Resolves `"From-To"` (optionally on `road`) to its chain of directed edges, with errors

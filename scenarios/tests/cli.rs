@@ -81,11 +81,11 @@ fn route_prints_distance_time_and_roads() {
 fn bad_input_exits_2_with_a_located_message() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, "name = \"x\"\nstart_date = \"2026-11-23\"\n[[trips]]\nat = \"09:00\"\npickup = \"Gangnam\"\ndropoff = \"Busan\"\n").unwrap();
+    std::fs::write(&bad, "name = \"x\"\nstart_date = \"2026-11-23\"\n[[bookings]]\nat = \"09:00\"\npickup = \"Gangnam\"\ndropoff = \"Busan\"\npets = [{ species = \"dog\", size = \"small\", weight_kg = 4.0 }]\n").unwrap();
     let (code, _, stderr) = petfleet(&["run", bad.to_str().unwrap(), "--out", "o"], dir.path());
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("bad.toml:5:10: field `trips[0].pickup` = \"Gangnam\""),
+        stderr.contains("bad.toml:5:10: field `bookings[0].pickup` = \"Gangnam\""),
         "{stderr}"
     );
     assert!(

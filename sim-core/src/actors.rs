@@ -1,8 +1,17 @@
 //! The actors of the model. Each owns its state and calls the plain logic in
-//! [`crate::traffic`] and [`crate::world`].
+//! [`crate::traffic`], [`crate::world`], [`crate::fare`], [`crate::booking`] and
+//! [`crate::welfare`].
 
+pub mod customer;
+pub mod dispatcher;
+pub mod partner;
+pub mod pet;
 pub mod traffic;
 pub mod vehicle;
 
+pub use customer::{Customer, CustomerModel, Demand};
+pub use dispatcher::{DispatchConfig, Dispatcher};
+pub use partner::Partner;
+pub use pet::Pet;
 pub use traffic::TrafficActor;
-pub use vehicle::{Vehicle, VehicleConfig};
+pub use vehicle::{Climate, FleetContext, PartnerInfo, PartnerKind, Vehicle, VehicleConfig};

@@ -51,6 +51,8 @@ pub struct PetSpec {
     pub size: SizeClass,
     /// Weight, kg.
     pub weight_kg: f64,
+    /// Rest stop interval on long rides (dogs); `None` for none.
+    pub rest_interval: Option<SimDuration>,
 }
 
 /// A booking as requested.
@@ -76,6 +78,8 @@ pub struct BookingSpec {
     pub addon: Option<(Addon, PartnerId)>,
     /// Whether the pets come home after the service.
     pub returns: bool,
+    /// How long the partner's service takes.
+    pub service_time: SimDuration,
     /// Scripted bookings may pin a vehicle.
     pub vehicle: Option<u32>,
 }
@@ -88,6 +92,22 @@ impl BookingSpec {
             l[p.size as usize] += 1;
         }
         Load(l)
+    }
+
+    /// Where a leg starts: home for the outbound leg, the drop-off (partner) for the return.
+    pub fn pickup_for(&self, leg: Leg) -> NodeId {
+        match leg {
+            Leg::Outbound => self.pickup,
+            Leg::Return => self.dropoff,
+        }
+    }
+
+    /// Where a leg ends.
+    pub fn dropoff_for(&self, leg: Leg) -> NodeId {
+        match leg {
+            Leg::Outbound => self.dropoff,
+            Leg::Return => self.pickup,
+        }
     }
 
     /// Whether any pet is a dog / a cat.
@@ -168,6 +188,8 @@ pub struct PlanStop {
     pub node: NodeId,
     /// Not before (pickups).
     pub earliest: SimTime,
+    /// Not after (pickups): the promised time plus slack; later insertions must keep it.
+    pub latest: SimTime,
     /// The pets' load.
     pub load: Load,
     /// Household (for species separation).
@@ -178,6 +200,10 @@ pub struct PlanStop {
     pub cats: bool,
     /// Longest allowed time from pickup to drop-off.
     pub ride_limit: SimDuration,
+    /// The leg's quoted fare.
+    pub quote_won: i64,
+    /// The surge multiplier of the quote.
+    pub surge: f64,
     /// The booking itself (carried to the vehicle).
     pub spec: Arc<BookingSpec>,
 }
@@ -248,7 +274,12 @@ impl TravelMatrix {
             let mut day_cfg = cfg.clone();
             day_cfg.calendar = vec![day];
             for h in 0..24u64 {
-                let table = profile_speeds(&world.net, &day_cfg, SimTime(h * MS_PER_H + MS_PER_H / 2), &[]);
+                let table = profile_speeds(
+                    &world.net,
+                    &day_cfg,
+                    SimTime(h * MS_PER_H + MS_PER_H / 2),
+                    &[],
+                );
                 let mut m = vec![f32::INFINITY; n * n];
                 for from in 0..n {
                     let dist = dijkstra_times(world, &table, NodeId(from as u32));
@@ -298,9 +329,14 @@ fn dijkstra_times(world: &World, table: &crate::traffic::SpeedTable, from: NodeI
     best.into_iter().map(|x| x as f32).collect()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct OrdF64(f64);
 impl Eq for OrdF64 {}
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
 impl Ord for OrdF64 {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&o.0)
@@ -329,6 +365,8 @@ pub enum Infeasible {
     ShiftEnd,
     /// A stop cannot be reached.
     Unreachable,
+    /// A pickup would be later than promised.
+    PickupLate,
 }
 
 impl Infeasible {
@@ -336,10 +374,13 @@ impl Infeasible {
     pub fn reason(self) -> &'static str {
         match self {
             Infeasible::CrateSlots => "no vehicle with free crate slots for these pets",
-            Infeasible::SpeciesMix => "no vehicle without pets of another household's other species",
+            Infeasible::SpeciesMix => {
+                "no vehicle without pets of another household's other species"
+            }
             Infeasible::RideTime => "no vehicle within the maximum ride time",
             Infeasible::ShiftEnd => "no driver shift long enough",
             Infeasible::Unreachable => "destination unreachable",
+            Infeasible::PickupLate => "no vehicle can be at the pickup in time",
         }
     }
 }
@@ -354,11 +395,16 @@ pub struct PlanTiming {
 }
 
 /// Checks a plan from a vehicle's state: crates, species, ride times, shift end.
-pub fn evaluate(view: &VehicleView, plan: &[PlanStop], matrix: &TravelMatrix, cfg: &TrafficConfig, dwell: Dwell) -> Result<PlanTiming, Infeasible> {
+pub fn evaluate(
+    view: &VehicleView,
+    plan: &[PlanStop],
+    matrix: &TravelMatrix,
+    cfg: &TrafficConfig,
+    dwell: Dwell,
+) -> Result<PlanTiming, Infeasible> {
     let mut t = view.at;
     let mut node = view.node;
-    let mut aboard: Vec<(BookingId, Leg, Load, CustomerId, bool, bool, SimTime, SimDuration)> =
-        view.aboard.iter().map(|a| (a.booking, a.leg, a.load, a.household, a.dogs, a.cats, a.picked_at, a.ride_limit)).collect();
+    let mut aboard: Vec<Aboard> = view.aboard.clone();
     let mut arrive = Vec::with_capacity(plan.len());
     for s in plan {
         let travel = matrix.time_s(cfg, t, node, s.node);
@@ -370,22 +416,47 @@ pub fn evaluate(view: &VehicleView, plan: &[PlanStop], matrix: &TravelMatrix, cf
         node = s.node;
         match s.kind {
             StopKind::Pickup => {
+                if t > s.latest {
+                    return Err(Infeasible::PickupLate);
+                }
                 t = t.max(s.earliest) + dwell.pickup;
-                aboard.push((s.booking, s.leg, s.load, s.household, s.dogs, s.cats, t, s.ride_limit));
-                let load = aboard.iter().fold(Load::default(), |acc, a| acc.plus(a.2));
+                aboard.push(Aboard {
+                    booking: s.booking,
+                    leg: s.leg,
+                    load: s.load,
+                    household: s.household,
+                    dogs: s.dogs,
+                    cats: s.cats,
+                    picked_at: t,
+                    ride_limit: s.ride_limit,
+                });
+                let load = aboard
+                    .iter()
+                    .fold(Load::default(), |acc, a| acc.plus(a.load));
                 if !view.crates.fits(load) {
                     return Err(Infeasible::CrateSlots);
                 }
-                let dog_houses: Vec<CustomerId> = aboard.iter().filter(|a| a.4).map(|a| a.3).collect();
-                let cat_houses: Vec<CustomerId> = aboard.iter().filter(|a| a.5).map(|a| a.3).collect();
+                let dog_houses: Vec<CustomerId> = aboard
+                    .iter()
+                    .filter(|a| a.dogs)
+                    .map(|a| a.household)
+                    .collect();
+                let cat_houses: Vec<CustomerId> = aboard
+                    .iter()
+                    .filter(|a| a.cats)
+                    .map(|a| a.household)
+                    .collect();
                 if dog_houses.iter().any(|d| cat_houses.iter().any(|c| c != d)) {
                     return Err(Infeasible::SpeciesMix);
                 }
             }
             StopKind::Dropoff => {
-                if let Some(i) = aboard.iter().position(|a| a.0 == s.booking && a.1 == s.leg) {
+                if let Some(i) = aboard
+                    .iter()
+                    .position(|a| a.booking == s.booking && a.leg == s.leg)
+                {
                     let a = aboard.remove(i);
-                    if t.saturating_since(a.6) > a.7 {
+                    if t.saturating_since(a.picked_at) > a.ride_limit {
                         return Err(Infeasible::RideTime);
                     }
                 }
@@ -416,7 +487,14 @@ pub struct Insertion {
 
 /// The cheapest feasible insertion (least added duration; earliest positions on ties), or
 /// the most telling reason none is feasible.
-pub fn best_insertion(view: &VehicleView, pickup: &PlanStop, dropoff: &PlanStop, matrix: &TravelMatrix, cfg: &TrafficConfig, dwell: Dwell) -> Result<Insertion, Infeasible> {
+pub fn best_insertion(
+    view: &VehicleView,
+    pickup: &PlanStop,
+    dropoff: &PlanStop,
+    matrix: &TravelMatrix,
+    cfg: &TrafficConfig,
+    dwell: Dwell,
+) -> Result<Insertion, Infeasible> {
     let base_end = match evaluate(view, &view.plan, matrix, cfg, dwell) {
         Ok(t) => t.end,
         Err(_) => view.at,
@@ -459,7 +537,8 @@ fn more_telling(a: Infeasible, b: Infeasible) -> Infeasible {
         Infeasible::CrateSlots => 1,
         Infeasible::SpeciesMix => 2,
         Infeasible::RideTime => 3,
-        Infeasible::ShiftEnd => 4,
+        Infeasible::PickupLate => 4,
+        Infeasible::ShiftEnd => 5,
     };
     if rank(b) < rank(a) {
         b

@@ -1,8 +1,11 @@
 //! Outward events: facts for observers (CSV writers, KPIs, the visualizer, traces).
 
-use crate::ids::{EdgeId, IncidentId, NodeId, TripId, VehicleId};
+use crate::booking::Leg;
+use crate::ids::{BookingId, CustomerId, EdgeId, IncidentId, NodeId, PartnerId, PetId, VehicleId};
+use crate::msg::RequoteReason;
 use crate::time::SimTime;
 use crate::traffic::Incident;
+use crate::welfare::{Cause, Level};
 
 /// A GPS fix.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,11 +41,13 @@ impl TripStatus {
     }
 }
 
-/// The record of one trip.
+/// The record of one ride (a leg of a booking).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TripRecord {
-    /// Trip.
-    pub trip: TripId,
+    /// The booking.
+    pub trip: BookingId,
+    /// Which leg.
+    pub leg: Leg,
     /// Vehicle.
     pub vehicle: VehicleId,
     /// Pickup.
@@ -55,7 +60,7 @@ pub struct TripRecord {
     pub arrive_at: Option<SimTime>,
     /// Metres driven with the pet.
     pub distance_m: f64,
-    /// Reroutes taken with the pet aboard or on the way to it.
+    /// Reroutes taken with the pets aboard.
     pub reroutes: u32,
     /// How it ended.
     pub status: TripStatus,
@@ -66,8 +71,8 @@ pub struct TripRecord {
 pub struct RerouteRecord {
     /// Vehicle.
     pub vehicle: VehicleId,
-    /// Trip being driven, if any.
-    pub trip: Option<TripId>,
+    /// Bookings aboard, if any.
+    pub trip: Option<BookingId>,
     /// The node where the routes part.
     pub at_node: NodeId,
     /// Destination of the leg.
@@ -95,15 +100,36 @@ pub struct RerouteRecord {
 pub enum Event {
     /// A GPS fix.
     Position(PositionFix),
-    /// A vehicle left a pickup with its pet.
+    /// A vehicle left a pickup with a booking's pets.
     TripStarted {
-        /// Trip.
-        trip: TripId,
+        /// Booking.
+        trip: BookingId,
         /// Vehicle.
         vehicle: VehicleId,
     },
-    /// A trip ended (completed, or still open at the end of the run).
+    /// A ride ended (completed, or still open at the end of the run).
     TripEnded(TripRecord),
+    /// A booking reached its final state (or the run ended first).
+    BookingClosed(BookingRecord),
+    /// A quote, re-quote or final fare.
+    Quote(QuoteRecord),
+    /// A pet's welfare sample.
+    PetSample(PetSample),
+    /// A welfare alert.
+    PetAlert(AlertRecord),
+    /// A customer phoned support.
+    SupportCall(SupportCall),
+    /// A vehicle's hour.
+    VehicleHour(VehicleHour),
+    /// A partner queued or refused a service.
+    PartnerBusy {
+        /// Partner.
+        partner: PartnerId,
+        /// Booking.
+        booking: BookingId,
+        /// Queued (true) or refused.
+        queued: bool,
+    },
     /// An incident started.
     IncidentStarted(Incident),
     /// An incident cleared.
@@ -128,10 +154,187 @@ impl Event {
             Event::Position(_) => "position",
             Event::TripStarted { .. } => "trip_started",
             Event::TripEnded(_) => "trip_ended",
+            Event::BookingClosed(_) => "booking_closed",
+            Event::Quote(_) => "quote",
+            Event::PetSample(_) => "pet_sample",
+            Event::PetAlert(_) => "pet_alert",
+            Event::SupportCall(_) => "support_call",
+            Event::VehicleHour(_) => "vehicle_hour",
+            Event::PartnerBusy { .. } => "partner_busy",
             Event::IncidentStarted(_) => "incident_started",
             Event::IncidentCleared(_) => "incident_cleared",
             Event::Rerouted(_) => "rerouted",
             Event::NoRoute { .. } => "no_route",
         }
     }
+}
+
+/// The final state of a booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingStatus {
+    /// Delivered (all legs).
+    Completed,
+    /// Cancelled by the customer (quote declined, pickup too late) or the service failed.
+    Cancelled,
+    /// No vehicle could serve it.
+    Rejected,
+    /// Still open when the run stopped.
+    Open,
+}
+
+impl BookingStatus {
+    /// Name in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            BookingStatus::Completed => "completed",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::Rejected => "rejected",
+            BookingStatus::Open => "open",
+        }
+    }
+}
+
+/// One row of bookings.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BookingRecord {
+    /// Booking.
+    pub booking: BookingId,
+    /// Customer.
+    pub customer: CustomerId,
+    /// The pets, e.g. "dog/large/24.0kg".
+    pub pets: String,
+    /// Pickup.
+    pub pickup: NodeId,
+    /// Destination.
+    pub dropoff: NodeId,
+    /// Add-on service, if any.
+    pub addon: Option<String>,
+    /// Requested.
+    pub requested_at: SimTime,
+    /// Upfront quote.
+    pub quoted_won: Option<i64>,
+    /// Whether the quote was accepted.
+    pub accepted: bool,
+    /// Assigned.
+    pub assigned_at: Option<SimTime>,
+    /// Vehicle (last leg).
+    pub vehicle: Option<VehicleId>,
+    /// First pickup.
+    pub pickup_at: Option<SimTime>,
+    /// Last drop-off.
+    pub dropoff_at: Option<SimTime>,
+    /// Seconds from the requested pickup to the pickup.
+    pub wait_s: Option<u64>,
+    /// Seconds riding (all legs).
+    pub ride_s: u64,
+    /// Metres riding (all legs).
+    pub distance_m: f64,
+    /// Re-quotes received.
+    pub requotes: u32,
+    /// Fare charged.
+    pub final_fare_won: Option<i64>,
+    /// Final state.
+    pub status: BookingStatus,
+    /// Why it ended so.
+    pub reason: String,
+}
+
+/// What a quote record is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteKind {
+    /// At booking.
+    Upfront,
+    /// During the ride.
+    Requote(RequoteReason),
+    /// The fare charged.
+    Final,
+}
+
+/// One row of quotes.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuoteRecord {
+    /// Booking.
+    pub booking: BookingId,
+    /// Kind.
+    pub kind: QuoteKind,
+    /// Amount.
+    pub fare_won: i64,
+    /// The fare it replaces (re-quotes), or the reference taxi fare (upfront), or the metered fare (final).
+    pub compared_won: i64,
+    /// `accepted`, `declined`, `approved`, `auto_approved`, `charged` ...
+    pub decision: &'static str,
+}
+
+/// One row of pets.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PetSample {
+    /// Pet.
+    pub pet: PetId,
+    /// Booking.
+    pub booking: BookingId,
+    /// Vehicle actor.
+    pub vehicle: crate::ids::ActorId,
+    /// Cabin temperature.
+    pub cabin_temp_c: f64,
+    /// Humidity.
+    pub humidity_pct: f64,
+    /// Vibration.
+    pub vibration_ms2: f64,
+    /// Minutes since the last rest.
+    pub since_rest_min: f64,
+    /// Stress.
+    pub stress: f64,
+    /// Heart rate.
+    pub heart_rate_bpm: f64,
+}
+
+/// One row of alerts.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertRecord {
+    /// Pet.
+    pub pet: PetId,
+    /// Booking.
+    pub booking: BookingId,
+    /// Level.
+    pub level: Level,
+    /// Cause.
+    pub cause: Cause,
+    /// Value measured.
+    pub value: f64,
+    /// Threshold crossed.
+    pub threshold: f64,
+    /// What was done (`diverted to <vet>`, `none`).
+    pub action: String,
+}
+
+/// One row of support_calls.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SupportCall {
+    /// Customer.
+    pub customer: CustomerId,
+    /// Booking.
+    pub booking: BookingId,
+    /// Minutes since the last update the customer saw.
+    pub stale_min: f64,
+    /// Phase of the booking (`waiting_pickup`, `riding`, `at_partner`).
+    pub phase: &'static str,
+}
+
+/// One row of vehicles_hourly.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VehicleHour {
+    /// Vehicle.
+    pub vehicle: VehicleId,
+    /// Start of the hour.
+    pub hour_start: SimTime,
+    /// Seconds with work in hand (stops planned or pets aboard).
+    pub busy_s: f64,
+    /// Seconds with pets aboard.
+    pub loaded_s: f64,
+    /// Metres driven with pets aboard.
+    pub loaded_m: f64,
+    /// Metres driven empty.
+    pub empty_m: f64,
+    /// Most pets aboard at once.
+    pub max_pets: u32,
 }

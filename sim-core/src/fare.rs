@@ -499,6 +499,61 @@ pub fn meter_simple(tariff: &Tariff, fast_m: f64, slow_s: f64, start: SimTime) -
     m
 }
 
+/// Expressway tolls (closed system): an entry charge per stretch of expressway plus a
+/// charge per km on it (`data/network/tolls.csv`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolls {
+    /// Per stretch entered.
+    pub entry_won: i64,
+    /// Per km driven on expressways.
+    pub per_km_won: f64,
+}
+
+impl Tolls {
+    /// Tolls for driving `edges` (entering from a non-expressway before the first).
+    pub fn for_route(&self, net: &crate::world::RoadNetwork, edges: &[crate::ids::EdgeId]) -> i64 {
+        let mut won = 0.0;
+        let mut on = false;
+        for &e in edges {
+            let edge = net.edge(e);
+            let exp = edge.class == crate::world::RoadClass::Expressway;
+            if exp {
+                if !on {
+                    won += self.entry_won as f64;
+                }
+                won += self.per_km_won * edge.length_m / 1_000.0;
+            }
+            on = exp;
+        }
+        won.round() as i64
+    }
+}
+
+/// Feeds driving `edges` from `start` at the travel times of `times` into `meter`;
+/// `in_city[node]` tells which nodes are in the home city. Returns the arrival time.
+pub fn feed_route(
+    meter: &mut Meter,
+    tariff: &Tariff,
+    net: &crate::world::RoadNetwork,
+    times: &dyn crate::world::TravelTimes,
+    start: SimTime,
+    edges: &[crate::ids::EdgeId],
+    in_city: &[bool],
+) -> SimTime {
+    let mut t = start;
+    for &e in edges {
+        let edge = net.edge(e);
+        let secs = times
+            .edge_time_s(net, e)
+            .unwrap_or_else(|| edge.free_flow_s());
+        let next = t + crate::time::SimDuration::from_secs_f64(secs);
+        let outside = !(in_city[edge.from.index()] && in_city[edge.to.index()]);
+        meter.feed(tariff, t, next, edge.length_m, outside);
+        t = next;
+    }
+    t
+}
+
 /// Milliseconds of a day, for callers that build times from clock readings.
 pub const DAY_MS: u64 = MS_PER_DAY;
 /// Milliseconds of a second.

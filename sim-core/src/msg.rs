@@ -1,31 +1,22 @@
 //! Internal messages between actors (commands), kept apart from outward [`crate::event`]s.
+//!
+//! ```text
+//! Customer --BookingRequest--> Dispatcher --Quote--> Customer --QuoteAnswer--> Dispatcher
+//! Dispatcher --Assign(plan)--> Vehicle, --Assigned--> Customer
+//! Vehicle --VehicleStatus--> Dispatcher;  Vehicle --PickedUp/TripUpdate/Requote/Delivered--> Customer
+//! Vehicle --Boarded/Ride/Alighted--> Pet --WelfareCritical--> Vehicle
+//! Vehicle/Dispatcher --ServiceRequest--> Partner --ServiceDone/ServiceRejected--> requester
+//! Traffic --Traffic(speeds)--> Vehicle
+//! ```
 
 use std::sync::Arc;
 
+use crate::booking::{BookingSpec, Leg, PlanStop, VehicleView};
 use crate::engine::{TraceEncode, TraceHasher};
-use crate::ids::{IncidentId, NodeId, TripId};
+use crate::ids::{ActorId, BookingId, IncidentId, PetId, VehicleId};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{Incident, IncidentKind, IncidentPlan, SpeedTable};
-
-/// A trip a vehicle must drive: go to the pickup, load the pet when it is ready, drive to
-/// the drop-off, unload.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TripPlan {
-    /// Id.
-    pub trip: TripId,
-    /// Where the pet is collected.
-    pub pickup: NodeId,
-    /// Where it is delivered.
-    pub dropoff: NodeId,
-    /// When the pet is ready at the pickup.
-    pub ready_at: SimTime,
-    /// Time to load at the pickup.
-    pub load: SimDuration,
-    /// Time to unload at the drop-off.
-    pub unload: SimDuration,
-    /// A label for the pet (e.g. "large dog").
-    pub pet: String,
-}
+use crate::welfare::Env;
 
 /// A change in incidents that comes with a speed update.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +36,72 @@ pub struct TrafficUpdate {
     pub changes: Arc<[IncidentChange]>,
 }
 
+/// An upfront quote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuoteOffer {
+    /// Booking.
+    pub booking: BookingId,
+    /// The fare quoted.
+    pub fare_won: i64,
+    /// The plain taxi fare for the same ride (the customer's reference).
+    pub reference_won: i64,
+    /// Estimated pickup.
+    pub pickup_eta: SimTime,
+    /// Predicted distance of the ride(s), m.
+    pub distance_m: f64,
+    /// Surge multiplier applied.
+    pub surge: f64,
+}
+
+/// Why a fare is re-quoted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequoteReason {
+    /// A detour around an incident.
+    Reroute,
+    /// Waiting at the pickup beyond the free minutes.
+    Waiting,
+    /// A diversion to a vet.
+    Diversion,
+}
+
+impl RequoteReason {
+    /// Name in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequoteReason::Reroute => "reroute",
+            RequoteReason::Waiting => "waiting",
+            RequoteReason::Diversion => "diversion",
+        }
+    }
+}
+
+/// What the vehicle reports when a leg's pets are delivered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    /// Booking.
+    pub booking: BookingId,
+    /// Leg.
+    pub leg: Leg,
+    /// Vehicle.
+    pub vehicle: VehicleId,
+    /// Picked up.
+    pub picked_at: SimTime,
+    /// Arrived at the drop-off.
+    pub dropped_at: SimTime,
+    /// Metres ridden.
+    pub distance_m: f64,
+    /// Seconds waited at the pickup for the pets.
+    pub waited_s: u64,
+    /// Tolls passed through.
+    pub tolls_won: i64,
+    /// The leg's meter: metered distance and slow seconds.
+    pub metered_m: f64,
+    /// Slow seconds.
+    pub slow_s: f64,
+    /// The leg's metered fare (with the booking's fees).
+    pub metered_won: i64,
+}
+
 /// Every internal message.
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -60,20 +117,197 @@ pub enum Msg {
     ClearIncident(IncidentId),
     /// Vehicle: new speeds (and incident changes).
     Traffic(TrafficUpdate),
-    /// Vehicle: a trip to drive.
-    AssignTrip(Arc<TripPlan>),
+
+    /// Customer: a candidate moment of the booking process (thinning).
+    DemandTick,
+    /// Customer: make this scripted booking now.
+    BookScripted(Arc<BookingSpec>),
+    /// Customer: the upfront quote.
+    Quote(QuoteOffer),
+    /// Customer: no vehicle can serve the booking.
+    Rejected {
+        /// Booking.
+        booking: BookingId,
+        /// Why.
+        reason: Arc<str>,
+    },
+    /// Customer: a vehicle is assigned.
+    Assigned {
+        /// Booking.
+        booking: BookingId,
+        /// Vehicle.
+        vehicle: VehicleId,
+        /// Estimated pickup.
+        pickup_eta: SimTime,
+    },
+    /// Customer: time to check whether the pickup is too late.
+    PatienceCheck {
+        /// Booking.
+        booking: BookingId,
+    },
+    /// Customer: time to check whether the information is stale.
+    StaleCheck,
+    /// Customer: the vehicle is at the door.
+    AtPickup {
+        /// Booking.
+        booking: BookingId,
+    },
+    /// Customer: the pets are aboard.
+    PickedUp {
+        /// Booking.
+        booking: BookingId,
+        /// Leg.
+        leg: Leg,
+    },
+    /// Customer: live position / ETA update.
+    TripUpdate {
+        /// Booking.
+        booking: BookingId,
+    },
+    /// Customer: the expected fare changed; approve?
+    Requote {
+        /// Booking.
+        booking: BookingId,
+        /// The approved fare so far.
+        old_won: i64,
+        /// The new expected fare.
+        new_won: i64,
+        /// Why.
+        reason: RequoteReason,
+        /// Who asks (the vehicle).
+        from: ActorId,
+    },
+    /// Customer: a leg is delivered.
+    Delivered(Arc<Delivery>),
+    /// Customer: the partner service could not be done.
+    ServiceFailed {
+        /// Booking.
+        booking: BookingId,
+        /// Why.
+        reason: Arc<str>,
+    },
+
+    /// Dispatcher: a new booking.
+    BookingRequest(Arc<BookingSpec>),
+    /// Dispatcher: the customer's answer to the quote.
+    QuoteAnswer {
+        /// Booking.
+        booking: BookingId,
+        /// Accepted?
+        accepted: bool,
+    },
+    /// Dispatcher: the customer cancels.
+    CancelBooking {
+        /// Booking.
+        booking: BookingId,
+    },
+    /// Dispatcher: a vehicle's state.
+    VehicleStatus {
+        /// Vehicle.
+        vehicle: VehicleId,
+        /// What dispatch needs to know.
+        view: Arc<VehicleView>,
+    },
+    /// Dispatcher: assign the pending bookings (batch mode) and retry returns.
+    BatchTick,
+    /// Requester: a partner finished a service.
+    ServiceDone {
+        /// Booking.
+        booking: BookingId,
+    },
+    /// Requester: a partner refused a service.
+    ServiceRejected {
+        /// Booking.
+        booking: BookingId,
+        /// Why.
+        reason: Arc<str>,
+    },
+
+    /// Vehicle: the new plan.
+    Assign {
+        /// The stops to drive, in order.
+        plan: Arc<[PlanStop]>,
+    },
+    /// Vehicle: drop a booking that was not picked up.
+    Unassign {
+        /// Booking.
+        booking: BookingId,
+    },
+    /// Vehicle: the customer's answer to a re-quote.
+    RequoteAnswer {
+        /// Booking.
+        booking: BookingId,
+        /// Approved?
+        approved: bool,
+        /// The fare approved (or not).
+        new_won: i64,
+    },
+    /// Vehicle: a pet's welfare is critical.
+    WelfareCritical {
+        /// Booking.
+        booking: BookingId,
+        /// Pet.
+        pet: PetId,
+    },
+    /// Vehicle: the climate control fails (false) or is repaired (true).
+    Hvac {
+        /// Working?
+        ok: bool,
+    },
+    /// Vehicle: report the ride to the pets aboard.
+    WelfareTick,
+    /// Vehicle: send live updates to the customers.
+    CustomerTick,
+    /// Vehicle: the hour is over; report its statistics.
+    HourTick,
     /// Vehicle: the current edge should be done (ignored unless `gen` is current).
     EdgeDone {
         /// Timer generation.
         gen: u32,
     },
-    /// Vehicle: the current stop (waiting, loading, unloading) is over.
+    /// Vehicle: the current stop is over.
     StopDone {
         /// Timer generation.
         gen: u32,
     },
     /// Vehicle: report a GPS position.
     PositionTick,
+
+    /// Pet: boarded a vehicle.
+    Boarded {
+        /// Booking.
+        booking: BookingId,
+        /// The vehicle's actor.
+        vehicle: ActorId,
+    },
+    /// Pet: the ride since the last report.
+    Ride {
+        /// Conditions.
+        env: Env,
+        /// Time since the last report.
+        dt: SimDuration,
+    },
+    /// Pet: treated at a vet.
+    Treated,
+    /// Pet: left the vehicle.
+    Alighted,
+
+    /// Partner: serve these pets.
+    ServiceRequest {
+        /// Booking.
+        booking: BookingId,
+        /// How long.
+        duration: SimDuration,
+        /// Who to tell.
+        reply_to: ActorId,
+        /// An emergency (welfare diversion).
+        emergency: bool,
+    },
+    /// Partner: a service ends.
+    ServiceEnd {
+        /// Booking.
+        booking: BookingId,
+    },
 }
 
 impl Msg {
@@ -86,10 +320,43 @@ impl Msg {
             Msg::StartIncident(_) => "start_incident",
             Msg::ClearIncident(_) => "clear_incident",
             Msg::Traffic(_) => "traffic",
-            Msg::AssignTrip(_) => "assign_trip",
+            Msg::DemandTick => "demand_tick",
+            Msg::BookScripted(_) => "book_scripted",
+            Msg::Quote(_) => "quote",
+            Msg::Rejected { .. } => "rejected",
+            Msg::Assigned { .. } => "assigned",
+            Msg::PatienceCheck { .. } => "patience_check",
+            Msg::StaleCheck => "stale_check",
+            Msg::AtPickup { .. } => "at_pickup",
+            Msg::PickedUp { .. } => "picked_up",
+            Msg::TripUpdate { .. } => "trip_update",
+            Msg::Requote { .. } => "requote",
+            Msg::Delivered(_) => "delivered",
+            Msg::ServiceFailed { .. } => "service_failed",
+            Msg::BookingRequest(_) => "booking_request",
+            Msg::QuoteAnswer { .. } => "quote_answer",
+            Msg::CancelBooking { .. } => "cancel_booking",
+            Msg::VehicleStatus { .. } => "vehicle_status",
+            Msg::BatchTick => "batch_tick",
+            Msg::ServiceDone { .. } => "service_done",
+            Msg::ServiceRejected { .. } => "service_rejected",
+            Msg::Assign { .. } => "assign",
+            Msg::Unassign { .. } => "unassign",
+            Msg::RequoteAnswer { .. } => "requote_answer",
+            Msg::WelfareCritical { .. } => "welfare_critical",
+            Msg::Hvac { .. } => "hvac",
+            Msg::WelfareTick => "welfare_tick",
+            Msg::CustomerTick => "customer_tick",
+            Msg::HourTick => "hour_tick",
             Msg::EdgeDone { .. } => "edge_done",
             Msg::StopDone { .. } => "stop_done",
             Msg::PositionTick => "position_tick",
+            Msg::Boarded { .. } => "boarded",
+            Msg::Ride { .. } => "ride",
+            Msg::Treated => "treated",
+            Msg::Alighted => "alighted",
+            Msg::ServiceRequest { .. } => "service_request",
+            Msg::ServiceEnd { .. } => "service_end",
         }
     }
 }
@@ -104,14 +371,57 @@ fn encode_kind(kind: IncidentKind, h: &mut TraceHasher) {
     }
 }
 
+fn encode_spec(s: &BookingSpec, h: &mut TraceHasher) {
+    h.u32(s.booking.0);
+    h.u32(s.customer.0);
+    h.u32(s.pickup.0);
+    h.u32(s.dropoff.0);
+    h.u64(s.requested_at.as_ms());
+    h.u64(s.pickup_after.as_ms());
+    h.u32(s.pets.len() as u32);
+    for p in &s.pets {
+        h.u32(p.pet.0);
+        h.u8(p.species as u8);
+        h.u8(p.size as u8);
+        h.f64(p.weight_kg);
+    }
+    match s.addon {
+        Some((a, p)) => {
+            h.u8(1 + a as u8);
+            h.u32(p.0);
+        }
+        None => h.u8(0),
+    }
+    h.u8(u8::from(s.returns));
+}
+
+fn encode_stop(s: &PlanStop, h: &mut TraceHasher) {
+    h.u32(s.booking.0);
+    h.u8(s.leg as u8);
+    h.u8(s.kind as u8);
+    h.u32(s.node.0);
+    h.u64(s.earliest.as_ms());
+}
+
 impl TraceEncode for Msg {
     fn encode(&self, h: &mut TraceHasher) {
+        // The tag is the variant's position in `kind()`'s list, by name, so that adding a
+        // variant in the middle changes nothing that came before.
+        h.str(self.kind());
         match self {
-            Msg::Start => h.u8(0),
-            Msg::TrafficTick => h.u8(1),
-            Msg::AccidentDue => h.u8(2),
+            Msg::Start
+            | Msg::TrafficTick
+            | Msg::AccidentDue
+            | Msg::DemandTick
+            | Msg::StaleCheck
+            | Msg::BatchTick => {}
+            Msg::WelfareTick
+            | Msg::CustomerTick
+            | Msg::HourTick
+            | Msg::PositionTick
+            | Msg::Treated
+            | Msg::Alighted => {}
             Msg::StartIncident(p) => {
-                h.u8(3);
                 h.u64(p.at.as_ms());
                 h.u32(p.edges.len() as u32);
                 for e in &p.edges {
@@ -120,12 +430,8 @@ impl TraceEncode for Msg {
                 encode_kind(p.kind, h);
                 h.u64(p.duration.as_ms());
             }
-            Msg::ClearIncident(id) => {
-                h.u8(4);
-                h.u32(id.0);
-            }
+            Msg::ClearIncident(id) => h.u32(id.0),
             Msg::Traffic(u) => {
-                h.u8(5);
                 h.u64(u.table.version);
                 h.u64(u.table.digest);
                 h.u32(u.changes.len() as u32);
@@ -134,25 +440,131 @@ impl TraceEncode for Msg {
                     h.u8(u8::from(c.started));
                 }
             }
-            Msg::AssignTrip(p) => {
-                h.u8(6);
-                h.u32(p.trip.0);
-                h.u32(p.pickup.0);
-                h.u32(p.dropoff.0);
-                h.u64(p.ready_at.as_ms());
-                h.u64(p.load.as_ms());
-                h.u64(p.unload.as_ms());
-                h.str(&p.pet);
+            Msg::BookScripted(s) | Msg::BookingRequest(s) => encode_spec(s, h),
+            Msg::Quote(q) => {
+                h.u32(q.booking.0);
+                h.u64(q.fare_won as u64);
+                h.u64(q.reference_won as u64);
+                h.u64(q.pickup_eta.as_ms());
+                h.f64(q.distance_m);
+                h.f64(q.surge);
             }
-            Msg::EdgeDone { gen } => {
-                h.u8(7);
-                h.u32(*gen);
+            Msg::Rejected { booking, reason }
+            | Msg::ServiceFailed { booking, reason }
+            | Msg::ServiceRejected { booking, reason } => {
+                h.u32(booking.0);
+                h.str(reason);
             }
-            Msg::StopDone { gen } => {
-                h.u8(8);
-                h.u32(*gen);
+            Msg::Assigned {
+                booking,
+                vehicle,
+                pickup_eta,
+            } => {
+                h.u32(booking.0);
+                h.u32(vehicle.0);
+                h.u64(pickup_eta.as_ms());
             }
-            Msg::PositionTick => h.u8(9),
+            Msg::PatienceCheck { booking }
+            | Msg::AtPickup { booking }
+            | Msg::TripUpdate { booking }
+            | Msg::CancelBooking { booking }
+            | Msg::ServiceDone { booking }
+            | Msg::Unassign { booking }
+            | Msg::ServiceEnd { booking } => h.u32(booking.0),
+            Msg::PickedUp { booking, leg } => {
+                h.u32(booking.0);
+                h.u8(*leg as u8);
+            }
+            Msg::Requote {
+                booking,
+                old_won,
+                new_won,
+                reason,
+                from,
+            } => {
+                h.u32(booking.0);
+                h.u64(*old_won as u64);
+                h.u64(*new_won as u64);
+                h.u8(*reason as u8);
+                h.u32(from.0);
+            }
+            Msg::Delivered(d) => {
+                h.u32(d.booking.0);
+                h.u8(d.leg as u8);
+                h.u32(d.vehicle.0);
+                h.u64(d.picked_at.as_ms());
+                h.u64(d.dropped_at.as_ms());
+                h.f64(d.distance_m);
+                h.u64(d.waited_s);
+                h.u64(d.tolls_won as u64);
+                h.f64(d.metered_m);
+                h.f64(d.slow_s);
+                h.u64(d.metered_won as u64);
+            }
+            Msg::QuoteAnswer { booking, accepted } => {
+                h.u32(booking.0);
+                h.u8(u8::from(*accepted));
+            }
+            Msg::VehicleStatus { vehicle, view } => {
+                h.u32(vehicle.0);
+                h.u32(view.node.0);
+                h.u64(view.at.as_ms());
+                h.u32(view.aboard.len() as u32);
+                for a in &view.aboard {
+                    h.u32(a.booking.0);
+                    h.u8(a.leg as u8);
+                    h.u64(a.picked_at.as_ms());
+                }
+                h.u32(view.plan.len() as u32);
+                for s in &view.plan {
+                    encode_stop(s, h);
+                }
+                h.u8(u8::from(view.available));
+            }
+            Msg::Assign { plan } => {
+                h.u32(plan.len() as u32);
+                for s in plan.iter() {
+                    encode_stop(s, h);
+                }
+            }
+            Msg::RequoteAnswer {
+                booking,
+                approved,
+                new_won,
+            } => {
+                h.u32(booking.0);
+                h.u8(u8::from(*approved));
+                h.u64(*new_won as u64);
+            }
+            Msg::WelfareCritical { booking, pet } => {
+                h.u32(booking.0);
+                h.u32(pet.0);
+            }
+            Msg::Hvac { ok } => h.u8(u8::from(*ok)),
+            Msg::EdgeDone { gen } | Msg::StopDone { gen } => h.u32(*gen),
+            Msg::Boarded { booking, vehicle } => {
+                h.u32(booking.0);
+                h.u32(vehicle.0);
+            }
+            Msg::Ride { env, dt } => {
+                h.f64(env.cabin_temp_c);
+                h.f64(env.humidity_pct);
+                h.f64(env.vibration_ms2);
+                h.u64(env.since_rest.as_ms());
+                h.u8(u8::from(env.moving));
+                h.u64(dt.as_ms());
+            }
+            Msg::ServiceRequest {
+                booking,
+                duration,
+                reply_to,
+                emergency,
+            } => {
+                h.u32(booking.0);
+                h.u64(duration.as_ms());
+                h.u32(reply_to.0);
+                h.u8(u8::from(*emergency));
+            }
         }
     }
 }

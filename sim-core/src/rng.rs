@@ -30,6 +30,8 @@ pub enum ActorKind {
     Settlement = 7,
     /// A partner: vet, groomer, pet hotel (later issue).
     Partner = 8,
+    /// Build-time draws of the population (households, their pets); not an actor.
+    Population = 9,
     /// Synthetic actors used by benchmarks and engine tests.
     Synthetic = 15,
 }
@@ -46,6 +48,7 @@ impl ActorKind {
             ActorKind::Notifier => "notifier",
             ActorKind::Settlement => "settlement",
             ActorKind::Partner => "partner",
+            ActorKind::Population => "population",
             ActorKind::Synthetic => "synthetic",
         }
     }

@@ -1,16 +1,26 @@
-//! Assembles a scenario into an engine: the traffic actor (`A0`), then one actor per vehicle;
-//! and checks the invariants at the end of a run.
+//! Assembles a scenario into an engine, and checks the invariants at the end of a run.
+//!
+//! Actor layout: `A0` traffic, `A1` dispatcher, then the vehicles, the partners, the
+//! customers (households) and their pets, in that order.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::actors::{TrafficActor, Vehicle, VehicleConfig};
+use crate::actors::customer::AddonOption;
+use crate::actors::{
+    Climate, Customer, CustomerModel, Demand, DispatchConfig, Dispatcher, FleetContext, Partner,
+    PartnerInfo, PartnerKind, Pet, TrafficActor, Vehicle, VehicleConfig,
+};
+use crate::booking::{BookingSpec, Crates, PetSpec, Species, TravelMatrix};
 use crate::engine::{Engine, RunReport};
-use crate::event::Event;
-use crate::ids::{ActorId, NodeId, TripId, VehicleId};
-use crate::msg::{Msg, TripPlan};
+use crate::event::{BookingRecord, BookingStatus, Event};
+use crate::fare::{Addon, SizeClass, Tariff, Tolls};
+use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId, VehicleId};
+use crate::msg::Msg;
 use crate::rng::ActorKind;
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, IncidentPlan, TrafficConfig};
+use crate::welfare::Physiology;
 use crate::world::World;
 
 /// A vehicle of the fleet.
@@ -18,179 +28,332 @@ use crate::world::World;
 pub struct VehicleSpec {
     /// Where it parks.
     pub depot: NodeId,
+    /// Crate slots.
+    pub crates: Crates,
+    /// Driver shift end.
+    pub shift_end: SimTime,
 }
 
-/// A scripted trip.
+/// A pet of a household, before ids are given.
 #[derive(Clone, Debug)]
-pub struct TripSpec {
-    /// The plan the vehicle follows.
-    pub plan: TripPlan,
-    /// The vehicle, if the scenario names one; otherwise see [`build`]'s pre-assignment.
-    pub vehicle: Option<VehicleId>,
+pub struct PetTemplate {
+    /// Species.
+    pub species: Species,
+    /// Size class.
+    pub size: SizeClass,
+    /// Weight.
+    pub weight_kg: f64,
+    /// Its physiology.
+    pub physiology: Physiology,
 }
 
-/// A whole model run, resolved against the network.
+/// A household.
+#[derive(Clone, Debug)]
+pub struct HouseholdSpec {
+    /// Home node.
+    pub home: NodeId,
+    /// Pets.
+    pub pets: Vec<PetTemplate>,
+    /// Books by the random demand (false for the households of scripted bookings).
+    pub random_demand: bool,
+}
+
+/// A scripted booking.
+#[derive(Clone, Debug)]
+pub struct ScriptedBooking {
+    /// When it is requested.
+    pub at: SimTime,
+    /// Earliest pickup.
+    pub pickup_after: SimTime,
+    /// The household (index into `households`).
+    pub household: usize,
+    /// Destination.
+    pub dropoff: NodeId,
+    /// Add-on with its partner and service time.
+    pub addon: Option<(Addon, PartnerId, SimDuration)>,
+    /// Pin a vehicle.
+    pub vehicle: Option<u32>,
+}
+
+/// A partner.
+#[derive(Clone, Debug)]
+pub struct PartnerSpec {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: PartnerKind,
+    /// Where.
+    pub node: NodeId,
+    /// Pets at once.
+    pub capacity: u32,
+    /// Opens, minutes after midnight.
+    pub opens_min: u32,
+    /// Closes, minutes after midnight.
+    pub closes_min: u32,
+}
+
+/// The random demand, before it is tied to actors.
+#[derive(Clone, Debug)]
+pub struct DemandSpec {
+    /// Bookings per day.
+    pub bookings_per_day: f64,
+    /// Hourly shares by day type.
+    pub hourly: [[f64; 24]; 3],
+    /// Peak multipliers.
+    pub peaks: Vec<(SimTime, SimTime, f64)>,
+    /// No new bookings from then on.
+    pub stop_at: SimTime,
+    /// Intercity share.
+    pub intercity_share: f64,
+    /// Intercity destinations.
+    pub intercity: Vec<(NodeId, f64)>,
+    /// City destinations.
+    pub districts: Vec<(NodeId, f64)>,
+    /// Add-on mix.
+    pub addons: Vec<AddonOption>,
+    /// Share booked ahead.
+    pub scheduled_share: f64,
+    /// Median lead, minutes.
+    pub lead_median_min: f64,
+}
+
+/// A vehicle fault.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// When.
+    pub at: SimTime,
+    /// Which vehicle.
+    pub vehicle: VehicleId,
+    /// How long until repaired.
+    pub duration: SimDuration,
+}
+
+/// A whole model run, resolved against the data.
 #[derive(Clone, Debug)]
 pub struct SimSpec {
     /// Master seed.
     pub seed: u64,
     /// Network and routing.
     pub world: Arc<World>,
-    /// Traffic settings.
+    /// Traffic.
     pub traffic: Arc<TrafficConfig>,
+    /// Scripted incidents.
+    pub incidents: Vec<IncidentPlan>,
     /// Vehicle settings.
     pub vehicle: VehicleConfig,
     /// The fleet.
-    pub vehicles: Vec<VehicleSpec>,
-    /// Scripted trips.
-    pub trips: Vec<TripSpec>,
-    /// Scripted incidents.
-    pub incidents: Vec<IncidentPlan>,
-    /// Assignments reach the vehicle this long before its estimated drive to the pickup.
-    pub assignment_lead: SimDuration,
+    pub fleet: Vec<VehicleSpec>,
+    /// Dispatch settings.
+    pub dispatch: DispatchConfig,
+    /// The tariff charged.
+    pub tariff: Arc<Tariff>,
+    /// The plain taxi tariff customers compare with.
+    pub reference: Arc<Tariff>,
+    /// Tolls.
+    pub tolls: Tolls,
+    /// Nodes inside the home city.
+    pub in_city: Arc<[bool]>,
+    /// Partners.
+    pub partners: Vec<PartnerSpec>,
+    /// Climate.
+    pub climate: Arc<Climate>,
+    /// Households.
+    pub households: Vec<HouseholdSpec>,
+    /// Customer behaviour.
+    pub customer: CustomerModel,
+    /// Random demand.
+    pub demand: Option<DemandSpec>,
+    /// Scripted bookings.
+    pub scripted: Vec<ScriptedBooking>,
+    /// HVAC faults.
+    pub faults: Vec<Fault>,
+    /// pets.csv sampling.
+    pub pet_sample_interval: SimDuration,
 }
 
-/// Where each actor is, for observers and checks.
+/// Where each actor is.
 #[derive(Clone, Debug)]
 pub struct Layout {
-    /// The traffic actor.
+    /// Traffic.
     pub traffic: ActorId,
-    /// Vehicle actors, by vehicle id.
+    /// Dispatcher.
+    pub dispatcher: ActorId,
+    /// Vehicles, by vehicle id.
     pub vehicles: Vec<ActorId>,
-    /// The vehicle each trip went to, by trip index.
-    pub trip_vehicle: Vec<VehicleId>,
+    /// Partners, by partner id.
+    pub partners: Vec<ActorId>,
+    /// Customers, by household.
+    pub customers: Vec<ActorId>,
+    /// Pets, by pet id.
+    pub pets: Vec<ActorId>,
 }
 
 /// Why a spec cannot be assembled.
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[non_exhaustive]
 pub enum SpecError {
-    /// Trips but no vehicle.
-    #[error("trip {0} has no vehicle to drive it: the fleet is empty")]
-    NoVehicles(TripId),
-    /// A trip names a vehicle that does not exist.
-    #[error("trip {trip} names vehicle {vehicle}, but the fleet has {count} vehicle(s)")]
-    UnknownVehicle {
-        /// Trip.
-        trip: TripId,
-        /// Vehicle.
-        vehicle: VehicleId,
-        /// Fleet size.
-        count: usize,
-    },
-    /// A trip's drop-off cannot be reached from its pickup.
-    #[error("trip {trip}: {to} cannot be reached from {from}")]
-    Unreachable {
-        /// Trip.
-        trip: TripId,
-        /// Pickup name.
-        from: String,
-        /// Drop-off name.
-        to: String,
-    },
-}
-
-/// Pre-assigns scripted trips, in order of ready time, to the vehicle that can be at the
-/// pickup first (its projected free time and place, plus the drive at the profile speeds of
-/// the trip's hour; lowest id on ties), unless the trip names one. The assignment reaches
-/// the vehicle `assignment_lead` before its estimated departure for the pickup. (A stand-in
-/// for the dispatcher actor: it plans with expected speeds and never revisits a choice.)
-fn assign(spec: &SimSpec) -> Result<Vec<(SimTime, VehicleId, Arc<TripPlan>)>, SpecError> {
-    let world = &spec.world;
-    let mut order: Vec<usize> = (0..spec.trips.len()).collect();
-    order.sort_by_key(|&i| (spec.trips[i].plan.ready_at, i));
-    // Projected (free at, free where) of every vehicle.
-    let mut free: Vec<(SimTime, NodeId)> = spec
-        .vehicles
-        .iter()
-        .map(|v| (SimTime::ZERO, v.depot))
-        .collect();
-    let mut out = Vec::with_capacity(order.len());
-    for i in order {
-        let t = &spec.trips[i];
-        let p = &t.plan;
-        let speeds = profile_speeds(&world.net, &spec.traffic, p.ready_at, &[]);
-        let drive = |from: NodeId, to: NodeId| {
-            world
-                .route(speeds.as_ref(), from, to)
-                .map(|r| SimDuration::from_secs_f64(r.time_s))
-        };
-        let Some(loaded) = drive(p.pickup, p.dropoff) else {
-            return Err(SpecError::Unreachable {
-                trip: p.trip,
-                from: world.net.node(p.pickup).name.clone(),
-                to: world.net.node(p.dropoff).name.clone(),
-            });
-        };
-        let candidates: Vec<usize> = match t.vehicle {
-            Some(v) if v.index() < spec.vehicles.len() => vec![v.index()],
-            Some(v) => {
-                return Err(SpecError::UnknownVehicle {
-                    trip: p.trip,
-                    vehicle: v,
-                    count: spec.vehicles.len(),
-                })
-            }
-            None => (0..spec.vehicles.len()).collect(),
-        };
-        let best = candidates
-            .into_iter()
-            .filter_map(|v| {
-                let (at, node) = free[v];
-                let empty = drive(node, p.pickup)?;
-                let depart_for_pickup =
-                    at.max(SimTime(p.ready_at.as_ms().saturating_sub(empty.as_ms())));
-                let start = (depart_for_pickup + empty).max(p.ready_at);
-                Some((start, v, depart_for_pickup))
-            })
-            .min_by_key(|&(start, v, _)| (start, v))
-            .ok_or(SpecError::NoVehicles(p.trip))?;
-        let (start, v, depart_for_pickup) = best;
-        free[v] = (start + p.load + loaded + p.unload, p.dropoff);
-        let at = SimTime(
-            depart_for_pickup
-                .as_ms()
-                .saturating_sub(spec.assignment_lead.as_ms()),
-        );
-        out.push((at, VehicleId(v as u32), Arc::new(p.clone())));
-    }
-    Ok(out)
+    /// A scripted booking names a household that does not exist.
+    #[error("scripted booking {0} names household {1}, which does not exist")]
+    UnknownHousehold(usize, usize),
 }
 
 /// Builds the engine for `spec`.
-pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, Event>, Layout), SpecError> {
-    let world = &spec.world;
-    let assignments = assign(spec)?;
-    let mut trip_vehicle = vec![VehicleId(0); spec.trips.len()];
-    for (_, v, plan) in &assignments {
-        if let Some(i) = spec.trips.iter().position(|t| t.plan.trip == plan.trip) {
-            trip_vehicle[i] = *v;
+pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout), SpecError> {
+    let n_v = spec.fleet.len() as u32;
+    let n_p = spec.partners.len() as u32;
+    let n_h = spec.households.len() as u32;
+    let traffic_id = ActorId(0);
+    let dispatcher_id = ActorId(1);
+    let vehicles: Vec<ActorId> = (0..n_v).map(|i| ActorId(2 + i)).collect();
+    let partners: Vec<ActorId> = (0..n_p).map(|i| ActorId(2 + n_v + i)).collect();
+    let customers: Vec<ActorId> = (0..n_h).map(|i| ActorId(2 + n_v + n_p + i)).collect();
+    let mut pets = Vec::new();
+    let mut next = 2 + n_v + n_p + n_h;
+    let mut household_pets: Vec<Vec<PetSpec>> = Vec::new();
+    for h in &spec.households {
+        let mut list = Vec::new();
+        for t in &h.pets {
+            let id = PetId(pets.len() as u32);
+            pets.push(ActorId(next));
+            list.push(PetSpec {
+                pet: id,
+                actor: ActorId(next),
+                species: t.species,
+                size: t.size,
+                weight_kg: t.weight_kg,
+                rest_interval: t.physiology.rest_interval,
+            });
+            next += 1;
         }
+        household_pets.push(list);
     }
+    let infos: Arc<[PartnerInfo]> = spec
+        .partners
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PartnerInfo {
+            id: PartnerId(i as u32),
+            actor: partners[i],
+            name: p.name.clone(),
+            kind: p.kind,
+            node: p.node,
+            capacity: p.capacity,
+            opens_min: p.opens_min,
+            closes_min: p.closes_min,
+        })
+        .collect();
+    let ctx = Arc::new(FleetContext {
+        world: spec.world.clone(),
+        tariff: spec.tariff.clone(),
+        tolls: spec.tolls,
+        in_city: spec.in_city.clone(),
+        partners: infos.clone(),
+        climate: spec.climate.clone(),
+        dispatcher: dispatcher_id,
+        cfg: spec.vehicle,
+    });
+    let matrix = Arc::new(TravelMatrix::build(&spec.world, &spec.traffic));
+    let demand = spec.demand.as_ref().map(|d| {
+        Arc::new(Demand {
+            bookings_per_day: d.bookings_per_day,
+            hourly: d.hourly,
+            peaks: d.peaks.clone(),
+            customers: spec.households.iter().filter(|h| h.random_demand).count() as u32,
+            stop_at: d.stop_at,
+            intercity_share: d.intercity_share,
+            intercity: d.intercity.clone(),
+            districts: d.districts.clone(),
+            addons: d.addons.clone(),
+            scheduled_share: d.scheduled_share,
+            lead_median_min: d.lead_median_min,
+            partners: infos.clone(),
+            world: spec.world.clone(),
+            traffic: spec.traffic.clone(),
+        })
+    });
 
     let mut engine = Engine::new(spec.seed);
-    let traffic_id = engine.next_id();
-    let vehicle_ids: Vec<ActorId> = (0..spec.vehicles.len())
-        .map(|i| ActorId(traffic_id.0 + 1 + i as u32))
-        .collect();
     let added = engine.add(
         ActorKind::Traffic,
         0,
         Box::new(TrafficActor::new(
-            world.clone(),
+            spec.world.clone(),
             spec.traffic.clone(),
-            vehicle_ids.clone(),
+            vehicles.clone(),
         )),
     );
     debug_assert_eq!(added, traffic_id);
-    let initial = profile_speeds(&world.net, &spec.traffic, SimTime::ZERO, &[]);
-    for (i, v) in spec.vehicles.iter().enumerate() {
-        let id = VehicleId(i as u32);
-        let actor = Vehicle::new(id, world.clone(), spec.vehicle, v.depot, initial.clone());
+    let dispatcher = Dispatcher::new(
+        ctx.clone(),
+        spec.reference.clone(),
+        spec.traffic.clone(),
+        matrix,
+        spec.dispatch,
+        vehicles.clone(),
+    );
+    let added = engine.add(ActorKind::Dispatcher, 0, Box::new(dispatcher));
+    debug_assert_eq!(added, dispatcher_id);
+    let initial = profile_speeds(&spec.world.net, &spec.traffic, SimTime::ZERO, &[]);
+    for (i, v) in spec.fleet.iter().enumerate() {
+        let actor = Vehicle::new(
+            VehicleId(i as u32),
+            ctx.clone(),
+            v.crates,
+            v.depot,
+            v.shift_end,
+            initial.clone(),
+        );
         let added = engine.add(ActorKind::Vehicle, i as u32, Box::new(actor));
-        debug_assert_eq!(added, vehicle_ids[i]);
+        debug_assert_eq!(added, vehicles[i]);
     }
-    engine.schedule(SimTime::ZERO, traffic_id, Msg::Start);
+    for (i, info) in infos.iter().enumerate() {
+        let added = engine.add(
+            ActorKind::Partner,
+            i as u32,
+            Box::new(Partner::new(info.clone())),
+        );
+        debug_assert_eq!(added, partners[i]);
+    }
+    // Customer ids: households with random demand first share the id stride.
+    for (i, h) in spec.households.iter().enumerate() {
+        let d = if h.random_demand {
+            demand.clone()
+        } else {
+            None
+        };
+        let c = Customer::new(
+            CustomerId(i as u32),
+            h.home,
+            household_pets[i].clone(),
+            spec.customer,
+            dispatcher_id,
+            d,
+            n_h,
+        );
+        let added = engine.add(ActorKind::Customer, i as u32, Box::new(c));
+        debug_assert_eq!(added, customers[i]);
+    }
+    let mut pet_index = 0u32;
+    for (h, list) in spec.households.iter().zip(&household_pets) {
+        for (t, p) in h.pets.iter().zip(list) {
+            let added = engine.add(
+                ActorKind::Pet,
+                pet_index,
+                Box::new(Pet::new(p.clone(), t.physiology, spec.pet_sample_interval)),
+            );
+            debug_assert_eq!(added, p.actor);
+            pet_index += 1;
+        }
+    }
+
+    for id in [traffic_id, dispatcher_id]
+        .iter()
+        .chain(&vehicles)
+        .chain(&partners)
+        .chain(&customers)
+    {
+        engine.schedule(SimTime::ZERO, *id, Msg::Start);
+    }
     for plan in &spec.incidents {
         engine.schedule(
             plan.at,
@@ -198,71 +361,109 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, Event>, Layout), SpecError> 
             Msg::StartIncident(Arc::new(plan.clone())),
         );
     }
-    for (at, vehicle, plan) in assignments {
-        engine.schedule(at, vehicle_ids[vehicle.index()], Msg::AssignTrip(plan));
+    for f in &spec.faults {
+        if let Some(&v) = vehicles.get(f.vehicle.index()) {
+            engine.schedule(f.at, v, Msg::Hvac { ok: false });
+            engine.schedule(f.at + f.duration, v, Msg::Hvac { ok: true });
+        }
+    }
+    for (k, s) in spec.scripted.iter().enumerate() {
+        let h = spec
+            .households
+            .get(s.household)
+            .ok_or(SpecError::UnknownHousehold(k, s.household))?;
+        let booking = BookingSpec {
+            booking: BookingId(0),
+            customer: CustomerId(s.household as u32),
+            customer_actor: customers[s.household],
+            pets: household_pets[s.household].clone(),
+            pickup: h.home,
+            dropoff: s.dropoff,
+            requested_at: s.at,
+            pickup_after: s.pickup_after.max(s.at),
+            addon: s.addon.map(|(a, p, _)| (a, p)),
+            returns: matches!(s.addon, Some((Addon::VetVisit | Addon::Grooming, _, _))),
+            service_time: s.addon.map_or(SimDuration::ZERO, |a| a.2),
+            vehicle: s.vehicle,
+        };
+        engine.schedule(
+            s.at,
+            customers[s.household],
+            Msg::BookScripted(Arc::new(booking)),
+        );
     }
     Ok((
         engine,
         Layout {
             traffic: traffic_id,
-            vehicles: vehicle_ids,
-            trip_vehicle,
+            dispatcher: dispatcher_id,
+            vehicles,
+            partners,
+            customers,
+            pets,
         },
     ))
 }
 
 /// Invariants that hold at the end of every run; returns the violations.
 ///
-/// - every scripted trip ended exactly once (completed, or unfinished at the end);
-/// - a completed trip has departure <= arrival and a positive distance;
-/// - vehicles' completed counts add up to the completed trips.
-pub fn check_end(
-    spec: &SimSpec,
-    report: &RunReport<Msg, Event>,
-    ended: &[crate::event::TripRecord],
-) -> Vec<String> {
+/// - every booking a customer made is closed exactly once, as completed, cancelled or
+///   rejected with a reason, or as open when the run stopped while it was under way;
+/// - no crate-slot or species-separation violation happened at any boarding;
+/// - no pet is left aboard a vehicle unless its booking is still open;
+/// - completed bookings have a pickup, a drop-off and a fare; fares are never negative.
+pub fn check_end(report: &RunReport<Msg, Event>, bookings: &[BookingRecord]) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut seen = vec![0u32; spec.trips.len()];
-    let index_of = |t: TripId| spec.trips.iter().position(|s| s.plan.trip == t);
-    for r in ended {
-        match index_of(r.trip) {
-            Some(i) => seen[i] += 1,
-            None => problems.push(format!("trip {} ended but was never scripted", r.trip)),
+    let mut seen: BTreeMap<BookingId, &BookingRecord> = BTreeMap::new();
+    for b in bookings {
+        if seen.insert(b.booking, b).is_some() {
+            problems.push(format!("booking {} closed twice", b.booking));
         }
-        if r.status == crate::event::TripStatus::Completed {
-            match (r.depart_at, r.arrive_at) {
-                (Some(d), Some(a)) if d <= a => {}
-                other => problems.push(format!("trip {} completed with times {other:?}", r.trip)),
-            }
-            if r.distance_m <= 0.0 && r.origin != r.destination {
-                problems.push(format!(
-                    "trip {} completed with distance {}",
-                    r.trip, r.distance_m
-                ));
-            }
+        if b.reason.is_empty() {
+            problems.push(format!("booking {} closed without a reason", b.booking));
         }
-    }
-    for (i, n) in seen.iter().enumerate() {
-        if *n != 1 {
+        if b.status == BookingStatus::Completed
+            && (b.pickup_at.is_none() || b.dropoff_at.is_none() || b.final_fare_won.is_none())
+        {
             problems.push(format!(
-                "trip {} ended {n} times (expected once)",
-                spec.trips[i].plan.trip
+                "booking {} completed without pickup, drop-off or fare",
+                b.booking
             ));
         }
+        if b.final_fare_won.is_some_and(|f| f < 0) {
+            problems.push(format!("booking {} has a negative fare", b.booking));
+        }
     }
-    let completed = ended
-        .iter()
-        .filter(|r| r.status == crate::event::TripStatus::Completed)
-        .count() as u32;
-    let by_vehicles: u32 = report
-        .slots
-        .iter()
-        .filter_map(|s| s.actor.as_any().downcast_ref::<Vehicle>())
-        .map(Vehicle::completed)
-        .sum();
-    if completed != by_vehicles {
+    let mut made = 0u32;
+    let mut violations = 0u32;
+    for slot in &report.slots {
+        if let Some(c) = slot.actor.as_any().downcast_ref::<Customer>() {
+            let (m, closed) = c.counts();
+            made += m;
+            if m != closed {
+                problems.push(format!("a customer made {m} bookings but closed {closed}"));
+            }
+        }
+        if let Some(v) = slot.actor.as_any().downcast_ref::<Vehicle>() {
+            violations += v.violations();
+            for b in v.aboard() {
+                if seen.get(&b).is_none_or(|r| r.status != BookingStatus::Open) {
+                    problems.push(format!(
+                        "pets of booking {b} left aboard a vehicle after the booking ended"
+                    ));
+                }
+            }
+        }
+    }
+    if made as usize != bookings.len() {
         problems.push(format!(
-            "{completed} trips completed but vehicles count {by_vehicles}"
+            "{made} bookings made but {} closed",
+            bookings.len()
+        ));
+    }
+    if violations > 0 {
+        problems.push(format!(
+            "{violations} crate-slot or species-separation violations at boarding"
         ));
     }
     problems

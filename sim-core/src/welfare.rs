@@ -143,10 +143,14 @@ impl Welfare {
         let humid = ((env.humidity_pct - 70.0) / 30.0).clamp(0.0, 1.0) * 0.15;
         let vib = (env.vibration_ms2 / 3.0).clamp(0.0, 1.0) * 0.25;
         let overdue_min = match p.rest_interval {
-            Some(i) if env.since_rest > i => (env.since_rest.as_secs_f64() - i.as_secs_f64()) / 60.0,
+            Some(i) if env.since_rest > i => {
+                (env.since_rest.as_secs_f64() - i.as_secs_f64()) / 60.0
+            }
             _ => 0.0,
         };
-        let rest = p.rest_interval.map_or(0.0, |i| (overdue_min * 60.0 / i.as_secs_f64().max(60.0)).clamp(0.0, 1.0) * 0.25);
+        let rest = p.rest_interval.map_or(0.0, |i| {
+            (overdue_min * 60.0 / i.as_secs_f64().max(60.0)).clamp(0.0, 1.0) * 0.25
+        });
         let base = if env.moving { 0.15 } else { 0.05 };
         let target = (base + heat + cold + humid + vib + rest).clamp(0.0, 1.0);
         let k = 1.0 - (-dt.as_secs_f64() / 600.0).exp();
@@ -191,10 +195,21 @@ impl Welfare {
         alerts
     }
 
-    fn raise(&mut self, cause: Cause, (level, threshold): (Level, f64), value: f64, out: &mut Vec<Alert>) {
+    fn raise(
+        &mut self,
+        cause: Cause,
+        (level, threshold): (Level, f64),
+        value: f64,
+        out: &mut Vec<Alert>,
+    ) {
         if level > self.raised[cause as usize] {
             self.raised[cause as usize] = level;
-            out.push(Alert { level, cause, value, threshold });
+            out.push(Alert {
+                level,
+                cause,
+                value,
+                threshold,
+            });
         }
     }
 
@@ -233,7 +248,11 @@ impl Cabin {
         let (target_t, target_rh) = if self.hvac_ok {
             (SET_POINT_C + 0.15 * (outside_c - SET_POINT_C), 50.0)
         } else {
-            let solar = if (9.0..17.0).contains(&hour) { 6.0 } else { 0.0 };
+            let solar = if (9.0..17.0).contains(&hour) {
+                6.0
+            } else {
+                0.0
+            };
             (outside_c + solar, outside_rh)
         };
         let k = 1.0 - (-dt.as_secs_f64() / 900.0).exp();
@@ -296,7 +315,10 @@ mod tests {
         let (w, alerts) = ride(&mut c, 31.0, 60);
         assert!(c.temp_c < 24.0, "{}", c.temp_c);
         assert!(w.stress < 0.5, "{}", w.stress);
-        assert!(alerts.iter().all(|a| a.level < Level::Warning), "{alerts:?}");
+        assert!(
+            alerts.iter().all(|a| a.level < Level::Warning),
+            "{alerts:?}"
+        );
     }
 
     #[test]
@@ -305,10 +327,19 @@ mod tests {
         c.hvac_ok = false;
         let (w, alerts) = ride(&mut c, 31.0, 45);
         assert!(c.temp_c > 31.0, "{}", c.temp_c);
-        assert!(alerts.iter().any(|a| a.level == Level::Critical && a.cause == Cause::Heat), "{alerts:?}");
+        assert!(
+            alerts
+                .iter()
+                .any(|a| a.level == Level::Critical && a.cause == Cause::Heat),
+            "{alerts:?}"
+        );
         assert!(w.heart_rate_bpm > 130.0, "{}", w.heart_rate_bpm);
         // Levels rise in order and each is raised once.
-        let heat: Vec<Level> = alerts.iter().filter(|a| a.cause == Cause::Heat).map(|a| a.level).collect();
+        let heat: Vec<Level> = alerts
+            .iter()
+            .filter(|a| a.cause == Cause::Heat)
+            .map(|a| a.level)
+            .collect();
         assert_eq!(heat, vec![Level::Notice, Level::Warning, Level::Critical]);
     }
 
@@ -316,7 +347,11 @@ mod tests {
     fn overdue_rest_raises_notices_then_warnings() {
         let mut c = Cabin::new(20.0);
         let (_, alerts) = ride(&mut c, 20.0, 200);
-        let rest: Vec<Level> = alerts.iter().filter(|a| a.cause == Cause::RestOverdue).map(|a| a.level).collect();
+        let rest: Vec<Level> = alerts
+            .iter()
+            .filter(|a| a.cause == Cause::RestOverdue)
+            .map(|a| a.level)
+            .collect();
         assert_eq!(rest, vec![Level::Notice, Level::Warning]);
     }
 }

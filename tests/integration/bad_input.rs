@@ -55,10 +55,10 @@ fn syntax_error_is_located() {
 #[test]
 fn unknown_field_is_rejected_with_a_suggestion() {
     let (e, _d) = fails_with("pickup = ", "pickpu = ");
-    assert_eq!(e.line, Some(line_of("pickup =", DEFAULT)), "{e}");
+    assert_eq!(e.line, Some(line_of("pickup = ", DEFAULT)), "{e}");
     assert_eq!(e.value.as_deref(), Some("pickpu"));
     assert_eq!(e.hint.as_deref(), Some("did you mean `pickup`?"), "{e}");
-    assert!(e.field.contains("trips"), "{e}");
+    assert!(e.field.contains("bookings"), "{e}");
     let (e, _d) = fails_with("[traffic]\n", "[traffic]\ncongestion_sigam = 0.2\n");
     assert_eq!(
         e.hint.as_deref(),
@@ -70,7 +70,7 @@ fn unknown_field_is_rejected_with_a_suggestion() {
 #[test]
 fn unknown_city_is_located_with_closest_names() {
     let (e, _d) = fails_with("dropoff = \"Busan\"", "dropoff = \"Busn\"");
-    assert_eq!(e.field, "trips[0].dropoff");
+    assert_eq!(e.field, "bookings[0].dropoff");
     assert_eq!(e.value.as_deref(), Some("Busn"));
     assert_eq!(e.line, Some(line_of("dropoff =", DEFAULT)));
     assert_eq!(e.column, Some(11), "{e}");
@@ -113,6 +113,39 @@ fn negative_or_malformed_durations_and_times_are_located() {
 }
 
 #[test]
+fn bad_bookings_are_located() {
+    let (e, _d) = fails_with("species = \"dog\"", "species = \"wolf\"");
+    assert_eq!(e.field, "bookings[0].pets[0].species");
+    assert_eq!(e.value.as_deref(), Some("wolf"));
+    let (e, _d) = fails_with("size = \"large\"", "size = \"huge\"");
+    assert_eq!(e.field, "bookings[0].pets[0].size");
+    let (e, _d) = fails_with("weight_kg = 24.0", "weight_kg = -3.0");
+    assert_eq!(e.field, "bookings[0].pets[0].weight_kg");
+    let (e, _d) = fails_with("pickup_at = \"09:00\"", "pickup_at = \"07:00\"");
+    assert_eq!(e.field, "bookings[0].pickup_at");
+    assert!(e.expected.contains("not before"), "{e}");
+    let (e, _d) = fails_with("dropoff = \"Busan\"", "addon = \"vet_visitt\"");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `vet_visit`?"), "{e}");
+    let (e, _d) = fails_with(
+        "dropoff = \"Busan\"",
+        "addon = \"vet_visit\"\npartner = \"Gangnam Animal Clinik\"",
+    );
+    assert_eq!(e.field, "bookings[0].partner");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `Gangnam Animal Clinic`?"),
+        "{e}"
+    );
+    let (e, _d) = fails_with(
+        "tariff = \"petfleet-standard\"",
+        "tariff = \"petfleet-premium\"",
+    );
+    assert_eq!(e.field, "pricing.tariff");
+    let (e, _d) = fails_with("crates = [2, 2, 1]", "crates = [0, 0, 0]");
+    assert_eq!(e.field, "vehicles.crates");
+}
+
+#[test]
 fn impossible_incidents_are_rejected() {
     let (e, _d) = fails_with("kind = \"closure\"", "kind = \"lane_loss\"\nlanes_lost = 9");
     assert_eq!(e.field, "incidents[0].lanes_lost");
@@ -140,7 +173,7 @@ fn trip_to_an_unreachable_node_is_rejected() {
         "dropoff = \"Jeju\"",
         DataSource::Dir(data.path().to_path_buf()),
     );
-    assert_eq!(e.field, "trips[0].dropoff");
+    assert_eq!(e.field, "bookings[0].dropoff");
     assert!(e.expected.contains("reachable"), "{e}");
 }
 

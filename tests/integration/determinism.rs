@@ -28,12 +28,18 @@ fn same_seed_twice_gives_identical_bytes() {
     assert_eq!(
         names,
         [
+            "alerts.csv",
+            "bookings.csv",
             "events.csv",
             "incidents.csv",
             "manifest.json",
+            "pets.csv",
             "positions.csv",
+            "quotes.csv",
             "reroutes.csv",
-            "trips.csv"
+            "support_calls.csv",
+            "trips.csv",
+            "vehicles_hourly.csv"
         ]
     );
     assert_eq!(fa, fb);

@@ -1,4 +1,4 @@
-//! Golden runs: scenario -> KPIs and trace hash, compared with `tests/golden/NAME.json`.
+//! Golden runs: scenario -> booking KPIs and trace hash, compared with `tests/golden/NAME.json`.
 //! Regenerate with `UPDATE_GOLDEN=1 cargo test golden` after a deliberate model change,
 //! and say why in the commit. (Float maths uses the platform's libm: the golden values
 //! hold for the x86_64 Linux machines this project builds on.)
@@ -10,30 +10,34 @@ fn kpis(name: &str) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let s = run_into(name, dir.path(), None, Host::Reference, false, None);
     let net = &s.resolved.spec.world.net;
-    let trips: Vec<serde_json::Value> = s
-        .trips
+    let mut bookings: Vec<serde_json::Value> = s
+        .bookings
         .iter()
-        .map(|t| {
+        .map(|b| {
             serde_json::json!({
-                "trip": t.trip.0,
-                "vehicle": t.vehicle.0,
-                "from": net.node(t.origin).name,
-                "to": net.node(t.destination).name,
-                "depart_ms": t.depart_at.map(|x| x.as_ms()),
-                "arrive_ms": t.arrive_at.map(|x| x.as_ms()),
-                "distance_m": t.distance_m.round(),
-                "reroutes": t.reroutes,
-                "status": t.status.name(),
+                "booking": b.booking.0,
+                "from": net.node(b.pickup).name,
+                "to": net.node(b.dropoff).name,
+                "quoted_won": b.quoted_won,
+                "pickup_ms": b.pickup_at.map(|x| x.as_ms()),
+                "dropoff_ms": b.dropoff_at.map(|x| x.as_ms()),
+                "distance_m": b.distance_m.round(),
+                "requotes": b.requotes,
+                "final_fare_won": b.final_fare_won,
+                "status": b.status.name(),
+                "reason": b.reason,
             })
         })
         .collect();
+    bookings.sort_by_key(|b| b["booking"].as_u64());
     serde_json::json!({
         "scenario": name,
         "seed": s.resolved.spec.seed,
         "trace_hash": format!("{:016x}", s.trace_hash),
         "messages_delivered": s.delivered,
         "files": s.manifest["files"],
-        "trips": trips,
+        "summary": s.manifest["bookings"],
+        "bookings": bookings,
     })
 }
 

@@ -14,10 +14,64 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
         false,
         None,
     );
+    // The booking: quoted, accepted, re-quoted after the detour, approved, charged.
+    let bookings = read_csv(&dir.path().join("bookings.csv"));
+    assert_eq!(bookings.len(), 1);
+    let b = &bookings[0];
+    assert_eq!(
+        (
+            b["status"].as_str(),
+            b["accepted"].as_str(),
+            b["requotes"].as_str()
+        ),
+        ("completed", "true", "1")
+    );
+    let quotes = read_csv(&dir.path().join("quotes.csv"));
+    let kinds: Vec<(&str, &str, &str)> = quotes
+        .iter()
+        .map(|q| {
+            (
+                q["kind"].as_str(),
+                q["reason"].as_str(),
+                q["decision"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("upfront", "", "accepted"),
+            ("requote", "reroute", "approved"),
+            ("final", "", "charged")
+        ]
+    );
+    let won =
+        |q: &std::collections::BTreeMap<String, String>, k: &str| q[k].parse::<i64>().unwrap();
+    let (upfront, requote, fin) = (&quotes[0], &quotes[1], &quotes[2]);
+    assert_eq!(
+        requote["time"], "2026-11-23T10:30:00",
+        "re-quoted the moment the van detours"
+    );
+    assert_eq!(won(requote, "compared_won"), won(upfront, "fare_won"));
+    assert!(
+        won(requote, "fare_won") > won(upfront, "fare_won") + 2_000,
+        "the detour raises the expected fare beyond the threshold"
+    );
+    // Final fare policy: the metered fare, capped at the approved quote.
+    assert_eq!(
+        won(fin, "fare_won"),
+        won(fin, "compared_won").min(won(requote, "fare_won"))
+    );
+    assert_eq!(b["final_fare_won"], fin["fare_won"]);
+    assert_eq!(won(fin, "fare_won") % 100, 0);
+
     let trips = read_csv(&dir.path().join("trips.csv"));
     assert_eq!(trips.len(), 1);
     let t = &trips[0];
-    assert_eq!(t["origin"], "Gangnam-gu");
+    assert_eq!(
+        (t["origin"].as_str(), t["leg"].as_str()),
+        ("Gangnam-gu", "outbound")
+    );
     assert_eq!(t["destination"], "Busan");
     assert_eq!(t["status"], "completed");
     assert!(
@@ -148,9 +202,14 @@ fn a_short_until_leaves_trips_unfinished_but_accounted_for() {
         false,
         until,
     );
-    assert_eq!(s.trips.len(), 1);
-    assert_eq!(s.trips[0].status, sim_core::event::TripStatus::Unfinished);
+    assert_eq!(s.bookings.len(), 1);
+    assert_eq!(s.bookings[0].status, sim_core::event::BookingStatus::Open);
     let rows = read_csv(&dir.path().join("trips.csv"));
     assert_eq!(rows[0]["status"], "unfinished");
     assert_eq!(rows[0]["arrive_at"], "");
+    let b = read_csv(&dir.path().join("bookings.csv"));
+    assert_eq!(
+        (b[0]["status"].as_str(), b[0]["reason"].as_str()),
+        ("open", "the run ended first")
+    );
 }

@@ -1,0 +1,662 @@
+//! The customer actor: a household with its pets. It books trips as its share of a
+//! non-homogeneous Poisson process (thinning: candidate moments at the peak rate, each kept
+//! with probability rate(t) / peak); accepts or walks away from the upfront quote (a
+//! logistic price-sensitivity model on quote / plain-taxi fare); approves re-quotes (auto
+//! below a threshold, else logistic on new / old); cancels when the pickup is too late
+//! (log-normal patience past the promised pickup); phones support when its information has
+//! been stale for a while. Every booking ends here with a status and a reason.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp, LogNormal};
+
+use crate::actors::vehicle::{PartnerInfo, PartnerKind};
+use crate::booking::{BookingSpec, Leg, PetSpec};
+use crate::engine::{Cx, SimActor};
+use crate::event::{BookingRecord, BookingStatus, Event, QuoteKind, QuoteRecord, SupportCall};
+use crate::fare::Addon;
+use crate::ids::{ActorId, BookingId, CustomerId, NodeId, VehicleId};
+use crate::msg::{Msg, QuoteOffer};
+use crate::time::{SimDuration, SimTime, MS_PER_H};
+use crate::traffic::TrafficConfig;
+use crate::world::World;
+
+/// Behaviour parameters (`data/customers.toml`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CustomerModel {
+    /// Quote / taxi fare ratio at which half the customers accept.
+    pub accept_midpoint: f64,
+    /// Spread of the acceptance curve.
+    pub accept_scale: f64,
+    /// Re-quotes raising the fare by at most this are approved without asking.
+    pub auto_approve_won: i64,
+    /// New / old ratio at which half approve.
+    pub approve_midpoint: f64,
+    /// Spread of the approval curve.
+    pub approve_scale: f64,
+    /// Median patience past the promised pickup, minutes.
+    pub patience_median_min: f64,
+    /// σ of log patience.
+    pub patience_sigma: f64,
+    /// Information older than this is stale.
+    pub stale_after: SimDuration,
+    /// Chance a stale moment becomes a support call.
+    pub call_prob: f64,
+}
+
+/// An add-on option of the demand mix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddonOption {
+    /// The add-on (`None`: plain transport).
+    pub addon: Option<Addon>,
+    /// Share of bookings.
+    pub share: f64,
+    /// Partner kind serving it.
+    pub partner_kind: Option<PartnerKind>,
+    /// Service time at the partner.
+    pub service: SimDuration,
+}
+
+/// The demand process and its choices, shared by every customer.
+#[derive(Debug)]
+pub struct Demand {
+    /// Bookings per day at hourly shares summing to 1, before multipliers.
+    pub bookings_per_day: f64,
+    /// `[day type][hour]` share of the day's bookings.
+    pub hourly: [[f64; 24]; 3],
+    /// Multipliers over time windows (peaks): (from, to, multiplier).
+    pub peaks: Vec<(SimTime, SimTime, f64)>,
+    /// Number of customers sharing the demand.
+    pub customers: u32,
+    /// No new bookings from this time on (lets a run drain).
+    pub stop_at: SimTime,
+    /// Share of intercity trips.
+    pub intercity_share: f64,
+    /// Intercity destinations with weights.
+    pub intercity: Vec<(NodeId, f64)>,
+    /// City destinations (districts) with weights (population).
+    pub districts: Vec<(NodeId, f64)>,
+    /// Add-on mix.
+    pub addons: Vec<AddonOption>,
+    /// Share of bookings made ahead of time.
+    pub scheduled_share: f64,
+    /// Median lead time of scheduled bookings, minutes (log-normal, σ 0.8).
+    pub lead_median_min: f64,
+    /// Partners, for add-ons.
+    pub partners: Arc<[PartnerInfo]>,
+    /// Network (for choosing the nearest partner).
+    pub world: Arc<World>,
+    /// Day types.
+    pub traffic: Arc<TrafficConfig>,
+}
+
+impl Demand {
+    fn multiplier(&self, t: SimTime) -> f64 {
+        self.peaks
+            .iter()
+            .filter(|(a, b, _)| (*a..*b).contains(&t))
+            .map(|p| p.2)
+            .product()
+    }
+
+    /// Bookings per hour at `t`, all customers together.
+    pub fn rate_per_h(&self, t: SimTime) -> f64 {
+        let day = self.traffic.day_type(t) as usize;
+        let hour = (t.ms_of_day() / MS_PER_H) as usize;
+        self.bookings_per_day * self.hourly[day][hour] * self.multiplier(t)
+    }
+
+    /// The peak of [`Demand::rate_per_h`].
+    pub fn peak_per_h(&self) -> f64 {
+        let share = self.hourly.iter().flatten().copied().fold(0.0, f64::max);
+        let mult = self.peaks.iter().map(|p| p.2).fold(1.0, f64::max)
+            * self
+                .peaks
+                .iter()
+                .map(|p| p.2.max(1.0))
+                .product::<f64>()
+                .max(1.0);
+        self.bookings_per_day * share * mult
+    }
+}
+
+fn pick<T: Copy>(rng: &mut impl Rng, items: &[(T, f64)]) -> Option<T> {
+    let total: f64 = items.iter().map(|x| x.1).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let mut u = rng.random::<f64>() * total;
+    for (x, w) in items {
+        if u < *w {
+            return Some(*x);
+        }
+        u -= w;
+    }
+    items.last().map(|x| x.0)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Quoting,
+    Accepted,
+    WaitingPickup,
+    /// The vehicle is at the door: no more cancelling.
+    AtDoor,
+    Riding,
+    AtPartner,
+}
+
+#[derive(Clone, Debug)]
+struct Active {
+    spec: Arc<BookingSpec>,
+    quote: Option<QuoteOffer>,
+    accepted: bool,
+    assigned_at: Option<SimTime>,
+    vehicle: Option<VehicleId>,
+    pickup_at: Option<SimTime>,
+    dropoff_at: Option<SimTime>,
+    ride_s: u64,
+    distance_m: f64,
+    metered_won: i64,
+    approved_won: i64,
+    requotes: u32,
+    phase: Phase,
+    last_update: SimTime,
+    service_failed: Option<Arc<str>>,
+    service_done: bool,
+}
+
+/// A customer (household).
+pub struct Customer {
+    id: CustomerId,
+    home: NodeId,
+    pets: Vec<PetSpec>,
+    model: CustomerModel,
+    dispatcher: ActorId,
+    demand: Option<Arc<Demand>>,
+    active: Option<Active>,
+    made: u32,
+    closed: u32,
+    busy_skips: u32,
+    id_stride: u32,
+}
+
+impl Customer {
+    /// A household at `home` with `pets`, booking by `demand` (if any).
+    /// Booking ids are `made x id_stride + customer id`, unique across customers.
+    pub fn new(
+        id: CustomerId,
+        home: NodeId,
+        pets: Vec<PetSpec>,
+        model: CustomerModel,
+        dispatcher: ActorId,
+        demand: Option<Arc<Demand>>,
+        id_stride: u32,
+    ) -> Customer {
+        Customer {
+            id,
+            home,
+            pets,
+            model,
+            dispatcher,
+            demand,
+            active: None,
+            made: 0,
+            closed: 0,
+            busy_skips: 0,
+            id_stride,
+        }
+    }
+
+    /// Bookings made and closed.
+    pub fn counts(&self) -> (u32, u32) {
+        (self.made, self.closed)
+    }
+
+    fn next_candidate(&self, cx: &mut Cx<'_, Msg, Event>) {
+        let Some(d) = &self.demand else { return };
+        let per_customer = d.peak_per_h() / f64::from(d.customers.max(1));
+        if per_customer <= 0.0 {
+            return;
+        }
+        let gap_h: f64 = Exp::new(per_customer)
+            .map(|e| e.sample(cx.rng()))
+            .unwrap_or(f64::INFINITY);
+        if gap_h.is_finite() {
+            cx.send_self(
+                SimDuration::from_secs_f64(gap_h * 3_600.0).max(SimDuration(1)),
+                Msg::DemandTick,
+            );
+        }
+    }
+
+    /// Draws a booking from the demand mix.
+    fn draw_booking(
+        &mut self,
+        now: SimTime,
+        d: &Demand,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) -> Option<BookingSpec> {
+        let rng = cx.rng();
+        let options: Vec<(usize, f64)> = d
+            .addons
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (i, a.share))
+            .collect();
+        let opt = &d.addons[pick(rng, &options)?];
+        let (dropoff, addon) = match (opt.addon, opt.partner_kind) {
+            (Some(a), Some(kind)) => {
+                // The nearest partner of the kind outside the home district (lowest id on ties).
+                let p = d
+                    .partners
+                    .iter()
+                    .filter(|p| p.kind == kind && p.node != self.home)
+                    .min_by(|x, y| {
+                        d.world
+                            .net
+                            .crow_m(self.home, x.node)
+                            .total_cmp(&d.world.net.crow_m(self.home, y.node))
+                            .then(x.id.cmp(&y.id))
+                    })?;
+                (p.node, Some((a, p.id)))
+            }
+            _ => {
+                let list = if rng.random::<f64>() < d.intercity_share {
+                    &d.intercity
+                } else {
+                    &d.districts
+                };
+                let choices: Vec<(NodeId, f64)> = list
+                    .iter()
+                    .filter(|(n, _)| *n != self.home)
+                    .copied()
+                    .collect();
+                (pick(rng, &choices)?, None)
+            }
+        };
+        let pickup_after = if rng.random::<f64>() < d.scheduled_share {
+            let sigma: f64 = 0.8;
+            let lead_min = LogNormal::new(d.lead_median_min.max(1.0).ln(), sigma)
+                .map(|l| l.sample(rng))
+                .unwrap_or(d.lead_median_min);
+            now + SimDuration::from_secs_f64(lead_min * 60.0)
+        } else {
+            now
+        };
+        let booking = BookingId(self.made * self.id_stride + self.id.0);
+        Some(BookingSpec {
+            booking,
+            customer: self.id,
+            customer_actor: cx.me(),
+            pets: self.pets.clone(),
+            pickup: self.home,
+            dropoff,
+            requested_at: now,
+            pickup_after,
+            addon,
+            returns: matches!(addon, Some((Addon::VetVisit | Addon::Grooming, _))),
+            service_time: opt.service,
+            vehicle: None,
+        })
+    }
+
+    fn open(&mut self, now: SimTime, spec: BookingSpec, cx: &mut Cx<'_, Msg, Event>) {
+        self.made += 1;
+        let spec = Arc::new(spec);
+        self.active = Some(Active {
+            spec: spec.clone(),
+            quote: None,
+            accepted: false,
+            assigned_at: None,
+            vehicle: None,
+            pickup_at: None,
+            dropoff_at: None,
+            ride_s: 0,
+            distance_m: 0.0,
+            metered_won: 0,
+            approved_won: 0,
+            requotes: 0,
+            phase: Phase::Quoting,
+            last_update: now,
+            service_failed: None,
+            service_done: false,
+        });
+        cx.send(
+            self.dispatcher,
+            SimDuration::ZERO,
+            Msg::BookingRequest(spec),
+        );
+        cx.send_self(self.model.stale_after, Msg::StaleCheck);
+    }
+
+    fn close(&mut self, status: BookingStatus, reason: &str, cx: &mut Cx<'_, Msg, Event>) {
+        let Some(a) = self.active.take() else { return };
+        self.closed += 1;
+        let s = &a.spec;
+        let pets = s
+            .pets
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}/{}/{:.1}kg",
+                    p.species.name(),
+                    p.size.name(),
+                    p.weight_kg
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let final_fare = (status == BookingStatus::Completed
+            || (status == BookingStatus::Cancelled && a.metered_won > 0))
+            .then(|| a.metered_won.min(a.approved_won));
+        if let Some(f) = final_fare {
+            cx.emit(Event::Quote(QuoteRecord {
+                booking: s.booking,
+                kind: QuoteKind::Final,
+                fare_won: f,
+                compared_won: a.metered_won,
+                decision: "charged",
+            }));
+        }
+        cx.emit(Event::BookingClosed(BookingRecord {
+            booking: s.booking,
+            customer: self.id,
+            pets,
+            pickup: s.pickup,
+            dropoff: s.dropoff,
+            addon: s.addon.map(|(a, _)| format!("{a:?}")),
+            requested_at: s.requested_at,
+            quoted_won: a.quote.as_ref().map(|q| q.fare_won),
+            accepted: a.accepted,
+            assigned_at: a.assigned_at,
+            vehicle: a.vehicle,
+            pickup_at: a.pickup_at,
+            dropoff_at: a.dropoff_at,
+            wait_s: a
+                .pickup_at
+                .map(|p| p.saturating_since(s.pickup_after).as_ms() / 1_000),
+            ride_s: a.ride_s,
+            distance_m: a.distance_m,
+            requotes: a.requotes,
+            final_fare_won: final_fare,
+            status,
+            reason: reason.to_string(),
+        }));
+    }
+
+    fn logistic(x: f64, mid: f64, scale: f64) -> f64 {
+        1.0 / (1.0 + ((x - mid) / scale.max(1e-9)).exp())
+    }
+
+    fn finish_if_done(&mut self, cx: &mut Cx<'_, Msg, Event>) {
+        let Some(a) = &self.active else { return };
+        let reason = match &a.service_failed {
+            Some(r) => format!("{r}; pets brought home"),
+            None => "delivered".to_string(),
+        };
+        let status = if a.service_failed.is_some() {
+            BookingStatus::Cancelled
+        } else {
+            BookingStatus::Completed
+        };
+        self.close(status, &reason, cx);
+    }
+}
+
+impl SimActor<Msg, Event> for Customer {
+    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+        let model = self.model;
+        match msg {
+            Msg::Start => self.next_candidate(cx),
+            Msg::DemandTick => {
+                let Some(d) = self.demand.clone() else { return };
+                if now >= d.stop_at {
+                    return;
+                }
+                let keep = d.rate_per_h(now) / d.peak_per_h().max(1e-12);
+                if cx.rng().random::<f64>() < keep {
+                    if self.active.is_some() {
+                        self.busy_skips += 1;
+                    } else if let Some(spec) = self.draw_booking(now, &d, cx) {
+                        self.open(now, spec, cx);
+                    }
+                }
+                self.next_candidate(cx);
+            }
+            Msg::BookScripted(spec) => {
+                if self.active.is_some() {
+                    self.busy_skips += 1;
+                } else {
+                    let mut spec = (*spec).clone();
+                    spec.booking = BookingId(self.made * self.id_stride + self.id.0);
+                    self.open(now, spec, cx);
+                }
+            }
+            Msg::Quote(q) => {
+                let Some(a) = &mut self.active else { return };
+                let ratio = q.fare_won as f64 / (q.reference_won.max(1) as f64);
+                let p = Self::logistic(ratio, model.accept_midpoint, model.accept_scale);
+                let accepted = cx.rng().random::<f64>() < p;
+                cx.emit(Event::Quote(QuoteRecord {
+                    booking: q.booking,
+                    kind: QuoteKind::Upfront,
+                    fare_won: q.fare_won,
+                    compared_won: q.reference_won,
+                    decision: if accepted { "accepted" } else { "declined" },
+                }));
+                cx.send(
+                    self.dispatcher,
+                    SimDuration::ZERO,
+                    Msg::QuoteAnswer {
+                        booking: q.booking,
+                        accepted,
+                    },
+                );
+                a.approved_won = q.fare_won;
+                a.quote = Some(q);
+                a.accepted = accepted;
+                a.last_update = now;
+                if accepted {
+                    a.phase = Phase::Accepted;
+                } else {
+                    self.close(
+                        BookingStatus::Cancelled,
+                        "customer declined the quote (price)",
+                        cx,
+                    );
+                }
+            }
+            Msg::Rejected { reason, .. } => self.close(BookingStatus::Rejected, &reason, cx),
+            Msg::Assigned {
+                booking,
+                vehicle,
+                pickup_eta,
+            } => {
+                let Some(a) = &mut self.active else { return };
+                a.vehicle = Some(vehicle);
+                a.last_update = now;
+                if a.phase == Phase::Accepted {
+                    a.assigned_at = Some(now);
+                    a.phase = Phase::WaitingPickup;
+                    let patience_min = LogNormal::new(
+                        model.patience_median_min.max(0.1).ln(),
+                        model.patience_sigma,
+                    )
+                    .map(|l| l.sample(cx.rng()))
+                    .unwrap_or(model.patience_median_min);
+                    let promised = pickup_eta.max(a.spec.pickup_after);
+                    let deadline = promised + SimDuration::from_secs_f64(patience_min * 60.0);
+                    cx.send_self(
+                        deadline.saturating_since(now),
+                        Msg::PatienceCheck { booking },
+                    );
+                }
+            }
+            Msg::PatienceCheck { booking } => {
+                if self
+                    .active
+                    .as_ref()
+                    .is_some_and(|a| a.spec.booking == booking && a.phase == Phase::WaitingPickup)
+                {
+                    cx.send(
+                        self.dispatcher,
+                        SimDuration::ZERO,
+                        Msg::CancelBooking { booking },
+                    );
+                    self.close(
+                        BookingStatus::Cancelled,
+                        "pickup too late: customer cancelled",
+                        cx,
+                    );
+                }
+            }
+            Msg::AtPickup { .. } => {
+                if let Some(a) = &mut self.active {
+                    a.last_update = now;
+                    if a.phase == Phase::WaitingPickup {
+                        a.phase = Phase::AtDoor;
+                    }
+                }
+            }
+            Msg::PickedUp { leg, .. } => {
+                let Some(a) = &mut self.active else { return };
+                a.last_update = now;
+                a.phase = Phase::Riding;
+                if leg == Leg::Outbound {
+                    a.pickup_at = Some(now);
+                }
+            }
+            Msg::TripUpdate { .. } => {
+                if let Some(a) = &mut self.active {
+                    a.last_update = now;
+                }
+            }
+            Msg::Requote {
+                booking,
+                old_won,
+                new_won,
+                reason,
+                from,
+            } => {
+                let Some(a) = &mut self.active else {
+                    cx.send(
+                        from,
+                        SimDuration::ZERO,
+                        Msg::RequoteAnswer {
+                            booking,
+                            approved: false,
+                            new_won,
+                        },
+                    );
+                    return;
+                };
+                a.last_update = now;
+                a.requotes += 1;
+                let (approved, decision) = if new_won - old_won <= model.auto_approve_won {
+                    (true, "auto_approved")
+                } else {
+                    let p = Self::logistic(
+                        new_won as f64 / old_won.max(1) as f64,
+                        model.approve_midpoint,
+                        model.approve_scale,
+                    );
+                    if cx.rng().random::<f64>() < p {
+                        (true, "approved")
+                    } else {
+                        (false, "declined")
+                    }
+                };
+                if approved {
+                    a.approved_won += new_won - old_won;
+                }
+                cx.emit(Event::Quote(QuoteRecord {
+                    booking,
+                    kind: QuoteKind::Requote(reason),
+                    fare_won: new_won,
+                    compared_won: old_won,
+                    decision,
+                }));
+                cx.send(
+                    from,
+                    SimDuration::ZERO,
+                    Msg::RequoteAnswer {
+                        booking,
+                        approved,
+                        new_won,
+                    },
+                );
+            }
+            Msg::Delivered(d) => {
+                let Some(a) = &mut self.active else { return };
+                a.last_update = now;
+                a.distance_m += d.distance_m;
+                a.ride_s += d.dropped_at.saturating_since(d.picked_at).as_ms() / 1_000;
+                a.metered_won += d.metered_won;
+                a.dropoff_at = Some(d.dropped_at);
+                let done = match (d.leg, a.spec.addon) {
+                    (Leg::Return, _) | (Leg::Outbound, None) => true,
+                    (Leg::Outbound, Some(_)) => {
+                        a.phase = Phase::AtPartner;
+                        !a.spec.returns && a.service_done
+                    }
+                };
+                if done {
+                    self.finish_if_done(cx);
+                }
+            }
+            Msg::ServiceDone { .. } => {
+                let Some(a) = &mut self.active else { return };
+                a.service_done = true;
+                a.last_update = now;
+                if !a.spec.returns && a.phase == Phase::AtPartner {
+                    self.finish_if_done(cx);
+                }
+            }
+            Msg::ServiceFailed { reason, .. } => {
+                if let Some(a) = &mut self.active {
+                    a.service_failed = Some(reason);
+                    a.last_update = now;
+                }
+            }
+            Msg::StaleCheck => {
+                let Some(a) = &mut self.active else { return };
+                let stale = now.saturating_since(a.last_update);
+                if a.phase != Phase::Quoting
+                    && stale >= model.stale_after
+                    && cx.rng().random::<f64>() < model.call_prob
+                {
+                    {
+                        let phase = match a.phase {
+                            Phase::Riding => "riding",
+                            Phase::AtPartner => "at_partner",
+                            _ => "waiting_pickup",
+                        };
+                        cx.emit(Event::SupportCall(SupportCall {
+                            customer: self.id,
+                            booking: a.spec.booking,
+                            stale_min: stale.as_secs_f64() / 60.0,
+                            phase,
+                        }));
+                        // The call brings them up to date.
+                        a.last_update = now;
+                    }
+                }
+                cx.send_self(model.stale_after, Msg::StaleCheck);
+            }
+            other => debug_assert!(false, "customer got {}", other.kind()),
+        }
+    }
+
+    fn on_end(&mut self, _now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        if self.active.is_some() {
+            self.close(BookingStatus::Open, "the run ended first", cx);
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

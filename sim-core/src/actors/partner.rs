@@ -1,0 +1,111 @@
+//! A partner (vet clinic, groomer, pet hotel): serves up to `capacity` bookings at once
+//! during its opening hours; a full partner queues (up to twice its capacity) and then
+//! refuses; a closed one refuses, except an open emergency vet.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::actors::vehicle::PartnerInfo;
+use crate::engine::{Cx, SimActor};
+use crate::event::Event;
+use crate::ids::{ActorId, BookingId};
+use crate::msg::Msg;
+use crate::time::{SimDuration, SimTime};
+
+/// A partner.
+pub struct Partner {
+    info: PartnerInfo,
+    serving: Vec<(BookingId, ActorId)>,
+    queue: VecDeque<(BookingId, SimDuration, ActorId)>,
+    served: u32,
+}
+
+impl Partner {
+    /// An idle partner.
+    pub fn new(info: PartnerInfo) -> Partner {
+        Partner {
+            info,
+            serving: Vec::new(),
+            queue: VecDeque::new(),
+            served: 0,
+        }
+    }
+
+    /// Services finished.
+    pub fn served(&self) -> u32 {
+        self.served
+    }
+
+    /// Bookings in service or queued now.
+    pub fn holding(&self) -> usize {
+        self.serving.len() + self.queue.len()
+    }
+}
+
+impl SimActor<Msg, Event> for Partner {
+    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+        match msg {
+            Msg::ServiceRequest {
+                booking,
+                duration,
+                reply_to,
+                emergency,
+            } => {
+                if !self.info.is_open(now) && !emergency {
+                    let reason: Arc<str> =
+                        format!("{} is closed at this hour", self.info.name).into();
+                    cx.send(
+                        reply_to,
+                        SimDuration::ZERO,
+                        Msg::ServiceRejected { booking, reason },
+                    );
+                    cx.emit(Event::PartnerBusy {
+                        partner: self.info.id,
+                        booking,
+                        queued: false,
+                    });
+                } else if (self.serving.len() as u32) < self.info.capacity {
+                    self.serving.push((booking, reply_to));
+                    cx.send_self(duration, Msg::ServiceEnd { booking });
+                } else if (self.queue.len() as u32) < 2 * self.info.capacity {
+                    self.queue.push_back((booking, duration, reply_to));
+                    cx.emit(Event::PartnerBusy {
+                        partner: self.info.id,
+                        booking,
+                        queued: true,
+                    });
+                } else {
+                    let reason: Arc<str> = format!("{} is full", self.info.name).into();
+                    cx.send(
+                        reply_to,
+                        SimDuration::ZERO,
+                        Msg::ServiceRejected { booking, reason },
+                    );
+                    cx.emit(Event::PartnerBusy {
+                        partner: self.info.id,
+                        booking,
+                        queued: false,
+                    });
+                }
+            }
+            Msg::ServiceEnd { booking } => {
+                if let Some(i) = self.serving.iter().position(|s| s.0 == booking) {
+                    let (_, reply_to) = self.serving.remove(i);
+                    self.served += 1;
+                    cx.send(reply_to, SimDuration::ZERO, Msg::ServiceDone { booking });
+                }
+                if let Some((b, d, r)) = self.queue.pop_front() {
+                    self.serving.push((b, r));
+                    cx.send_self(d, Msg::ServiceEnd { booking: b });
+                }
+            }
+            Msg::Start => {}
+            other => debug_assert!(false, "partner got {}", other.kind()),
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
