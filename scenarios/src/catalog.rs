@@ -17,6 +17,10 @@ pub const CATALOG: &[(&str, &str)] = &[
         "holiday-exodus",
         include_str!("../catalog/holiday-exodus.toml"),
     ),
+    (
+        "seoul-peak-day",
+        include_str!("../catalog/seoul-peak-day.toml"),
+    ),
 ];
 
 /// The default scenario's name.

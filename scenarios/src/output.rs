@@ -513,6 +513,12 @@ pub fn msg_detail(msg: &Msg) -> String {
             "{} {:?} {:.0} m metered {}",
             d.booking, d.leg, d.distance_m, d.metered_won
         ),
+        Msg::Bounce {
+            booking,
+            leg,
+            vehicle,
+        } => format!("{booking} {leg:?} {vehicle}"),
+        Msg::ServiceStarted { booking, until } => format!("{booking} until {until}"),
         Msg::QuoteAnswer { booking, accepted } => format!("{booking} accepted {accepted}"),
         Msg::VehicleStatus { vehicle, view } => format!(
             "{vehicle} at {} {} stops {} aboard",

@@ -253,6 +253,10 @@ pub struct VehicleView {
     pub shift_end: SimTime,
     /// Whether it takes new work (shift not over, vehicle working).
     pub available: bool,
+    /// Leading plan stops already under way (nothing may be inserted before them).
+    pub locked: usize,
+    /// Plans (assignments) the vehicle has applied; dispatch ignores older reports.
+    pub version: u64,
 }
 
 /// Travel times between nodes for each day type and hour, from the profile speeds at the
@@ -502,7 +506,7 @@ pub fn best_insertion(
     let mut best: Option<Insertion> = None;
     let mut why = Infeasible::ShiftEnd;
     let n = view.plan.len();
-    for i in 0..=n {
+    for i in view.locked.min(n)..=n {
         for j in i..=n {
             let mut plan = Vec::with_capacity(n + 2);
             plan.extend_from_slice(&view.plan[..i]);

@@ -51,6 +51,8 @@ pub struct QuoteOffer {
     pub distance_m: f64,
     /// Surge multiplier applied.
     pub surge: f64,
+    /// Of the fare, the add-on service fee (not transport: customers compare the rest).
+    pub addon_fee_won: i64,
 }
 
 /// Why a fare is re-quoted.
@@ -210,6 +212,23 @@ pub enum Msg {
     },
     /// Dispatcher: assign the pending bookings (batch mode) and retry returns.
     BatchTick,
+    /// Dispatcher: a vehicle could not take a booking's pets aboard after all (its plan
+    /// changed under a plan that was in flight); assign the leg again.
+    Bounce {
+        /// Booking.
+        booking: BookingId,
+        /// Leg.
+        leg: Leg,
+        /// Vehicle.
+        vehicle: VehicleId,
+    },
+    /// Requester (and, forwarded, the customer): a partner started a service.
+    ServiceStarted {
+        /// Booking.
+        booking: BookingId,
+        /// Expected end.
+        until: SimTime,
+    },
     /// Requester: a partner finished a service.
     ServiceDone {
         /// Booking.
@@ -338,6 +357,8 @@ impl Msg {
             Msg::CancelBooking { .. } => "cancel_booking",
             Msg::VehicleStatus { .. } => "vehicle_status",
             Msg::BatchTick => "batch_tick",
+            Msg::Bounce { .. } => "bounce",
+            Msg::ServiceStarted { .. } => "service_started",
             Msg::ServiceDone { .. } => "service_done",
             Msg::ServiceRejected { .. } => "service_rejected",
             Msg::Assign { .. } => "assign",
@@ -448,6 +469,7 @@ impl TraceEncode for Msg {
                 h.u64(q.pickup_eta.as_ms());
                 h.f64(q.distance_m);
                 h.f64(q.surge);
+                h.u64(q.addon_fee_won as u64);
             }
             Msg::Rejected { booking, reason }
             | Msg::ServiceFailed { booking, reason }
@@ -501,6 +523,19 @@ impl TraceEncode for Msg {
                 h.f64(d.slow_s);
                 h.u64(d.metered_won as u64);
             }
+            Msg::Bounce {
+                booking,
+                leg,
+                vehicle,
+            } => {
+                h.u32(booking.0);
+                h.u8(*leg as u8);
+                h.u32(vehicle.0);
+            }
+            Msg::ServiceStarted { booking, until } => {
+                h.u32(booking.0);
+                h.u64(until.as_ms());
+            }
             Msg::QuoteAnswer { booking, accepted } => {
                 h.u32(booking.0);
                 h.u8(u8::from(*accepted));
@@ -520,6 +555,8 @@ impl TraceEncode for Msg {
                     encode_stop(s, h);
                 }
                 h.u8(u8::from(view.available));
+                h.u32(view.locked as u32);
+                h.u64(view.version);
             }
             Msg::Assign { plan } => {
                 h.u32(plan.len() as u32);

@@ -298,7 +298,11 @@ impl Customer {
             pickup_after,
             addon,
             returns: matches!(addon, Some((Addon::VetVisit | Addon::Grooming, _))),
-            service_time: opt.service,
+            service_time: if addon.is_some() {
+                opt.service
+            } else {
+                SimDuration::ZERO
+            },
             vehicle: None,
         })
     }
@@ -437,7 +441,8 @@ impl SimActor<Msg, Event> for Customer {
             }
             Msg::Quote(q) => {
                 let Some(a) = &mut self.active else { return };
-                let ratio = q.fare_won as f64 / (q.reference_won.max(1) as f64);
+                // Transport against transport: the add-on's service fee is not part of the comparison.
+                let ratio = (q.fare_won - q.addon_fee_won) as f64 / (q.reference_won.max(1) as f64);
                 let p = Self::logistic(ratio, model.accept_midpoint, model.accept_scale);
                 let accepted = cx.rng().random::<f64>() < p;
                 cx.emit(Event::Quote(QuoteRecord {
@@ -605,6 +610,12 @@ impl SimActor<Msg, Event> for Customer {
                 };
                 if done {
                     self.finish_if_done(cx);
+                }
+            }
+            Msg::ServiceStarted { until, .. } => {
+                // The partner said when it will be done: the information is fresh till then.
+                if let Some(a) = &mut self.active {
+                    a.last_update = a.last_update.max(until);
                 }
             }
             Msg::ServiceDone { .. } => {

@@ -59,6 +59,8 @@ pub struct Dispatcher {
     matrix: Arc<TravelMatrix>,
     cfg: DispatchConfig,
     vehicles: Vec<(ActorId, Option<Arc<VehicleView>>)>,
+    /// Assignments sent to each vehicle: a report that has not applied them all is stale.
+    sent: Vec<u64>,
     quoted: BTreeMap<BookingId, Quoted>,
     pending: VecDeque<BookingId>,
     returns: VecDeque<BookingId>,
@@ -66,6 +68,7 @@ pub struct Dispatcher {
     cancelled: BTreeSet<BookingId>,
     rejected: u32,
     assigned: u32,
+    bounced: u32,
 }
 
 impl Dispatcher {
@@ -84,6 +87,7 @@ impl Dispatcher {
             traffic,
             matrix,
             cfg,
+            sent: vec![0; vehicles.len()],
             vehicles: vehicles.into_iter().map(|a| (a, None)).collect(),
             quoted: BTreeMap::new(),
             pending: VecDeque::new(),
@@ -92,12 +96,13 @@ impl Dispatcher {
             cancelled: BTreeSet::new(),
             rejected: 0,
             assigned: 0,
+            bounced: 0,
         }
     }
 
-    /// (assigned legs, rejected bookings).
-    pub fn counts(&self) -> (u32, u32) {
-        (self.assigned, self.rejected)
+    /// (assigned legs, rejected bookings, bounced pickups re-assigned).
+    pub fn counts(&self) -> (u32, u32, u32) {
+        (self.assigned, self.rejected, self.bounced)
     }
 
     fn ride_limit(&self, t: SimTime, a: NodeId, b: NodeId) -> SimDuration {
@@ -147,15 +152,34 @@ impl Dispatcher {
         d: &PlanStop,
     ) -> Result<(usize, crate::booking::Insertion), Infeasible> {
         let mut best: Option<(usize, crate::booking::Insertion)> = None;
-        let mut why = Infeasible::ShiftEnd;
-        for (i, (_, view)) in self.vehicles.iter().enumerate() {
-            if spec.vehicle.is_some_and(|v| v as usize != i) {
-                continue;
+        let mut whys: BTreeMap<u8, (u32, Infeasible)> = BTreeMap::new();
+        // Branch and bound: try vehicles in order of a lower bound on their pickup ETA (when
+        // they are next free to turn, plus the drive to the pickup); stop once the bound
+        // cannot beat the best found, or cannot be within the pickup window.
+        let mut candidates: Vec<(SimTime, usize)> = self
+            .vehicles
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| spec.vehicle.is_none_or(|v| v as usize == *i))
+            .filter_map(|(i, (_, v))| v.as_ref().filter(|v| v.available).map(|v| (i, v)))
+            .map(|(i, v)| {
+                let free = v.at.max(now);
+                let t = self.matrix.time_s(&self.traffic, free, v.node, p.node);
+                (
+                    free + SimDuration::from_secs_f64(if t.is_finite() { t } else { 1e9 }),
+                    i,
+                )
+            })
+            .collect();
+        candidates.sort();
+        let window_end = p.earliest + self.cfg.pickup_window;
+        for (bound, i) in candidates {
+            if bound > window_end || best.as_ref().is_some_and(|(_, b)| bound > b.pickup_eta) {
+                break;
             }
-            let Some(view) = view else { continue };
-            if !view.available {
+            let Some(view) = &self.vehicles[i].1 else {
                 continue;
-            }
+            };
             let mut v = (**view).clone();
             v.at = v.at.max(now);
             match best_insertion(&v, p, d, &self.matrix, &self.traffic, self.cfg.dwell) {
@@ -167,9 +191,14 @@ impl Dispatcher {
                         best = Some((i, ins));
                     }
                 }
-                Err(e) => why = e,
+                Err(e) => whys.entry(e as u8).or_insert((0, e)).0 += 1,
             }
         }
+        // The reason most vehicles gave (ties: the first in declaration order).
+        let why = whys
+            .values()
+            .max_by_key(|(n, e)| (*n, std::cmp::Reverse(*e as u8)))
+            .map_or(Infeasible::ShiftEnd, |x| x.1);
         best.ok_or(why)
     }
 
@@ -306,6 +335,7 @@ impl Dispatcher {
                 }
             }
         }
+        let addon_fee_won = spec.addon.map_or(0, |(a, _)| self.ctx.tariff.addons.fee(a));
         let q = QuoteOffer {
             booking: spec.booking,
             fare_won: out_won + ret_won,
@@ -313,6 +343,7 @@ impl Dispatcher {
             pickup_eta: ins.pickup_eta.max(spec.pickup_after),
             distance_m: out_m + ret_m,
             surge,
+            addon_fee_won,
         };
         self.quoted.insert(
             spec.booking,
@@ -432,8 +463,10 @@ impl SimActor<Msg, Event> for Dispatcher {
                 );
             }
             Msg::VehicleStatus { vehicle, view } => {
-                if let Some(slot) = self.vehicles.get_mut(vehicle.index()) {
-                    slot.1 = Some(view);
+                let i = vehicle.index();
+                // A report sent before the vehicle applied our last plan would undo it.
+                if i < self.vehicles.len() && view.version >= self.sent[i] {
+                    self.vehicles[i].1 = Some(view);
                 }
             }
             Msg::CancelBooking { booking } => {
@@ -456,6 +489,25 @@ impl SimActor<Msg, Event> for Dispatcher {
                             Msg::Unassign { booking },
                         );
                     }
+                }
+            }
+            Msg::Bounce { booking, leg, .. } => {
+                self.bounced += 1;
+                match leg {
+                    Leg::Outbound => self.assign_outbound(now, booking, cx),
+                    Leg::Return => {
+                        self.returns.push_back(booking);
+                        self.retry_returns(now, cx);
+                    }
+                }
+            }
+            Msg::ServiceStarted { booking, until } => {
+                if let Some(q) = self.quoted.get(&booking) {
+                    cx.send(
+                        q.spec.customer_actor,
+                        SimDuration::ZERO,
+                        Msg::ServiceStarted { booking, until },
+                    );
                 }
             }
             Msg::ServiceDone { booking } => {

@@ -67,6 +67,14 @@ impl SimActor<Msg, Event> for Partner {
                     });
                 } else if (self.serving.len() as u32) < self.info.capacity {
                     self.serving.push((booking, reply_to));
+                    cx.send(
+                        reply_to,
+                        SimDuration::ZERO,
+                        Msg::ServiceStarted {
+                            booking,
+                            until: now + duration,
+                        },
+                    );
                     cx.send_self(duration, Msg::ServiceEnd { booking });
                 } else if (self.queue.len() as u32) < 2 * self.info.capacity {
                     self.queue.push_back((booking, duration, reply_to));
@@ -97,6 +105,14 @@ impl SimActor<Msg, Event> for Partner {
                 }
                 if let Some((b, d, r)) = self.queue.pop_front() {
                     self.serving.push((b, r));
+                    cx.send(
+                        r,
+                        SimDuration::ZERO,
+                        Msg::ServiceStarted {
+                            booking: b,
+                            until: now + d,
+                        },
+                    );
                     cx.send_self(d, Msg::ServiceEnd { booking: b });
                 }
             }

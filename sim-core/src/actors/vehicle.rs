@@ -224,6 +224,9 @@ pub struct Vehicle {
     odometer_m: f64,
     completed: u32,
     violations: u32,
+    plans_applied: u64,
+    unassigned: BTreeSet<BookingId>,
+    bounces: u32,
 }
 
 impl Vehicle {
@@ -271,6 +274,9 @@ impl Vehicle {
             odometer_m: 0.0,
             completed: 0,
             violations: 0,
+            plans_applied: 0,
+            unassigned: BTreeSet::new(),
+            bounces: 0,
             ctx,
         }
     }
@@ -423,6 +429,8 @@ impl Vehicle {
             crates: self.crates,
             shift_end: self.shift_end,
             available: now < self.shift_end,
+            locked: usize::from(self.activity == Activity::AtStop && !self.plan.is_empty()),
+            version: self.plans_applied,
         }
     }
 
@@ -573,6 +581,7 @@ impl Vehicle {
                 let stop = self.plan.front().expect("a stop target has a stop").clone();
                 self.activity = Activity::AtStop;
                 self.stop_arrived = now;
+                self.report(now, cx);
                 let d = match stop.kind {
                     StopKind::Pickup => {
                         cx.send(
@@ -627,16 +636,69 @@ impl Vehicle {
             }
             Activity::AtStop => {
                 let stop = self.plan.pop_front().expect("at a stop");
-                self.done.insert(stop.key());
                 match stop.kind {
-                    StopKind::Pickup => self.board(now, stop, cx),
-                    StopKind::Dropoff => self.alight(now, stop, cx),
+                    StopKind::Pickup if !self.fits_aboard(&stop) => {
+                        // No fitting crate, or another household's other species aboard: the
+                        // pets stay home and dispatch assigns the leg again.
+                        self.plan
+                            .retain(|s| !(s.booking == stop.booking && s.leg == stop.leg));
+                        self.bounces += 1;
+                        cx.send(
+                            self.ctx.dispatcher,
+                            SimDuration::ZERO,
+                            Msg::Bounce {
+                                booking: stop.booking,
+                                leg: stop.leg,
+                                vehicle: self.id,
+                            },
+                        );
+                    }
+                    StopKind::Pickup => {
+                        self.done.insert(stop.key());
+                        self.board(now, stop, cx);
+                    }
+                    StopKind::Dropoff => {
+                        self.done.insert(stop.key());
+                        self.alight(now, stop, cx);
+                    }
                 }
                 self.report(now, cx);
                 self.next(now, cx);
             }
             other => debug_assert!(false, "stop done while {other:?}"),
         }
+    }
+
+    /// Whether `stop`'s pets can board now: crates and species separation.
+    fn fits_aboard(&self, stop: &PlanStop) -> bool {
+        let load = self
+            .aboard
+            .iter()
+            .fold(stop.load, |acc, r| acc.plus(r.stop.load));
+        let mut dog_houses: Vec<_> = self
+            .aboard
+            .iter()
+            .filter(|r| r.stop.dogs)
+            .map(|r| r.stop.household)
+            .collect();
+        let mut cat_houses: Vec<_> = self
+            .aboard
+            .iter()
+            .filter(|r| r.stop.cats)
+            .map(|r| r.stop.household)
+            .collect();
+        if stop.dogs {
+            dog_houses.push(stop.household);
+        }
+        if stop.cats {
+            cat_houses.push(stop.household);
+        }
+        self.crates.fits(load) && !dog_houses.iter().any(|d| cat_houses.iter().any(|c| c != d))
+    }
+
+    /// Pickups handed back to dispatch.
+    pub fn bounces(&self) -> u32 {
+        self.bounces
     }
 
     fn board(&mut self, now: SimTime, stop: PlanStop, cx: &mut Cx<'_, Msg, Event>) {
@@ -1103,6 +1165,7 @@ impl Vehicle {
         if self.aboard.iter().any(|r| r.stop.booking == booking) {
             return;
         }
+        self.unassigned.insert(booking);
         let was_front = self.plan.front().is_some_and(|s| s.booking == booking);
         self.plan.retain(|s| s.booking != booking);
         if was_front {
@@ -1242,6 +1305,7 @@ impl SimActor<Msg, Event> for Vehicle {
             }
             Msg::WelfareCritical { booking, .. } => self.divert(now, booking, cx),
             Msg::Hvac { ok } => self.cabin.hvac_ok = ok,
+            Msg::ServiceStarted { .. } => {}
             Msg::ServiceDone { booking } | Msg::ServiceRejected { booking, .. } => {
                 if self.activity == Activity::AtVet(booking) {
                     if let Some(r) = self.aboard.iter().find(|r| r.stop.booking == booking) {

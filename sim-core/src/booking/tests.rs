@@ -94,6 +94,8 @@ fn view(crates: [u32; 3]) -> VehicleView {
         crates: Crates(crates),
         shift_end: SimTime::from_day_hms(0, 23, 0, 0),
         available: true,
+        locked: 0,
+        version: 0,
     }
 }
 
