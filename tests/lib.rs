@@ -59,3 +59,74 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         })
         .collect()
 }
+
+/// A random small scenario for seed sweeps: fleet size, crates, depots, demand, dispatch mode
+/// and pooling pressure all drawn from `seed`.
+pub fn random_scenario(seed: u64) -> String {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let districts = [
+        "Gangnam-gu",
+        "Songpa-gu",
+        "Mapo-gu",
+        "Nowon-gu",
+        "Guro-gu",
+        "Jongno-gu",
+        "Seocho-gu",
+        "Eunpyeong-gu",
+    ];
+    let mut depots = String::new();
+    for _ in 0..rng.random_range(1..=3) {
+        let d = districts[rng.random_range(0..districts.len())];
+        let crates = [
+            rng.random_range(0..=3),
+            rng.random_range(0..=2),
+            rng.random_range(1..=2),
+        ];
+        depots.push_str(&format!(
+            "[[depots]]\nname = \"{d} depot\"\nnode = \"{d}\"\nvehicles = {}\ncrates = [{}, {}, {}]\n\n",
+            rng.random_range(2..=8),
+            crates[0],
+            crates[1],
+            crates[2]
+        ));
+    }
+    let mode = if rng.random_bool(0.5) {
+        "immediate"
+    } else {
+        "batch"
+    };
+    format!(
+        r#"name = "random-{seed}"
+start_date = "2026-11-24"
+seed = {seed}
+until = "d2 18:00"
+
+[traffic]
+congestion_sigma = {sigma:.2}
+
+[dispatch]
+mode = "{mode}"
+batch_interval = "{batch}min"
+max_ride_factor = {factor:.1}
+
+[demand]
+bookings_per_day = {bookings}
+customers = {customers}
+intercity_share = {intercity:.2}
+scheduled_share = {scheduled:.2}
+stop_at = "22:00"
+
+[output]
+positions = false
+
+{depots}"#,
+        sigma = rng.random_range(0.0..0.2),
+        batch = rng.random_range(1..=5),
+        factor = rng.random_range(1.3..3.0),
+        bookings = rng.random_range(100..=400),
+        customers = rng.random_range(200..=2000),
+        intercity = rng.random_range(0.0..0.1),
+        scheduled = rng.random_range(0.0..0.6),
+    )
+}

@@ -2,7 +2,9 @@
 
 mod bad_input;
 mod determinism;
+mod dispatch;
 mod golden;
 mod routing;
 mod scenario;
 mod traffic;
+mod welfare;

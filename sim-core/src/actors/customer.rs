@@ -247,23 +247,40 @@ impl Customer {
             .map(|(i, a)| (i, a.share))
             .collect();
         let opt = &d.addons[pick(rng, &options)?];
-        let (dropoff, addon) = match (opt.addon, opt.partner_kind) {
-            (Some(a), Some(kind)) => {
-                // The nearest partner of the kind outside the home district (lowest id on ties).
-                let p = d
-                    .partners
-                    .iter()
-                    .filter(|p| p.kind == kind && p.node != self.home)
-                    .min_by(|x, y| {
-                        d.world
-                            .net
-                            .crow_m(self.home, x.node)
-                            .total_cmp(&d.world.net.crow_m(self.home, y.node))
-                            .then(x.id.cmp(&y.id))
-                    })?;
-                (p.node, Some((a, p.id)))
-            }
-            _ => {
+        // Booked ahead: a log-normal lead (σ 0.8), at most 12 hours.
+        let lead_min = if rng.random::<f64>() < d.scheduled_share {
+            LogNormal::new(d.lead_median_min.max(1.0).ln(), 0.8)
+                .map(|l| l.sample(rng))
+                .unwrap_or(d.lead_median_min)
+                .min(720.0)
+        } else {
+            0.0
+        };
+        let pickup_after = now + SimDuration::from_secs_f64(lead_min * 60.0);
+        // The nearest partner of the kind outside the home district that is open throughout
+        // the 90 minutes after the pickup (lowest id on ties); with none, plain transport.
+        let partner = match (opt.addon, opt.partner_kind) {
+            (Some(a), Some(kind)) => d
+                .partners
+                .iter()
+                .filter(|p| {
+                    p.kind == kind
+                        && p.node != self.home
+                        && (0..=6).all(|k| p.is_open(pickup_after + SimDuration::from_mins(15 * k)))
+                })
+                .min_by(|x, y| {
+                    d.world
+                        .net
+                        .crow_m(self.home, x.node)
+                        .total_cmp(&d.world.net.crow_m(self.home, y.node))
+                        .then(x.id.cmp(&y.id))
+                })
+                .map(|p| (a, p.id, p.node)),
+            _ => None,
+        };
+        let (dropoff, addon) = match partner {
+            Some((a, id, node)) => (node, Some((a, id))),
+            None => {
                 let list = if rng.random::<f64>() < d.intercity_share {
                     &d.intercity
                 } else {
@@ -276,15 +293,6 @@ impl Customer {
                     .collect();
                 (pick(rng, &choices)?, None)
             }
-        };
-        let pickup_after = if rng.random::<f64>() < d.scheduled_share {
-            let sigma: f64 = 0.8;
-            let lead_min = LogNormal::new(d.lead_median_min.max(1.0).ln(), sigma)
-                .map(|l| l.sample(rng))
-                .unwrap_or(d.lead_median_min);
-            now + SimDuration::from_secs_f64(lead_min * 60.0)
-        } else {
-            now
         };
         let booking = BookingId(self.made * self.id_stride + self.id.0);
         Some(BookingSpec {

@@ -161,7 +161,13 @@ impl Dispatcher {
             .iter()
             .enumerate()
             .filter(|(i, _)| spec.vehicle.is_none_or(|v| v as usize == *i))
-            .filter_map(|(i, (_, v))| v.as_ref().filter(|v| v.available).map(|v| (i, v)))
+            // A pet waiting at a partner is never stranded: its return may go to a driver
+            // past the end of the shift (overtime).
+            .filter_map(|(i, (_, v))| {
+                v.as_ref()
+                    .filter(|v| v.available || p.leg == Leg::Return)
+                    .map(|v| (i, v))
+            })
             .map(|(i, v)| {
                 let free = v.at.max(now);
                 let t = self.matrix.time_s(&self.traffic, free, v.node, p.node);
@@ -182,6 +188,9 @@ impl Dispatcher {
             };
             let mut v = (**view).clone();
             v.at = v.at.max(now);
+            if p.leg == Leg::Return {
+                v.shift_end = SimTime::MAX;
+            }
             match best_insertion(&v, p, d, &self.matrix, &self.traffic, self.cfg.dwell) {
                 Ok(ins) => {
                     if best
