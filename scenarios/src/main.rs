@@ -256,28 +256,34 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
     println!();
     let net = &spec.world.net;
     let clock = scenarios::output::Clock::new(s.resolved.start_date);
+    let b = &s.manifest["bookings"];
     println!(
-        "  {:<5} {:<4} {:<14} {:<14} {:<20} {:<20} {:>9} {:>9} {:>8}  STATUS",
-        "TRIP", "VEH", "FROM", "TO", "DEPART", "ARRIVE", "KM", "DURATION", "REROUTES"
+        "  bookings: {} total, {} completed, {} cancelled, {} rejected, {} open; revenue {} won",
+        b["total"], b["completed"], b["cancelled"], b["rejected"], b["open"], b["revenue_won"]
     );
-    for t in &s.trips {
-        let dur = match (t.depart_at, t.arrive_at) {
-            (Some(d), Some(a)) => a.saturating_since(d).to_string(),
-            _ => "-".into(),
-        };
+    println!();
+    println!(
+        "  {:<7} {:<14} {:<14} {:<20} {:<20} {:>9} {:>8} {:>9}  {:<10} REASON",
+        "BOOKING", "FROM", "TO", "PICKUP", "DROP-OFF", "KM", "QUOTED", "CHARGED", "STATUS"
+    );
+    let shown = 15;
+    for r in s.bookings.iter().take(shown) {
         println!(
-            "  {:<5} {:<4} {:<14} {:<14} {:<20} {:<20} {:>9.1} {:>9} {:>8}  {}",
-            t.trip.0,
-            t.vehicle.0,
-            net.node(t.origin).name,
-            net.node(t.destination).name,
-            t.depart_at.map_or("-".into(), |x| clock.format(x)),
-            t.arrive_at.map_or("-".into(), |x| clock.format(x)),
-            t.distance_m / 1_000.0,
-            dur,
-            t.reroutes,
-            t.status.name()
+            "  {:<7} {:<14} {:<14} {:<20} {:<20} {:>9.1} {:>8} {:>9}  {:<10} {}",
+            r.booking.0,
+            net.node(r.pickup).name,
+            net.node(r.dropoff).name,
+            r.pickup_at.map_or("-".into(), |x| clock.format(x)),
+            r.dropoff_at.map_or("-".into(), |x| clock.format(x)),
+            r.distance_m / 1_000.0,
+            r.quoted_won.map_or("-".into(), |q| q.to_string()),
+            r.final_fare_won.map_or("-".into(), |q| q.to_string()),
+            r.status.name(),
+            r.reason
         );
+    }
+    if s.bookings.len() > shown {
+        println!("  ... {} more in bookings.csv", s.bookings.len() - shown);
     }
     Ok(())
 }
