@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::actors::customer::AddonOption;
+pub use crate::actors::customer::DemandSpec;
 use crate::actors::{
     Climate, Customer, CustomerModel, Demand, DispatchConfig, Dispatcher, FleetContext, Partner,
     PartnerInfo, PartnerKind, Pet, TrafficActor, Vehicle, VehicleConfig,
@@ -90,31 +90,6 @@ pub struct PartnerSpec {
     pub opens_min: u32,
     /// Closes, minutes after midnight.
     pub closes_min: u32,
-}
-
-/// The random demand, before it is tied to actors.
-#[derive(Clone, Debug)]
-pub struct DemandSpec {
-    /// Bookings per day.
-    pub bookings_per_day: f64,
-    /// Hourly shares by day type.
-    pub hourly: [[f64; 24]; 3],
-    /// Peak multipliers.
-    pub peaks: Vec<(SimTime, SimTime, f64)>,
-    /// No new bookings from then on.
-    pub stop_at: SimTime,
-    /// Intercity share.
-    pub intercity_share: f64,
-    /// Intercity destinations.
-    pub intercity: Vec<(NodeId, f64)>,
-    /// City destinations.
-    pub districts: Vec<(NodeId, f64)>,
-    /// Add-on mix.
-    pub addons: Vec<AddonOption>,
-    /// Share booked ahead.
-    pub scheduled_share: f64,
-    /// Median lead, minutes.
-    pub lead_median_min: f64,
 }
 
 /// A vehicle fault.
@@ -255,17 +230,8 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
     let matrix = Arc::new(TravelMatrix::build(&spec.world, &spec.traffic));
     let demand = spec.demand.as_ref().map(|d| {
         Arc::new(Demand {
-            bookings_per_day: d.bookings_per_day,
-            hourly: d.hourly,
-            peaks: d.peaks.clone(),
+            spec: d.clone(),
             customers: spec.households.iter().filter(|h| h.random_demand).count() as u32,
-            stop_at: d.stop_at,
-            intercity_share: d.intercity_share,
-            intercity: d.intercity.clone(),
-            districts: d.districts.clone(),
-            addons: d.addons.clone(),
-            scheduled_share: d.scheduled_share,
-            lead_median_min: d.lead_median_min,
             partners: infos.clone(),
             world: spec.world.clone(),
             traffic: spec.traffic.clone(),

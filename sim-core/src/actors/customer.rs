@@ -62,14 +62,27 @@ pub struct AddonOption {
 /// The demand process and its choices, shared by every customer.
 #[derive(Debug)]
 pub struct Demand {
+    /// The demand process and mix.
+    pub spec: DemandSpec,
+    /// Number of customers sharing the demand.
+    pub customers: u32,
+    /// Partners, for add-ons.
+    pub partners: Arc<[PartnerInfo]>,
+    /// Network (for choosing the nearest partner).
+    pub world: Arc<World>,
+    /// Day types.
+    pub traffic: Arc<TrafficConfig>,
+}
+
+/// The random demand, as a scenario gives it.
+#[derive(Clone, Debug)]
+pub struct DemandSpec {
     /// Bookings per day at hourly shares summing to 1, before multipliers.
     pub bookings_per_day: f64,
     /// `[day type][hour]` share of the day's bookings.
     pub hourly: [[f64; 24]; 3],
     /// Multipliers over time windows (peaks): (from, to, multiplier).
     pub peaks: Vec<(SimTime, SimTime, f64)>,
-    /// Number of customers sharing the demand.
-    pub customers: u32,
     /// No new bookings from this time on (lets a run drain).
     pub stop_at: SimTime,
     /// Share of intercity trips.
@@ -82,17 +95,11 @@ pub struct Demand {
     pub addons: Vec<AddonOption>,
     /// Share of bookings made ahead of time.
     pub scheduled_share: f64,
-    /// Median lead time of scheduled bookings, minutes (log-normal, σ 0.8).
+    /// Median lead time of scheduled bookings, minutes (log-normal, σ 0.8, at most 12 h).
     pub lead_median_min: f64,
-    /// Partners, for add-ons.
-    pub partners: Arc<[PartnerInfo]>,
-    /// Network (for choosing the nearest partner).
-    pub world: Arc<World>,
-    /// Day types.
-    pub traffic: Arc<TrafficConfig>,
 }
 
-impl Demand {
+impl DemandSpec {
     fn multiplier(&self, t: SimTime) -> f64 {
         self.peaks
             .iter()
@@ -102,22 +109,17 @@ impl Demand {
     }
 
     /// Bookings per hour at `t`, all customers together.
-    pub fn rate_per_h(&self, t: SimTime) -> f64 {
-        let day = self.traffic.day_type(t) as usize;
+    pub fn rate_per_h(&self, traffic: &TrafficConfig, t: SimTime) -> f64 {
+        let day = traffic.day_type(t) as usize;
         let hour = (t.ms_of_day() / MS_PER_H) as usize;
         self.bookings_per_day * self.hourly[day][hour] * self.multiplier(t)
     }
 
-    /// The peak of [`Demand::rate_per_h`].
+    /// An upper bound of [`DemandSpec::rate_per_h`] (the thinning envelope): the largest
+    /// hourly share times every multiplier above 1 (overlapping peaks multiply).
     pub fn peak_per_h(&self) -> f64 {
         let share = self.hourly.iter().flatten().copied().fold(0.0, f64::max);
-        let mult = self.peaks.iter().map(|p| p.2).fold(1.0, f64::max)
-            * self
-                .peaks
-                .iter()
-                .map(|p| p.2.max(1.0))
-                .product::<f64>()
-                .max(1.0);
+        let mult: f64 = self.peaks.iter().map(|p| p.2.max(1.0)).product();
         self.bookings_per_day * share * mult
     }
 }
@@ -217,7 +219,7 @@ impl Customer {
 
     fn next_candidate(&self, cx: &mut Cx<'_, Msg, Event>) {
         let Some(d) = &self.demand else { return };
-        let per_customer = d.peak_per_h() / f64::from(d.customers.max(1));
+        let per_customer = d.spec.peak_per_h() / f64::from(d.customers.max(1));
         if per_customer <= 0.0 {
             return;
         }
@@ -241,17 +243,18 @@ impl Customer {
     ) -> Option<BookingSpec> {
         let rng = cx.rng();
         let options: Vec<(usize, f64)> = d
+            .spec
             .addons
             .iter()
             .enumerate()
             .map(|(i, a)| (i, a.share))
             .collect();
-        let opt = &d.addons[pick(rng, &options)?];
+        let opt = &d.spec.addons[pick(rng, &options)?];
         // Booked ahead: a log-normal lead (σ 0.8), at most 12 hours.
-        let lead_min = if rng.random::<f64>() < d.scheduled_share {
-            LogNormal::new(d.lead_median_min.max(1.0).ln(), 0.8)
+        let lead_min = if rng.random::<f64>() < d.spec.scheduled_share {
+            LogNormal::new(d.spec.lead_median_min.max(1.0).ln(), 0.8)
                 .map(|l| l.sample(rng))
-                .unwrap_or(d.lead_median_min)
+                .unwrap_or(d.spec.lead_median_min)
                 .min(720.0)
         } else {
             0.0
@@ -281,10 +284,10 @@ impl Customer {
         let (dropoff, addon) = match partner {
             Some((a, id, node)) => (node, Some((a, id))),
             None => {
-                let list = if rng.random::<f64>() < d.intercity_share {
-                    &d.intercity
+                let list = if rng.random::<f64>() < d.spec.intercity_share {
+                    &d.spec.intercity
                 } else {
-                    &d.districts
+                    &d.spec.districts
                 };
                 let choices: Vec<(NodeId, f64)> = list
                     .iter()
@@ -425,10 +428,10 @@ impl SimActor<Msg, Event> for Customer {
             Msg::Start => self.next_candidate(cx),
             Msg::DemandTick => {
                 let Some(d) = self.demand.clone() else { return };
-                if now >= d.stop_at {
+                if now >= d.spec.stop_at {
                     return;
                 }
-                let keep = d.rate_per_h(now) / d.peak_per_h().max(1e-12);
+                let keep = d.spec.rate_per_h(&d.traffic, now) / d.spec.peak_per_h().max(1e-12);
                 if cx.rng().random::<f64>() < keep {
                     if self.active.is_some() {
                         self.busy_skips += 1;
