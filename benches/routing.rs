@@ -13,22 +13,17 @@ use rand_chacha::ChaCha8Rng;
 use scenarios::data::{self, DataFiles};
 use scenarios::scenario::{segment_edges, Source};
 use sim_core::ids::NodeId;
-use sim_core::time::{SimDuration, SimTime};
+use sim_core::time::SimTime;
 use sim_core::traffic::{profile_speeds, DayType, TrafficConfig};
 
 fn routing(c: &mut Criterion) {
     let data = data::load(&DataFiles::bundled()).expect("bundled data");
     let net = &data.world.net;
-    let cfg = TrafficConfig {
-        profiles: data.profiles.clone(),
-        accidents: data.accidents,
-        congestion_sigma: 0.0,
-        congestion_correlation_s: 1.0,
-        update_interval: SimDuration::from_mins(5),
-        random_accidents: false,
-        accident_rate_scale: 0.0,
-        calendar: vec![DayType::Weekday],
-    };
+    let cfg = TrafficConfig::profile_only(
+        data.profiles.clone(),
+        data.accidents,
+        vec![DayType::Weekday],
+    );
     let src = Source {
         label: "<bench>".into(),
         text: String::new(),

@@ -213,6 +213,26 @@ impl<'a> Table<'a> {
         row.get(i).unwrap_or("").trim()
     }
 
+    fn class(
+        &self,
+        line: usize,
+        row: &csv::StringRecord,
+        col: &str,
+    ) -> Result<RoadClass, InputError> {
+        let raw = self.raw(row, col);
+        RoadClass::parse(raw).ok_or_else(|| {
+            InputError::on_line(self.file, line, col)
+                .value(raw)
+                .expected("one of `expressway`, `urban_expressway`, `arterial`, `connector`")
+        })
+    }
+
+    fn share(&self, line: usize, row: &csv::StringRecord) -> Result<f64, InputError> {
+        self.parse(line, row, "share", "a share from 0 to 1", |v: &f64| {
+            (0.0..=1.0).contains(v)
+        })
+    }
+
     fn parse<T: FromStr>(
         &self,
         line: usize,
@@ -328,12 +348,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
                 .value("")
                 .expected("a road name"));
         }
-        let class_raw = t.raw(row, "class");
-        let class = RoadClass::parse(class_raw).ok_or_else(|| {
-            InputError::on_line(t.file, line, "class")
-                .value(class_raw)
-                .expected("one of `expressway`, `urban_expressway`, `arterial`, `connector`")
-        })?;
+        let class = t.class(line, row, "class")?;
         let length_m: f64 = t.parse(
             line,
             row,
@@ -435,12 +450,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
                 .value(d_raw)
                 .expected("one of `weekday`, `weekend`, `holiday`")
         })?;
-        let c_raw = t.raw(row, "class");
-        let class = RoadClass::parse(c_raw).ok_or_else(|| {
-            InputError::on_line(t.file, line, "class")
-                .value(c_raw)
-                .expected("one of `expressway`, `urban_expressway`, `arterial`, `connector`")
-        })?;
+        let class = t.class(line, row, "class")?;
         let hour: usize = t.parse(line, row, "hour", "an hour 0 to 23", |v| *v < 24)?;
         let factor: f64 = t.parse(
             line,
@@ -494,12 +504,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
     let mut accidents: [Option<AccidentParams>; 4] = [None; 4];
     for (line, row) in &t.rows {
         let line = *line;
-        let c_raw = t.raw(row, "class");
-        let class = RoadClass::parse(c_raw).ok_or_else(|| {
-            InputError::on_line(t.file, line, "class")
-                .value(c_raw)
-                .expected("one of `expressway`, `urban_expressway`, `arterial`, `connector`")
-        })?;
+        let class = t.class(line, row, "class")?;
         let p = AccidentParams {
             rate_per_km_h: t.parse(
                 line,
@@ -539,7 +544,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
         };
         if accidents[class.index()].replace(p).is_some() {
             return Err(InputError::on_line(t.file, line, "class")
-                .value(c_raw)
+                .value(class.name())
                 .expected("one row per road class"));
         }
     }
@@ -696,10 +701,7 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
                 .expected("one of `weekday`, `weekend`, `holiday`")
         })?;
         let hour: usize = t.parse(*line, row, "hour", "an hour 0 to 23", |v| *v < 24)?;
-        hourly[day as usize][hour] =
-            t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
-                (0.0..=1.0).contains(v)
-            })?;
+        hourly[day as usize][hour] = t.share(*line, row)?;
     }
     for d in DayType::ALL {
         if let Some(h) = (0..24).find(|&h| hourly[d as usize][h].is_nan()) {
@@ -720,12 +722,7 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
     let mut intercity = Vec::new();
     for (line, row) in &t.rows {
         let n = node_cell(&t, net, *line, row, "destination")?;
-        intercity.push((
-            n,
-            t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
-                (0.0..=1.0).contains(v)
-            })?,
-        ));
+        intercity.push((n, t.share(*line, row)?));
     }
     check_shares(
         f,
@@ -742,9 +739,7 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
     let mut pet_mix = Vec::new();
     for (line, row) in &t.rows {
         let (species, size) = species_cell(&t, *line, row)?;
-        let share = t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
-            (0.0..=1.0).contains(v)
-        })?;
+        let share = t.share(*line, row)?;
         let lo: f64 = t.parse(
             *line,
             row,
@@ -779,9 +774,7 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
                 "a number of pets from 1 to 4",
                 |v: &u32| (1..=4).contains(v),
             )?,
-            t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
-                (0.0..=1.0).contains(v)
-            })?,
+            t.share(*line, row)?,
         ));
     }
     check_shares(
@@ -826,9 +819,7 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
         }
         addons.push(AddonOption {
             addon,
-            share: t.parse(*line, row, "share", "a share from 0 to 1", |v: &f64| {
-                (0.0..=1.0).contains(v)
-            })?,
+            share: t.share(*line, row)?,
             partner_kind,
             service: SimDuration::from_mins(t.parse(
                 *line,

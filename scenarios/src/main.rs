@@ -321,16 +321,7 @@ fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
         Day::Weekend => DayType::Weekend,
         Day::Holiday => DayType::Holiday,
     };
-    let cfg = TrafficConfig {
-        profiles: data.profiles.clone(),
-        accidents: data.accidents,
-        congestion_sigma: 0.0,
-        congestion_correlation_s: 1.0,
-        update_interval: SimDuration::from_mins(5),
-        random_accidents: false,
-        accident_rate_scale: 0.0,
-        calendar: vec![day],
-    };
+    let cfg = TrafficConfig::profile_only(data.profiles.clone(), data.accidents, vec![day]);
     let speeds = profile_speeds(net, &cfg, args.at, &closed);
     let hhmm = |t: SimTime| {
         format!(

@@ -22,7 +22,7 @@ use sim_core::world::World;
 pub const OUTPUTS: &[(&str, &str)] = &[
     ("bookings.csv", "booking_id,customer_id,pets,origin,destination,addon,requested_at,quoted_won,accepted,assigned_at,vehicle_id,pickup_at,dropoff_at,wait_s,ride_s,distance_m,requotes,final_fare_won,status,reason"),
     ("quotes.csv", "time,booking_id,kind,reason,fare_won,compared_won,decision"),
-    ("trips.csv", "booking_id,leg,vehicle_id,origin,destination,depart_at,arrive_at,distance_m,duration_s,reroutes,status"),
+    ("trips.csv", "booking_id,leg,vehicle_id,origin,destination,depart_at,arrive_at,distance_m,duration_s,ride_limit_s,reroutes,status"),
     ("positions.csv", "time,vehicle_id,lat,lon,speed_kmh,edge"),
     ("incidents.csv", "incident_id,cause,kind,lanes_lost,road,from,to,edges,start_at,end_at,duration_s,speed_factor"),
     ("reroutes.csv", "time,vehicle_id,trip_id,at_node,destination,incidents,old_remaining_m,old_remaining_s,new_remaining_m,new_remaining_s,saved_s,accepted,old_roads,new_roads"),
@@ -260,6 +260,7 @@ impl Observer<Msg, Event> for CsvOutputs {
                     opt_t(&self.clock, r.arrive_at),
                     fmt_m(r.distance_m),
                     duration,
+                    (r.ride_limit.as_ms() / 1_000).to_string(),
                     r.reroutes.to_string(),
                     r.status.name().to_string(),
                 ];

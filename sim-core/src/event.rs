@@ -62,6 +62,8 @@ pub struct TripRecord {
     pub distance_m: f64,
     /// Reroutes taken with the pets aboard.
     pub reroutes: u32,
+    /// The ride limit dispatch planned with (actual rides may exceed it under traffic).
+    pub ride_limit: crate::time::SimDuration,
     /// How it ended.
     pub status: TripStatus,
 }

@@ -117,6 +117,25 @@ pub struct TrafficConfig {
 }
 
 impl TrafficConfig {
+    /// The time-of-day profiles alone: no random congestion, no random accidents. What
+    /// planning estimates and the `route` command use.
+    pub fn profile_only(
+        profiles: Profiles,
+        accidents: [AccidentParams; 4],
+        calendar: Vec<DayType>,
+    ) -> TrafficConfig {
+        TrafficConfig {
+            profiles,
+            accidents,
+            congestion_sigma: 0.0,
+            congestion_correlation_s: 1.0,
+            update_interval: SimDuration::from_mins(5),
+            random_accidents: false,
+            accident_rate_scale: 0.0,
+            calendar,
+        }
+    }
+
     /// The day type of `t`.
     pub fn day_type(&self, t: SimTime) -> DayType {
         let day = t.day() as usize;

@@ -7,16 +7,7 @@ use sim_core::traffic::{profile_speeds, DayType, Profiles, TrafficConfig};
 use sim_core::world::FreeFlow;
 
 fn cfg(data: &data::Data, day: DayType) -> TrafficConfig {
-    TrafficConfig {
-        profiles: data.profiles.clone(),
-        accidents: data.accidents,
-        congestion_sigma: 0.0,
-        congestion_correlation_s: 1.0,
-        update_interval: sim_core::time::SimDuration::from_mins(5),
-        random_accidents: false,
-        accident_rate_scale: 0.0,
-        calendar: vec![day],
-    }
+    TrafficConfig::profile_only(data.profiles.clone(), data.accidents, vec![day])
 }
 
 fn cli_src() -> Source {

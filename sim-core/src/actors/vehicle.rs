@@ -833,6 +833,7 @@ impl Vehicle {
             arrive_at: Some(arrived),
             distance_m: ride.distance_m,
             reroutes: ride.reroutes,
+            ride_limit: ride.stop.ride_limit,
             status: TripStatus::Completed,
         }));
         self.completed += 1;
@@ -1341,6 +1342,7 @@ impl SimActor<Msg, Event> for Vehicle {
                 arrive_at: None,
                 distance_m: r.distance_m,
                 reroutes: r.reroutes,
+                ride_limit: r.stop.ride_limit,
                 status: TripStatus::Unfinished,
             }));
         }

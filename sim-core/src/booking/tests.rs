@@ -10,16 +10,7 @@ fn cfg() -> TrafficConfig {
         mean_duration_min: 1.0,
         capacity_factor_per_lane_lost: 1.0,
     };
-    TrafficConfig {
-        profiles: Profiles::flat(),
-        accidents: [p; 4],
-        congestion_sigma: 0.0,
-        congestion_correlation_s: 1.0,
-        update_interval: SimDuration::from_mins(5),
-        random_accidents: false,
-        accident_rate_scale: 0.0,
-        calendar: vec![DayType::Weekday],
-    }
+    TrafficConfig::profile_only(Profiles::flat(), [p; 4], vec![DayType::Weekday])
 }
 
 const DWELL: Dwell = Dwell {
