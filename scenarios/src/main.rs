@@ -261,6 +261,11 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         "  bookings: {} total, {} completed, {} cancelled, {} rejected, {} open; revenue {} won",
         b["total"], b["completed"], b["cancelled"], b["rejected"], b["open"], b["revenue_won"]
     );
+    let f = &s.manifest["fleet"];
+    println!(
+        "  fleet: {} legs assigned, {} km driven, {} pickups bounced and reassigned, {} partner services",
+        f["assigned_legs"], f["fleet_km"], f["bounced_pickups"], f["partner_services"]
+    );
     println!();
     println!(
         "  {:<7} {:<14} {:<14} {:<20} {:<20} {:>9} {:>8} {:>9}  {:<10} REASON",

@@ -26,7 +26,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ("positions.csv", "time,vehicle_id,lat,lon,speed_kmh,edge"),
     ("incidents.csv", "incident_id,cause,kind,lanes_lost,road,from,to,edges,start_at,end_at,duration_s,speed_factor"),
     ("reroutes.csv", "time,vehicle_id,trip_id,at_node,destination,incidents,old_remaining_m,old_remaining_s,new_remaining_m,new_remaining_s,saved_s,accepted,old_roads,new_roads"),
-    ("pets.csv", "time,pet_id,booking_id,vehicle_actor,cabin_temp_c,humidity_pct,vibration_ms2,since_rest_min,stress,heart_rate_bpm"),
+    ("pets.csv", "time,pet_id,booking_id,vehicle_id,cabin_temp_c,humidity_pct,vibration_ms2,since_rest_min,stress,heart_rate_bpm"),
     ("alerts.csv", "time,pet_id,booking_id,level,cause,value,threshold,action"),
     ("support_calls.csv", "time,customer_id,booking_id,stale_min,phase"),
     ("vehicles_hourly.csv", "hour_start,vehicle_id,utilisation,busy_s,loaded_s,loaded_km,empty_km,max_pets"),
@@ -540,7 +540,11 @@ pub fn msg_detail(msg: &Msg) -> String {
         Msg::WelfareCritical { booking, pet } => format!("{booking} {pet}"),
         Msg::Hvac { ok } => format!("ok {ok}"),
         Msg::EdgeDone { gen } | Msg::StopDone { gen } => format!("gen {gen}"),
-        Msg::Boarded { booking, vehicle } => format!("{booking} {vehicle}"),
+        Msg::Boarded {
+            booking,
+            vehicle_id,
+            ..
+        } => format!("{booking} {vehicle_id}"),
         Msg::Ride { env, dt } => format!(
             "{:.1} C {:.0} % {:.2} m/s2 {} since rest, {dt}",
             env.cabin_temp_c, env.humidity_pct, env.vibration_ms2, env.since_rest

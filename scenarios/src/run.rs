@@ -177,6 +177,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         }
     };
     let problems = sim_core::sim::check_end(&report, &outputs.bookings);
+    let stats = sim_core::sim::fleet_stats(&report);
     if !problems.is_empty() {
         outputs.abandon();
         return Err(RunError::Invariant(problems));
@@ -200,6 +201,14 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         "messages_delivered": report.delivered,
         "invariants": "ok",
         "bookings": bookings_summary(&bookings),
+        "fleet": {
+            "assigned_legs": stats.assigned_legs,
+            "rejected": stats.rejected,
+            "bounced_pickups": stats.bounced,
+            "bookings_skipped_busy": stats.busy_skips,
+            "partner_services": stats.partner_services,
+            "fleet_km": (stats.fleet_km * 10.0).round() / 10.0,
+        },
         "files": written.iter().map(|(n, rows)| (n.clone(), serde_json::json!(rows))).collect::<serde_json::Map<_, _>>(),
     });
     write_manifest(&opts.out, &manifest).map_err(io_err)?;

@@ -274,8 +274,8 @@ pub struct PetSample {
     pub pet: PetId,
     /// Booking.
     pub booking: BookingId,
-    /// Vehicle actor.
-    pub vehicle: crate::ids::ActorId,
+    /// Vehicle.
+    pub vehicle: VehicleId,
     /// Cabin temperature.
     pub cabin_temp_c: f64,
     /// Humidity.

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::time::{SimTime, MS_PER_DAY, MS_PER_MIN, MS_PER_S};
+use crate::time::{SimTime, MS_PER_MIN};
 
 /// A night surcharge band over the day, in minutes since midnight; `from > to` wraps midnight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -553,11 +553,6 @@ pub fn feed_route(
     }
     t
 }
-
-/// Milliseconds of a day, for callers that build times from clock readings.
-pub const DAY_MS: u64 = MS_PER_DAY;
-/// Milliseconds of a second.
-pub const SECOND_MS: u64 = MS_PER_S;
 
 #[cfg(test)]
 mod tests;

@@ -34,11 +34,6 @@ id_type!(
     "V"
 );
 id_type!(
-    /// A trip (scripted now, booked later).
-    TripId,
-    "T"
-);
-id_type!(
     /// A node of the road network (row index in `nodes.csv`).
     NodeId,
     "N"

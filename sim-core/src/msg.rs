@@ -298,6 +298,8 @@ pub enum Msg {
         booking: BookingId,
         /// The vehicle's actor.
         vehicle: ActorId,
+        /// The vehicle.
+        vehicle_id: VehicleId,
     },
     /// Pet: the ride since the last report.
     Ride {
@@ -579,9 +581,14 @@ impl TraceEncode for Msg {
             }
             Msg::Hvac { ok } => h.u8(u8::from(*ok)),
             Msg::EdgeDone { gen } | Msg::StopDone { gen } => h.u32(*gen),
-            Msg::Boarded { booking, vehicle } => {
+            Msg::Boarded {
+                booking,
+                vehicle,
+                vehicle_id,
+            } => {
                 h.u32(booking.0);
                 h.u32(vehicle.0);
+                h.u32(vehicle_id.0);
             }
             Msg::Ride { env, dt } => {
                 h.f64(env.cabin_temp_c);

@@ -434,3 +434,39 @@ pub fn check_end(report: &RunReport<Msg, Event>, bookings: &[BookingRecord]) -> 
     }
     problems
 }
+
+/// Counters gathered from the actors at the end of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FleetStats {
+    /// Ride legs the dispatcher assigned.
+    pub assigned_legs: u32,
+    /// Bookings the dispatcher rejected.
+    pub rejected: u32,
+    /// Pickups a vehicle handed back (its plan changed under a plan in flight) and the
+    /// dispatcher assigned again.
+    pub bounced: u32,
+    /// Booking moments skipped because the household already had a booking under way.
+    pub busy_skips: u32,
+    /// Services partners finished.
+    pub partner_services: u32,
+    /// Kilometres driven by the fleet.
+    pub fleet_km: f64,
+}
+
+/// Gathers [`FleetStats`] from the actors of a finished run.
+pub fn fleet_stats(report: &RunReport<Msg, Event>) -> FleetStats {
+    let mut s = FleetStats::default();
+    for slot in &report.slots {
+        let any = slot.actor.as_any();
+        if let Some(d) = any.downcast_ref::<Dispatcher>() {
+            (s.assigned_legs, s.rejected, s.bounced) = d.counts();
+        } else if let Some(c) = any.downcast_ref::<Customer>() {
+            s.busy_skips += c.busy_skips();
+        } else if let Some(p) = any.downcast_ref::<Partner>() {
+            s.partner_services += p.served();
+        } else if let Some(v) = any.downcast_ref::<Vehicle>() {
+            s.fleet_km += v.odometer_m() / 1_000.0;
+        }
+    }
+    s
+}

@@ -138,6 +138,12 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
     assert!(home > 37.3, "back at the Gangnam depot: {home}");
     assert_eq!(s.manifest["files"]["positions.csv"], pos.len());
     assert_eq!(s.manifest["invariants"], "ok");
+    // Fleet counters: one leg assigned; the van drove there and home again.
+    let fleet = &s.manifest["fleet"];
+    assert_eq!(fleet["assigned_legs"], 1);
+    assert_eq!(fleet["rejected"], 0);
+    let km = fleet["fleet_km"].as_f64().unwrap();
+    assert!((800.0..=1_000.0).contains(&km), "fleet km {km}");
 }
 
 #[test]

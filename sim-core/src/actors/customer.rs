@@ -217,6 +217,11 @@ impl Customer {
         (self.made, self.closed)
     }
 
+    /// Booking moments skipped because the household already had a booking under way.
+    pub fn busy_skips(&self) -> u32 {
+        self.busy_skips
+    }
+
     fn next_candidate(&self, cx: &mut Cx<'_, Msg, Event>) {
         let Some(d) = &self.demand else { return };
         let per_customer = d.spec.peak_per_h() / f64::from(d.customers.max(1));

@@ -32,14 +32,29 @@ impl Partner {
         }
     }
 
+    fn refuse(
+        &self,
+        booking: BookingId,
+        reply_to: ActorId,
+        why: &str,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
+        let reason: Arc<str> = format!("{} {why}", self.info.name).into();
+        cx.send(
+            reply_to,
+            SimDuration::ZERO,
+            Msg::ServiceRejected { booking, reason },
+        );
+        cx.emit(Event::PartnerBusy {
+            partner: self.info.id,
+            booking,
+            queued: false,
+        });
+    }
+
     /// Services finished.
     pub fn served(&self) -> u32 {
         self.served
-    }
-
-    /// Bookings in service or queued now.
-    pub fn holding(&self) -> usize {
-        self.serving.len() + self.queue.len()
     }
 }
 
@@ -53,18 +68,7 @@ impl SimActor<Msg, Event> for Partner {
                 emergency,
             } => {
                 if !self.info.is_open(now) && !emergency {
-                    let reason: Arc<str> =
-                        format!("{} is closed at this hour", self.info.name).into();
-                    cx.send(
-                        reply_to,
-                        SimDuration::ZERO,
-                        Msg::ServiceRejected { booking, reason },
-                    );
-                    cx.emit(Event::PartnerBusy {
-                        partner: self.info.id,
-                        booking,
-                        queued: false,
-                    });
+                    self.refuse(booking, reply_to, "is closed at this hour", cx);
                 } else if (self.serving.len() as u32) < self.info.capacity {
                     self.serving.push((booking, reply_to));
                     cx.send(
@@ -84,17 +88,7 @@ impl SimActor<Msg, Event> for Partner {
                         queued: true,
                     });
                 } else {
-                    let reason: Arc<str> = format!("{} is full", self.info.name).into();
-                    cx.send(
-                        reply_to,
-                        SimDuration::ZERO,
-                        Msg::ServiceRejected { booking, reason },
-                    );
-                    cx.emit(Event::PartnerBusy {
-                        partner: self.info.id,
-                        booking,
-                        queued: false,
-                    });
+                    self.refuse(booking, reply_to, "is full", cx);
                 }
             }
             Msg::ServiceEnd { booking } => {

@@ -6,7 +6,7 @@ use std::any::Any;
 use crate::booking::PetSpec;
 use crate::engine::{Cx, SimActor};
 use crate::event::{AlertRecord, Event, PetSample};
-use crate::ids::{ActorId, BookingId};
+use crate::ids::{ActorId, BookingId, VehicleId};
 use crate::msg::Msg;
 use crate::time::{SimDuration, SimTime};
 use crate::welfare::{Level, Physiology, Welfare};
@@ -17,8 +17,18 @@ pub struct Pet {
     physiology: Physiology,
     /// Samples go to pets.csv at most this often.
     sample_interval: SimDuration,
-    ride: Option<(BookingId, ActorId, Welfare, SimTime, bool)>,
-    rides: u32,
+    ride: Option<Riding>,
+}
+
+/// The ride under way.
+struct Riding {
+    booking: BookingId,
+    vehicle: ActorId,
+    vehicle_id: VehicleId,
+    welfare: Welfare,
+    last_sample: Option<SimTime>,
+    /// Whether the vehicle has been asked to divert (once per ride).
+    asked: bool,
 }
 
 impl Pet {
@@ -29,53 +39,45 @@ impl Pet {
             physiology,
             sample_interval,
             ride: None,
-            rides: 0,
         }
-    }
-
-    /// Whether it is aboard a vehicle now.
-    pub fn riding(&self) -> bool {
-        self.ride.is_some()
-    }
-
-    /// Rides taken.
-    pub fn rides(&self) -> u32 {
-        self.rides
     }
 }
 
 impl SimActor<Msg, Event> for Pet {
     fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
         match msg {
-            Msg::Boarded { booking, vehicle } => {
-                self.rides += 1;
-                self.ride = Some((
+            Msg::Boarded {
+                booking,
+                vehicle,
+                vehicle_id,
+            } => {
+                self.ride = Some(Riding {
                     booking,
                     vehicle,
-                    Welfare::calm(&self.physiology),
-                    SimTime(0),
-                    false,
-                ));
+                    vehicle_id,
+                    welfare: Welfare::calm(&self.physiology),
+                    last_sample: None,
+                    asked: false,
+                });
             }
             Msg::Ride { env, dt } => {
                 let pet = self.spec.pet;
                 let p = self.physiology;
-                let interval = self.sample_interval;
-                let Some((booking, vehicle, welfare, last_sample, asked)) = &mut self.ride else {
+                let Some(r) = &mut self.ride else {
                     return;
                 };
-                let alerts = welfare.step(&p, &env, dt);
+                let alerts = r.welfare.step(&p, &env, dt);
                 let mut critical = false;
                 for a in alerts {
                     critical |= a.level == Level::Critical;
-                    let action = if a.level == Level::Critical && !*asked {
+                    let action = if a.level == Level::Critical && !r.asked {
                         "divert to the nearest open vet"
                     } else {
                         "none"
                     };
                     cx.emit(Event::PetAlert(AlertRecord {
                         pet,
-                        booking: *booking,
+                        booking: r.booking,
                         level: a.level,
                         cause: a.cause,
                         value: a.value,
@@ -83,36 +85,38 @@ impl SimActor<Msg, Event> for Pet {
                         action: action.to_string(),
                     }));
                 }
-                if critical && !*asked {
-                    *asked = true;
+                if critical && !r.asked {
+                    r.asked = true;
                     cx.send(
-                        *vehicle,
+                        r.vehicle,
                         SimDuration::ZERO,
                         Msg::WelfareCritical {
-                            booking: *booking,
+                            booking: r.booking,
                             pet,
                         },
                     );
                 }
-                if now.saturating_since(*last_sample) >= interval || last_sample.as_ms() == 0 {
-                    *last_sample = now;
+                if r.last_sample
+                    .is_none_or(|t| now.saturating_since(t) >= self.sample_interval)
+                {
+                    r.last_sample = Some(now);
                     cx.emit(Event::PetSample(PetSample {
                         pet,
-                        booking: *booking,
-                        vehicle: *vehicle,
+                        booking: r.booking,
+                        vehicle: r.vehicle_id,
                         cabin_temp_c: env.cabin_temp_c,
                         humidity_pct: env.humidity_pct,
                         vibration_ms2: env.vibration_ms2,
                         since_rest_min: env.since_rest.as_secs_f64() / 60.0,
-                        stress: welfare.stress,
-                        heart_rate_bpm: welfare.heart_rate_bpm,
+                        stress: r.welfare.stress,
+                        heart_rate_bpm: r.welfare.heart_rate_bpm,
                     }));
                 }
             }
             Msg::Treated => {
                 let p = self.physiology;
-                if let Some((_, _, w, _, _)) = &mut self.ride {
-                    w.treated(&p);
+                if let Some(r) = &mut self.ride {
+                    r.welfare.treated(&p);
                 }
             }
             Msg::Alighted => self.ride = None,

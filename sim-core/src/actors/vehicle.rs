@@ -731,6 +731,7 @@ impl Vehicle {
                 Msg::Boarded {
                     booking: b,
                     vehicle: cx.me(),
+                    vehicle_id: self.id,
                 },
             );
         }
@@ -1330,7 +1331,7 @@ impl SimActor<Msg, Event> for Vehicle {
         }
     }
 
-    fn on_end(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+    fn on_end(&mut self, _now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
         for r in &self.aboard {
             cx.emit(Event::TripEnded(TripRecord {
                 trip: r.stop.booking,
@@ -1346,7 +1347,6 @@ impl SimActor<Msg, Event> for Vehicle {
                 status: TripStatus::Unfinished,
             }));
         }
-        let _ = now;
     }
 
     fn as_any(&self) -> &dyn Any {
