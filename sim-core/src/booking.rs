@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::engine::{TraceEncode, TraceHasher};
 use crate::fare::{Addon, SizeClass};
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
@@ -548,6 +549,169 @@ fn more_telling(a: Infeasible, b: Infeasible) -> Infeasible {
         b
     } else {
         a
+    }
+}
+
+// ---- trace encodings: every field, destructured so that a new field does not compile
+// until it is hashed -------------------------------------------------------------------
+
+impl TraceEncode for PetSpec {
+    fn encode(&self, h: &mut TraceHasher) {
+        let PetSpec {
+            pet,
+            actor,
+            species,
+            size,
+            weight_kg,
+            rest_interval,
+        } = self;
+        h.u32(pet.0);
+        h.u32(actor.0);
+        h.u8(*species as u8);
+        h.u8(*size as u8);
+        h.f64(*weight_kg);
+        h.u64(rest_interval.map_or(u64::MAX, |d| d.as_ms()));
+    }
+}
+
+impl TraceEncode for BookingSpec {
+    fn encode(&self, h: &mut TraceHasher) {
+        let BookingSpec {
+            booking,
+            customer,
+            customer_actor,
+            pets,
+            pickup,
+            dropoff,
+            requested_at,
+            pickup_after,
+            addon,
+            returns,
+            service_time,
+            vehicle,
+        } = self;
+        h.u32(booking.0);
+        h.u32(customer.0);
+        h.u32(customer_actor.0);
+        h.u32(pets.len() as u32);
+        for p in pets {
+            p.encode(h);
+        }
+        h.u32(pickup.0);
+        h.u32(dropoff.0);
+        h.u64(requested_at.as_ms());
+        h.u64(pickup_after.as_ms());
+        match addon {
+            Some((a, p)) => {
+                h.u8(1 + *a as u8);
+                h.u32(p.0);
+            }
+            None => h.u8(0),
+        }
+        h.u8(u8::from(*returns));
+        h.u64(service_time.as_ms());
+        h.u32(vehicle.map_or(u32::MAX, |v| v));
+    }
+}
+
+impl TraceEncode for Load {
+    fn encode(&self, h: &mut TraceHasher) {
+        let Load(counts) = self;
+        for c in counts {
+            h.u32(*c);
+        }
+    }
+}
+
+impl TraceEncode for PlanStop {
+    fn encode(&self, h: &mut TraceHasher) {
+        let PlanStop {
+            booking,
+            leg,
+            kind,
+            node,
+            earliest,
+            latest,
+            load,
+            household,
+            dogs,
+            cats,
+            ride_limit,
+            quote_won,
+            surge,
+            spec,
+        } = self;
+        h.u32(booking.0);
+        h.u8(*leg as u8);
+        h.u8(*kind as u8);
+        h.u32(node.0);
+        h.u64(earliest.as_ms());
+        h.u64(latest.as_ms());
+        load.encode(h);
+        h.u32(household.0);
+        h.u8(u8::from(*dogs));
+        h.u8(u8::from(*cats));
+        h.u64(ride_limit.as_ms());
+        h.u64(*quote_won as u64);
+        h.f64(*surge);
+        spec.encode(h);
+    }
+}
+
+impl TraceEncode for Aboard {
+    fn encode(&self, h: &mut TraceHasher) {
+        let Aboard {
+            booking,
+            leg,
+            load,
+            household,
+            dogs,
+            cats,
+            picked_at,
+            ride_limit,
+        } = self;
+        h.u32(booking.0);
+        h.u8(*leg as u8);
+        load.encode(h);
+        h.u32(household.0);
+        h.u8(u8::from(*dogs));
+        h.u8(u8::from(*cats));
+        h.u64(picked_at.as_ms());
+        h.u64(ride_limit.as_ms());
+    }
+}
+
+impl TraceEncode for VehicleView {
+    fn encode(&self, h: &mut TraceHasher) {
+        let VehicleView {
+            node,
+            at,
+            aboard,
+            plan,
+            crates,
+            shift_end,
+            available,
+            locked,
+            version,
+        } = self;
+        h.u32(node.0);
+        h.u64(at.as_ms());
+        h.u32(aboard.len() as u32);
+        for a in aboard {
+            a.encode(h);
+        }
+        h.u32(plan.len() as u32);
+        for s in plan {
+            s.encode(h);
+        }
+        let Crates(slots) = crates;
+        for c in slots {
+            h.u32(*c);
+        }
+        h.u64(shift_end.as_ms());
+        h.u8(u8::from(*available));
+        h.u32(*locked as u32);
+        h.u64(*version);
     }
 }
 

@@ -15,7 +15,7 @@ use crate::booking::{BookingSpec, Leg, PlanStop, VehicleView};
 use crate::engine::{TraceEncode, TraceHasher};
 use crate::ids::{ActorId, BookingId, IncidentId, PetId, VehicleId};
 use crate::time::{SimDuration, SimTime};
-use crate::traffic::{Incident, IncidentKind, IncidentPlan, SpeedTable};
+use crate::traffic::{Incident, IncidentPlan, SpeedTable};
 use crate::welfare::Env;
 
 /// A change in incidents that comes with a speed update.
@@ -384,46 +384,67 @@ impl Msg {
     }
 }
 
-fn encode_kind(kind: IncidentKind, h: &mut TraceHasher) {
-    match kind {
-        IncidentKind::Closure => h.u8(0),
-        IncidentKind::LaneLoss { lanes_lost } => {
-            h.u8(1);
-            h.u8(lanes_lost);
-        }
+impl TraceEncode for QuoteOffer {
+    fn encode(&self, h: &mut TraceHasher) {
+        let QuoteOffer {
+            booking,
+            fare_won,
+            reference_won,
+            pickup_eta,
+            distance_m,
+            surge,
+            addon_fee_won,
+        } = self;
+        h.u32(booking.0);
+        h.u64(*fare_won as u64);
+        h.u64(*reference_won as u64);
+        h.u64(pickup_eta.as_ms());
+        h.f64(*distance_m);
+        h.f64(*surge);
+        h.u64(*addon_fee_won as u64);
     }
 }
 
-fn encode_spec(s: &BookingSpec, h: &mut TraceHasher) {
-    h.u32(s.booking.0);
-    h.u32(s.customer.0);
-    h.u32(s.pickup.0);
-    h.u32(s.dropoff.0);
-    h.u64(s.requested_at.as_ms());
-    h.u64(s.pickup_after.as_ms());
-    h.u32(s.pets.len() as u32);
-    for p in &s.pets {
-        h.u32(p.pet.0);
-        h.u8(p.species as u8);
-        h.u8(p.size as u8);
-        h.f64(p.weight_kg);
+impl TraceEncode for Delivery {
+    fn encode(&self, h: &mut TraceHasher) {
+        let Delivery {
+            booking,
+            leg,
+            vehicle,
+            picked_at,
+            dropped_at,
+            distance_m,
+            waited_s,
+            tolls_won,
+            metered_m,
+            slow_s,
+            metered_won,
+        } = self;
+        h.u32(booking.0);
+        h.u8(*leg as u8);
+        h.u32(vehicle.0);
+        h.u64(picked_at.as_ms());
+        h.u64(dropped_at.as_ms());
+        h.f64(*distance_m);
+        h.u64(*waited_s);
+        h.u64(*tolls_won as u64);
+        h.f64(*metered_m);
+        h.f64(*slow_s);
+        h.u64(*metered_won as u64);
     }
-    match s.addon {
-        Some((a, p)) => {
-            h.u8(1 + a as u8);
-            h.u32(p.0);
-        }
-        None => h.u8(0),
-    }
-    h.u8(u8::from(s.returns));
 }
 
-fn encode_stop(s: &PlanStop, h: &mut TraceHasher) {
-    h.u32(s.booking.0);
-    h.u8(s.leg as u8);
-    h.u8(s.kind as u8);
-    h.u32(s.node.0);
-    h.u64(s.earliest.as_ms());
+impl TraceEncode for TrafficUpdate {
+    fn encode(&self, h: &mut TraceHasher) {
+        let TrafficUpdate { table, changes } = self;
+        table.encode(h);
+        h.u32(changes.len() as u32);
+        for c in changes.iter() {
+            let IncidentChange { incident, started } = c;
+            incident.encode(h);
+            h.u8(u8::from(*started));
+        }
+    }
 }
 
 impl TraceEncode for Msg {
@@ -444,35 +465,11 @@ impl TraceEncode for Msg {
             | Msg::PositionTick
             | Msg::Treated
             | Msg::Alighted => {}
-            Msg::StartIncident(p) => {
-                h.u64(p.at.as_ms());
-                h.u32(p.edges.len() as u32);
-                for e in &p.edges {
-                    h.u32(e.0);
-                }
-                encode_kind(p.kind, h);
-                h.u64(p.duration.as_ms());
-            }
+            Msg::StartIncident(p) => p.encode(h),
             Msg::ClearIncident(id) => h.u32(id.0),
-            Msg::Traffic(u) => {
-                h.u64(u.table.version);
-                h.u64(u.table.digest);
-                h.u32(u.changes.len() as u32);
-                for c in u.changes.iter() {
-                    h.u32(c.incident.id.0);
-                    h.u8(u8::from(c.started));
-                }
-            }
-            Msg::BookScripted(s) | Msg::BookingRequest(s) => encode_spec(s, h),
-            Msg::Quote(q) => {
-                h.u32(q.booking.0);
-                h.u64(q.fare_won as u64);
-                h.u64(q.reference_won as u64);
-                h.u64(q.pickup_eta.as_ms());
-                h.f64(q.distance_m);
-                h.f64(q.surge);
-                h.u64(q.addon_fee_won as u64);
-            }
+            Msg::Traffic(u) => u.encode(h),
+            Msg::BookScripted(s) | Msg::BookingRequest(s) => s.encode(h),
+            Msg::Quote(q) => q.encode(h),
             Msg::Rejected { booking, reason }
             | Msg::ServiceFailed { booking, reason }
             | Msg::ServiceRejected { booking, reason } => {
@@ -512,19 +509,7 @@ impl TraceEncode for Msg {
                 h.u8(*reason as u8);
                 h.u32(from.0);
             }
-            Msg::Delivered(d) => {
-                h.u32(d.booking.0);
-                h.u8(d.leg as u8);
-                h.u32(d.vehicle.0);
-                h.u64(d.picked_at.as_ms());
-                h.u64(d.dropped_at.as_ms());
-                h.f64(d.distance_m);
-                h.u64(d.waited_s);
-                h.u64(d.tolls_won as u64);
-                h.f64(d.metered_m);
-                h.f64(d.slow_s);
-                h.u64(d.metered_won as u64);
-            }
+            Msg::Delivered(d) => d.encode(h),
             Msg::Bounce {
                 booking,
                 leg,
@@ -544,26 +529,12 @@ impl TraceEncode for Msg {
             }
             Msg::VehicleStatus { vehicle, view } => {
                 h.u32(vehicle.0);
-                h.u32(view.node.0);
-                h.u64(view.at.as_ms());
-                h.u32(view.aboard.len() as u32);
-                for a in &view.aboard {
-                    h.u32(a.booking.0);
-                    h.u8(a.leg as u8);
-                    h.u64(a.picked_at.as_ms());
-                }
-                h.u32(view.plan.len() as u32);
-                for s in &view.plan {
-                    encode_stop(s, h);
-                }
-                h.u8(u8::from(view.available));
-                h.u32(view.locked as u32);
-                h.u64(view.version);
+                view.encode(h);
             }
             Msg::Assign { plan } => {
                 h.u32(plan.len() as u32);
                 for s in plan.iter() {
-                    encode_stop(s, h);
+                    s.encode(h);
                 }
             }
             Msg::RequoteAnswer {
@@ -591,11 +562,7 @@ impl TraceEncode for Msg {
                 h.u32(vehicle_id.0);
             }
             Msg::Ride { env, dt } => {
-                h.f64(env.cabin_temp_c);
-                h.f64(env.humidity_pct);
-                h.f64(env.vibration_ms2);
-                h.u64(env.since_rest.as_ms());
-                h.u8(u8::from(env.moving));
+                env.encode(h);
                 h.u64(dt.as_ms());
             }
             Msg::ServiceRequest {

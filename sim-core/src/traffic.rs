@@ -20,7 +20,7 @@ use std::sync::Arc;
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal, StandardNormal};
 
-use crate::engine::TraceHasher;
+use crate::engine::{TraceEncode, TraceHasher};
 use crate::ids::{EdgeId, IncidentId};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::world::{RoadClass, RoadNetwork, TravelTimes};
@@ -453,31 +453,51 @@ pub fn build_table<'a>(
             }
         }
     }
-    let mut h = TraceHasher::new();
     let speed_mps: Vec<f64> = net
         .edges()
         .iter()
         .map(|e| {
             let f = incident_factor[e.id.index()];
-            let v = if f <= 0.0 {
+            if f <= 0.0 {
                 0.0
             } else {
                 let factor = (cfg.profiles.factor(day, e.class, hour) * congestion(e.id) * f)
                     .clamp(MIN_FACTOR, 1.0);
                 e.speed_kmh / 3.6 * factor
-            };
-            h.f64(v);
-            v
+            }
         })
         .collect();
+    let digest = table_digest(&speed_mps, &closed_until, &incident_factor);
     SpeedTable {
         version,
         at: now,
         speed_mps,
         closed_until,
         incident_factor,
-        digest: h.finish(),
+        digest,
     }
+}
+
+/// FNV-1a over a table's contents (speeds, closures with their ends, incident factors): the
+/// table's stand-in in the trace hash, and its identity for routing caches.
+fn table_digest(
+    speed_mps: &[f64],
+    closed_until: &BTreeMap<EdgeId, SimTime>,
+    incident_factor: &[f64],
+) -> u64 {
+    let mut h = TraceHasher::new();
+    for v in speed_mps {
+        h.f64(*v);
+    }
+    h.u32(closed_until.len() as u32);
+    for (e, t) in closed_until {
+        h.u32(e.0);
+        h.u64(t.as_ms());
+    }
+    for f in incident_factor {
+        h.f64(*f);
+    }
+    h.finish()
 }
 
 /// Speeds from the profile alone (no congestion) with the given closures: for the
@@ -503,6 +523,80 @@ pub fn profile_speeds(
         vec![closure]
     };
     Arc::new(build_table(net, cfg, at, 0, |_| 1.0, incidents.iter()))
+}
+
+// ---- trace encodings: every field, destructured so that a new field does not compile
+// until it is hashed -------------------------------------------------------------------
+
+impl TraceEncode for IncidentKind {
+    fn encode(&self, h: &mut TraceHasher) {
+        match self {
+            IncidentKind::Closure => h.u8(0),
+            IncidentKind::LaneLoss { lanes_lost } => {
+                h.u8(1);
+                h.u8(*lanes_lost);
+            }
+        }
+    }
+}
+
+impl TraceEncode for Incident {
+    fn encode(&self, h: &mut TraceHasher) {
+        let Incident {
+            id,
+            edges,
+            kind,
+            cause,
+            start,
+            end,
+            speed_factor,
+        } = self;
+        h.u32(id.0);
+        h.u32(edges.len() as u32);
+        for e in edges {
+            h.u32(e.0);
+        }
+        kind.encode(h);
+        h.u8(*cause as u8);
+        h.u64(start.as_ms());
+        h.u64(end.as_ms());
+        h.f64(*speed_factor);
+    }
+}
+
+impl TraceEncode for IncidentPlan {
+    fn encode(&self, h: &mut TraceHasher) {
+        let IncidentPlan {
+            at,
+            edges,
+            kind,
+            duration,
+        } = self;
+        h.u64(at.as_ms());
+        h.u32(edges.len() as u32);
+        for e in edges {
+            h.u32(e.0);
+        }
+        kind.encode(h);
+        h.u64(duration.as_ms());
+    }
+}
+
+impl TraceEncode for SpeedTable {
+    /// The contents enter through the digest, computed once when the table is built.
+    fn encode(&self, h: &mut TraceHasher) {
+        let SpeedTable {
+            version,
+            at,
+            speed_mps: _,
+            closed_until: _,
+            incident_factor: _,
+            digest,
+        } = self;
+        h.u64(*version);
+        h.u64(at.as_ms());
+        h.u64(*digest);
+    }
 }
 
 #[cfg(test)]

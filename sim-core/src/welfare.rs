@@ -16,6 +16,7 @@
 //!
 //! Thresholds and heart rates come from `data/pets/physiology.csv`.
 
+use crate::engine::{TraceEncode, TraceHasher};
 use crate::time::SimDuration;
 use crate::world::RoadClass;
 
@@ -273,6 +274,23 @@ pub fn vibration_ms2(class: RoadClass, speed_kmh: f64, limit_kmh: f64) -> f64 {
         RoadClass::Connector => 1.0,
     };
     base * (speed_kmh / limit_kmh.max(1.0)).sqrt()
+}
+
+impl TraceEncode for Env {
+    fn encode(&self, h: &mut TraceHasher) {
+        let Env {
+            cabin_temp_c,
+            humidity_pct,
+            vibration_ms2,
+            since_rest,
+            moving,
+        } = self;
+        h.f64(*cabin_temp_c);
+        h.f64(*humidity_pct);
+        h.f64(*vibration_ms2);
+        h.u64(since_rest.as_ms());
+        h.u8(u8::from(*moving));
+    }
 }
 
 #[cfg(test)]

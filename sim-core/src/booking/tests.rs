@@ -214,3 +214,38 @@ fn matrix_agrees_with_routing() {
     let t = m.time_s(&cfg(), SimTime(3_600_000), NodeId(0), NodeId(2));
     assert!((t - r.time_s).abs() < 1e-2, "{t} vs {}", r.time_s);
 }
+
+#[test]
+fn every_plan_stop_field_enters_the_trace_hash() {
+    let s = spec(1, 1, &[(Species::Dog, SizeClass::Medium)], 0, 2);
+    let (p, _) = stops(&s, 60);
+    let hash = |x: &PlanStop| {
+        let mut h = TraceHasher::new();
+        x.encode(&mut h);
+        h.finish()
+    };
+    let base = hash(&p);
+    let mut other_spec = (*s).clone();
+    other_spec.service_time = SimDuration::from_mins(1);
+    let changes: Vec<Box<dyn Fn(&mut PlanStop)>> = vec![
+        Box::new(|x| x.booking = BookingId(9)),
+        Box::new(|x| x.leg = Leg::Return),
+        Box::new(|x| x.kind = StopKind::Dropoff),
+        Box::new(|x| x.node = NodeId(3)),
+        Box::new(|x| x.earliest = SimTime(1)),
+        Box::new(|x| x.latest = SimTime(1)),
+        Box::new(|x| x.load = Load([1, 0, 0])),
+        Box::new(|x| x.household = CustomerId(7)),
+        Box::new(|x| x.dogs = false),
+        Box::new(|x| x.cats = true),
+        Box::new(|x| x.ride_limit = SimDuration(1)),
+        Box::new(|x| x.quote_won = 1),
+        Box::new(|x| x.surge = 1.5),
+        Box::new(move |x| x.spec = Arc::new(other_spec.clone())),
+    ];
+    for (i, change) in changes.iter().enumerate() {
+        let mut q = p.clone();
+        change(&mut q);
+        assert_ne!(hash(&q), base, "change {i} left the hash unchanged");
+    }
+}
