@@ -11,6 +11,10 @@ use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::{profile_speeds, DayType, TrafficConfig};
 use crate::world::World;
 
+pub mod manifest;
+
+pub use manifest::{Households, Manifest};
+
 /// Species.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Species {
@@ -214,6 +218,11 @@ impl PlanStop {
     pub fn key(&self) -> (BookingId, Leg, StopKind) {
         (self.booking, self.leg, self.kind)
     }
+
+    /// The booking's pets, for the crate and species rule.
+    pub fn manifest(&self) -> Manifest {
+        Manifest::of(self.load, self.household, self.dogs, self.cats)
+    }
 }
 
 /// A booking's pets aboard a vehicle.
@@ -235,6 +244,13 @@ pub struct Aboard {
     pub picked_at: SimTime,
     /// Its ride limit.
     pub ride_limit: SimDuration,
+}
+
+impl Aboard {
+    /// The booking's pets, for the crate and species rule.
+    pub fn manifest(&self) -> Manifest {
+        Manifest::of(self.load, self.household, self.dogs, self.cats)
+    }
 }
 
 /// What dispatch knows of a vehicle.
@@ -435,25 +451,10 @@ pub fn evaluate(
                     picked_at: t,
                     ride_limit: s.ride_limit,
                 });
-                let load = aboard
+                aboard
                     .iter()
-                    .fold(Load::default(), |acc, a| acc.plus(a.load));
-                if !view.crates.fits(load) {
-                    return Err(Infeasible::CrateSlots);
-                }
-                let dog_houses: Vec<CustomerId> = aboard
-                    .iter()
-                    .filter(|a| a.dogs)
-                    .map(|a| a.household)
-                    .collect();
-                let cat_houses: Vec<CustomerId> = aboard
-                    .iter()
-                    .filter(|a| a.cats)
-                    .map(|a| a.household)
-                    .collect();
-                if dog_houses.iter().any(|d| cat_houses.iter().any(|c| c != d)) {
-                    return Err(Infeasible::SpeciesMix);
-                }
+                    .fold(Manifest::default(), |acc, a| acc.plus(a.manifest()))
+                    .check(&view.crates)?;
             }
             StopKind::Dropoff => {
                 if let Some(i) = aboard

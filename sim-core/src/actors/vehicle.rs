@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rand_distr::{Distribution, Exp};
 
-use crate::booking::{Aboard, Crates, Dwell, Leg, PlanStop, StopKind, VehicleView};
+use crate::booking::{Aboard, Crates, Dwell, Leg, Manifest, PlanStop, StopKind, VehicleView};
 use crate::engine::{Cx, SimActor};
 use crate::event::{Event, PositionFix, RerouteRecord, TripRecord, TripStatus, VehicleHour};
 use crate::fare::{price, Extras, Meter, Tariff, Tolls};
@@ -669,31 +669,19 @@ impl Vehicle {
         }
     }
 
+    /// The pets aboard now, for the crate and species rule.
+    fn manifest(&self) -> Manifest {
+        self.aboard
+            .iter()
+            .fold(Manifest::default(), |acc, r| acc.plus(r.stop.manifest()))
+    }
+
     /// Whether `stop`'s pets can board now: crates and species separation.
     fn fits_aboard(&self, stop: &PlanStop) -> bool {
-        let load = self
-            .aboard
-            .iter()
-            .fold(stop.load, |acc, r| acc.plus(r.stop.load));
-        let mut dog_houses: Vec<_> = self
-            .aboard
-            .iter()
-            .filter(|r| r.stop.dogs)
-            .map(|r| r.stop.household)
-            .collect();
-        let mut cat_houses: Vec<_> = self
-            .aboard
-            .iter()
-            .filter(|r| r.stop.cats)
-            .map(|r| r.stop.household)
-            .collect();
-        if stop.dogs {
-            dog_houses.push(stop.household);
-        }
-        if stop.cats {
-            cat_houses.push(stop.household);
-        }
-        self.crates.fits(load) && !dog_houses.iter().any(|d| cat_houses.iter().any(|c| c != d))
+        self.manifest()
+            .plus(stop.manifest())
+            .check(&self.crates)
+            .is_ok()
     }
 
     /// Pickups handed back to dispatch.
@@ -766,25 +754,7 @@ impl Vehicle {
         }
         self.aboard.push(ride);
         // Check what dispatch promised: crates and species separation, with the pets aboard now.
-        let load = self
-            .aboard
-            .iter()
-            .fold(crate::booking::Load::default(), |acc, r| {
-                acc.plus(r.stop.load)
-            });
-        let dog_houses: Vec<_> = self
-            .aboard
-            .iter()
-            .filter(|r| r.stop.dogs)
-            .map(|r| r.stop.household)
-            .collect();
-        let cat_houses: Vec<_> = self
-            .aboard
-            .iter()
-            .filter(|r| r.stop.cats)
-            .map(|r| r.stop.household)
-            .collect();
-        if !self.crates.fits(load) || dog_houses.iter().any(|d| cat_houses.iter().any(|c| c != d)) {
+        if self.manifest().check(&self.crates).is_err() {
             self.violations += 1;
             tracing::error!(vehicle = %self.id, "boarding violates crate slots or species separation");
         }
