@@ -4,14 +4,18 @@
 
 pub mod customer;
 pub mod dispatcher;
+pub mod fleet;
 pub mod partner;
 pub mod pet;
 pub mod traffic;
 pub mod vehicle;
 
+pub use crate::welfare::Climate;
 pub use customer::{Customer, CustomerModel, Demand};
 pub use dispatcher::{DispatchConfig, Dispatcher};
+pub use fleet::{FleetContext, VehicleConfig};
 pub use partner::Partner;
+pub use partner::{PartnerInfo, PartnerKind};
 pub use pet::Pet;
 pub use traffic::TrafficActor;
-pub use vehicle::{Climate, FleetContext, PartnerInfo, PartnerKind, Vehicle, VehicleConfig};
+pub use vehicle::Vehicle;

@@ -17,7 +17,7 @@
 //! Thresholds and heart rates come from `data/pets/physiology.csv`.
 
 use crate::engine::{TraceEncode, TraceHasher};
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use crate::world::RoadClass;
 
 /// A pet's physiology (per species and size class).
@@ -218,6 +218,40 @@ impl Welfare {
     pub fn treated(&mut self, p: &Physiology) {
         *self = Welfare::calm(p);
     }
+}
+
+/// Seoul climate normals by month and hour, and the month of each day of the run.
+#[derive(Clone, Debug)]
+pub struct Climate {
+    /// `[month 0-11][hour]` -> (temperature C, relative humidity %).
+    pub normals: [[(f64, f64); 24]; 12],
+    /// Month (0-11) of each day of the run; later days keep the last.
+    pub month_of_day: Vec<u8>,
+}
+
+impl Climate {
+    /// Outside (temperature, humidity) at `t`, interpolated between hours.
+    pub fn outside(&self, t: SimTime) -> (f64, f64) {
+        let day = t.day() as usize;
+        let month = self
+            .month_of_day
+            .get(day)
+            .or(self.month_of_day.last())
+            .copied()
+            .unwrap_or(0) as usize;
+        let h = t.hour_of_day_f64();
+        let (h0, w) = (h.floor() as usize % 24, h - h.floor());
+        let (a, b) = (self.normals[month][h0], self.normals[month][(h0 + 1) % 24]);
+        (a.0 + (b.0 - a.0) * w, a.1 + (b.1 - a.1) * w)
+    }
+}
+
+/// The rest rule: on a ride the vehicle stops for a rest once the time since the last rest
+/// (or since the first pet boarded) reaches the shortest rest interval of the pets aboard
+/// (`data/pets/physiology.csv`, `rest_interval_min`: dogs every 2 h; cats none). The stop
+/// itself lasts `[welfare] rest_stop`.
+pub fn rest_due(intervals: impl IntoIterator<Item = SimDuration>, since_rest: SimDuration) -> bool {
+    intervals.into_iter().min().is_some_and(|i| since_rest >= i)
 }
 
 /// Cabin climate of a vehicle.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal};
 
-use crate::actors::vehicle::{PartnerInfo, PartnerKind};
+use crate::actors::partner::{PartnerInfo, PartnerKind};
 use crate::booking::{BookingSpec, Leg, PetSpec};
 use crate::engine::{Cx, SimActor};
 use crate::event::{BookingRecord, BookingStatus, Event, QuoteKind, QuoteRecord, SupportCall};

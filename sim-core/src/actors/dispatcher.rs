@@ -11,7 +11,7 @@ use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-use crate::actors::vehicle::FleetContext;
+use crate::actors::fleet::FleetContext;
 use crate::booking::{
     best_insertion, BookingSpec, Dwell, Infeasible, Leg, PlanStop, StopKind, TravelMatrix,
     VehicleView,

@@ -6,12 +6,66 @@ use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::actors::vehicle::PartnerInfo;
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
-use crate::ids::{ActorId, BookingId};
+use crate::ids::{ActorId, BookingId, NodeId, PartnerId};
 use crate::msg::Msg;
 use crate::time::{SimDuration, SimTime};
+
+/// Kind of partner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PartnerKind {
+    /// Vet clinic.
+    Vet,
+    /// Groomer.
+    Groomer,
+    /// Pet hotel.
+    Hotel,
+}
+
+impl PartnerKind {
+    /// Name in data files.
+    pub fn name(self) -> &'static str {
+        match self {
+            PartnerKind::Vet => "vet",
+            PartnerKind::Groomer => "groomer",
+            PartnerKind::Hotel => "hotel",
+        }
+    }
+}
+
+/// A partner as others know it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartnerInfo {
+    /// Id.
+    pub id: PartnerId,
+    /// Its actor.
+    pub actor: ActorId,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: PartnerKind,
+    /// Where.
+    pub node: NodeId,
+    /// Pets served at once.
+    pub capacity: u32,
+    /// Opens, minutes after midnight.
+    pub opens_min: u32,
+    /// Closes, minutes after midnight (1440 = midnight).
+    pub closes_min: u32,
+}
+
+impl PartnerInfo {
+    /// Whether it is open at `t`.
+    pub fn is_open(&self, t: SimTime) -> bool {
+        let m = (t.ms_of_day() / 60_000) as u32;
+        if self.opens_min <= self.closes_min {
+            (self.opens_min..self.closes_min).contains(&m)
+        } else {
+            m >= self.opens_min || m < self.closes_min
+        }
+    }
+}
 
 /// A partner.
 pub struct Partner {

@@ -5,150 +5,39 @@
 //! reports GPS fixes, live updates to customers, hourly statistics, and its state to the
 //! dispatcher.
 //!
+//! Its state is split by concern: [`driving`] (position, edge, route, speeds, reroutes),
+//! [`cargo`] (plan, pets aboard, what is done), [`meters`] (each booking's meter, tolls,
+//! approved fare and the re-quote rule) and [`stats`] (odometer, hourly figures). This file
+//! holds what ties them: the target and activity, the timers and the message handlers.
+//!
 //! Timers (`EdgeDone`, `StopDone`) carry a generation; a change of plan or speed bumps it,
 //! so stale timers are ignored. On a closed edge the vehicle stands still until it reopens.
 
+mod cargo;
+mod driving;
+mod meters;
+mod stats;
+
 use std::any::Any;
-use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use rand_distr::{Distribution, Exp};
 
-use crate::booking::{Aboard, Crates, Dwell, Leg, Manifest, PlanStop, StopKind, VehicleView};
+use self::cargo::{Cargo, Ride};
+use self::driving::Driving;
+use self::meters::{edge_toll_won, expected_fare, requote_due, RideFare};
+use self::stats::Stats;
+use crate::actors::fleet::FleetContext;
+use crate::actors::partner::PartnerKind;
+use crate::booking::{Crates, Leg, PlanStop, StopKind, VehicleView};
 use crate::engine::{Cx, SimActor};
-use crate::event::{Event, PositionFix, RerouteRecord, TripRecord, TripStatus, VehicleHour};
-use crate::fare::{price, Extras, Meter, Tariff, Tolls};
-use crate::ids::{ActorId, BookingId, EdgeId, IncidentId, NodeId, PartnerId, VehicleId};
+use crate::event::{Event, TripRecord, TripStatus};
+use crate::ids::{ActorId, BookingId, IncidentId, NodeId, VehicleId};
 use crate::msg::{Delivery, Msg, RequoteReason, TrafficUpdate};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::SpeedTable;
-use crate::welfare::{vibration_ms2, Cabin, Env};
-use crate::world::{Route, World};
-
-/// Settings shared by every vehicle.
-#[derive(Clone, Copy, Debug)]
-pub struct VehicleConfig {
-    /// GPS reporting period.
-    pub position_interval: SimDuration,
-    /// A new route is taken only if it saves at least this much (avoids flapping).
-    pub reroute_min_gain: SimDuration,
-    /// Live updates to customers; `None` sends only milestones (assigned, picked up, delivered).
-    pub customer_update_interval: Option<SimDuration>,
-    /// How often the pets aboard are told about the ride.
-    pub welfare_interval: SimDuration,
-    /// Loading and unloading times.
-    pub dwell: Dwell,
-    /// Length of a rest stop.
-    pub rest_stop: SimDuration,
-    /// A re-quote is sent when the expected fare exceeds the approved one by more than this.
-    pub requote_threshold_won: i64,
-    /// Emergency treatment time at a vet.
-    pub vet_treatment: SimDuration,
-    /// Mean extra time until the pets are handed over at a pickup (exponential).
-    pub readiness_mean: SimDuration,
-}
-
-/// Kind of partner.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PartnerKind {
-    /// Vet clinic.
-    Vet,
-    /// Groomer.
-    Groomer,
-    /// Pet hotel.
-    Hotel,
-}
-
-impl PartnerKind {
-    /// Name in data files.
-    pub fn name(self) -> &'static str {
-        match self {
-            PartnerKind::Vet => "vet",
-            PartnerKind::Groomer => "groomer",
-            PartnerKind::Hotel => "hotel",
-        }
-    }
-}
-
-/// A partner as others know it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PartnerInfo {
-    /// Id.
-    pub id: PartnerId,
-    /// Its actor.
-    pub actor: ActorId,
-    /// Name.
-    pub name: String,
-    /// Kind.
-    pub kind: PartnerKind,
-    /// Where.
-    pub node: NodeId,
-    /// Pets served at once.
-    pub capacity: u32,
-    /// Opens, minutes after midnight.
-    pub opens_min: u32,
-    /// Closes, minutes after midnight (1440 = midnight).
-    pub closes_min: u32,
-}
-
-impl PartnerInfo {
-    /// Whether it is open at `t`.
-    pub fn is_open(&self, t: SimTime) -> bool {
-        let m = (t.ms_of_day() / 60_000) as u32;
-        if self.opens_min <= self.closes_min {
-            (self.opens_min..self.closes_min).contains(&m)
-        } else {
-            m >= self.opens_min || m < self.closes_min
-        }
-    }
-}
-
-/// Seoul climate normals by month and hour, and the month of each day of the run.
-#[derive(Clone, Debug)]
-pub struct Climate {
-    /// `[month 0-11][hour]` -> (temperature C, relative humidity %).
-    pub normals: [[(f64, f64); 24]; 12],
-    /// Month (0-11) of each day of the run; later days keep the last.
-    pub month_of_day: Vec<u8>,
-}
-
-impl Climate {
-    /// Outside (temperature, humidity) at `t`, interpolated between hours.
-    pub fn outside(&self, t: SimTime) -> (f64, f64) {
-        let day = t.day() as usize;
-        let month = self
-            .month_of_day
-            .get(day)
-            .or(self.month_of_day.last())
-            .copied()
-            .unwrap_or(0) as usize;
-        let h = t.hour_of_day_f64();
-        let (h0, w) = (h.floor() as usize % 24, h - h.floor());
-        let (a, b) = (self.normals[month][h0], self.normals[month][(h0 + 1) % 24]);
-        (a.0 + (b.0 - a.0) * w, a.1 + (b.1 - a.1) * w)
-    }
-}
-
-/// What every vehicle shares, read-only.
-#[derive(Debug)]
-pub struct FleetContext {
-    /// Network and routing.
-    pub world: Arc<World>,
-    /// The fare tariff.
-    pub tariff: Arc<Tariff>,
-    /// Expressway tolls.
-    pub tolls: Tolls,
-    /// Which nodes are in the home city (Seoul).
-    pub in_city: Arc<[bool]>,
-    /// Partners.
-    pub partners: Arc<[PartnerInfo]>,
-    /// Outside climate.
-    pub climate: Arc<Climate>,
-    /// The dispatcher.
-    pub dispatcher: ActorId,
-    /// Settings.
-    pub cfg: VehicleConfig,
-}
+use crate::welfare::{rest_due, Cabin, Env};
+use crate::world::World;
 
 /// Where the vehicle is heading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,60 +62,35 @@ enum Activity {
     Blocked,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct OnEdge {
-    edge: EdgeId,
-    progress_m: f64,
-    since: SimTime,
-    speed_mps: f64,
-}
-
-/// A booking's pets aboard.
-#[derive(Clone, Debug)]
-struct RideState {
-    stop: PlanStop,
-    meter: Meter,
-    picked_at: SimTime,
-    waited_s: u64,
-    distance_m: f64,
-    tolls_won: f64,
-    approved_won: i64,
-    requote_pending: bool,
-    reroutes: u32,
+/// Which periodic timers are running.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ticking {
+    position: bool,
+    welfare: bool,
+    customers: bool,
 }
 
 /// A vehicle of the fleet.
 pub struct Vehicle {
     id: VehicleId,
     ctx: Arc<FleetContext>,
-    crates: Crates,
     depot: NodeId,
     shift_end: SimTime,
-    node: NodeId,
-    speeds: Arc<SpeedTable>,
     activity: Activity,
     target: Target,
-    on_edge: Option<OnEdge>,
-    route: VecDeque<EdgeId>,
-    gen: u32,
-    plan: VecDeque<PlanStop>,
-    aboard: Vec<RideState>,
-    done: BTreeSet<(BookingId, Leg, StopKind)>,
-    diverted: BTreeSet<BookingId>,
-    /// Arrival at the current stop, and when the pets are ready there.
-    stop_arrived: SimTime,
+    drive: Driving,
+    cargo: Cargo,
+    stats: Stats,
     cabin: Cabin,
+    /// Arrival at the current stop.
+    stop_arrived: SimTime,
+    /// Time up to which motion, meters, cabin and statistics are accounted.
     acct_t: SimTime,
+    /// Start of the pets' current stretch without rest.
     rest_from: SimTime,
+    /// The last edge driven was an expressway (tolls: the entry fee once per stretch).
     prev_expressway: bool,
-    ticking: (bool, bool, bool),
-    hour: VehicleHour,
-    odometer_m: f64,
-    completed: u32,
-    violations: u32,
-    plans_applied: u64,
-    unassigned: BTreeSet<BookingId>,
-    bounces: u32,
+    ticking: Ticking,
 }
 
 impl Vehicle {
@@ -242,108 +106,68 @@ impl Vehicle {
         let outside = ctx.climate.outside(SimTime::ZERO).0;
         Vehicle {
             id,
-            crates,
             depot,
             shift_end,
-            node: depot,
-            speeds: initial,
             activity: Activity::Idle,
             target: Target::None,
-            on_edge: None,
-            route: VecDeque::new(),
-            gen: 0,
-            plan: VecDeque::new(),
-            aboard: Vec::new(),
-            done: BTreeSet::new(),
-            diverted: BTreeSet::new(),
-            stop_arrived: SimTime::ZERO,
+            drive: Driving::new(depot, initial),
+            cargo: Cargo::new(crates),
+            stats: Stats::new(id),
             cabin: Cabin::new(outside),
+            stop_arrived: SimTime::ZERO,
             acct_t: SimTime::ZERO,
             rest_from: SimTime::ZERO,
             prev_expressway: false,
-            ticking: (false, false, false),
-            hour: VehicleHour {
-                vehicle: id,
-                hour_start: SimTime::ZERO,
-                busy_s: 0.0,
-                loaded_s: 0.0,
-                loaded_m: 0.0,
-                empty_m: 0.0,
-                max_pets: 0,
-            },
-            odometer_m: 0.0,
-            completed: 0,
-            violations: 0,
-            plans_applied: 0,
-            unassigned: BTreeSet::new(),
-            bounces: 0,
+            ticking: Ticking::default(),
             ctx,
         }
     }
 
     /// Legs delivered.
     pub fn completed(&self) -> u32 {
-        self.completed
+        self.stats.completed
     }
 
     /// Crate-slot or species-separation violations seen at boarding (always 0 if dispatch
     /// is right).
     pub fn violations(&self) -> u32 {
-        self.violations
+        self.cargo.violations
     }
 
     /// Total metres driven.
     pub fn odometer_m(&self) -> f64 {
-        self.odometer_m
+        self.stats.odometer_m
+    }
+
+    /// Pickups handed back to dispatch.
+    pub fn bounces(&self) -> u32 {
+        self.cargo.bounces
     }
 
     /// Pets aboard now, by booking (for end-of-run checks).
     pub fn aboard(&self) -> Vec<BookingId> {
-        self.aboard.iter().map(|r| r.stop.booking).collect()
+        self.cargo.rides.iter().map(|r| r.stop.booking).collect()
     }
 
     fn world(&self) -> &World {
         &self.ctx.world
     }
 
-    fn pets_aboard(&self) -> u32 {
-        self.aboard.iter().map(|r| r.stop.load.total()).sum()
-    }
-
     // ---- accounting -------------------------------------------------------------------
 
     /// Brings motion, meters, cabin and statistics up to `now`.
     fn account(&mut self, now: SimTime) {
-        let dt = now.saturating_since(self.acct_t);
-        if dt == SimDuration::ZERO && self.acct_t == now {
+        if self.acct_t == now {
             return;
         }
-        let mut moved = 0.0;
-        let mut outside = false;
-        if let Some(p) = &mut self.on_edge {
-            let edge = self.ctx.world.net.edge(p.edge);
-            let before = p.progress_m;
-            p.progress_m = (p.progress_m
-                + p.speed_mps * now.saturating_since(p.since).as_secs_f64())
-            .min(edge.length_m);
-            p.since = now;
-            moved = p.progress_m - before;
-            outside = !(self.ctx.in_city[edge.from.index()] && self.ctx.in_city[edge.to.index()]);
-        }
-        let secs = dt.as_secs_f64();
-        self.odometer_m += moved;
-        if !self.plan.is_empty() || !self.aboard.is_empty() {
-            self.hour.busy_s += secs;
-        }
-        if self.aboard.is_empty() {
-            self.hour.empty_m += moved;
-        } else {
-            self.hour.loaded_m += moved;
-            self.hour.loaded_s += secs;
-        }
-        let tariff = self.ctx.tariff.clone();
-        for r in &mut self.aboard {
-            r.meter.feed(&tariff, self.acct_t, now, moved, outside);
+        let dt = now.saturating_since(self.acct_t);
+        let (moved, outside) = self.drive.advance(&self.ctx.world, &self.ctx.in_city, now);
+        let loaded = !self.cargo.rides.is_empty();
+        self.stats.accumulate(dt, moved, self.cargo.busy(), loaded);
+        for r in &mut self.cargo.rides {
+            r.fare
+                .meter
+                .feed(&self.ctx.tariff, self.acct_t, now, moved, outside);
             r.distance_m += moved;
         }
         let (t_out, rh_out) = self.ctx.climate.outside(now);
@@ -354,21 +178,14 @@ impl Vehicle {
     // ---- timers -----------------------------------------------------------------------
 
     fn schedule_edge_done(&mut self, cx: &mut Cx<'_, Msg, Event>) {
-        self.gen = self.gen.wrapping_add(1);
-        if let Some(p) = self.on_edge {
-            if p.speed_mps > 0.0 {
-                let left_m = self.world().net.edge(p.edge).length_m - p.progress_m;
-                cx.send_self(
-                    SimDuration::from_secs_f64(left_m / p.speed_mps),
-                    Msg::EdgeDone { gen: self.gen },
-                );
-            }
+        if let (Some(delay), gen) = self.drive.edge_timer(&self.ctx.world) {
+            cx.send_self(delay, Msg::EdgeDone { gen });
         }
     }
 
     fn stop_for(&mut self, d: SimDuration, cx: &mut Cx<'_, Msg, Event>) {
-        self.gen = self.gen.wrapping_add(1);
-        cx.send_self(d, Msg::StopDone { gen: self.gen });
+        let gen = self.drive.stop_timer();
+        cx.send_self(d, Msg::StopDone { gen });
     }
 
     fn start_ticks(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
@@ -376,17 +193,17 @@ impl Vehicle {
             let p = period.as_ms().max(1);
             SimDuration(now.as_ms().div_ceil(p) * p - now.as_ms())
         };
-        if !self.ticking.0 {
-            self.ticking.0 = true;
+        if !self.ticking.position {
+            self.ticking.position = true;
             cx.send_self(aligned(self.ctx.cfg.position_interval), Msg::PositionTick);
         }
-        if !self.ticking.1 && !self.aboard.is_empty() {
-            self.ticking.1 = true;
+        if !self.ticking.welfare && !self.cargo.rides.is_empty() {
+            self.ticking.welfare = true;
             cx.send_self(self.ctx.cfg.welfare_interval, Msg::WelfareTick);
         }
         if let Some(every) = self.ctx.cfg.customer_update_interval {
-            if !self.ticking.2 && (!self.plan.is_empty() || !self.aboard.is_empty()) {
-                self.ticking.2 = true;
+            if !self.ticking.customers && self.cargo.busy() {
+                self.ticking.customers = true;
                 cx.send_self(aligned(every), Msg::CustomerTick);
             }
         }
@@ -395,42 +212,17 @@ impl Vehicle {
     // ---- status -----------------------------------------------------------------------
 
     fn view(&self, now: SimTime) -> VehicleView {
-        let (node, at) = match self.on_edge {
-            Some(p) => {
-                let e = self.world().net.edge(p.edge);
-                let left = e.length_m - p.progress_m;
-                let secs = if p.speed_mps > 0.0 {
-                    left / p.speed_mps
-                } else {
-                    3_600.0
-                };
-                (e.to, now + SimDuration::from_secs_f64(secs))
-            }
-            None => (self.node, now),
-        };
+        let (node, at) = self.drive.free_at(&self.ctx.world, now);
         VehicleView {
             node,
             at,
-            aboard: self
-                .aboard
-                .iter()
-                .map(|r| Aboard {
-                    booking: r.stop.booking,
-                    leg: r.stop.leg,
-                    load: r.stop.load,
-                    household: r.stop.household,
-                    dogs: r.stop.dogs,
-                    cats: r.stop.cats,
-                    picked_at: r.picked_at,
-                    ride_limit: r.stop.ride_limit,
-                })
-                .collect(),
-            plan: self.plan.iter().cloned().collect(),
-            crates: self.crates,
+            aboard: self.cargo.aboard_view(),
+            plan: self.cargo.plan.iter().cloned().collect(),
+            crates: self.cargo.crates,
             shift_end: self.shift_end,
             available: now < self.shift_end,
-            locked: usize::from(self.activity == Activity::AtStop && !self.plan.is_empty()),
-            version: self.plans_applied,
+            locked: usize::from(self.activity == Activity::AtStop && !self.cargo.plan.is_empty()),
+            version: self.cargo.plans_applied,
         }
     }
 
@@ -450,52 +242,53 @@ impl Vehicle {
     fn target_node(&self) -> Option<NodeId> {
         match self.target {
             Target::None => None,
-            Target::Stop => self.plan.front().map(|s| s.node),
+            Target::Stop => self.cargo.plan.front().map(|s| s.node),
             Target::Vet { partner, .. } => Some(self.ctx.partners[partner].node),
             Target::Depot => Some(self.depot),
         }
     }
 
-    fn enter_edge(&mut self, now: SimTime, edge: EdgeId, cx: &mut Cx<'_, Msg, Event>) {
-        debug_assert_eq!(self.world().net.edge(edge).from, self.node);
-        self.on_edge = Some(OnEdge {
-            edge,
-            progress_m: 0.0,
-            since: now,
-            speed_mps: self.speeds.speed_mps[edge.index()],
-        });
+    fn enter_edge(&mut self, now: SimTime, edge: crate::ids::EdgeId, cx: &mut Cx<'_, Msg, Event>) {
+        self.drive.enter(&self.ctx.world, now, edge);
         self.activity = Activity::Driving;
         self.schedule_edge_done(cx);
     }
 
+    /// Drives the first edge of the route ahead (the route must not be empty).
+    fn drive_on(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        let first = self
+            .drive
+            .route
+            .pop_front()
+            .expect("a route between distinct nodes has an edge");
+        self.enter_edge(now, first, cx);
+    }
+
     /// Decides what to do next when free at a node.
     fn next(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
-        debug_assert!(self.on_edge.is_none());
-        self.target = if !self.plan.is_empty() {
+        debug_assert!(self.drive.on_edge.is_none());
+        self.target = if !self.cargo.plan.is_empty() {
             Target::Stop
-        } else if self.node != self.depot {
+        } else if self.drive.node != self.depot {
             Target::Depot
         } else {
             Target::None
         };
+        let here = self.drive.node;
         match self.target_node() {
             None => self.activity = Activity::Idle,
-            Some(n) if n == self.node => self.arrive(now, cx),
-            Some(n) => match self.world().route(self.speeds.as_ref(), self.node, n) {
+            Some(n) if n == here => self.arrive(now, cx),
+            Some(n) => match self.world().route(self.drive.speeds.as_ref(), here, n) {
                 Some(route) => {
                     self.start_ticks(now, cx);
-                    self.route = route.edges.into();
-                    let first = self
-                        .route
-                        .pop_front()
-                        .expect("a route between distinct nodes has an edge");
-                    self.enter_edge(now, first, cx);
+                    self.drive.take_route(route);
+                    self.drive_on(now, cx);
                 }
                 None => {
                     self.activity = Activity::Blocked;
                     cx.emit(Event::NoRoute {
                         vehicle: self.id,
-                        from: self.node,
+                        from: here,
                         to: n,
                     });
                 }
@@ -505,58 +298,42 @@ impl Vehicle {
 
     /// Re-plans the route from the end of the current edge towards the (new) target.
     fn redirect(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
-        match self.on_edge {
-            Some(p) => {
-                if self.target == Target::Depot || self.target == Target::None {
-                    self.target = if self.plan.is_empty() {
-                        Target::Depot
-                    } else {
-                        Target::Stop
-                    };
-                }
-                let end = self.world().net.edge(p.edge).to;
-                self.route = match self.target_node() {
-                    Some(n) if n != end => self
-                        .world()
-                        .route(self.speeds.as_ref(), end, n)
-                        .map(|r| r.edges.into())
-                        .unwrap_or_default(),
-                    _ => VecDeque::new(),
+        if self.drive.on_edge.is_some() {
+            if matches!(self.target, Target::Depot | Target::None) {
+                self.target = if self.cargo.plan.is_empty() {
+                    Target::Depot
+                } else {
+                    Target::Stop
                 };
             }
-            None if matches!(self.activity, Activity::Idle | Activity::Blocked) => {
-                self.next(now, cx)
-            }
-            None => {}
+            let to = self.target_node();
+            self.drive.route_from_next(&self.ctx.world, to);
+        } else if matches!(self.activity, Activity::Idle | Activity::Blocked) {
+            self.next(now, cx);
         }
     }
 
     fn on_edge_done(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
-        let p = self.on_edge.take().expect("edge done while on an edge");
-        let edge = self.world().net.edge(p.edge).clone();
-        self.node = edge.to;
+        let edge = self.drive.finish_edge(&self.ctx.world);
+        let edge = self.ctx.world.net.edge(edge);
         // Tolls: entry to each stretch of expressway, then per km, shared by the bookings aboard.
-        let exp = edge.class == crate::world::RoadClass::Expressway;
-        if exp && !self.aboard.is_empty() {
-            let mut won = self.ctx.tolls.per_km_won * edge.length_m / 1_000.0;
-            if !self.prev_expressway {
-                won += self.ctx.tolls.entry_won as f64;
-            }
-            let n = self.aboard.len() as f64;
-            for r in &mut self.aboard {
-                r.tolls_won += won / n;
+        let toll = edge_toll_won(&self.ctx, edge, self.prev_expressway);
+        self.prev_expressway = toll.is_some();
+        if let (Some(won), false) = (toll, self.cargo.rides.is_empty()) {
+            let n = self.cargo.rides.len() as f64;
+            for r in &mut self.cargo.rides {
+                r.fare.tolls_won += won / n;
             }
         }
-        self.prev_expressway = exp;
-        if !self.route.is_empty() && self.rest_due(now) {
+        if !self.drive.route.is_empty() && self.rest_due(now) {
             self.activity = Activity::Resting;
             let d = self.ctx.cfg.rest_stop;
             self.stop_for(d, cx);
             return;
         }
-        match self.route.pop_front() {
+        match self.drive.route.pop_front() {
             Some(next) => self.enter_edge(now, next, cx),
-            None if Some(self.node) == self.target_node() => self.arrive(now, cx),
+            None if Some(self.drive.node) == self.target_node() => self.arrive(now, cx),
             None => {
                 self.activity = Activity::Idle;
                 self.next(now, cx);
@@ -565,44 +342,19 @@ impl Vehicle {
     }
 
     fn rest_due(&self, now: SimTime) -> bool {
-        let interval = self
-            .aboard
+        let intervals = self
+            .cargo
+            .rides
             .iter()
             .flat_map(|r| r.stop.spec.pets.iter())
-            .filter_map(|p| p.rest_interval)
-            .min();
-        interval.is_some_and(|i| now.saturating_since(self.rest_from) >= i)
+            .filter_map(|p| p.rest_interval);
+        rest_due(intervals, now.saturating_since(self.rest_from))
     }
 
     /// The target is reached.
     fn arrive(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
         match self.target {
-            Target::Stop => {
-                let stop = self.plan.front().expect("a stop target has a stop").clone();
-                self.activity = Activity::AtStop;
-                self.stop_arrived = now;
-                self.report(now, cx);
-                let d = match stop.kind {
-                    StopKind::Pickup => {
-                        cx.send(
-                            stop.spec.customer_actor,
-                            SimDuration::ZERO,
-                            Msg::AtPickup {
-                                booking: stop.booking,
-                            },
-                        );
-                        let ready_after: f64 =
-                            Exp::new(1.0 / self.ctx.cfg.readiness_mean.as_secs_f64().max(1.0))
-                                .map(|e| e.sample(cx.rng()))
-                                .unwrap_or(0.0);
-                        let ready =
-                            now.max(stop.earliest) + SimDuration::from_secs_f64(ready_after);
-                        ready.saturating_since(now) + self.ctx.cfg.dwell.pickup
-                    }
-                    StopKind::Dropoff => self.ctx.cfg.dwell.dropoff,
-                };
-                self.stop_for(d, cx);
-            }
+            Target::Stop => self.arrive_at_stop(now, cx),
             Target::Vet { partner, booking } => {
                 self.activity = Activity::AtVet(booking);
                 let info = &self.ctx.partners[partner];
@@ -625,24 +377,54 @@ impl Vehicle {
         }
     }
 
+    fn arrive_at_stop(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        let stop = self
+            .cargo
+            .plan
+            .front()
+            .expect("a stop target has a stop")
+            .clone();
+        self.activity = Activity::AtStop;
+        self.stop_arrived = now;
+        self.report(now, cx);
+        let d = match stop.kind {
+            StopKind::Pickup => {
+                cx.send(
+                    stop.spec.customer_actor,
+                    SimDuration::ZERO,
+                    Msg::AtPickup {
+                        booking: stop.booking,
+                    },
+                );
+                let ready_after: f64 =
+                    Exp::new(1.0 / self.ctx.cfg.readiness_mean.as_secs_f64().max(1.0))
+                        .map(|e| e.sample(cx.rng()))
+                        .unwrap_or(0.0);
+                let ready = now.max(stop.earliest) + SimDuration::from_secs_f64(ready_after);
+                ready.saturating_since(now) + self.ctx.cfg.dwell.pickup
+            }
+            StopKind::Dropoff => self.ctx.cfg.dwell.dropoff,
+        };
+        self.stop_for(d, cx);
+    }
+
     fn on_stop_done(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
         match self.activity {
             Activity::Resting => {
                 self.rest_from = now;
-                match self.route.pop_front() {
+                match self.drive.route.pop_front() {
                     Some(next) => self.enter_edge(now, next, cx),
                     None => self.next(now, cx),
                 }
             }
             Activity::AtStop => {
-                let stop = self.plan.pop_front().expect("at a stop");
+                let stop = self.cargo.plan.pop_front().expect("at a stop");
                 match stop.kind {
-                    StopKind::Pickup if !self.fits_aboard(&stop) => {
+                    StopKind::Pickup if !self.cargo.fits(&stop) => {
                         // No fitting crate, or another household's other species aboard: the
                         // pets stay home and dispatch assigns the leg again.
-                        self.plan
-                            .retain(|s| !(s.booking == stop.booking && s.leg == stop.leg));
-                        self.bounces += 1;
+                        self.cargo.drop_leg(&stop);
+                        self.cargo.bounces += 1;
                         cx.send(
                             self.ctx.dispatcher,
                             SimDuration::ZERO,
@@ -654,11 +436,11 @@ impl Vehicle {
                         );
                     }
                     StopKind::Pickup => {
-                        self.done.insert(stop.key());
+                        self.cargo.mark_done(&stop);
                         self.board(now, stop, cx);
                     }
                     StopKind::Dropoff => {
-                        self.done.insert(stop.key());
+                        self.cargo.mark_done(&stop);
                         self.alight(now, stop, cx);
                     }
                 }
@@ -669,46 +451,24 @@ impl Vehicle {
         }
     }
 
-    /// The pets aboard now, for the crate and species rule.
-    fn manifest(&self) -> Manifest {
-        self.aboard
-            .iter()
-            .fold(Manifest::default(), |acc, r| acc.plus(r.stop.manifest()))
-    }
-
-    /// Whether `stop`'s pets can board now: crates and species separation.
-    fn fits_aboard(&self, stop: &PlanStop) -> bool {
-        self.manifest()
-            .plus(stop.manifest())
-            .check(&self.crates)
-            .is_ok()
-    }
-
-    /// Pickups handed back to dispatch.
-    pub fn bounces(&self) -> u32 {
-        self.bounces
-    }
+    // ---- boarding and alighting ---------------------------------------------------------
 
     fn board(&mut self, now: SimTime, stop: PlanStop, cx: &mut Cx<'_, Msg, Event>) {
-        let tariff = self.ctx.tariff.clone();
         let waited = now
             .saturating_since(self.stop_arrived.max(stop.earliest))
             .as_ms()
             .saturating_sub(self.ctx.cfg.dwell.pickup.as_ms())
             / 1_000;
-        if self.aboard.is_empty() {
+        if self.cargo.rides.is_empty() {
             self.rest_from = now;
         }
         let outside = !self.ctx.in_city[stop.node.index()];
-        let mut ride = RideState {
-            meter: Meter::start(&tariff, now, outside),
+        let fare = RideFare::start(&self.ctx.tariff, now, outside, waited, stop.quote_won);
+        let mut ride = Ride {
             picked_at: now,
-            waited_s: waited,
             distance_m: 0.0,
-            tolls_won: 0.0,
-            approved_won: stop.quote_won,
-            requote_pending: false,
             reroutes: 0,
+            fare,
             stop,
         };
         let b = ride.stop.booking;
@@ -735,43 +495,60 @@ impl Vehicle {
             trip: b,
             vehicle: self.id,
         });
-        // Waiting beyond the free minutes raises the fare: re-quote if it is worth asking.
-        let fee = self.expected_fare(&ride, now).1.waiting_fee_won;
+        self.requote_waiting(now, &mut ride, cx);
+        self.cargo.rides.push(ride);
+        // Check what dispatch promised: crates and species separation, with the pets aboard now.
+        if self.cargo.manifest().check(&self.cargo.crates).is_err() {
+            self.cargo.violations += 1;
+            tracing::error!(vehicle = %self.id, "boarding violates crate slots or species separation");
+        }
+        self.stats.note_pets(self.cargo.pets());
+        self.start_ticks(now, cx);
+    }
+
+    /// Waiting beyond the free minutes raises the fare: re-quote if the waiting fee alone
+    /// exceeds the re-quote threshold.
+    fn requote_waiting(&self, now: SimTime, ride: &mut Ride, cx: &mut Cx<'_, Msg, Event>) {
+        let from = self.drive.next_node(&self.ctx.world);
+        let fee = expected_fare(
+            &self.ctx,
+            &self.drive.speeds,
+            from,
+            now,
+            &ride.stop,
+            &ride.fare,
+        )
+        .1
+        .waiting_fee_won;
         if fee > self.ctx.cfg.requote_threshold_won {
-            ride.requote_pending = true;
-            let new = ride.approved_won + fee;
+            ride.fare.requote_pending = true;
             cx.send(
                 ride.stop.spec.customer_actor,
                 SimDuration::ZERO,
                 Msg::Requote {
-                    booking: b,
-                    old_won: ride.approved_won,
-                    new_won: new,
+                    booking: ride.stop.booking,
+                    old_won: ride.fare.approved_won,
+                    new_won: ride.fare.approved_won + fee,
                     reason: RequoteReason::Waiting,
                     from: cx.me(),
                 },
             );
         }
-        self.aboard.push(ride);
-        // Check what dispatch promised: crates and species separation, with the pets aboard now.
-        if self.manifest().check(&self.crates).is_err() {
-            self.violations += 1;
-            tracing::error!(vehicle = %self.id, "boarding violates crate slots or species separation");
-        }
-        self.hour.max_pets = self.hour.max_pets.max(self.pets_aboard());
-        self.start_ticks(now, cx);
     }
 
     fn alight(&mut self, now: SimTime, stop: PlanStop, cx: &mut Cx<'_, Msg, Event>) {
-        let Some(i) = self
-            .aboard
-            .iter()
-            .position(|r| r.stop.booking == stop.booking && r.stop.leg == stop.leg)
-        else {
+        let Some(ride) = self.cargo.take_ride(&stop) else {
             return;
         };
-        let ride = self.aboard.remove(i);
-        let (_, fare) = self.expected_fare(&ride, now);
+        let from = self.drive.next_node(&self.ctx.world);
+        let (_, fare) = expected_fare(
+            &self.ctx,
+            &self.drive.speeds,
+            from,
+            now,
+            &ride.stop,
+            &ride.fare,
+        );
         let b = ride.stop.booking;
         for p in &ride.stop.spec.pets {
             cx.send(p.actor, SimDuration::ZERO, Msg::Alighted);
@@ -787,10 +564,10 @@ impl Vehicle {
                 picked_at: ride.picked_at,
                 dropped_at: arrived,
                 distance_m: ride.distance_m,
-                waited_s: ride.waited_s,
-                tolls_won: ride.tolls_won.round() as i64,
-                metered_m: ride.meter.metered_m,
-                slow_s: ride.meter.slow_s,
+                waited_s: ride.fare.waited_s,
+                tolls_won: ride.fare.tolls_won.round() as i64,
+                metered_m: ride.fare.meter.metered_m,
+                slow_s: ride.fare.meter.slow_s,
                 metered_won: fare.total_won,
             })),
         );
@@ -807,80 +584,50 @@ impl Vehicle {
             ride_limit: ride.stop.ride_limit,
             status: TripStatus::Completed,
         }));
-        self.completed += 1;
-        // An add-on: hand the pets to the partner; the dispatcher plans the way home.
-        if ride.stop.leg == Leg::Outbound {
-            if let Some((_, partner)) = ride.stop.spec.addon {
-                let info = &self.ctx.partners[partner.index()];
-                let duration = ride.stop.spec.service_time;
-                cx.send(
-                    info.actor,
-                    SimDuration::ZERO,
-                    Msg::ServiceRequest {
-                        booking: b,
-                        duration,
-                        reply_to: self.ctx.dispatcher,
-                        emergency: false,
-                    },
-                );
-            }
-        }
+        self.stats.completed += 1;
+        self.hand_to_partner(&ride, cx);
     }
 
-    /// (meter with the predicted rest of the ride, priced) for a booking aboard.
-    fn expected_fare(&self, ride: &RideState, now: SimTime) -> (Meter, crate::fare::FareBreakdown) {
-        let mut meter = ride.meter.clone();
-        let net = &self.world().net;
-        let from = self.on_edge.map_or(self.node, |p| net.edge(p.edge).to);
-        let mut tolls = ride.tolls_won;
-        if let Some(route) = self.world().route(
-            self.speeds.as_ref(),
-            from,
-            ride.stop.spec.dropoff_for(ride.stop.leg),
-        ) {
-            crate::fare::feed_route(
-                &mut meter,
-                &self.ctx.tariff,
-                net,
-                self.speeds.as_ref(),
-                now,
-                &route.edges,
-                &self.ctx.in_city,
-            );
-            tolls += self.ctx.tolls.for_route(net, &route.edges) as f64;
+    /// An add-on: hand the pets to the partner; the dispatcher plans the way home.
+    fn hand_to_partner(&self, ride: &Ride, cx: &mut Cx<'_, Msg, Event>) {
+        if ride.stop.leg != Leg::Outbound {
+            return;
         }
-        let spec = &ride.stop.spec;
-        let extras = Extras {
-            pets: spec.pets.iter().map(|p| p.size).collect(),
-            waited_s: ride.waited_s,
-            addons: match (ride.stop.leg, spec.addon) {
-                (Leg::Outbound, Some((a, _))) => vec![a],
-                _ => vec![],
-            },
-            tolls_won: tolls.round() as i64,
-            surge: ride.stop.surge,
-        };
-        let b = price(&self.ctx.tariff, &meter, &extras);
-        (meter, b)
+        if let Some((_, partner)) = ride.stop.spec.addon {
+            let info = &self.ctx.partners[partner.index()];
+            cx.send(
+                info.actor,
+                SimDuration::ZERO,
+                Msg::ServiceRequest {
+                    booking: ride.stop.booking,
+                    duration: ride.stop.spec.service_time,
+                    reply_to: self.ctx.dispatcher,
+                    emergency: false,
+                },
+            );
+        }
     }
 
     /// Re-quotes every booking aboard whose expected fare now exceeds what was approved.
     fn requote_all(&mut self, now: SimTime, reason: RequoteReason, cx: &mut Cx<'_, Msg, Event>) {
         let me = cx.me();
-        for i in 0..self.aboard.len() {
-            if self.aboard[i].requote_pending {
+        let from = self.drive.next_node(&self.ctx.world);
+        for r in &mut self.cargo.rides {
+            if r.fare.requote_pending {
                 continue;
             }
-            let expected = self.expected_fare(&self.aboard[i], now).1.total_won;
-            let r = &mut self.aboard[i];
-            if expected - r.approved_won > self.ctx.cfg.requote_threshold_won {
-                r.requote_pending = true;
+            let expected =
+                expected_fare(&self.ctx, &self.drive.speeds, from, now, &r.stop, &r.fare)
+                    .1
+                    .total_won;
+            if requote_due(&self.ctx, &r.fare, expected) {
+                r.fare.requote_pending = true;
                 cx.send(
                     r.stop.spec.customer_actor,
                     SimDuration::ZERO,
                     Msg::Requote {
                         booking: r.stop.booking,
-                        old_won: r.approved_won,
+                        old_won: r.fare.approved_won,
                         new_won: expected,
                         reason,
                         from: me,
@@ -893,15 +640,8 @@ impl Vehicle {
     // ---- traffic and reroutes -----------------------------------------------------------
 
     fn on_traffic(&mut self, now: SimTime, update: TrafficUpdate, cx: &mut Cx<'_, Msg, Event>) {
-        self.speeds = update.table;
-        if let Some(p) = self.on_edge {
-            let new_speed = self.speeds.speed_mps[p.edge.index()];
-            if new_speed != p.speed_mps {
-                if let Some(p) = &mut self.on_edge {
-                    p.speed_mps = new_speed;
-                }
-                self.schedule_edge_done(cx);
-            }
+        if self.drive.set_speeds(update.table) {
+            self.schedule_edge_done(cx);
         }
         match self.activity {
             Activity::Blocked => {
@@ -913,7 +653,11 @@ impl Vehicle {
                 let mut cleared = false;
                 for c in update.changes.iter() {
                     if c.started {
-                        if c.incident.edges.iter().any(|e| self.route.contains(e)) {
+                        if c.incident
+                            .edges
+                            .iter()
+                            .any(|e| self.drive.route.contains(e))
+                        {
                             prompted.push(c.incident.id);
                         }
                     } else {
@@ -922,7 +666,7 @@ impl Vehicle {
                     }
                 }
                 if !prompted.is_empty() && self.consider_reroute(now, prompted, cleared, cx) {
-                    for r in &mut self.aboard {
+                    for r in &mut self.cargo.rides {
                         r.reroutes += 1;
                     }
                     self.requote_all(now, RequoteReason::Reroute, cx);
@@ -933,7 +677,8 @@ impl Vehicle {
         }
     }
 
-    /// Looks for a quicker route from the end of the current edge; true if taken.
+    /// Looks for a quicker route from the end of the current edge; true if taken. With
+    /// `only_if_better` (an incident cleared) a route not taken is not recorded.
     fn consider_reroute(
         &mut self,
         now: SimTime,
@@ -944,58 +689,24 @@ impl Vehicle {
         let Some(destination) = self.target_node() else {
             return false;
         };
-        let net = &self.ctx.world.net;
-        let (from, head_m, head_s) = match self.on_edge {
-            Some(p) => {
-                let edge = net.edge(p.edge);
-                let left = edge.length_m - p.progress_m;
-                let secs = if p.speed_mps > 0.0 {
-                    left / p.speed_mps
-                } else {
-                    f64::INFINITY
-                };
-                (edge.to, left, secs)
-            }
-            None => (self.node, 0.0, 0.0),
-        };
-        if !head_s.is_finite() || from == destination {
-            return false;
-        }
-        let at_fork = now + SimDuration::from_secs_f64(head_s);
-        let old_edges: Vec<EdgeId> = self.route.iter().copied().collect();
-        let old = self.speeds.time_with_waits(net, at_fork, &old_edges);
-        let Some(new) = self
-            .ctx
-            .world
-            .route(self.speeds.as_ref(), from, destination)
-        else {
+        let Some((mut record, route)) = self.drive.consider_reroute(
+            &self.ctx.world,
+            now,
+            destination,
+            incidents,
+            self.ctx.cfg.reroute_min_gain,
+            self.id,
+        ) else {
             return false;
         };
-        if new.edges == old_edges {
-            return false;
-        }
-        let (old_m, old_s) = old.unwrap_or((f64::INFINITY, f64::INFINITY));
-        let gain_s = old_s - new.time_s;
-        let accepted = gain_s >= self.ctx.cfg.reroute_min_gain.as_secs_f64();
+        let accepted = record.accepted;
         if only_if_better && !accepted {
             return false;
         }
-        cx.emit(Event::Rerouted(RerouteRecord {
-            vehicle: self.id,
-            trip: self.aboard.first().map(|r| r.stop.booking),
-            at_node: from,
-            destination,
-            incidents,
-            old_remaining_m: head_m + old_m,
-            old_remaining_s: head_s + old_s,
-            new_remaining_m: head_m + new.length_m,
-            new_remaining_s: head_s + new.time_s,
-            accepted,
-            old_roads: roads_text(&self.ctx.world, &old_edges),
-            new_roads: roads_text(&self.ctx.world, &new.edges),
-        }));
+        record.trip = self.cargo.rides.first().map(|r| r.stop.booking);
+        cx.emit(Event::Rerouted(record));
         if accepted {
-            self.route = new.edges.into();
+            self.drive.take_route(route);
         }
         accepted
     }
@@ -1003,30 +714,23 @@ impl Vehicle {
     // ---- welfare ----------------------------------------------------------------------
 
     fn env(&self, now: SimTime) -> Env {
-        let (vib, moving) = match self.on_edge {
-            Some(p) if p.speed_mps > 0.0 => {
-                let e = self.world().net.edge(p.edge);
-                (vibration_ms2(e.class, p.speed_mps * 3.6, e.speed_kmh), true)
-            }
-            _ => (0.0, false),
-        };
+        let (vibration_ms2, moving) = self.drive.vibration(&self.ctx.world);
         Env {
             cabin_temp_c: self.cabin.temp_c,
             humidity_pct: self.cabin.humidity_pct,
-            vibration_ms2: vib,
+            vibration_ms2,
             since_rest: now.saturating_since(self.rest_from),
             moving,
         }
     }
 
-    /// Diverts to the nearest open vet (by travel time from the next node).
+    /// The diversion rule: on a critical alert the vehicle drives the pets to the nearest
+    /// vet open now (by travel time from the end of its edge), once per booking.
     fn divert(&mut self, now: SimTime, booking: BookingId, cx: &mut Cx<'_, Msg, Event>) {
-        if !self.aboard.iter().any(|r| r.stop.booking == booking) || !self.diverted.insert(booking)
-        {
+        if !self.cargo.has_aboard(booking) || !self.cargo.divert(booking) {
             return;
         }
-        let net = &self.ctx.world.net;
-        let from = self.on_edge.map_or(self.node, |p| net.edge(p.edge).to);
+        let from = self.drive.next_node(&self.ctx.world);
         let best = self
             .ctx
             .partners
@@ -1036,7 +740,7 @@ impl Vehicle {
             .filter_map(|(i, p)| {
                 self.ctx
                     .world
-                    .route(self.speeds.as_ref(), from, p.node)
+                    .route(self.drive.speeds.as_ref(), from, p.node)
                     .map(|r| (r.time_s, i))
             })
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -1045,85 +749,57 @@ impl Vehicle {
         };
         tracing::debug!(vehicle = %self.id, %booking, vet = %self.ctx.partners[partner].name, "diverting to a vet");
         self.target = Target::Vet { partner, booking };
-        match self.on_edge {
-            Some(_) => {
-                let end = from;
-                let vet = self.ctx.partners[partner].node;
-                self.route = if end == vet {
-                    VecDeque::new()
-                } else {
-                    self.world()
-                        .route(self.speeds.as_ref(), end, vet)
-                        .map(|r| r.edges.into())
-                        .unwrap_or_default()
-                };
-            }
-            None if matches!(
-                self.activity,
-                Activity::Idle | Activity::Blocked | Activity::Driving
-            ) =>
+        let vet = self.ctx.partners[partner].node;
+        if self.drive.on_edge.is_some() {
+            self.drive.route_from_next(&self.ctx.world, Some(vet));
+        } else if matches!(
+            self.activity,
+            Activity::Idle | Activity::Blocked | Activity::Driving
+        ) {
+            if vet == self.drive.node {
+                self.arrive(now, cx);
+            } else if let Some(r) =
+                self.world()
+                    .route(self.drive.speeds.as_ref(), self.drive.node, vet)
             {
-                let vet = self.ctx.partners[partner].node;
-                if vet == self.node {
-                    self.arrive(now, cx);
-                } else if let Some(r) = self.world().route(self.speeds.as_ref(), self.node, vet) {
-                    self.route = r.edges.into();
-                    let first = self.route.pop_front().expect("distinct nodes");
-                    self.enter_edge(now, first, cx);
-                }
+                self.drive.take_route(r);
+                self.drive_on(now, cx);
             }
-            // Resting or at a stop: the diversion starts when that is over.
-            None => {}
         }
+        // Resting or at a stop: the diversion starts when that is over.
     }
 
-    fn position(&self, now: SimTime) -> PositionFix {
-        match self.on_edge {
-            Some(p) => {
-                let moved =
-                    p.progress_m + p.speed_mps * now.saturating_since(p.since).as_secs_f64();
-                let (lat, lon) = self.world().net.position_along(p.edge, moved);
-                PositionFix {
-                    vehicle: self.id,
-                    lat,
-                    lon,
-                    speed_kmh: p.speed_mps * 3.6,
-                    edge: Some(p.edge),
-                }
-            }
-            None => {
-                let pt = self.world().net.node(self.node).point;
-                PositionFix {
-                    vehicle: self.id,
-                    lat: pt.y(),
-                    lon: pt.x(),
-                    speed_kmh: 0.0,
-                    edge: None,
-                }
+    fn on_treated(&mut self, now: SimTime, booking: BookingId, cx: &mut Cx<'_, Msg, Event>) {
+        if self.activity != Activity::AtVet(booking) {
+            return;
+        }
+        if let Some(r) = self.cargo.rides.iter().find(|r| r.stop.booking == booking) {
+            for p in &r.stop.spec.pets {
+                cx.send(p.actor, SimDuration::ZERO, Msg::Treated);
             }
         }
+        // Parked in the shade at the clinic: the cabin is back at the set point.
+        let outside = self.ctx.climate.outside(now).0;
+        let ok = self.cabin.hvac_ok;
+        self.cabin = Cabin::new(outside);
+        self.cabin.hvac_ok = ok;
+        self.target = Target::None;
+        self.activity = Activity::Idle;
+        self.requote_all(now, RequoteReason::Diversion, cx);
+        self.next(now, cx);
+        self.report(now, cx);
     }
 
     // ---- plan changes -----------------------------------------------------------------
 
     fn on_assign(&mut self, now: SimTime, plan: &[PlanStop], cx: &mut Cx<'_, Msg, Event>) {
-        let old_front = self.plan.front().map(PlanStop::key);
+        let old_front = self.cargo.plan.front().map(PlanStop::key);
         let busy_front = (self.activity == Activity::AtStop)
-            .then(|| self.plan.front().cloned())
+            .then(|| self.cargo.plan.front().cloned())
             .flatten();
-        let mut new: VecDeque<PlanStop> = plan
-            .iter()
-            .filter(|s| !self.done.contains(&s.key()))
-            .cloned()
-            .collect();
-        // A stop in progress stays first.
-        if let Some(cur) = busy_front {
-            new.retain(|s| s.key() != cur.key());
-            new.push_front(cur);
-        }
-        self.plan = new;
+        self.cargo.apply(plan, busy_front);
         self.start_ticks(now, cx);
-        if self.plan.front().map(PlanStop::key) != old_front
+        if self.cargo.plan.front().map(PlanStop::key) != old_front
             || matches!(self.target, Target::Depot | Target::None)
         {
             if matches!(self.target, Target::Vet { .. }) {
@@ -1134,16 +810,19 @@ impl Vehicle {
     }
 
     fn on_unassign(&mut self, now: SimTime, booking: BookingId, cx: &mut Cx<'_, Msg, Event>) {
-        if self.aboard.iter().any(|r| r.stop.booking == booking) {
+        if self.cargo.has_aboard(booking) {
             return;
         }
-        self.unassigned.insert(booking);
-        let was_front = self.plan.front().is_some_and(|s| s.booking == booking);
-        self.plan.retain(|s| s.booking != booking);
+        let was_front = self
+            .cargo
+            .plan
+            .front()
+            .is_some_and(|s| s.booking == booking);
+        self.cargo.plan.retain(|s| s.booking != booking);
         if was_front {
             if self.activity == Activity::AtStop {
                 // Abandon the wait at this pickup.
-                self.gen = self.gen.wrapping_add(1);
+                self.drive.stop_timer();
                 self.activity = Activity::Idle;
                 self.next(now, cx);
             } else {
@@ -1152,21 +831,72 @@ impl Vehicle {
         }
         self.report(now, cx);
     }
-}
 
-/// "Gyeongbu 120.4 km > Cheongju-Sangju 80.5 km" style summary of a route.
-fn roads_text(world: &World, edges: &[EdgeId]) -> String {
-    let route = Route {
-        edges: edges.to_vec(),
-        length_m: 0.0,
-        time_s: 0.0,
-    };
-    route
-        .roads(&world.net)
-        .iter()
-        .map(|(road, m)| format!("{road} {:.1} km", m / 1_000.0))
-        .collect::<Vec<_>>()
-        .join(" > ")
+    // ---- periodic reports -----------------------------------------------------------------
+
+    fn on_position_tick(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        if self.activity == Activity::Idle && self.cargo.plan.is_empty() {
+            self.ticking.position = false;
+        } else {
+            cx.emit(Event::Position(self.drive.position(
+                &self.ctx.world,
+                self.id,
+                now,
+            )));
+            cx.send_self(self.ctx.cfg.position_interval, Msg::PositionTick);
+        }
+    }
+
+    fn on_welfare_tick(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        if self.cargo.rides.is_empty() {
+            self.ticking.welfare = false;
+            return;
+        }
+        let env = self.env(now);
+        let dt = self.ctx.cfg.welfare_interval;
+        for r in &self.cargo.rides {
+            for p in &r.stop.spec.pets {
+                cx.send(p.actor, SimDuration::ZERO, Msg::Ride { env, dt });
+            }
+        }
+        cx.send_self(dt, Msg::WelfareTick);
+    }
+
+    fn on_customer_tick(&mut self, cx: &mut Cx<'_, Msg, Event>) {
+        let mut customers: Vec<(BookingId, ActorId)> = self
+            .cargo
+            .plan
+            .iter()
+            .map(|s| (s.booking, s.spec.customer_actor))
+            .collect();
+        customers.extend(
+            self.cargo
+                .rides
+                .iter()
+                .map(|r| (r.stop.booking, r.stop.spec.customer_actor)),
+        );
+        customers.sort();
+        customers.dedup();
+        if customers.is_empty() {
+            self.ticking.customers = false;
+            return;
+        }
+        for (booking, to) in customers {
+            cx.send(to, SimDuration::ZERO, Msg::TripUpdate { booking });
+        }
+        if let Some(every) = self.ctx.cfg.customer_update_interval {
+            cx.send_self(every, Msg::CustomerTick);
+        }
+    }
+
+    fn on_hour_tick(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        let hour = self.stats.close_hour(now, self.cargo.pets());
+        cx.emit(Event::VehicleHour(hour));
+        cx.send_self(SimDuration(MS_PER_H), Msg::HourTick);
+        if now.saturating_since(self.shift_end) < SimDuration(MS_PER_H) && now >= self.shift_end {
+            self.report(now, cx);
+        }
+    }
 }
 
 impl SimActor<Msg, Event> for Vehicle {
@@ -1174,7 +904,7 @@ impl SimActor<Msg, Event> for Vehicle {
         self.account(now);
         match msg {
             Msg::Start => {
-                self.hour.hour_start = SimTime((now.as_ms() / MS_PER_H) * MS_PER_H);
+                self.stats.hour.hour_start = SimTime((now.as_ms() / MS_PER_H) * MS_PER_H);
                 cx.send_self(
                     SimDuration(MS_PER_H - now.as_ms() % MS_PER_H),
                     Msg::HourTick,
@@ -1188,90 +918,28 @@ impl SimActor<Msg, Event> for Vehicle {
             }
             Msg::Unassign { booking } => self.on_unassign(now, booking, cx),
             Msg::EdgeDone { gen } => {
-                if gen == self.gen && self.on_edge.is_some() {
+                if gen == self.drive.gen && self.drive.on_edge.is_some() {
                     self.on_edge_done(now, cx);
                 }
             }
             Msg::StopDone { gen } => {
-                if gen == self.gen {
+                if gen == self.drive.gen {
                     self.on_stop_done(now, cx);
                 }
             }
-            Msg::PositionTick => {
-                if self.activity == Activity::Idle && self.plan.is_empty() {
-                    self.ticking.0 = false;
-                } else {
-                    cx.emit(Event::Position(self.position(now)));
-                    cx.send_self(self.ctx.cfg.position_interval, Msg::PositionTick);
-                }
-            }
-            Msg::WelfareTick => {
-                if self.aboard.is_empty() {
-                    self.ticking.1 = false;
-                } else {
-                    let env = self.env(now);
-                    let dt = self.ctx.cfg.welfare_interval;
-                    for r in &self.aboard {
-                        for p in &r.stop.spec.pets {
-                            cx.send(p.actor, SimDuration::ZERO, Msg::Ride { env, dt });
-                        }
-                    }
-                    cx.send_self(dt, Msg::WelfareTick);
-                }
-            }
-            Msg::CustomerTick => {
-                let mut customers: Vec<(BookingId, ActorId)> = self
-                    .plan
-                    .iter()
-                    .map(|s| (s.booking, s.spec.customer_actor))
-                    .collect();
-                customers.extend(
-                    self.aboard
-                        .iter()
-                        .map(|r| (r.stop.booking, r.stop.spec.customer_actor)),
-                );
-                customers.sort();
-                customers.dedup();
-                if customers.is_empty() {
-                    self.ticking.2 = false;
-                } else {
-                    for (booking, to) in customers {
-                        cx.send(to, SimDuration::ZERO, Msg::TripUpdate { booking });
-                    }
-                    if let Some(every) = self.ctx.cfg.customer_update_interval {
-                        cx.send_self(every, Msg::CustomerTick);
-                    }
-                }
-            }
-            Msg::HourTick => {
-                let mut h = self.hour.clone();
-                h.max_pets = h.max_pets.max(self.pets_aboard());
-                cx.emit(Event::VehicleHour(h));
-                self.hour = VehicleHour {
-                    vehicle: self.id,
-                    hour_start: now,
-                    busy_s: 0.0,
-                    loaded_s: 0.0,
-                    loaded_m: 0.0,
-                    empty_m: 0.0,
-                    max_pets: self.pets_aboard(),
-                };
-                cx.send_self(SimDuration(MS_PER_H), Msg::HourTick);
-                if now.saturating_since(self.shift_end) < SimDuration(MS_PER_H)
-                    && now >= self.shift_end
-                {
-                    self.report(now, cx);
-                }
-            }
+            Msg::PositionTick => self.on_position_tick(now, cx),
+            Msg::WelfareTick => self.on_welfare_tick(now, cx),
+            Msg::CustomerTick => self.on_customer_tick(cx),
+            Msg::HourTick => self.on_hour_tick(now, cx),
             Msg::RequoteAnswer {
                 booking,
                 approved,
                 new_won,
             } => {
-                if let Some(r) = self.aboard.iter_mut().find(|r| r.stop.booking == booking) {
-                    r.requote_pending = false;
+                if let Some(r) = self.cargo.ride_mut(booking) {
+                    r.fare.requote_pending = false;
                     if approved {
-                        r.approved_won = new_won;
+                        r.fare.approved_won = new_won;
                     }
                 }
             }
@@ -1279,30 +947,14 @@ impl SimActor<Msg, Event> for Vehicle {
             Msg::Hvac { ok } => self.cabin.hvac_ok = ok,
             Msg::ServiceStarted { .. } => {}
             Msg::ServiceDone { booking } | Msg::ServiceRejected { booking, .. } => {
-                if self.activity == Activity::AtVet(booking) {
-                    if let Some(r) = self.aboard.iter().find(|r| r.stop.booking == booking) {
-                        for p in &r.stop.spec.pets {
-                            cx.send(p.actor, SimDuration::ZERO, Msg::Treated);
-                        }
-                    }
-                    // Parked in the shade at the clinic: the cabin is back at the set point.
-                    let outside = self.ctx.climate.outside(now).0;
-                    let ok = self.cabin.hvac_ok;
-                    self.cabin = Cabin::new(outside);
-                    self.cabin.hvac_ok = ok;
-                    self.target = Target::None;
-                    self.activity = Activity::Idle;
-                    self.requote_all(now, RequoteReason::Diversion, cx);
-                    self.next(now, cx);
-                    self.report(now, cx);
-                }
+                self.on_treated(now, booking, cx)
             }
             other => debug_assert!(false, "vehicle got {}", other.kind()),
         }
     }
 
     fn on_end(&mut self, _now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
-        for r in &self.aboard {
+        for r in &self.cargo.rides {
             cx.emit(Event::TripEnded(TripRecord {
                 trip: r.stop.booking,
                 leg: r.stop.leg,

@@ -227,7 +227,8 @@ fn every_plan_stop_field_enters_the_trace_hash() {
     let base = hash(&p);
     let mut other_spec = (*s).clone();
     other_spec.service_time = SimDuration::from_mins(1);
-    let changes: Vec<Box<dyn Fn(&mut PlanStop)>> = vec![
+    type Change = Box<dyn Fn(&mut PlanStop)>;
+    let changes: Vec<Change> = vec![
         Box::new(|x| x.booking = BookingId(9)),
         Box::new(|x| x.leg = Leg::Return),
         Box::new(|x| x.kind = StopKind::Dropoff),

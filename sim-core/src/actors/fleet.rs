@@ -1,0 +1,56 @@
+//! What the vehicles and the dispatcher share, read-only: the world, the tariff and tolls,
+//! the city boundary, partners, the climate and the vehicle settings.
+
+use std::sync::Arc;
+
+use crate::actors::partner::PartnerInfo;
+use crate::booking::Dwell;
+use crate::fare::{Tariff, Tolls};
+use crate::ids::ActorId;
+use crate::time::SimDuration;
+use crate::welfare::Climate;
+use crate::world::World;
+
+/// Settings shared by every vehicle.
+#[derive(Clone, Copy, Debug)]
+pub struct VehicleConfig {
+    /// GPS reporting period.
+    pub position_interval: SimDuration,
+    /// A new route is taken only if it saves at least this much (avoids flapping).
+    pub reroute_min_gain: SimDuration,
+    /// Live updates to customers; `None` sends only milestones (assigned, picked up, delivered).
+    pub customer_update_interval: Option<SimDuration>,
+    /// How often the pets aboard are told about the ride.
+    pub welfare_interval: SimDuration,
+    /// Loading and unloading times.
+    pub dwell: Dwell,
+    /// Length of a rest stop.
+    pub rest_stop: SimDuration,
+    /// A re-quote is sent when the expected fare exceeds the approved one by more than this.
+    pub requote_threshold_won: i64,
+    /// Emergency treatment time at a vet.
+    pub vet_treatment: SimDuration,
+    /// Mean extra time until the pets are handed over at a pickup (exponential).
+    pub readiness_mean: SimDuration,
+}
+
+/// What every vehicle shares, read-only.
+#[derive(Debug)]
+pub struct FleetContext {
+    /// Network and routing.
+    pub world: Arc<World>,
+    /// The fare tariff.
+    pub tariff: Arc<Tariff>,
+    /// Expressway tolls.
+    pub tolls: Tolls,
+    /// Which nodes are in the home city (Seoul).
+    pub in_city: Arc<[bool]>,
+    /// Partners.
+    pub partners: Arc<[PartnerInfo]>,
+    /// Outside climate.
+    pub climate: Arc<Climate>,
+    /// The dispatcher.
+    pub dispatcher: ActorId,
+    /// Settings.
+    pub cfg: VehicleConfig,
+}
