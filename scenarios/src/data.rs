@@ -315,6 +315,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
             lon,
             kind,
             population,
+            stop_only: false,
         });
         node_lines.push(line);
     }

@@ -499,6 +499,7 @@ pub fn msg_detail(msg: &Msg) -> String {
         | Msg::AtPickup { booking }
         | Msg::TripUpdate { booking }
         | Msg::CancelBooking { booking }
+        | Msg::BookingEnded { booking }
         | Msg::ServiceDone { booking }
         | Msg::Unassign { booking }
         | Msg::ServiceEnd { booking } => booking.to_string(),

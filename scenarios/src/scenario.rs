@@ -11,6 +11,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 use sim_core::actors::{Climate, DispatchConfig, PartnerKind, VehicleConfig};
 use sim_core::booking::{Crates, Dwell, Species};
+use sim_core::dispatch::plan::InsertMode;
 use sim_core::fare::{Addon, SizeClass};
 use sim_core::ids::{NodeId, PartnerId, VehicleId};
 use sim_core::rng::ActorKind;
@@ -149,7 +150,8 @@ impl Default for VehiclesSection {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DispatchSection {
-    /// `immediate` or `batch`.
+    /// `immediate`, `batch` or `hail` (one booking aboard at a time, pickups keep their
+    /// window).
     pub mode: String,
     /// Batch period.
     pub batch_interval: String,
@@ -570,21 +572,31 @@ pub fn resolve(
         &[K("welfare"), K("sample_interval")],
         &welfare.sample_interval,
     )?;
-    let dispatch = DispatchConfig {
-        batch: match dwell_p.mode.as_str() {
-            "immediate" => None,
-            "batch" => Some(loc.positive_duration(
+    let (batch, mode) = match dwell_p.mode.as_str() {
+        "immediate" => (None, InsertMode::Pooled),
+        "batch" => (
+            Some(loc.positive_duration(
                 &[K("dispatch"), K("batch_interval")],
                 &dwell_p.batch_interval,
             )?),
-            other => {
-                let mut e = loc.err(&[K("dispatch"), K("mode")], other, "`immediate` or `batch`");
-                if let Some(h) = did_you_mean(other, ["immediate", "batch"]) {
-                    e = e.hint(h);
-                }
-                return Err(e);
+            InsertMode::Pooled,
+        ),
+        "hail" => (None, InsertMode::Single),
+        other => {
+            let mut e = loc.err(
+                &[K("dispatch"), K("mode")],
+                other,
+                "`immediate`, `batch` or `hail`",
+            );
+            if let Some(h) = did_you_mean(other, ["immediate", "batch", "hail"]) {
+                e = e.hint(h);
             }
-        },
+            return Err(e);
+        }
+    };
+    let dispatch = DispatchConfig {
+        batch,
+        mode,
         dwell,
         max_ride_factor: match dwell_p.max_ride_factor {
             x if x.is_finite() && (1.0..=10.0).contains(&x) => x,
@@ -1059,11 +1071,18 @@ pub fn resolve(
             }
         }
         if inc.both_directions {
-            let twins: Vec<_> = edges
+            let twins: Option<Vec<_>> = edges
                 .iter()
                 .rev()
-                .map(|&e| world.net.edge(e).twin())
+                .map(|&e| world.net.edge(e).twin)
                 .collect();
+            let twins = twins.ok_or_else(|| {
+                loc.err(
+                    &p("both_directions"),
+                    "true",
+                    "a two-way road (this segment is one-way: set both_directions = false)",
+                )
+            })?;
             edges.extend(twins);
         }
         incidents.push(IncidentPlan {

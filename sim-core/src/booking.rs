@@ -1,15 +1,14 @@
-//! Bookings and the plain rules of dispatch: crate slots by size class, species separation,
-//! ride-time limits and shift ends, checked over a vehicle's plan of stops; the cheapest
-//! insertion of a booking into a plan; and an hourly travel-time matrix for estimates.
+//! Bookings and the plain rules of dispatch: what a booking is, the stops of a vehicle's
+//! plan, crate slots by size class and species separation ([`Manifest`]), and why a plan
+//! can be infeasible. The search for the vehicle and the insertion is in
+//! [`crate::dispatch`].
 
 use std::sync::Arc;
 
 use crate::engine::{TraceEncode, TraceHasher};
 use crate::fare::{Addon, SizeClass};
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId};
-use crate::time::{SimDuration, SimTime, MS_PER_H};
-use crate::traffic::{profile_speeds, DayType, TrafficConfig};
-use crate::world::World;
+use crate::time::{SimDuration, SimTime};
 
 pub mod manifest;
 
@@ -205,6 +204,8 @@ pub struct PlanStop {
     pub cats: bool,
     /// Longest allowed time from pickup to drop-off.
     pub ride_limit: SimDuration,
+    /// The direct drive from pickup to drop-off as planned (for the detour statistics).
+    pub direct: SimDuration,
     /// The leg's quoted fare.
     pub quote_won: i64,
     /// The surge multiplier of the quote.
@@ -276,94 +277,6 @@ pub struct VehicleView {
     pub version: u64,
 }
 
-/// Travel times between nodes for each day type and hour, from the profile speeds at the
-/// middle of the hour (no random congestion or incidents): what dispatch plans with.
-#[derive(Debug)]
-pub struct TravelMatrix {
-    n: usize,
-    /// `[day type][hour]` -> n x n seconds (f32; unreachable = infinity).
-    times_s: Vec<Vec<Vec<f32>>>,
-}
-
-impl TravelMatrix {
-    /// Builds the matrix (3 day types x 24 hours x one Dijkstra per node).
-    pub fn build(world: &World, cfg: &TrafficConfig) -> TravelMatrix {
-        let n = world.net.nodes().len();
-        let mut times_s = Vec::new();
-        for day in DayType::ALL {
-            let mut hours = Vec::with_capacity(24);
-            let mut day_cfg = cfg.clone();
-            day_cfg.calendar = vec![day];
-            for h in 0..24u64 {
-                let table = profile_speeds(
-                    &world.net,
-                    &day_cfg,
-                    SimTime(h * MS_PER_H + MS_PER_H / 2),
-                    &[],
-                );
-                let mut m = vec![f32::INFINITY; n * n];
-                for from in 0..n {
-                    let dist = dijkstra_times(world, &table, NodeId(from as u32));
-                    m[from * n..(from + 1) * n].copy_from_slice(&dist);
-                }
-                hours.push(m);
-            }
-            times_s.push(hours);
-        }
-        TravelMatrix { n, times_s }
-    }
-
-    /// Seconds from `a` to `b` leaving at `t` (day type from `cfg`'s calendar).
-    pub fn time_s(&self, cfg: &TrafficConfig, t: SimTime, a: NodeId, b: NodeId) -> f64 {
-        let day = cfg.day_type(t) as usize;
-        let hour = (t.ms_of_day() / MS_PER_H) as usize;
-        f64::from(self.times_s[day][hour][a.index() * self.n + b.index()])
-    }
-}
-
-/// Single-source travel times (seconds) under `table`.
-fn dijkstra_times(world: &World, table: &crate::traffic::SpeedTable, from: NodeId) -> Vec<f32> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let net = &world.net;
-    let mut best = vec![f64::INFINITY; net.nodes().len()];
-    let mut heap = BinaryHeap::new();
-    best[from.index()] = 0.0;
-    heap.push(Reverse((OrdF64(0.0), from.0)));
-    while let Some(Reverse((OrdF64(d), n))) = heap.pop() {
-        if d > best[n as usize] {
-            continue;
-        }
-        for &e in net.out_edges(NodeId(n)) {
-            let v = table.speed_mps[e.index()];
-            if v <= 0.0 {
-                continue;
-            }
-            let edge = net.edge(e);
-            let nd = d + edge.length_m / v;
-            if nd < best[edge.to.index()] {
-                best[edge.to.index()] = nd;
-                heap.push(Reverse((OrdF64(nd), edge.to.0)));
-            }
-        }
-    }
-    best.into_iter().map(|x| x as f32).collect()
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct OrdF64(f64);
-impl Eq for OrdF64 {}
-impl PartialOrd for OrdF64 {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for OrdF64 {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0)
-    }
-}
-
 /// Dwell times at stops.
 #[derive(Clone, Copy, Debug)]
 pub struct Dwell {
@@ -403,153 +316,6 @@ impl Infeasible {
             Infeasible::Unreachable => "destination unreachable",
             Infeasible::PickupLate => "no vehicle can be at the pickup in time",
         }
-    }
-}
-
-/// Timing of a feasible plan.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlanTiming {
-    /// Arrival (before dwell) at each stop.
-    pub arrive: Vec<SimTime>,
-    /// When the last stop is done.
-    pub end: SimTime,
-}
-
-/// Checks a plan from a vehicle's state: crates, species, ride times, shift end.
-pub fn evaluate(
-    view: &VehicleView,
-    plan: &[PlanStop],
-    matrix: &TravelMatrix,
-    cfg: &TrafficConfig,
-    dwell: Dwell,
-) -> Result<PlanTiming, Infeasible> {
-    let mut t = view.at;
-    let mut node = view.node;
-    let mut aboard: Vec<Aboard> = view.aboard.clone();
-    let mut arrive = Vec::with_capacity(plan.len());
-    for s in plan {
-        let travel = matrix.time_s(cfg, t, node, s.node);
-        if !travel.is_finite() {
-            return Err(Infeasible::Unreachable);
-        }
-        t += SimDuration::from_secs_f64(travel);
-        arrive.push(t);
-        node = s.node;
-        match s.kind {
-            StopKind::Pickup => {
-                if t > s.latest {
-                    return Err(Infeasible::PickupLate);
-                }
-                t = t.max(s.earliest) + dwell.pickup;
-                aboard.push(Aboard {
-                    booking: s.booking,
-                    leg: s.leg,
-                    load: s.load,
-                    household: s.household,
-                    dogs: s.dogs,
-                    cats: s.cats,
-                    picked_at: t,
-                    ride_limit: s.ride_limit,
-                });
-                aboard
-                    .iter()
-                    .fold(Manifest::default(), |acc, a| acc.plus(a.manifest()))
-                    .check(&view.crates)?;
-            }
-            StopKind::Dropoff => {
-                if let Some(i) = aboard
-                    .iter()
-                    .position(|a| a.booking == s.booking && a.leg == s.leg)
-                {
-                    let a = aboard.remove(i);
-                    if t.saturating_since(a.picked_at) > a.ride_limit {
-                        return Err(Infeasible::RideTime);
-                    }
-                }
-                t += dwell.dropoff;
-            }
-        }
-    }
-    if t > view.shift_end && !plan.is_empty() {
-        return Err(Infeasible::ShiftEnd);
-    }
-    Ok(PlanTiming { arrive, end: t })
-}
-
-/// The best place to insert a booking's pickup and drop-off into a plan.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Insertion {
-    /// Index of the pickup in the new plan.
-    pub pickup_at: usize,
-    /// Index of the drop-off in the new plan.
-    pub dropoff_at: usize,
-    /// Added plan duration.
-    pub added: SimDuration,
-    /// Estimated arrival at the pickup.
-    pub pickup_eta: SimTime,
-    /// The new plan.
-    pub plan: Vec<PlanStop>,
-}
-
-/// The cheapest feasible insertion (least added duration; earliest positions on ties), or
-/// the most telling reason none is feasible.
-pub fn best_insertion(
-    view: &VehicleView,
-    pickup: &PlanStop,
-    dropoff: &PlanStop,
-    matrix: &TravelMatrix,
-    cfg: &TrafficConfig,
-    dwell: Dwell,
-) -> Result<Insertion, Infeasible> {
-    let base_end = match evaluate(view, &view.plan, matrix, cfg, dwell) {
-        Ok(t) => t.end,
-        Err(_) => view.at,
-    };
-    let mut best: Option<Insertion> = None;
-    let mut why = Infeasible::ShiftEnd;
-    let n = view.plan.len();
-    for i in view.locked.min(n)..=n {
-        for j in i..=n {
-            let mut plan = Vec::with_capacity(n + 2);
-            plan.extend_from_slice(&view.plan[..i]);
-            plan.push(pickup.clone());
-            plan.extend_from_slice(&view.plan[i..j]);
-            plan.push(dropoff.clone());
-            plan.extend_from_slice(&view.plan[j..]);
-            match evaluate(view, &plan, matrix, cfg, dwell) {
-                Ok(timing) => {
-                    let added = timing.end.saturating_since(base_end);
-                    if best.as_ref().is_none_or(|b| added < b.added) {
-                        best = Some(Insertion {
-                            pickup_at: i,
-                            dropoff_at: j + 1,
-                            added,
-                            pickup_eta: timing.arrive[i],
-                            plan,
-                        });
-                    }
-                }
-                Err(e) => why = more_telling(why, e),
-            }
-        }
-    }
-    best.ok_or(why)
-}
-
-/// Prefer reasons about the pets over reasons about time.
-fn more_telling(a: Infeasible, b: Infeasible) -> Infeasible {
-    let rank = |x: Infeasible| match x {
-        Infeasible::Unreachable => 0,
-        Infeasible::CrateSlots => 1,
-        Infeasible::SpeciesMix => 2,
-        Infeasible::RideTime => 3,
-        Infeasible::PickupLate => 4,
-        Infeasible::ShiftEnd => 5,
-    };
-    if rank(b) < rank(a) {
-        b
-    } else {
-        a
     }
 }
 
@@ -638,6 +404,7 @@ impl TraceEncode for PlanStop {
             dogs,
             cats,
             ride_limit,
+            direct,
             quote_won,
             surge,
             spec,
@@ -653,6 +420,7 @@ impl TraceEncode for PlanStop {
         h.u8(u8::from(*dogs));
         h.u8(u8::from(*cats));
         h.u64(ride_limit.as_ms());
+        h.u64(direct.as_ms());
         h.u64(*quote_won as u64);
         h.f64(*surge);
         spec.encode(h);

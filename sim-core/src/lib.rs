@@ -31,6 +31,7 @@
 
 pub mod actors;
 pub mod booking;
+pub mod dispatch;
 pub mod engine;
 pub mod event;
 pub mod fare;

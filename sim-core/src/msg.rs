@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! Customer --BookingRequest--> Dispatcher --Quote--> Customer --QuoteAnswer--> Dispatcher
+//! Customer --CancelBooking/BookingEnded--> Dispatcher
 //! Dispatcher --Assign(plan)--> Vehicle, --Assigned--> Customer
 //! Vehicle --VehicleStatus--> Dispatcher;  Vehicle --PickedUp/TripUpdate/Requote/Delivered--> Customer
 //! Vehicle --Boarded/Ride/Alighted--> Pet --WelfareCritical--> Vehicle
@@ -203,6 +204,11 @@ pub enum Msg {
         /// Booking.
         booking: BookingId,
     },
+    /// Dispatcher: the booking reached its final state; forget it.
+    BookingEnded {
+        /// Booking.
+        booking: BookingId,
+    },
     /// Dispatcher: a vehicle's state.
     VehicleStatus {
         /// Vehicle.
@@ -357,6 +363,7 @@ impl Msg {
             Msg::BookingRequest(_) => "booking_request",
             Msg::QuoteAnswer { .. } => "quote_answer",
             Msg::CancelBooking { .. } => "cancel_booking",
+            Msg::BookingEnded { .. } => "booking_ended",
             Msg::VehicleStatus { .. } => "vehicle_status",
             Msg::BatchTick => "batch_tick",
             Msg::Bounce { .. } => "bounce",
@@ -489,6 +496,7 @@ impl TraceEncode for Msg {
             | Msg::AtPickup { booking }
             | Msg::TripUpdate { booking }
             | Msg::CancelBooking { booking }
+            | Msg::BookingEnded { booking }
             | Msg::ServiceDone { booking }
             | Msg::Unassign { booking }
             | Msg::ServiceEnd { booking } => h.u32(booking.0),

@@ -11,7 +11,9 @@ use crate::actors::{
     Climate, Customer, CustomerModel, Demand, DispatchConfig, Dispatcher, FleetContext, Partner,
     PartnerInfo, PartnerKind, Pet, TrafficActor, Vehicle, VehicleConfig,
 };
-use crate::booking::{BookingSpec, Crates, PetSpec, Species, TravelMatrix};
+use crate::booking::{BookingSpec, Crates, PetSpec, Species};
+use crate::dispatch::estimates::Estimates;
+use crate::dispatch::Fleet;
 use crate::engine::{Engine, RunReport};
 use crate::event::{BookingRecord, BookingStatus, Event};
 use crate::fare::{Addon, SizeClass, Tariff, Tolls};
@@ -21,7 +23,7 @@ use crate::rng::ActorKind;
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, IncidentPlan, TrafficConfig};
 use crate::welfare::Physiology;
-use crate::world::World;
+use crate::world::{Ch, World};
 
 /// A vehicle of the fleet.
 #[derive(Clone, Debug)]
@@ -217,6 +219,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
             closes_min: p.closes_min,
         })
         .collect();
+    let static_routes = static_routes(spec);
     let ctx = Arc::new(FleetContext {
         world: spec.world.clone(),
         tariff: spec.tariff.clone(),
@@ -226,8 +229,8 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
         climate: spec.climate.clone(),
         dispatcher: dispatcher_id,
         cfg: spec.vehicle,
+        static_routes: static_routes.clone(),
     });
-    let matrix = Arc::new(TravelMatrix::build(&spec.world, &spec.traffic));
     let demand = spec.demand.as_ref().map(|d| {
         Arc::new(Demand {
             spec: d.clone(),
@@ -249,13 +252,20 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
         )),
     );
     debug_assert_eq!(added, traffic_id);
+    let estimates = Estimates::new(spec.world.clone(), spec.traffic.clone(), static_routes);
+    let fleet = Fleet::new(
+        spec.world.clone(),
+        estimates,
+        vehicles.clone(),
+        spec.dispatch.dwell,
+        spec.dispatch.mode,
+    );
     let dispatcher = Dispatcher::new(
         ctx.clone(),
         spec.reference.clone(),
         spec.traffic.clone(),
-        matrix,
+        fleet,
         spec.dispatch,
-        vehicles.clone(),
     );
     let added = engine.add(ActorKind::Dispatcher, 0, Box::new(dispatcher));
     debug_assert_eq!(added, dispatcher_id);
@@ -369,6 +379,19 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
             pets,
         },
     ))
+}
+
+/// A hierarchy for the network's speeds when traffic never changes them (no congestion,
+/// one profile factor per road class all day): vehicles and dispatch then route in
+/// microseconds on any network size. Prepared before the run, so whether it is used never
+/// depends on the host.
+fn static_routes(spec: &SimSpec) -> Option<Arc<Ch>> {
+    if !spec.traffic.is_static() {
+        return None;
+    }
+    let table = profile_speeds(&spec.world.net, &spec.traffic, SimTime::ZERO, &[]);
+    let (ch, _) = Ch::prepare(&spec.world.net, table.as_ref(), table.digest, None);
+    Some(Arc::new(ch))
 }
 
 /// Invariants that hold at the end of every run; returns the violations.

@@ -136,6 +136,19 @@ impl TrafficConfig {
         }
     }
 
+    /// Whether speeds never change but for incidents: no random congestion, and each road
+    /// class has one profile factor for every hour of every day type.
+    pub fn is_static(&self) -> bool {
+        self.congestion_sigma <= 0.0
+            && (0..4).all(|c| {
+                let first = self.profiles.factors[0][c][0];
+                self.profiles
+                    .factors
+                    .iter()
+                    .all(|day| day[c].iter().all(|&f| f == first))
+            })
+    }
+
     /// The day type of `t`.
     pub fn day_type(&self, t: SimTime) -> DayType {
         let day = t.day() as usize;

@@ -1,9 +1,14 @@
 //! The world the actors live in: the road network and routing over it.
 
+pub mod ch;
 pub mod network;
 pub mod routing;
 
-pub use network::{Edge, EdgeSpec, NetworkError, Node, NodeKind, NodeSpec, RoadClass, RoadNetwork};
+pub use ch::Ch;
+pub use network::{
+    DirectedEdgeSpec, Edge, EdgeSpec, NetworkError, Node, NodeKind, NodeSpec, RoadClass,
+    RoadNetwork,
+};
 pub use routing::{fastest_route, route_time_s, FreeFlow, Route, RoutingGraph, TravelTimes};
 
 /// The network with its routing view, shared read-only by every actor.

@@ -355,6 +355,13 @@ impl Customer {
     fn close(&mut self, status: BookingStatus, reason: &str, cx: &mut Cx<'_, Msg, Event>) {
         let Some(a) = self.active.take() else { return };
         self.closed += 1;
+        cx.send(
+            self.dispatcher,
+            SimDuration::ZERO,
+            Msg::BookingEnded {
+                booking: a.spec.booking,
+            },
+        );
         let s = &a.spec;
         let pets = s
             .pets

@@ -3,23 +3,24 @@
 //! (cheapest feasible insertion into its plan: crate slots, species separation, ride-time
 //! limit, shift end), immediately or in periodic batches, and rejects with a reason when no
 //! vehicle can. After a partner service it plans the return leg; it forwards cancellations.
+//! The search itself is [`crate::dispatch`]; this actor keeps the bookings and the
+//! vehicles' reports, and forgets a booking when it ends.
 //!
 //! Surge: multiplier from (requests in the last `surge_window`) / (vehicles free to take
 //! work, each able to serve two bookings per window), through the tariff's surge curve.
 
 use std::any::Any;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use crate::actors::fleet::FleetContext;
-use crate::booking::{
-    best_insertion, BookingSpec, Dwell, Infeasible, Leg, PlanStop, StopKind, TravelMatrix,
-    VehicleView,
-};
+use crate::booking::{BookingSpec, Dwell, Infeasible, Leg, PlanStop, StopKind, VehicleView};
+use crate::dispatch::plan::{InsertMode, Placement};
+use crate::dispatch::{Fleet, Request};
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
 use crate::fare::{feed_route, price, Extras, Meter, Tariff};
-use crate::ids::{ActorId, BookingId, NodeId, VehicleId};
+use crate::ids::{BookingId, NodeId, VehicleId};
 use crate::msg::{Msg, QuoteOffer};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, TrafficConfig};
@@ -39,10 +40,14 @@ pub struct DispatchConfig {
     pub pickup_window: SimDuration,
     /// Window of the surge demand count.
     pub surge_window: SimDuration,
-    /// Once assigned, a pickup may slip at most this past its promised time.
+    /// Once assigned, a pickup may slip at most this past its promised time (pooled mode;
+    /// in hailing mode a pickup keeps its window).
     pub promise_slack: SimDuration,
+    /// Pooling, or ride hailing (one booking aboard at a time).
+    pub mode: InsertMode,
 }
 
+/// What the dispatcher keeps of a quoted booking until it ends.
 #[derive(Clone, Debug)]
 struct Quoted {
     spec: Arc<BookingSpec>,
@@ -56,44 +61,48 @@ pub struct Dispatcher {
     ctx: Arc<FleetContext>,
     reference: Arc<Tariff>,
     traffic: Arc<TrafficConfig>,
-    matrix: Arc<TravelMatrix>,
+    fleet: Fleet,
     cfg: DispatchConfig,
-    vehicles: Vec<(ActorId, Option<Arc<VehicleView>>)>,
     /// Assignments sent to each vehicle: a report that has not applied them all is stale.
     sent: Vec<u64>,
+    /// Vehicles free for surge purposes (available, at most two stops planned).
+    free: Vec<bool>,
+    free_count: usize,
     quoted: BTreeMap<BookingId, Quoted>,
+    /// The vehicle holding each booking's current leg.
+    assigned_to: BTreeMap<BookingId, usize>,
     pending: VecDeque<BookingId>,
     returns: VecDeque<BookingId>,
     recent: VecDeque<SimTime>,
-    cancelled: BTreeSet<BookingId>,
     rejected: u32,
     assigned: u32,
     bounced: u32,
 }
 
 impl Dispatcher {
-    /// A dispatcher for `vehicles` (their actor ids, by vehicle id).
+    /// A dispatcher over `fleet`.
     pub fn new(
         ctx: Arc<FleetContext>,
         reference: Arc<Tariff>,
         traffic: Arc<TrafficConfig>,
-        matrix: Arc<TravelMatrix>,
+        fleet: Fleet,
         cfg: DispatchConfig,
-        vehicles: Vec<ActorId>,
     ) -> Dispatcher {
+        let n = fleet.vehicles.len();
         Dispatcher {
             ctx,
             reference,
             traffic,
-            matrix,
+            fleet,
             cfg,
-            sent: vec![0; vehicles.len()],
-            vehicles: vehicles.into_iter().map(|a| (a, None)).collect(),
+            sent: vec![0; n],
+            free: vec![false; n],
+            free_count: 0,
             quoted: BTreeMap::new(),
+            assigned_to: BTreeMap::new(),
             pending: VecDeque::new(),
             returns: VecDeque::new(),
             recent: VecDeque::new(),
-            cancelled: BTreeSet::new(),
             rejected: 0,
             assigned: 0,
             bounced: 0,
@@ -105,15 +114,48 @@ impl Dispatcher {
         (self.assigned, self.rejected, self.bounced)
     }
 
-    fn ride_limit(&self, t: SimTime, a: NodeId, b: NodeId) -> SimDuration {
-        let direct = self.matrix.time_s(&self.traffic, t, a, b);
-        SimDuration::from_secs_f64(
-            (direct * self.cfg.max_ride_factor).max(self.cfg.max_ride_min.as_secs_f64()),
-        )
+    /// Bookings the dispatcher still holds (quoted and not ended): bounded by the bookings
+    /// under way, whatever the length of the run.
+    pub fn held(&self) -> usize {
+        self.quoted.len()
+    }
+
+    /// Vehicles the searches evaluated, and planning-time queries answered by a hierarchy.
+    pub fn search_counts(&self) -> (u64, u64) {
+        (self.fleet.evaluated, self.fleet.estimates.queries)
+    }
+
+    fn set_view(&mut self, i: usize, view: Arc<VehicleView>, now: SimTime) {
+        let free = view.available && view.plan.len() <= 2;
+        if free != self.free[i] {
+            self.free[i] = free;
+            if free {
+                self.free_count += 1;
+            } else {
+                self.free_count -= 1;
+            }
+        }
+        self.fleet.set_view(i, view, now);
+    }
+
+    /// The ride limit rule: max(`max_ride_min`, `max_ride_factor` x the direct drive at
+    /// the profile speeds of `t`); with the direct drive.
+    fn ride_limit(&mut self, t: SimTime, a: NodeId, b: NodeId) -> (SimDuration, SimDuration) {
+        match self.fleet.estimates.time_at(t, a, b) {
+            Some(ms) => {
+                let direct = SimDuration(ms);
+                let limit = SimDuration::from_secs_f64(
+                    (direct.as_secs_f64() * self.cfg.max_ride_factor)
+                        .max(self.cfg.max_ride_min.as_secs_f64()),
+                );
+                (limit, direct)
+            }
+            None => (self.cfg.max_ride_min, SimDuration::ZERO),
+        }
     }
 
     fn stops(
-        &self,
+        &mut self,
         spec: &Arc<BookingSpec>,
         leg: Leg,
         earliest: SimTime,
@@ -122,7 +164,7 @@ impl Dispatcher {
     ) -> (PlanStop, PlanStop) {
         let (from, to) = (spec.pickup_for(leg), spec.dropoff_for(leg));
         let (dogs, cats) = spec.species();
-        let limit = self.ride_limit(earliest, from, to);
+        let (limit, direct) = self.ride_limit(earliest, from, to);
         let latest = earliest + self.cfg.pickup_window;
         let mk = |kind, node| PlanStop {
             booking: spec.booking,
@@ -136,6 +178,7 @@ impl Dispatcher {
             dogs,
             cats,
             ride_limit: limit,
+            direct,
             quote_won,
             surge,
             spec: spec.clone(),
@@ -143,72 +186,24 @@ impl Dispatcher {
         (mk(StopKind::Pickup, from), mk(StopKind::Dropoff, to))
     }
 
-    /// The vehicle reaching the pickup first (then the cheapest), with its new plan.
+    /// The vehicle reaching the pickup first (then the cheapest), with its insertion.
     fn best_vehicle(
-        &self,
+        &mut self,
         now: SimTime,
         spec: &BookingSpec,
         p: &PlanStop,
         d: &PlanStop,
-    ) -> Result<(usize, crate::booking::Insertion), Infeasible> {
-        let mut best: Option<(usize, crate::booking::Insertion)> = None;
-        let mut whys: BTreeMap<u8, (u32, Infeasible)> = BTreeMap::new();
-        // Branch and bound: try vehicles in order of a lower bound on their pickup ETA (when
-        // they are next free to turn, plus the drive to the pickup); stop once the bound
-        // cannot beat the best found, or cannot be within the pickup window.
-        let mut candidates: Vec<(SimTime, usize)> = self
-            .vehicles
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| spec.vehicle.is_none_or(|v| v as usize == *i))
+    ) -> Result<(usize, Placement), Infeasible> {
+        let req = Request {
+            pickup: p,
+            dropoff: d,
+            pinned: spec.vehicle.map(|v| v as usize),
             // A pet waiting at a partner is never stranded: its return may go to a driver
             // past the end of the shift (overtime).
-            .filter_map(|(i, (_, v))| {
-                v.as_ref()
-                    .filter(|v| v.available || p.leg == Leg::Return)
-                    .map(|v| (i, v))
-            })
-            .map(|(i, v)| {
-                let free = v.at.max(now);
-                let t = self.matrix.time_s(&self.traffic, free, v.node, p.node);
-                (
-                    free + SimDuration::from_secs_f64(if t.is_finite() { t } else { 1e9 }),
-                    i,
-                )
-            })
-            .collect();
-        candidates.sort();
-        let window_end = p.earliest + self.cfg.pickup_window;
-        for (bound, i) in candidates {
-            if bound > window_end || best.as_ref().is_some_and(|(_, b)| bound > b.pickup_eta) {
-                break;
-            }
-            let Some(view) = &self.vehicles[i].1 else {
-                continue;
-            };
-            let mut v = (**view).clone();
-            v.at = v.at.max(now);
-            if p.leg == Leg::Return {
-                v.shift_end = SimTime::MAX;
-            }
-            match best_insertion(&v, p, d, &self.matrix, &self.traffic, self.cfg.dwell) {
-                Ok(ins) => {
-                    if best
-                        .as_ref()
-                        .is_none_or(|(_, b)| (ins.pickup_eta, ins.added) < (b.pickup_eta, b.added))
-                    {
-                        best = Some((i, ins));
-                    }
-                }
-                Err(e) => whys.entry(e as u8).or_insert((0, e)).0 += 1,
-            }
-        }
-        // The reason most vehicles gave (ties: the first in declaration order).
-        let why = whys
-            .values()
-            .max_by_key(|(n, e)| (*n, std::cmp::Reverse(*e as u8)))
-            .map_or(Infeasible::ShiftEnd, |x| x.1);
-        best.ok_or(why)
+            overtime: p.leg == Leg::Return,
+            window_end: p.earliest + self.cfg.pickup_window,
+        };
+        self.fleet.best_vehicle(now, req)
     }
 
     fn surge(&mut self, now: SimTime) -> f64 {
@@ -219,16 +214,11 @@ impl Dispatcher {
         {
             self.recent.pop_front();
         }
-        let free = self
-            .vehicles
-            .iter()
-            .filter(|(_, v)| v.as_ref().is_some_and(|v| v.available && v.plan.len() <= 2))
-            .count();
-        let ratio = self.recent.len() as f64 / (2.0 * free as f64).max(1.0);
+        let ratio = self.recent.len() as f64 / (2.0 * self.free_count as f64).max(1.0);
         self.ctx.tariff.surge.multiplier(ratio)
     }
 
-    /// Predicted fare of one leg (and the plain taxi fare for it).
+    /// Predicted fare of one leg (and the plain taxi fare for it, and its length).
     fn predict(
         &self,
         spec: &BookingSpec,
@@ -239,18 +229,22 @@ impl Dispatcher {
         let net = &self.ctx.world.net;
         let speeds = profile_speeds(net, &self.traffic, start, &[]);
         let (from, to) = (spec.pickup_for(leg), spec.dropoff_for(leg));
-        let route = self.ctx.world.route(speeds.as_ref(), from, to)?;
+        let route = self.ctx.route(speeds.as_ref(), from, to)?;
         let tolls = self.ctx.tolls.for_route(net, &route.edges);
-        let mut m = Meter::start(&self.ctx.tariff, start, !self.ctx.in_city[from.index()]);
-        feed_route(
-            &mut m,
-            &self.ctx.tariff,
-            net,
-            speeds.as_ref(),
-            start,
-            &route.edges,
-            &self.ctx.in_city,
-        );
+        let outside = !self.ctx.in_city[from.index()];
+        let metered = |tariff: &Tariff| {
+            let mut m = Meter::start(tariff, start, outside);
+            feed_route(
+                &mut m,
+                tariff,
+                net,
+                speeds.as_ref(),
+                start,
+                &route.edges,
+                &self.ctx.in_city,
+            );
+            m
+        };
         let extras = Extras {
             pets: spec.pets.iter().map(|p| p.size).collect(),
             waited_s: 0,
@@ -261,90 +255,69 @@ impl Dispatcher {
             tolls_won: tolls,
             surge,
         };
-        let fare = price(&self.ctx.tariff, &m, &extras).total_won;
-        let mut r = Meter::start(&self.reference, start, !self.ctx.in_city[from.index()]);
-        feed_route(
-            &mut r,
-            &self.reference,
-            net,
-            speeds.as_ref(),
-            start,
-            &route.edges,
-            &self.ctx.in_city,
-        );
-        let reference = price(
-            &self.reference,
-            &r,
-            &Extras {
-                tolls_won: tolls,
-                surge: 1.0,
-                ..Extras::default()
-            },
-        )
-        .total_won;
+        let fare = price(&self.ctx.tariff, &metered(&self.ctx.tariff), &extras).total_won;
+        let plain = Extras {
+            tolls_won: tolls,
+            surge: 1.0,
+            ..Extras::default()
+        };
+        let reference = price(&self.reference, &metered(&self.reference), &plain).total_won;
         Some((fare, reference, route.length_m))
+    }
+
+    fn reject(&mut self, spec: &BookingSpec, reason: String, cx: &mut Cx<'_, Msg, Event>) {
+        self.rejected += 1;
+        cx.send(
+            spec.customer_actor,
+            SimDuration::ZERO,
+            Msg::Rejected {
+                booking: spec.booking,
+                reason: reason.into(),
+            },
+        );
     }
 
     fn on_request(&mut self, now: SimTime, spec: Arc<BookingSpec>, cx: &mut Cx<'_, Msg, Event>) {
         self.recent.push_back(now);
         let surge = self.surge(now);
-        let reject = |this: &mut Self, reason: String, cx: &mut Cx<'_, Msg, Event>| {
-            this.rejected += 1;
-            cx.send(
-                spec.customer_actor,
-                SimDuration::ZERO,
-                Msg::Rejected {
-                    booking: spec.booking,
-                    reason: reason.into(),
-                },
-            );
-        };
         let (p, d) = self.stops(&spec, Leg::Outbound, spec.pickup_after, 0, surge);
         let ins = match self.best_vehicle(now, &spec, &p, &d) {
             Ok((_, ins)) => ins,
-            Err(why) => return reject(self, why.reason().to_string(), cx),
+            Err(why) => return self.reject(&spec, why.reason().to_string(), cx),
         };
         if ins.pickup_eta.saturating_since(spec.pickup_after) > self.cfg.pickup_window {
-            return reject(
-                self,
-                format!(
-                    "no vehicle can be at the pickup within {}",
-                    self.cfg.pickup_window
-                ),
-                cx,
+            let reason = format!(
+                "no vehicle can be at the pickup within {}",
+                self.cfg.pickup_window
             );
+            return self.reject(&spec, reason, cx);
         }
         let pickup_at = ins.pickup_eta.max(spec.pickup_after) + self.cfg.dwell.pickup;
         let Some((out_won, out_ref, out_m)) = self.predict(&spec, Leg::Outbound, pickup_at, surge)
         else {
-            return reject(self, "destination unreachable".to_string(), cx);
+            return self.reject(&spec, "destination unreachable".to_string(), cx);
         };
-        let arrive = pickup_at
-            + SimDuration::from_secs_f64(self.matrix.time_s(
-                &self.traffic,
-                pickup_at,
-                spec.pickup,
-                spec.dropoff,
-            ));
         let (mut ret_won, mut ret_ref, mut ret_m) = (0, 0, 0.0);
         if let Some((_, partner)) = spec.addon {
+            let drive = self
+                .fleet
+                .estimates
+                .time_at(pickup_at, spec.pickup, spec.dropoff)
+                .unwrap_or(0);
+            let arrive = pickup_at + SimDuration(drive);
             let info = &self.ctx.partners[partner.index()];
             if !info.is_open(arrive) {
-                return reject(
-                    self,
-                    format!("{} is closed at the estimated arrival", info.name),
-                    cx,
-                );
+                let reason = format!("{} is closed at the estimated arrival", info.name);
+                return self.reject(&spec, reason, cx);
             }
             if spec.returns {
                 let back = arrive + spec.service_time;
                 match self.predict(&spec, Leg::Return, back, surge) {
                     Some(r) => (ret_won, ret_ref, ret_m) = r,
-                    None => return reject(self, "no way back from the partner".to_string(), cx),
+                    None => return self.reject(&spec, "no way back from the partner".into(), cx),
                 }
             }
         }
-        let addon_fee_won = spec.addon.map_or(0, |(a, _)| self.ctx.tariff.addons.fee(a));
         let q = QuoteOffer {
             booking: spec.booking,
             fare_won: out_won + ret_won,
@@ -352,21 +325,19 @@ impl Dispatcher {
             pickup_eta: ins.pickup_eta.max(spec.pickup_after),
             distance_m: out_m + ret_m,
             surge,
-            addon_fee_won,
+            addon_fee_won: spec.addon.map_or(0, |(a, _)| self.ctx.tariff.addons.fee(a)),
         };
-        self.quoted.insert(
-            spec.booking,
-            Quoted {
-                spec: spec.clone(),
-                out_won,
-                ret_won,
-                surge,
-            },
-        );
+        let quoted = Quoted {
+            spec: spec.clone(),
+            out_won,
+            ret_won,
+            surge,
+        };
+        self.quoted.insert(spec.booking, quoted);
         cx.send(spec.customer_actor, SimDuration::ZERO, Msg::Quote(q));
     }
 
-    /// Assigns a booking's leg; false when no vehicle can take it now.
+    /// Assigns a booking's leg, or says why no vehicle can take it now.
     fn assign(
         &mut self,
         now: SimTime,
@@ -381,24 +352,32 @@ impl Dispatcher {
             Leg::Outbound => (q.spec.pickup_after.max(now), q.out_won),
             Leg::Return => (now, q.ret_won),
         };
-        let (p, d) = self.stops(&q.spec, leg, earliest, quote, q.surge);
-        let (i, mut ins) = self.best_vehicle(now, &q.spec, &p, &d)?;
-        // Promise the pickup: later insertions may delay it by the slack at most.
-        let promised = ins.pickup_eta.max(earliest) + self.cfg.promise_slack;
-        ins.plan[ins.pickup_at].latest = promised;
-        let (actor, view) = &mut self.vehicles[i];
-        if let Some(v) = view {
-            let mut nv = (**v).clone();
-            nv.plan = ins.plan.clone();
-            *view = Some(Arc::new(nv));
+        let (mut p, d) = self.stops(&q.spec, leg, earliest, quote, q.surge);
+        let (i, ins) = self.best_vehicle(now, &q.spec, &p, &d)?;
+        if self.cfg.mode == InsertMode::Pooled {
+            // Promise the pickup: later insertions may delay it by the slack at most.
+            p.latest = ins.pickup_eta.max(earliest) + self.cfg.promise_slack;
         }
+        let view = self.fleet.vehicles[i]
+            .view
+            .clone()
+            .expect("a chosen vehicle has reported");
+        let mut plan = view.plan.clone();
+        plan.insert(ins.pickup_at, p);
+        plan.insert(ins.dropoff_at, d);
+        let actor = self.fleet.vehicles[i].actor;
         cx.send(
-            *actor,
+            actor,
             SimDuration::ZERO,
             Msg::Assign {
-                plan: ins.plan.into(),
+                plan: plan.clone().into(),
             },
         );
+        self.sent[i] += 1;
+        let mut nv = (*view).clone();
+        nv.plan = plan;
+        self.set_view(i, Arc::new(nv), now);
+        self.assigned_to.insert(booking, i);
         cx.send(
             q.spec.customer_actor,
             SimDuration::ZERO,
@@ -415,15 +394,7 @@ impl Dispatcher {
     fn assign_outbound(&mut self, now: SimTime, booking: BookingId, cx: &mut Cx<'_, Msg, Event>) {
         if let Err(why) = self.assign(now, booking, Leg::Outbound, cx) {
             if let Some(q) = self.quoted.remove(&booking) {
-                self.rejected += 1;
-                cx.send(
-                    q.spec.customer_actor,
-                    SimDuration::ZERO,
-                    Msg::Rejected {
-                        booking,
-                        reason: why.reason().into(),
-                    },
-                );
+                self.reject(&q.spec, why.reason().to_string(), cx);
             }
         }
     }
@@ -437,6 +408,69 @@ impl Dispatcher {
                 self.returns.push_back(b);
             }
         }
+    }
+
+    fn on_batch(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        let mut batch: Vec<BookingId> = self.pending.drain(..).collect();
+        batch.sort_by_key(|b| (self.quoted.get(b).map(|q| q.spec.pickup_after), *b));
+        for b in batch {
+            self.assign_outbound(now, b, cx);
+        }
+        self.retry_returns(now, cx);
+        cx.send_self(
+            self.cfg.batch.unwrap_or(SimDuration::from_mins(1)),
+            Msg::BatchTick,
+        );
+    }
+
+    fn on_cancel(&mut self, booking: BookingId, cx: &mut Cx<'_, Msg, Event>) {
+        self.pending.retain(|b| *b != booking);
+        if let Some(v) = self.assigned_to.remove(&booking) {
+            cx.send(
+                self.fleet.vehicles[v].actor,
+                SimDuration::ZERO,
+                Msg::Unassign { booking },
+            );
+        }
+        self.quoted.remove(&booking);
+    }
+
+    /// A partner finished (`failed`: refused) a service: the pets come home if they return.
+    fn on_service_end(
+        &mut self,
+        now: SimTime,
+        booking: BookingId,
+        failed: Option<Arc<str>>,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
+        let Some(q) = self.quoted.get_mut(&booking) else {
+            return;
+        };
+        let to = q.spec.customer_actor;
+        let msg = match failed {
+            Some(reason) => {
+                // The pets come home whatever the add-on was.
+                let mut spec = (*q.spec).clone();
+                spec.returns = true;
+                q.spec = Arc::new(spec);
+                Msg::ServiceFailed { booking, reason }
+            }
+            None => Msg::ServiceDone { booking },
+        };
+        let returns = q.spec.returns;
+        cx.send(to, SimDuration::ZERO, msg);
+        if returns {
+            self.returns.push_back(booking);
+            self.retry_returns(now, cx);
+        }
+    }
+
+    /// Forgets everything about a booking that ended.
+    fn forget(&mut self, booking: BookingId) {
+        self.quoted.remove(&booking);
+        self.assigned_to.remove(&booking);
+        self.pending.retain(|b| *b != booking);
+        self.returns.retain(|b| *b != booking);
     }
 }
 
@@ -457,49 +491,16 @@ impl SimActor<Msg, Event> for Dispatcher {
                     self.assign_outbound(now, booking, cx);
                 }
             }
-            Msg::BatchTick => {
-                let mut batch: Vec<BookingId> = self.pending.drain(..).collect();
-                batch.sort_by_key(|b| (self.quoted.get(b).map(|q| q.spec.pickup_after), *b));
-                for b in batch {
-                    if !self.cancelled.contains(&b) {
-                        self.assign_outbound(now, b, cx);
-                    }
-                }
-                self.retry_returns(now, cx);
-                cx.send_self(
-                    self.cfg.batch.unwrap_or(SimDuration::from_mins(1)),
-                    Msg::BatchTick,
-                );
-            }
+            Msg::BatchTick => self.on_batch(now, cx),
             Msg::VehicleStatus { vehicle, view } => {
                 let i = vehicle.index();
                 // A report sent before the vehicle applied our last plan would undo it.
-                if i < self.vehicles.len() && view.version >= self.sent[i] {
-                    self.vehicles[i].1 = Some(view);
+                if i < self.sent.len() && view.version >= self.sent[i] {
+                    self.set_view(i, view, now);
                 }
             }
-            Msg::CancelBooking { booking } => {
-                self.cancelled.insert(booking);
-                self.pending.retain(|b| *b != booking);
-                for (actor, view) in &self.vehicles {
-                    if view
-                        .as_ref()
-                        .is_some_and(|v| v.plan.iter().any(|s| s.booking == booking))
-                    {
-                        cx.send(*actor, SimDuration::ZERO, Msg::Unassign { booking });
-                    }
-                }
-                // Also any vehicle that got the assignment after its last report.
-                if let Some(q) = self.quoted.remove(&booking) {
-                    if let Some(v) = q.spec.vehicle {
-                        cx.send(
-                            self.vehicles[v as usize].0,
-                            SimDuration::ZERO,
-                            Msg::Unassign { booking },
-                        );
-                    }
-                }
-            }
+            Msg::CancelBooking { booking } => self.on_cancel(booking, cx),
+            Msg::BookingEnded { booking } => self.forget(booking),
             Msg::Bounce { booking, leg, .. } => {
                 self.bounced += 1;
                 match leg {
@@ -519,35 +520,9 @@ impl SimActor<Msg, Event> for Dispatcher {
                     );
                 }
             }
-            Msg::ServiceDone { booking } => {
-                if let Some(q) = self.quoted.get(&booking) {
-                    cx.send(
-                        q.spec.customer_actor,
-                        SimDuration::ZERO,
-                        Msg::ServiceDone { booking },
-                    );
-                    if q.spec.returns {
-                        self.returns.push_back(booking);
-                        self.retry_returns(now, cx);
-                    } else {
-                        self.quoted.remove(&booking);
-                    }
-                }
-            }
+            Msg::ServiceDone { booking } => self.on_service_end(now, booking, None, cx),
             Msg::ServiceRejected { booking, reason } => {
-                if let Some(q) = self.quoted.get_mut(&booking) {
-                    cx.send(
-                        q.spec.customer_actor,
-                        SimDuration::ZERO,
-                        Msg::ServiceFailed { booking, reason },
-                    );
-                    // The pets come home whatever the add-on was.
-                    let mut spec = (*q.spec).clone();
-                    spec.returns = true;
-                    q.spec = Arc::new(spec);
-                    self.returns.push_back(booking);
-                    self.retry_returns(now, cx);
-                }
+                self.on_service_end(now, booking, Some(reason), cx)
             }
             other => debug_assert!(false, "dispatcher got {}", other.kind()),
         }

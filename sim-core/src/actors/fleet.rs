@@ -6,10 +6,11 @@ use std::sync::Arc;
 use crate::actors::partner::PartnerInfo;
 use crate::booking::Dwell;
 use crate::fare::{Tariff, Tolls};
-use crate::ids::ActorId;
+use crate::ids::{ActorId, NodeId};
 use crate::time::SimDuration;
+use crate::traffic::SpeedTable;
 use crate::welfare::Climate;
-use crate::world::World;
+use crate::world::{Ch, Route, World};
 
 /// Settings shared by every vehicle.
 #[derive(Clone, Copy, Debug)]
@@ -53,4 +54,18 @@ pub struct FleetContext {
     pub dispatcher: ActorId,
     /// Settings.
     pub cfg: VehicleConfig,
+    /// A contraction hierarchy for the network's speeds when they never change (no
+    /// congestion, the same profile factor all day): routes at those speeds use it.
+    pub static_routes: Option<Arc<Ch>>,
+}
+
+impl FleetContext {
+    /// The fastest route under `table`: through the static hierarchy when the table holds
+    /// exactly its speeds (no incident in force), else A* on the network.
+    pub fn route(&self, table: &SpeedTable, from: NodeId, to: NodeId) -> Option<Route> {
+        match &self.static_routes {
+            Some(ch) if ch.digest == table.digest => ch.route(&self.world.net, table, from, to),
+            _ => self.world.route(table, from, to),
+        }
+    }
 }

@@ -37,7 +37,6 @@ use crate::msg::{Delivery, Msg, RequoteReason, TrafficUpdate};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::SpeedTable;
 use crate::welfare::{rest_due, Cabin, Env};
-use crate::world::World;
 
 /// Where the vehicle is heading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,10 +146,6 @@ impl Vehicle {
     /// Pets aboard now, by booking (for end-of-run checks).
     pub fn aboard(&self) -> Vec<BookingId> {
         self.cargo.rides.iter().map(|r| r.stop.booking).collect()
-    }
-
-    fn world(&self) -> &World {
-        &self.ctx.world
     }
 
     // ---- accounting -------------------------------------------------------------------
@@ -278,7 +273,7 @@ impl Vehicle {
         match self.target_node() {
             None => self.activity = Activity::Idle,
             Some(n) if n == here => self.arrive(now, cx),
-            Some(n) => match self.world().route(self.drive.speeds.as_ref(), here, n) {
+            Some(n) => match self.ctx.route(self.drive.speeds.as_ref(), here, n) {
                 Some(route) => {
                     self.start_ticks(now, cx);
                     self.drive.take_route(route);
@@ -307,7 +302,7 @@ impl Vehicle {
                 };
             }
             let to = self.target_node();
-            self.drive.route_from_next(&self.ctx.world, to);
+            self.drive.route_from_next(&self.ctx, to);
         } else if matches!(self.activity, Activity::Idle | Activity::Blocked) {
             self.next(now, cx);
         }
@@ -690,7 +685,7 @@ impl Vehicle {
             return false;
         };
         let Some((mut record, route)) = self.drive.consider_reroute(
-            &self.ctx.world,
+            &self.ctx,
             now,
             destination,
             incidents,
@@ -739,7 +734,6 @@ impl Vehicle {
             .filter(|(_, p)| p.kind == PartnerKind::Vet && p.is_open(now))
             .filter_map(|(i, p)| {
                 self.ctx
-                    .world
                     .route(self.drive.speeds.as_ref(), from, p.node)
                     .map(|r| (r.time_s, i))
             })
@@ -751,16 +745,16 @@ impl Vehicle {
         self.target = Target::Vet { partner, booking };
         let vet = self.ctx.partners[partner].node;
         if self.drive.on_edge.is_some() {
-            self.drive.route_from_next(&self.ctx.world, Some(vet));
+            self.drive.route_from_next(&self.ctx, Some(vet));
         } else if matches!(
             self.activity,
             Activity::Idle | Activity::Blocked | Activity::Driving
         ) {
             if vet == self.drive.node {
                 self.arrive(now, cx);
-            } else if let Some(r) =
-                self.world()
-                    .route(self.drive.speeds.as_ref(), self.drive.node, vet)
+            } else if let Some(r) = self
+                .ctx
+                .route(self.drive.speeds.as_ref(), self.drive.node, vet)
             {
                 self.drive.take_route(r);
                 self.drive_on(now, cx);
@@ -914,6 +908,7 @@ impl SimActor<Msg, Event> for Vehicle {
             Msg::Traffic(update) => self.on_traffic(now, update, cx),
             Msg::Assign { plan } => {
                 self.on_assign(now, &plan, cx);
+                self.cargo.plans_applied += 1;
                 self.report(now, cx);
             }
             Msg::Unassign { booking } => self.on_unassign(now, booking, cx),

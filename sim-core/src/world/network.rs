@@ -1,7 +1,13 @@
 //! The road network: nodes (cities, junctions, Seoul districts) and directed edges.
 //!
-//! Input rows are two-way road segments; each becomes two directed edges, `2i` (from -> to)
-//! and `2i + 1` (to -> from), so an edge's twin is `id ^ 1`.
+//! The bundled network's rows are two-way road segments; each becomes two directed edges,
+//! `2i` (from -> to) and `2i + 1` (to -> from), each the other's twin. An imported network
+//! gives directed edges (one-way streets have no twin).
+//!
+//! A stop-only node (a boarding point) may start or end a route but never be passed
+//! through. Routing honours that by splitting it: its incoming edges end at the node, its
+//! outgoing edges start at a departure copy (an extra routing id past the last node), and no
+//! edge joins the two, so every shortest-path method avoids passing through unchanged.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +24,8 @@ pub enum NodeKind {
     Junction,
     /// A Seoul district (centroid).
     District,
+    /// A node of an imported network (an intersection, or a stop).
+    Intersection,
 }
 
 impl NodeKind {
@@ -27,6 +35,7 @@ impl NodeKind {
             "city" => Some(NodeKind::City),
             "junction" => Some(NodeKind::Junction),
             "district" => Some(NodeKind::District),
+            "intersection" => Some(NodeKind::Intersection),
             _ => None,
         }
     }
@@ -88,6 +97,8 @@ pub struct NodeSpec {
     pub kind: NodeKind,
     /// Residents (districts).
     pub population: Option<u32>,
+    /// A route may start or end here but never pass through.
+    pub stop_only: bool,
 }
 
 /// A two-way road segment as read from data.
@@ -124,13 +135,37 @@ pub struct Node {
     pub kind: NodeKind,
     /// Residents (districts).
     pub population: Option<u32>,
+    /// A route may start or end here but never pass through.
+    pub stop_only: bool,
+}
+
+/// A directed edge as an imported network gives it.
+#[derive(Clone, Debug)]
+pub struct DirectedEdgeSpec {
+    /// Tail.
+    pub from: NodeId,
+    /// Head.
+    pub to: NodeId,
+    /// Road name (an imported network's source edge id, or empty).
+    pub road: String,
+    /// Class.
+    pub class: RoadClass,
+    /// Length, metres.
+    pub length_m: f64,
+    /// Free-flow speed, km/h.
+    pub speed_kmh: f64,
+    /// Lanes.
+    pub lanes: u8,
 }
 
 /// A directed edge.
 #[derive(Clone, Debug)]
 pub struct Edge {
-    /// Id: `2 * row` for the row's direction, `2 * row + 1` for the reverse.
+    /// Id: for the bundled segments `2 * row` for the row's direction, `2 * row + 1` for
+    /// the reverse; for an imported network the row index.
     pub id: EdgeId,
+    /// The opposite direction of the same road, if it is two-way.
+    pub twin: Option<EdgeId>,
     /// Tail.
     pub from: NodeId,
     /// Head.
@@ -150,11 +185,6 @@ pub struct Edge {
 }
 
 impl Edge {
-    /// The opposite direction of the same segment.
-    pub fn twin(&self) -> EdgeId {
-        EdgeId(self.id.0 ^ 1)
-    }
-
     /// Free-flow travel time, seconds.
     pub fn free_flow_s(&self) -> f64 {
         self.length_m / (self.speed_kmh / 3.6)
@@ -228,80 +258,107 @@ pub struct RoadNetwork {
     max_speed_mps: f64,
     /// Smallest length / great-circle ratio over all edges (keeps the A* bound admissible).
     min_circuity: f64,
+    /// Routing id where each node's outgoing edges start: the node's own id, or for a
+    /// stop-only node its departure copy (`nodes.len()` and up).
+    departure: Vec<u32>,
+    /// The stop-only node of each departure copy, in routing-id order.
+    copies: Vec<NodeId>,
+    /// Node ids plus departure copies.
+    routing_nodes: usize,
+}
+
+/// Checks one directed edge's ends and numbers (`row` as the caller counts rows).
+fn check_edge(
+    row: usize,
+    count: usize,
+    from: NodeId,
+    to: NodeId,
+    length_m: f64,
+    speed_kmh: f64,
+    lanes: u8,
+) -> Result<(), NetworkError> {
+    for node in [from, to] {
+        if node.index() >= count {
+            return Err(NetworkError::UnknownNode {
+                row,
+                node: node.0,
+                count,
+            });
+        }
+    }
+    if from == to {
+        return Err(NetworkError::SelfLoop { row, node: from.0 });
+    }
+    let checks: [(&'static str, f64, bool, &'static str); 3] = [
+        (
+            "length_m",
+            length_m,
+            length_m.is_finite() && length_m > 0.0,
+            "a positive length in metres",
+        ),
+        (
+            "speed_kmh",
+            speed_kmh,
+            speed_kmh.is_finite() && speed_kmh > 0.0 && speed_kmh <= 200.0,
+            "a speed in (0, 200] km/h",
+        ),
+        (
+            "lanes",
+            f64::from(lanes),
+            lanes >= 1,
+            "at least 1 lane per direction",
+        ),
+    ];
+    for (field, value, ok, expected) in checks {
+        if !ok {
+            return Err(NetworkError::OutOfRange {
+                row,
+                field,
+                value,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The nodes by id, with the name index; names must be unique.
+fn build_nodes(
+    nodes: Vec<NodeSpec>,
+) -> Result<(Vec<Node>, BTreeMap<String, NodeId>), NetworkError> {
+    let mut by_name = BTreeMap::new();
+    let mut out_nodes = Vec::with_capacity(nodes.len());
+    for (row, n) in nodes.into_iter().enumerate() {
+        if let Some(first) = by_name.insert(n.name.clone(), NodeId(row as u32)) {
+            return Err(NetworkError::DuplicateName {
+                row,
+                name: n.name,
+                first: first.index(),
+            });
+        }
+        out_nodes.push(Node {
+            id: NodeId(row as u32),
+            name: n.name,
+            point: Point::new(n.lon, n.lat),
+            kind: n.kind,
+            population: n.population,
+            stop_only: n.stop_only,
+        });
+    }
+    Ok((out_nodes, by_name))
 }
 
 impl RoadNetwork {
-    /// Builds and validates a network.
+    /// Builds and validates a network of two-way segments (the bundled data's layout).
     pub fn build(
         nodes: Vec<NodeSpec>,
         segments: Vec<EdgeSpec>,
     ) -> Result<RoadNetwork, NetworkError> {
-        let mut by_name = BTreeMap::new();
-        let mut out_nodes = Vec::with_capacity(nodes.len());
-        for (row, n) in nodes.into_iter().enumerate() {
-            if let Some(first) = by_name.insert(n.name.clone(), NodeId(row as u32)) {
-                return Err(NetworkError::DuplicateName {
-                    row,
-                    name: n.name,
-                    first: first.index(),
-                });
-            }
-            out_nodes.push(Node {
-                id: NodeId(row as u32),
-                name: n.name,
-                point: Point::new(n.lon, n.lat),
-                kind: n.kind,
-                population: n.population,
-            });
-        }
+        let (out_nodes, by_name) = build_nodes(nodes)?;
         let count = out_nodes.len();
         let mut edges = Vec::with_capacity(segments.len() * 2);
         for (row, s) in segments.into_iter().enumerate() {
-            for node in [s.from, s.to] {
-                if node.index() >= count {
-                    return Err(NetworkError::UnknownNode {
-                        row,
-                        node: node.0,
-                        count,
-                    });
-                }
-            }
-            if s.from == s.to {
-                return Err(NetworkError::SelfLoop {
-                    row,
-                    node: s.from.0,
-                });
-            }
-            let checks: [(&'static str, f64, bool, &'static str); 3] = [
-                (
-                    "length_m",
-                    s.length_m,
-                    s.length_m.is_finite() && s.length_m > 0.0,
-                    "a positive length in metres",
-                ),
-                (
-                    "speed_kmh",
-                    s.speed_kmh,
-                    s.speed_kmh.is_finite() && s.speed_kmh > 0.0 && s.speed_kmh <= 200.0,
-                    "a speed in (0, 200] km/h",
-                ),
-                (
-                    "lanes",
-                    f64::from(s.lanes),
-                    s.lanes >= 1,
-                    "at least 1 lane per direction",
-                ),
-            ];
-            for (field, value, ok, expected) in checks {
-                if !ok {
-                    return Err(NetworkError::OutOfRange {
-                        row,
-                        field,
-                        value,
-                        expected,
-                    });
-                }
-            }
+            check_edge(row, count, s.from, s.to, s.length_m, s.speed_kmh, s.lanes)?;
             let forward = s.geometry.clone().unwrap_or_else(|| {
                 LineString::from(vec![
                     out_nodes[s.from.index()].point,
@@ -314,8 +371,10 @@ impl RoadNetwork {
                 .into_iter()
                 .enumerate()
             {
+                let id = (row * 2 + dir) as u32;
                 edges.push(Edge {
-                    id: EdgeId((row * 2 + dir) as u32),
+                    id: EdgeId(id),
+                    twin: Some(EdgeId(id ^ 1)),
                     from,
                     to,
                     road: s.road.clone(),
@@ -327,6 +386,42 @@ impl RoadNetwork {
                 });
             }
         }
+        Ok(Self::assemble(out_nodes, by_name, edges))
+    }
+
+    /// Builds and validates a network of directed edges (an imported network); edges are
+    /// numbered in row order and drawn as straight lines.
+    pub fn build_directed(
+        nodes: Vec<NodeSpec>,
+        specs: Vec<DirectedEdgeSpec>,
+    ) -> Result<RoadNetwork, NetworkError> {
+        let (out_nodes, by_name) = build_nodes(nodes)?;
+        let count = out_nodes.len();
+        let mut edges = Vec::with_capacity(specs.len());
+        for (row, s) in specs.into_iter().enumerate() {
+            check_edge(row, count, s.from, s.to, s.length_m, s.speed_kmh, s.lanes)?;
+            let geometry = LineString::from(vec![
+                out_nodes[s.from.index()].point,
+                out_nodes[s.to.index()].point,
+            ]);
+            edges.push(Edge {
+                id: EdgeId(row as u32),
+                twin: None,
+                from: s.from,
+                to: s.to,
+                road: s.road,
+                class: s.class,
+                length_m: s.length_m,
+                speed_kmh: s.speed_kmh,
+                lanes: s.lanes,
+                geometry,
+            });
+        }
+        Ok(Self::assemble(out_nodes, by_name, edges))
+    }
+
+    fn assemble(nodes: Vec<Node>, by_name: BTreeMap<String, NodeId>, edges: Vec<Edge>) -> Self {
+        let count = nodes.len();
         let mut out = vec![Vec::new(); count];
         for e in &edges {
             out[e.from.index()].push(e.id);
@@ -335,10 +430,8 @@ impl RoadNetwork {
         let min_circuity = edges
             .iter()
             .map(|e| {
-                let crow = Haversine.distance(
-                    out_nodes[e.from.index()].point,
-                    out_nodes[e.to.index()].point,
-                );
+                let crow =
+                    Haversine.distance(nodes[e.from.index()].point, nodes[e.to.index()].point);
                 if crow > 1.0 {
                     e.length_m / crow
                 } else {
@@ -346,15 +439,46 @@ impl RoadNetwork {
                 }
             })
             .fold(1.0, f64::min);
-        let net = RoadNetwork {
-            nodes: out_nodes,
+        let mut departure = Vec::with_capacity(count);
+        let mut copies = Vec::new();
+        for n in &nodes {
+            if n.stop_only {
+                departure.push((count + copies.len()) as u32);
+                copies.push(n.id);
+            } else {
+                departure.push(n.id.0);
+            }
+        }
+        let routing_nodes = count + copies.len();
+        RoadNetwork {
+            nodes,
             edges,
             out,
             by_name,
             max_speed_mps,
             min_circuity,
-        };
-        Ok(net)
+            departure,
+            copies,
+            routing_nodes,
+        }
+    }
+
+    /// Routing ids: node ids, then one departure copy per stop-only node.
+    pub fn routing_nodes(&self) -> usize {
+        self.routing_nodes
+    }
+
+    /// The routing id where routes from `node` start (its departure copy if stop-only).
+    pub fn departure_id(&self, node: NodeId) -> usize {
+        self.departure[node.index()] as usize
+    }
+
+    /// The node a routing id stands for.
+    pub fn node_of_routing_id(&self, id: usize) -> NodeId {
+        match id.checked_sub(self.nodes.len()) {
+            None => NodeId(id as u32),
+            Some(k) => self.copies[k],
+        }
     }
 
     /// Checks that every node can be reached from the first. A network need not be
@@ -518,7 +642,13 @@ impl RoadNetwork {
 
     /// A lower bound on the travel time between two nodes, seconds.
     pub fn lower_bound_s(&self, a: NodeId, b: NodeId) -> f64 {
-        self.crow_m(a, b) * self.min_circuity / self.max_speed_mps
+        self.crow_m(a, b) * self.lower_bound_s_per_m()
+    }
+
+    /// Seconds per great-circle metre that no route beats: the smallest road/crow ratio of
+    /// any edge at the highest free-flow speed.
+    pub fn lower_bound_s_per_m(&self) -> f64 {
+        self.min_circuity / self.max_speed_mps
     }
 }
 
@@ -554,6 +684,7 @@ pub(crate) mod tests {
             lon,
             kind: NodeKind::City,
             population: None,
+            stop_only: false,
         };
         let seg = |from, to, road: &str, length_m, speed_kmh| EdgeSpec {
             from: NodeId(from),
@@ -589,7 +720,7 @@ pub(crate) mod tests {
         assert_eq!(net.edges().len(), 10);
         let e = net.edge(EdgeId(2));
         assert_eq!((e.from, e.to), (NodeId(1), NodeId(2)));
-        assert_eq!(net.edge(e.twin()).from, NodeId(2));
+        assert_eq!(net.edge(e.twin.unwrap()).from, NodeId(2));
         assert_eq!(net.out_edges(NodeId(0)).len(), 3);
     }
 
@@ -601,6 +732,7 @@ pub(crate) mod tests {
             lon: 0.0,
             kind: NodeKind::City,
             population: None,
+            stop_only: false,
         }];
         let bad = EdgeSpec {
             from: NodeId(0),

@@ -54,7 +54,8 @@ impl Route {
     }
 }
 
-/// A petgraph view of the network whose node and edge indices equal the network's ids.
+/// A petgraph view of the network whose node indices are the network's routing ids (node
+/// ids, then the departure copies of stop-only nodes) and whose edge indices are edge ids.
 #[derive(Debug)]
 pub struct RoutingGraph {
     graph: DiGraph<(), EdgeId>,
@@ -63,19 +64,24 @@ pub struct RoutingGraph {
 impl RoutingGraph {
     /// Builds the view (once per network).
     pub fn new(net: &RoadNetwork) -> RoutingGraph {
-        let mut graph = DiGraph::with_capacity(net.nodes().len(), net.edges().len());
-        for _ in net.nodes() {
+        let mut graph = DiGraph::with_capacity(net.routing_nodes(), net.edges().len());
+        for _ in 0..net.routing_nodes() {
             graph.add_node(());
         }
         for e in net.edges() {
             let idx = graph.add_edge(
-                NodeIndex::new(e.from.index()),
+                NodeIndex::new(net.departure_id(e.from)),
                 NodeIndex::new(e.to.index()),
                 e.id,
             );
             debug_assert_eq!(idx.index(), e.id.index());
         }
         RoutingGraph { graph }
+    }
+
+    /// The petgraph graph (for component analysis).
+    pub fn graph(&self) -> &DiGraph<(), EdgeId> {
+        &self.graph
     }
 }
 
@@ -92,20 +98,43 @@ pub fn fastest_route(
         times.edge_time_s(net, *e.weight()).is_some()
     };
     let filtered = EdgeFiltered::from_fn(&graph.graph, open);
+    if from == to {
+        return Some(Route {
+            edges: Vec::new(),
+            length_m: 0.0,
+            time_s: 0.0,
+        });
+    }
     let goal = NodeIndex::new(to.index());
     let (time_s, nodes) = petgraph::algo::astar(
         &filtered,
-        NodeIndex::new(from.index()),
+        NodeIndex::new(net.departure_id(from)),
         |n| n == goal,
         |e| times.edge_time_s(net, *e.weight()).unwrap_or(f64::INFINITY),
-        |n| net.lower_bound_s(NodeId(n.index() as u32), to),
+        |n| net.lower_bound_s(net.node_of_routing_id(n.index()), to),
     )?;
-    let mut edges = Vec::with_capacity(nodes.len().saturating_sub(1));
+    let ids: Vec<usize> = nodes.iter().map(|n| n.index()).collect();
+    let (edges, length_m) = edges_of_path(net, times, &ids)?;
+    Some(Route {
+        edges,
+        length_m,
+        time_s,
+    })
+}
+
+/// The edges along a path of routing ids: between consecutive nodes the quickest open
+/// edge (parallel roads), with the path's length.
+pub fn edges_of_path(
+    net: &RoadNetwork,
+    times: &dyn TravelTimes,
+    path: &[usize],
+) -> Option<(Vec<EdgeId>, f64)> {
+    let mut edges = Vec::with_capacity(path.len().saturating_sub(1));
     let mut length_m = 0.0;
-    for pair in nodes.windows(2) {
+    for pair in path.windows(2) {
         let (a, b) = (
-            NodeId(pair[0].index() as u32),
-            NodeId(pair[1].index() as u32),
+            net.node_of_routing_id(pair[0]),
+            net.node_of_routing_id(pair[1]),
         );
         // Parallel roads: A* took the quickest open one.
         let best = net
@@ -116,11 +145,7 @@ pub fn fastest_route(
         length_m += net.edge(best.1).length_m;
         edges.push(best.1);
     }
-    Some(Route {
-        edges,
-        length_m,
-        time_s,
-    })
+    Some((edges, length_m))
 }
 
 /// Length (metres) and time (seconds) of following `edges` under `times`; `None` if one is closed.

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::actors::fleet::FleetContext;
 use crate::event::{PositionFix, RerouteRecord};
 use crate::ids::{EdgeId, IncidentId, NodeId, VehicleId};
 use crate::time::{SimDuration, SimTime};
@@ -135,10 +136,10 @@ impl Driving {
 
     /// The fastest route from the next free node to `to` at the speeds in force, replacing
     /// the route ahead (empty when already there or when no route is open).
-    pub fn route_from_next(&mut self, world: &World, to: Option<NodeId>) {
-        let end = self.next_node(world);
+    pub fn route_from_next(&mut self, ctx: &FleetContext, to: Option<NodeId>) {
+        let end = self.next_node(&ctx.world);
         self.route = match to {
-            Some(n) if n != end => world
+            Some(n) if n != end => ctx
                 .route(self.speeds.as_ref(), end, n)
                 .map(|r| r.edges.into())
                 .unwrap_or_default(),
@@ -191,13 +192,14 @@ impl Driving {
     /// when it saves at least `min_gain`.
     pub fn consider_reroute(
         &self,
-        world: &World,
+        ctx: &FleetContext,
         now: SimTime,
         destination: NodeId,
         incidents: Vec<IncidentId>,
         min_gain: SimDuration,
         vehicle: VehicleId,
     ) -> Option<(RerouteRecord, Route)> {
+        let world = &ctx.world;
         let net = &world.net;
         let (from, head_m, head_s) = match self.on_edge {
             Some(p) => {
@@ -218,7 +220,7 @@ impl Driving {
         let at_fork = now + SimDuration::from_secs_f64(head_s);
         let old_edges: Vec<EdgeId> = self.route.iter().copied().collect();
         let old = self.speeds.time_with_waits(net, at_fork, &old_edges);
-        let new = world.route(self.speeds.as_ref(), from, destination)?;
+        let new = ctx.route(self.speeds.as_ref(), from, destination)?;
         if new.edges == old_edges {
             return None;
         }

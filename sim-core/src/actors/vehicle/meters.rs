@@ -68,10 +68,7 @@ pub(super) fn expected_fare(
     let mut meter = fare.meter.clone();
     let net = &ctx.world.net;
     let mut tolls = fare.tolls_won;
-    if let Some(route) = ctx
-        .world
-        .route(speeds, from, stop.spec.dropoff_for(stop.leg))
-    {
+    if let Some(route) = ctx.route(speeds, from, stop.spec.dropoff_for(stop.leg)) {
         feed_route(
             &mut meter,
             &ctx.tariff,

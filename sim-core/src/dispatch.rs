@@ -1,0 +1,343 @@
+//! Dispatch's search: which vehicle takes a booking, and where in its plan.
+//!
+//! The rules are in [`crate::booking`] (crates and species, ride limits, promised pickups,
+//! shift ends); this module finds, among all vehicles, the insertion with the earliest
+//! pickup arrival (then the least added time, then the lowest vehicle number), at a cost
+//! that follows the vehicles near enough to matter rather than the fleet:
+//!
+//! ```text
+//!   FleetIndex (index)         anchors: where and when each vehicle could leave for a pickup
+//!        │  vehicles in order of a lower bound on their arrival; stop past the best
+//!        ▼
+//!   PlanCache (plan)           each vehicle's plan timing and slack: every pair of
+//!        │                     positions checked in O(1), no allocation
+//!        ▼
+//!   Estimates (estimates)      planning travel times: one contraction hierarchy per hour
+//!                              profile, O(nodes + edges) each
+//! ```
+//!
+//! Plans are timed with the profile travel times of the hour in which dispatch decides
+//! (a plan's legs all at one hour: what makes slack exact). [`exhaustive`] is the
+//! reference every choice must equal.
+
+pub mod estimates;
+pub mod exhaustive;
+pub mod index;
+pub mod plan;
+
+use std::sync::Arc;
+
+use self::estimates::{AtSlot, Estimates, Slot};
+use self::index::{FleetIndex, Visitor};
+use self::plan::{InsertMode, NewStops, Placement, PlanCache, Scratch};
+use crate::booking::{Dwell, Infeasible, PlanStop, VehicleView};
+use crate::ids::{ActorId, NodeId};
+use crate::time::SimTime;
+use crate::world::World;
+
+/// What dispatch holds of one vehicle.
+#[derive(Debug)]
+pub struct VehicleEntry {
+    /// Its actor.
+    pub actor: ActorId,
+    /// Its last report (with the plans sent since).
+    pub view: Option<Arc<VehicleView>>,
+    cache: PlanCache,
+    /// The start and profile the cache was built for.
+    cached_for: Option<(SimTime, Slot)>,
+}
+
+/// A booking leg to place.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// Its pickup stop.
+    pub pickup: &'a PlanStop,
+    /// Its drop-off stop.
+    pub dropoff: &'a PlanStop,
+    /// Only this vehicle (scripted bookings may pin one).
+    pub pinned: Option<usize>,
+    /// A return leg: vehicles past their shift end may take it (overtime).
+    pub overtime: bool,
+    /// No pickup arrival after this.
+    pub window_end: SimTime,
+}
+
+/// The fleet as dispatch sees it, with the index and the planning estimates.
+pub struct Fleet {
+    /// By vehicle id.
+    pub vehicles: Vec<VehicleEntry>,
+    index: FleetIndex,
+    index_slot: Option<Slot>,
+    /// Planning travel times.
+    pub estimates: Estimates,
+    world: Arc<World>,
+    dwell: Dwell,
+    mode: InsertMode,
+    metric: bool,
+    scratch: Scratch,
+    anchors: Vec<(usize, NodeId, SimTime)>,
+    /// Vehicles evaluated by searches (for statistics).
+    pub evaluated: u64,
+}
+
+impl Fleet {
+    /// A fleet of `actors` (by vehicle id), nothing reported yet.
+    pub fn new(
+        world: Arc<World>,
+        estimates: Estimates,
+        actors: Vec<ActorId>,
+        dwell: Dwell,
+        mode: InsertMode,
+    ) -> Fleet {
+        let metric = world.net.nodes().iter().all(|n| !n.stop_only);
+        Fleet {
+            index: FleetIndex::new(&world.net, actors.len()),
+            vehicles: actors
+                .into_iter()
+                .map(|actor| VehicleEntry {
+                    actor,
+                    view: None,
+                    cache: PlanCache::default(),
+                    cached_for: None,
+                })
+                .collect(),
+            index_slot: None,
+            estimates,
+            world,
+            dwell,
+            mode,
+            metric,
+            scratch: Scratch::default(),
+            anchors: Vec::new(),
+            evaluated: 0,
+        }
+    }
+
+    /// Takes a vehicle's view (a report, or a plan just sent) and re-indexes it.
+    pub fn set_view(&mut self, vehicle: usize, view: Arc<VehicleView>, now: SimTime) {
+        self.vehicles[vehicle].view = Some(view);
+        self.vehicles[vehicle].cached_for = None;
+        let slot = self.estimates.slot(now);
+        self.refresh(vehicle, now, slot);
+    }
+
+    /// Rebuilds one vehicle's cache for `now` and `slot` if stale, and its anchors.
+    fn refresh(&mut self, vehicle: usize, now: SimTime, slot: Slot) {
+        if self.vehicles[vehicle].view.is_none() {
+            return;
+        }
+        self.ensure_cache(vehicle, now, slot);
+        self.anchors.clear();
+        self.vehicles[vehicle].cache.anchors(
+            self.dwell.pickup.as_ms(),
+            self.mode,
+            &mut self.anchors,
+        );
+        self.index.set(vehicle, &self.anchors);
+    }
+
+    fn ensure_cache(&mut self, vehicle: usize, now: SimTime, slot: Slot) {
+        let entry = &mut self.vehicles[vehicle];
+        let Some(view) = &entry.view else { return };
+        let start = view.at.max(now);
+        if entry.cached_for == Some((start, slot)) {
+            return;
+        }
+        let mut times = AtSlot {
+            estimates: &mut self.estimates,
+            slot,
+        };
+        entry.cache = PlanCache::build(
+            view,
+            start,
+            &mut times,
+            self.dwell.pickup.as_ms(),
+            self.dwell.dropoff.as_ms(),
+            self.metric,
+        );
+        entry.cached_for = Some((start, slot));
+    }
+
+    /// Re-indexes every vehicle when the hour profile changes (anchors are lower bounds
+    /// only under the profile they were computed with).
+    fn sync_profile(&mut self, now: SimTime) -> Slot {
+        let slot = self.estimates.slot(now);
+        if self.index_slot != Some(slot) {
+            for v in 0..self.vehicles.len() {
+                self.refresh(v, now, slot);
+            }
+            self.index_slot = Some(slot);
+        }
+        slot
+    }
+
+    /// The best vehicle and insertion for `req` at `now`, or the reason most vehicles gave
+    /// (no vehicle near enough: the pickup cannot be reached in time).
+    pub fn best_vehicle(
+        &mut self,
+        now: SimTime,
+        req: Request<'_>,
+    ) -> Result<(usize, Placement), Infeasible> {
+        let slot = self.sync_profile(now);
+        let point = self.world.net.node(req.pickup.node).point;
+        let mut search = Searcher {
+            fleet: self,
+            now,
+            slot,
+            req,
+            best: None,
+            whys: [0; 6],
+        };
+        match req.pinned {
+            Some(v) => {
+                search.visit(v, now);
+            }
+            None => {
+                // The index borrows the fleet immutably while the searcher changes the
+                // caches: search over a moved-out index.
+                let index = std::mem::replace(
+                    &mut search.fleet.index,
+                    FleetIndex::new(&search.fleet.world.net, 0),
+                );
+                index.search(point, now, req.window_end, &mut search);
+                search.fleet.index = index;
+            }
+        }
+        let Searcher { best, whys, .. } = search;
+        best.map(|(_, v, p)| (v, p))
+            .ok_or_else(|| most_given(&whys))
+    }
+
+    /// The same choice by trying every vehicle and every pair of positions (the reference
+    /// for tests; never used in a run).
+    pub fn best_vehicle_exhaustive(
+        &mut self,
+        now: SimTime,
+        req: Request<'_>,
+    ) -> Result<(usize, Placement), Infeasible> {
+        let slot = self.estimates.slot(now);
+        let new = self.new_stops(req);
+        let mut best: Option<(SimTime, u64, usize, Placement)> = None;
+        let mut whys = [0u32; 6];
+        for (v, entry) in self.vehicles.iter().enumerate() {
+            let Some(view) = &entry.view else { continue };
+            if req.pinned.is_some_and(|p| p != v) || !(view.available || req.overtime) {
+                continue;
+            }
+            let mut view = (**view).clone();
+            if req.overtime {
+                view.shift_end = SimTime::MAX;
+            }
+            let mut times = AtSlot {
+                estimates: &mut self.estimates,
+                slot,
+            };
+            let start = view.at.max(now);
+            match exhaustive::best_insertion(&view, start, new, &mut times, self.mode) {
+                Ok(p) if p.pickup_eta <= req.window_end => {
+                    let key = (p.pickup_eta, p.added_ms, v, p);
+                    if best.is_none_or(|b| (key.0, key.1, key.2) < (b.0, b.1, b.2)) {
+                        best = Some(key);
+                    }
+                }
+                Ok(_) => whys[Infeasible::PickupLate as usize] += 1,
+                Err(e) => whys[e as usize] += 1,
+            }
+        }
+        best.map(|(_, _, v, p)| (v, p))
+            .ok_or_else(|| most_given(&whys))
+    }
+
+    fn new_stops<'a>(&self, req: Request<'a>) -> NewStops<'a> {
+        NewStops {
+            pickup: req.pickup,
+            dropoff: req.dropoff,
+            dwell_pickup_ms: self.dwell.pickup.as_ms(),
+            dwell_dropoff_ms: self.dwell.dropoff.as_ms(),
+        }
+    }
+}
+
+/// The reason most vehicles gave (ties: the first in declaration order); with none, the
+/// pickup could not be reached in time.
+fn most_given(whys: &[u32; 6]) -> Infeasible {
+    const ALL: [Infeasible; 6] = [
+        Infeasible::CrateSlots,
+        Infeasible::SpeciesMix,
+        Infeasible::RideTime,
+        Infeasible::ShiftEnd,
+        Infeasible::Unreachable,
+        Infeasible::PickupLate,
+    ];
+    ALL.into_iter()
+        .filter(|e| whys[*e as usize] > 0)
+        .max_by_key(|e| (whys[*e as usize], std::cmp::Reverse(*e as u8)))
+        .unwrap_or(Infeasible::PickupLate)
+}
+
+/// One search's state: the best so far and the reasons given.
+struct Searcher<'f, 'r> {
+    fleet: &'f mut Fleet,
+    now: SimTime,
+    slot: Slot,
+    req: Request<'r>,
+    /// (pickup arrival, added ms, vehicle) and the placement.
+    best: Option<((SimTime, u64, usize), usize, Placement)>,
+    whys: [u32; 6],
+}
+
+impl Visitor for Searcher<'_, '_> {
+    fn travel_ms(&mut self, node: NodeId) -> Option<u64> {
+        self.fleet
+            .estimates
+            .time_ms(self.slot, node, self.req.pickup.node)
+    }
+
+    fn visit(&mut self, v: usize, _bound: SimTime) -> SimTime {
+        let cutoff = |s: &Self| {
+            s.best
+                .map_or(s.req.window_end, |b| b.0 .0.min(s.req.window_end))
+        };
+        let Some(view) = self.fleet.vehicles.get(v).and_then(|e| e.view.clone()) else {
+            return cutoff(self);
+        };
+        if !(view.available || self.req.overtime) {
+            return cutoff(self);
+        }
+        self.fleet.ensure_cache(v, self.now, self.slot);
+        self.fleet.evaluated += 1;
+        let new = self.fleet.new_stops(self.req);
+        let shift_end = if self.req.overtime {
+            SimTime::MAX
+        } else {
+            view.shift_end
+        };
+        let fleet = &mut *self.fleet;
+        let mut times = AtSlot {
+            estimates: &mut fleet.estimates,
+            slot: self.slot,
+        };
+        let found = fleet.vehicles[v].cache.best_insertion(
+            &view,
+            new,
+            &mut times,
+            fleet.mode,
+            shift_end,
+            &mut fleet.scratch,
+        );
+        match found {
+            Ok(p) if p.pickup_eta <= self.req.window_end => {
+                let key = (p.pickup_eta, p.added_ms, v);
+                if self.best.is_none_or(|b| key < b.0) {
+                    self.best = Some((key, v, p));
+                }
+            }
+            Ok(_) => self.whys[Infeasible::PickupLate as usize] += 1,
+            Err(e) => self.whys[e as usize] += 1,
+        }
+        cutoff(self)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,357 @@
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::estimates::LegTimes;
+use super::exhaustive;
+use super::plan::{InsertMode, NewStops, Placement, PlanCache, Scratch};
+use crate::booking::{
+    Aboard, BookingSpec, Crates, Infeasible, Leg, PetSpec, PlanStop, Species, StopKind, VehicleView,
+};
+use crate::fare::SizeClass;
+use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PetId};
+use crate::time::{SimDuration, SimTime};
+
+/// Nodes on a grid, travel time = Manhattan distance x one minute (a metric).
+struct Grid(Vec<(i64, i64)>);
+
+impl LegTimes for Grid {
+    fn leg_ms(&mut self, a: NodeId, b: NodeId) -> Option<u64> {
+        let (p, q) = (self.0[a.index()], self.0[b.index()]);
+        Some((((p.0 - q.0).abs() + (p.1 - q.1).abs()) * 60_000) as u64)
+    }
+}
+
+/// The square of the routing tests as a leg-time table: A-B 9 km, B-C 11.2 km, C-D 9 km,
+/// D-A 12 km at 100 km/h, A-C 15 km at 50 km/h (fastest A-C via B: 727.2 s).
+struct Square;
+
+impl LegTimes for Square {
+    fn leg_ms(&mut self, a: NodeId, b: NodeId) -> Option<u64> {
+        const T: [[u64; 4]; 4] = [
+            [0, 324_000, 727_200, 432_000],
+            [324_000, 0, 403_200, 727_200],
+            [727_200, 403_200, 0, 324_000],
+            [432_000, 727_200, 324_000, 0],
+        ];
+        Some(T[a.index()][b.index()])
+    }
+}
+
+const DWELL_MS: u64 = 300_000;
+
+fn spec(
+    b: u32,
+    household: u32,
+    pets: &[(Species, SizeClass)],
+    from: u32,
+    to: u32,
+) -> Arc<BookingSpec> {
+    Arc::new(BookingSpec {
+        booking: BookingId(b),
+        customer: CustomerId(household),
+        customer_actor: ActorId(0),
+        pets: pets
+            .iter()
+            .enumerate()
+            .map(|(i, &(species, size))| PetSpec {
+                pet: PetId(b * 10 + i as u32),
+                actor: ActorId(0),
+                species,
+                size,
+                weight_kg: 5.0,
+                rest_interval: None,
+            })
+            .collect(),
+        pickup: NodeId(from),
+        dropoff: NodeId(to),
+        requested_at: SimTime::ZERO,
+        pickup_after: SimTime::ZERO,
+        addon: None,
+        returns: false,
+        service_time: SimDuration::ZERO,
+        vehicle: None,
+    })
+}
+
+fn stops(
+    s: &Arc<BookingSpec>,
+    earliest: SimTime,
+    latest: SimTime,
+    limit: SimDuration,
+) -> (PlanStop, PlanStop) {
+    let (dogs, cats) = s.species();
+    let mk = |kind, node| PlanStop {
+        booking: s.booking,
+        leg: Leg::Outbound,
+        kind,
+        node,
+        earliest,
+        latest,
+        load: s.load(),
+        household: s.customer,
+        dogs,
+        cats,
+        ride_limit: limit,
+        direct: SimDuration::ZERO,
+        quote_won: 10_000,
+        surge: 1.0,
+        spec: s.clone(),
+    };
+    (
+        mk(StopKind::Pickup, s.pickup),
+        mk(StopKind::Dropoff, s.dropoff),
+    )
+}
+
+fn view(crates: [u32; 3]) -> VehicleView {
+    VehicleView {
+        node: NodeId(0),
+        at: SimTime::ZERO,
+        aboard: vec![],
+        plan: vec![],
+        crates: Crates(crates),
+        shift_end: SimTime::from_day_hms(0, 23, 0, 0),
+        available: true,
+        locked: 0,
+        version: 0,
+    }
+}
+
+fn new_stops<'a>(p: &'a PlanStop, d: &'a PlanStop) -> NewStops<'a> {
+    NewStops {
+        pickup: p,
+        dropoff: d,
+        dwell_pickup_ms: DWELL_MS,
+        dwell_dropoff_ms: DWELL_MS,
+    }
+}
+
+/// The cached search, as dispatch runs it.
+fn fast(
+    v: &VehicleView,
+    p: &PlanStop,
+    d: &PlanStop,
+    times: &mut dyn LegTimes,
+    mode: InsertMode,
+) -> Result<Placement, Infeasible> {
+    let mut cache = PlanCache::build(v, v.at, times, DWELL_MS, DWELL_MS, true);
+    cache.best_insertion(
+        v,
+        new_stops(p, d),
+        times,
+        mode,
+        v.shift_end,
+        &mut Scratch::default(),
+    )
+}
+
+fn slow(
+    v: &VehicleView,
+    p: &PlanStop,
+    d: &PlanStop,
+    times: &mut dyn LegTimes,
+    mode: InsertMode,
+) -> Result<Placement, Infeasible> {
+    exhaustive::best_insertion(v, v.at, new_stops(p, d), times, mode)
+}
+
+fn insert(v: &mut VehicleView, p: &PlanStop, d: &PlanStop, at: Placement) {
+    v.plan.insert(at.pickup_at, p.clone());
+    v.plan.insert(at.dropoff_at, d.clone());
+}
+
+const ANY: SimTime = SimTime::MAX;
+const LONG: SimDuration = SimDuration::from_hours(2);
+
+#[test]
+fn too_many_large_dogs_are_rejected_for_crates() {
+    let b = spec(
+        1,
+        1,
+        &[
+            (Species::Dog, SizeClass::Large),
+            (Species::Dog, SizeClass::Large),
+        ],
+        1,
+        2,
+    );
+    let (p, d) = stops(&b, SimTime::ZERO, ANY, LONG);
+    for search in [fast, slow] {
+        assert_eq!(
+            search(&view([2, 2, 1]), &p, &d, &mut Square, InsertMode::Pooled).unwrap_err(),
+            Infeasible::CrateSlots
+        );
+        assert!(search(&view([2, 2, 2]), &p, &d, &mut Square, InsertMode::Pooled).is_ok());
+    }
+}
+
+#[test]
+fn dogs_and_cats_of_different_households_never_share() {
+    let dog = spec(1, 1, &[(Species::Dog, SizeClass::Small)], 1, 2);
+    let cat = spec(2, 2, &[(Species::Cat, SizeClass::Small)], 1, 2);
+    let same_house_cat = spec(3, 1, &[(Species::Cat, SizeClass::Small)], 1, 2);
+    for search in [fast, slow] {
+        let (dp, dd) = stops(&dog, SimTime::ZERO, ANY, LONG);
+        let mut v = view([4, 2, 1]);
+        let at = search(&v, &dp, &dd, &mut Square, InsertMode::Pooled).unwrap();
+        insert(&mut v, &dp, &dd, at);
+        // The cat of another household rides before or after the dog, never with it.
+        let (cp, cd) = stops(&cat, SimTime::ZERO, ANY, LONG);
+        let at = search(&v, &cp, &cd, &mut Square, InsertMode::Pooled).unwrap();
+        assert!(
+            at.pickup_at >= 2 || at.dropoff_at <= at.pickup_at + 1,
+            "{at:?}"
+        );
+        // The household's own cat may ride with its dog.
+        let (hp, hd) = stops(&same_house_cat, SimTime::ZERO, ANY, LONG);
+        let at = search(&v, &hp, &hd, &mut Square, InsertMode::Pooled).unwrap();
+        let mut pooled = v.clone();
+        insert(&mut pooled, &hp, &hd, at);
+        let pos = |b: u32, k| {
+            pooled
+                .plan
+                .iter()
+                .position(|s| s.booking.0 == b && s.kind == k)
+                .unwrap()
+        };
+        assert!(
+            pos(3, StopKind::Pickup) < pos(1, StopKind::Dropoff)
+                && pos(1, StopKind::Pickup) < pos(3, StopKind::Dropoff),
+            "they ride together"
+        );
+    }
+}
+
+#[test]
+fn ride_time_limits_and_shift_ends_are_enforced() {
+    // A -> B is 324 s of driving after the 5 min load: a 5 min limit is too short.
+    let b = spec(1, 1, &[(Species::Dog, SizeClass::Small)], 0, 1);
+    for search in [fast, slow] {
+        let (p, d) = stops(&b, SimTime::ZERO, ANY, SimDuration::from_mins(5));
+        assert_eq!(
+            search(&view([2, 2, 1]), &p, &d, &mut Square, InsertMode::Pooled).unwrap_err(),
+            Infeasible::RideTime
+        );
+        let (p, d) = stops(&b, SimTime::ZERO, ANY, SimDuration::from_mins(30));
+        let mut v = view([2, 2, 1]);
+        v.shift_end = SimTime::from_day_hms(0, 0, 10, 0);
+        assert_eq!(
+            search(&v, &p, &d, &mut Square, InsertMode::Pooled).unwrap_err(),
+            Infeasible::ShiftEnd
+        );
+        v.shift_end = SimTime::from_day_hms(0, 1, 0, 0);
+        let at = search(&v, &p, &d, &mut Square, InsertMode::Pooled).unwrap();
+        assert_eq!(at.pickup_eta, SimTime::ZERO, "the vehicle is at the pickup");
+    }
+}
+
+#[test]
+fn hailing_puts_one_booking_aboard_at_a_time() {
+    let first = spec(1, 1, &[(Species::Dog, SizeClass::Small)], 0, 2);
+    let second = spec(2, 1, &[(Species::Dog, SizeClass::Small)], 1, 2);
+    for search in [fast, slow] {
+        let mut v = view([2, 2, 1]);
+        let (p, d) = stops(&first, SimTime::ZERO, ANY, LONG);
+        let at = search(&v, &p, &d, &mut Square, InsertMode::Single).unwrap();
+        insert(&mut v, &p, &d, at);
+        let (p2, d2) = stops(&second, SimTime::ZERO, ANY, LONG);
+        // Pooled, it rides along from B; hailing queues it after the first.
+        let pooled = search(&v, &p2, &d2, &mut Square, InsertMode::Pooled).unwrap();
+        assert_eq!((pooled.pickup_at, pooled.dropoff_at), (1, 2));
+        let single = search(&v, &p2, &d2, &mut Square, InsertMode::Single).unwrap();
+        assert_eq!((single.pickup_at, single.dropoff_at), (2, 3));
+    }
+}
+
+/// A random plan with bookings aboard and stops, built from valid insertions, and a new
+/// booking: the situations dispatch meets, over a 6 x 6 grid of nodes.
+fn instance(seed: u64) -> (Grid, VehicleView, PlanStop, PlanStop, InsertMode) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let nodes = rng.random_range(2..9);
+    let mut grid = Grid(
+        (0..nodes)
+            .map(|_| (rng.random_range(0..6), rng.random_range(0..6)))
+            .collect(),
+    );
+    let crates = [
+        rng.random_range(0..3),
+        rng.random_range(0..3),
+        rng.random_range(1..3),
+    ];
+    let mut v = view(crates);
+    v.node = NodeId(rng.random_range(0..nodes as u32));
+    v.at = SimTime(rng.random_range(0..30) * 60_000);
+    v.shift_end = SimTime(rng.random_range(60..600) * 60_000);
+    let mode = if rng.random_bool(0.2) {
+        InsertMode::Single
+    } else {
+        InsertMode::Pooled
+    };
+    let random_booking = |rng: &mut ChaCha8Rng, b: u32| {
+        let species = if rng.random_bool(0.5) {
+            Species::Dog
+        } else {
+            Species::Cat
+        };
+        let size = [SizeClass::Small, SizeClass::Medium, SizeClass::Large][rng.random_range(0..3)];
+        let from = rng.random_range(0..nodes as u32);
+        let to = rng.random_range(0..nodes as u32);
+        let s = spec(b, rng.random_range(0..3), &[(species, size)], from, to);
+        let earliest = SimTime(rng.random_range(0..90) * 60_000);
+        let latest = if rng.random_bool(0.2) {
+            ANY
+        } else {
+            earliest + SimDuration::from_mins(rng.random_range(5..60))
+        };
+        let limit = SimDuration::from_mins(rng.random_range(5..60));
+        stops(&s, earliest, latest, limit)
+    };
+    // Pets already aboard (their drop-offs go into the plan).
+    for b in 0..rng.random_range(0..3) {
+        let (p, d) = random_booking(&mut rng, 100 + b);
+        v.aboard.push(Aboard {
+            booking: p.booking,
+            leg: p.leg,
+            load: p.load,
+            household: p.household,
+            dogs: p.dogs,
+            cats: p.cats,
+            picked_at: SimTime(
+                v.at.as_ms()
+                    .saturating_sub(rng.random_range(0..20) * 60_000),
+            ),
+            ride_limit: p.ride_limit,
+        });
+        let at = rng.random_range(0..=v.plan.len());
+        v.plan.insert(at, d);
+    }
+    for b in 0..rng.random_range(0..5) {
+        let (p, d) = random_booking(&mut rng, b);
+        if let Ok(at) = exhaustive::best_insertion(&v, v.at, new_stops(&p, &d), &mut grid, mode) {
+            insert(&mut v, &p, &d, at);
+        }
+    }
+    v.locked = usize::from(!v.plan.is_empty() && rng.random_bool(0.3));
+    let (p, d) = random_booking(&mut rng, 999);
+    (grid, v, p, d, mode)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// The cached O(1) checks choose exactly what trying every insertion chooses: the same
+    /// positions, the same added time and arrival, or no insertion at all.
+    #[test]
+    fn cached_search_equals_exhaustive(seed in any::<u64>()) {
+        let (mut grid, v, p, d, mode) = instance(seed);
+        let slow_choice = slow(&v, &p, &d, &mut grid, mode);
+        let fast_choice = fast(&v, &p, &d, &mut grid, mode);
+        prop_assert_eq!(fast_choice.is_ok(), slow_choice.is_ok(), "{:?} vs {:?}", fast_choice, slow_choice);
+        if let (Ok(f), Ok(s)) = (fast_choice, slow_choice) {
+            prop_assert_eq!(f, s);
+        }
+    }
+}
