@@ -225,6 +225,22 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
     };
     let s = run::run(&opts)?;
+    print_run(&s, host, &out);
+    Ok(())
+}
+
+/// CPU seconds (user + system) and peak resident memory (bytes) of this process so far,
+/// from `getrusage`. Printed, never written: they depend on the machine.
+fn resource_use() -> Option<(f64, u64)> {
+    use nix::sys::resource::{getrusage, UsageWho};
+    let u = getrusage(UsageWho::RUSAGE_SELF).ok()?;
+    let secs = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    // Linux reports the maximum resident set size in kilobytes.
+    let peak = u64::try_from(u.max_rss()).unwrap_or(0) * 1_024;
+    Some((secs(u.user_time()) + secs(u.system_time()), peak))
+}
+
+fn print_run(s: &run::RunSummary, host: Host, out: &std::path::Path) {
     let spec = &s.resolved.spec;
     println!(
         "SEED={} scenario={} ({})",
@@ -248,18 +264,20 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         s.wall_s,
         s.delivered as f64 / s.wall_s.max(1e-9)
     );
+    if let Some((cpu_s, peak)) = resource_use() {
+        println!("  {:<22} {cpu_s:.3} s (process, user + system)", "CPU time");
+        println!("  {:<22} {:.1} MB", "peak memory", peak as f64 / 1e6);
+    }
     println!("  {:<22} {:016x}", "trace hash", s.trace_hash);
     println!("  {:<22} {}", "output", out.display());
     for (f, rows) in &s.files {
         println!("  {:<22} {rows} rows", f);
     }
     println!();
-    let net = &spec.world.net;
-    let clock = scenarios::output::Clock::new(s.resolved.start_date);
-    let b = &s.manifest["bookings"];
+    let c = &s.counts;
     println!(
         "  bookings: {} total, {} completed, {} cancelled, {} rejected, {} open; revenue {} won",
-        b["total"], b["completed"], b["cancelled"], b["rejected"], b["open"], b["revenue_won"]
+        c.total, c.completed, c.cancelled, c.rejected, c.open, c.revenue_won
     );
     let f = &s.manifest["fleet"];
     println!(
@@ -267,12 +285,27 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         f["assigned_legs"], f["fleet_km"], f["bounced_pickups"], f["partner_services"]
     );
     println!();
+    print_kpis(&s.kpis);
+    println!();
+    print_sample(s);
+}
+
+fn print_kpis(rows: &[sim_core::observe::KpiRow]) {
+    println!("  {:<24} {:>16}  UNIT", "KPI", "VALUE");
+    for (kpi, value, unit) in rows {
+        let v = value.map_or("-".to_string(), scenarios::output::format_kpi);
+        println!("  {kpi:<24} {v:>16}  {unit}");
+    }
+}
+
+fn print_sample(s: &run::RunSummary) {
+    let net = &s.resolved.spec.world.net;
+    let clock = scenarios::output::Clock::new(s.resolved.start_date);
     println!(
         "  {:<7} {:<14} {:<14} {:<20} {:<20} {:>9} {:>8} {:>9}  {:<10} REASON",
         "BOOKING", "FROM", "TO", "PICKUP", "DROP-OFF", "KM", "QUOTED", "CHARGED", "STATUS"
     );
-    let shown = 15;
-    for r in s.bookings.iter().take(shown) {
+    for r in &s.sample {
         println!(
             "  {:<7} {:<14} {:<14} {:<20} {:<20} {:>9.1} {:>8} {:>9}  {:<10} {}",
             r.booking.0,
@@ -287,10 +320,13 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
             r.reason
         );
     }
-    if s.bookings.len() > shown {
-        println!("  ... {} more in bookings.csv", s.bookings.len() - shown);
+    let shown = s.sample.len() as u64;
+    if s.counts.total > shown {
+        println!(
+            "  ... {} more in bookings.csv (the first {shown} closed are shown)",
+            s.counts.total - shown
+        );
     }
-    Ok(())
 }
 
 fn cmd_route(args: RouteArgs) -> Result<(), RunError> {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 use sim_core::booking::Leg;
 use sim_core::engine::{ObserveError, Observer};
-use sim_core::event::{BookingRecord, Event, QuoteKind, TripRecord};
+use sim_core::event::{BookingRecord, Event, QuoteKind};
 use sim_core::ids::ActorId;
 use sim_core::msg::Msg;
 use sim_core::time::SimTime;
@@ -20,21 +20,22 @@ use sim_core::world::World;
 
 /// The files a run can write, with their header rows (the documented, versioned columns).
 pub const OUTPUTS: &[(&str, &str)] = &[
-    ("bookings.csv", "booking_id,customer_id,pets,origin,destination,addon,requested_at,quoted_won,accepted,assigned_at,vehicle_id,pickup_at,dropoff_at,wait_s,ride_s,distance_m,requotes,final_fare_won,status,reason"),
+    ("bookings.csv", "booking_id,customer_id,pets,origin,destination,addon,requested_at,requested_pickup,quoted_won,accepted,assigned_at,vehicle_id,at_door_at,pickup_at,dropoff_at,wait_s,ride_s,distance_m,requotes,final_fare_won,status,reason"),
     ("quotes.csv", "time,booking_id,kind,reason,fare_won,compared_won,decision"),
-    ("trips.csv", "booking_id,leg,vehicle_id,origin,destination,depart_at,arrive_at,distance_m,duration_s,ride_limit_s,reroutes,status"),
+    ("trips.csv", "booking_id,leg,vehicle_id,origin,destination,depart_at,arrive_at,distance_m,duration_s,direct_s,ride_limit_s,reroutes,status"),
     ("positions.csv", "time,vehicle_id,lat,lon,speed_kmh,edge"),
     ("incidents.csv", "incident_id,cause,kind,lanes_lost,road,from,to,edges,start_at,end_at,duration_s,speed_factor"),
     ("reroutes.csv", "time,vehicle_id,trip_id,at_node,destination,incidents,old_remaining_m,old_remaining_s,new_remaining_m,new_remaining_s,saved_s,accepted,old_roads,new_roads"),
     ("pets.csv", "time,pet_id,booking_id,vehicle_id,cabin_temp_c,humidity_pct,vibration_ms2,since_rest_min,stress,heart_rate_bpm"),
     ("alerts.csv", "time,pet_id,booking_id,level,cause,value,threshold,action"),
     ("support_calls.csv", "time,customer_id,booking_id,stale_min,phase"),
-    ("vehicles_hourly.csv", "hour_start,vehicle_id,utilisation,busy_s,loaded_s,loaded_km,empty_km,max_pets"),
+    ("vehicles_hourly.csv", "hour_start,vehicle_id,utilisation,busy_s,loaded_s,loaded_km,empty_km,pet_km,max_pets"),
     ("events.csv", "time,time_ms,seq,stream,kind,actor,detail"),
+    ("kpis.csv", "kpi,value,unit"),
 ];
 
 /// The output schema version, written to the manifest; bump it when a column changes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Formats simulated times as local ISO date-times from the run's first day.
 #[derive(Clone, Copy, Debug)]
@@ -83,11 +84,13 @@ pub struct CsvOutputs {
     clock: Clock,
     /// By [`OUTPUTS`] index; `None` when the run does not write that file.
     streams: Vec<Option<Stream>>,
-    /// Every booking's final record, for the invariant checks and the summary.
-    pub bookings: Vec<BookingRecord>,
-    /// Completed legs (kept only when few, for the summary table).
-    pub trips: Vec<TripRecord>,
+    /// The first bookings closed (at most [`SAMPLE`]), for the summary table: nothing
+    /// else per booking is kept.
+    pub sample: Vec<BookingRecord>,
 }
+
+/// Bookings kept for the summary table.
+pub const SAMPLE: usize = 15;
 
 const BOOKINGS: usize = 0;
 const QUOTES: usize = 1;
@@ -100,6 +103,7 @@ const ALERTS: usize = 7;
 const SUPPORT: usize = 8;
 const HOURLY: usize = 9;
 const EVENTS: usize = 10;
+const KPIS: usize = 11;
 
 impl CsvOutputs {
     /// Opens the streams in `dir` (created if needed), removing any old manifest first.
@@ -146,8 +150,7 @@ impl CsvOutputs {
             world,
             clock,
             streams,
-            bookings: Vec::new(),
-            trips: Vec::new(),
+            sample: Vec::new(),
         })
     }
 
@@ -164,6 +167,16 @@ impl CsvOutputs {
             Some(s) => s.row(fields),
             None => Ok(()),
         }
+    }
+
+    /// Writes `kpis.csv` (before [`CsvOutputs::commit`]).
+    pub fn write_kpis(&mut self, rows: &[sim_core::observe::KpiRow]) -> std::io::Result<()> {
+        for (kpi, value, unit) in rows {
+            let value = value.map_or(String::new(), format_kpi);
+            self.row(KPIS, [*kpi, value.as_str(), unit])
+                .map_err(std::io::Error::other)?;
+        }
+        Ok(())
     }
 
     /// Flushes and renames every file into place; returns (file, data rows) in [`OUTPUTS`]
@@ -194,6 +207,15 @@ impl CsvOutputs {
         for s in self.streams.iter().flatten() {
             let _ = fs::remove_file(&s.tmp);
         }
+    }
+}
+
+/// A KPI value: whole numbers as such, others with six decimal places.
+pub fn format_kpi(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.6}")
     }
 }
 
@@ -260,14 +282,12 @@ impl Observer<Msg, Event> for CsvOutputs {
                     opt_t(&self.clock, r.arrive_at),
                     fmt_m(r.distance_m),
                     duration,
+                    (r.direct.as_ms() / 1_000).to_string(),
                     (r.ride_limit.as_ms() / 1_000).to_string(),
                     r.reroutes.to_string(),
                     r.status.name().to_string(),
                 ];
                 self.row(TRIPS, row)?;
-                if self.trips.len() < 50 {
-                    self.trips.push(r.clone());
-                }
             }
             Event::BookingClosed(b) => {
                 let row = [
@@ -278,10 +298,12 @@ impl Observer<Msg, Event> for CsvOutputs {
                     self.node(b.dropoff).to_string(),
                     b.addon.clone().unwrap_or_default(),
                     self.clock.format(b.requested_at),
+                    self.clock.format(b.requested_pickup),
                     b.quoted_won.map_or(String::new(), |q| q.to_string()),
                     b.accepted.to_string(),
                     opt_t(&self.clock, b.assigned_at),
                     b.vehicle.map_or(String::new(), |v| v.0.to_string()),
+                    opt_t(&self.clock, b.at_door_at),
                     opt_t(&self.clock, b.pickup_at),
                     opt_t(&self.clock, b.dropoff_at),
                     b.wait_s.map_or(String::new(), |w| w.to_string()),
@@ -293,7 +315,9 @@ impl Observer<Msg, Event> for CsvOutputs {
                     b.reason.clone(),
                 ];
                 self.row(BOOKINGS, row)?;
-                self.bookings.push(b.clone());
+                if self.sample.len() < SAMPLE {
+                    self.sample.push(b.clone());
+                }
             }
             Event::Quote(q) => {
                 let (kind, reason) = match q.kind {
@@ -361,6 +385,7 @@ impl Observer<Msg, Event> for CsvOutputs {
                     format!("{:.0}", h.loaded_s),
                     format!("{:.3}", h.loaded_m / 1_000.0),
                     format!("{:.3}", h.empty_m / 1_000.0),
+                    format!("{:.3}", h.pet_m / 1_000.0),
                     h.max_pets.to_string(),
                 ];
                 self.row(HOURLY, row)?;

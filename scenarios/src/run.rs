@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sim_core::engine::{EngineError, Host, RunLimits, TraceHasher};
-use sim_core::event::TripRecord;
+use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis};
 use sim_core::time::SimTime;
 
 use crate::catalog;
@@ -87,10 +87,12 @@ pub struct RunSummary {
     pub wall_s: f64,
     /// Files written, with their data rows.
     pub files: Vec<(String, u64)>,
-    /// The first completed legs (up to 50), for the summary.
-    pub trips: Vec<TripRecord>,
-    /// Every booking's final record.
-    pub bookings: Vec<sim_core::event::BookingRecord>,
+    /// The first bookings closed (a bounded sample, for the summary).
+    pub sample: Vec<sim_core::event::BookingRecord>,
+    /// Bookings by final state.
+    pub counts: BookingCounts,
+    /// The KPIs as written to kpis.csv.
+    pub kpis: Vec<KpiRow>,
     /// The manifest as written.
     pub manifest: serde_json::Value,
 }
@@ -166,8 +168,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         until: resolved.until,
         ..RunLimits::default()
     };
+    let checks = (
+        Kpis::new(spec.fleet.len() as u32, resolved.until),
+        ClosingBooks::default(),
+    );
     let started = Instant::now();
-    let (outputs, report) = engine.run(opts.host, limits, outputs);
+    let ((mut outputs, (mut kpis, books)), report) =
+        engine.run(opts.host, limits, (outputs, checks));
     let wall_s = started.elapsed().as_secs_f64();
     let report = match report {
         Ok(r) => r,
@@ -176,14 +183,20 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             return Err(e.into());
         }
     };
-    let problems = sim_core::sim::check_end(&report, &outputs.bookings);
+    let problems = sim_core::sim::check_end(&report, &books);
     let stats = sim_core::sim::fleet_stats(&report);
     if !problems.is_empty() {
         outputs.abandon();
         return Err(RunError::Invariant(problems));
     }
-    let trips = outputs.trips.clone();
-    let bookings = outputs.bookings.clone();
+    kpis.finish(report.end_time);
+    let kpi_rows = kpis.rows();
+    let counts = kpis.counts();
+    let sample = std::mem::take(&mut outputs.sample);
+    if let Err(source) = outputs.write_kpis(&kpi_rows) {
+        outputs.abandon();
+        return Err(io_err(source));
+    }
     let written = outputs.commit().map_err(io_err)?;
     let data_texts: Vec<&str> = files.files.iter().map(|(_, t)| t.as_str()).collect();
     let manifest = serde_json::json!({
@@ -200,7 +213,8 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         "trace_hash": format!("{:016x}", report.trace_hash),
         "messages_delivered": report.delivered,
         "invariants": "ok",
-        "bookings": bookings_summary(&bookings),
+        "bookings": bookings_summary(&counts),
+        "kpis": kpi_rows.iter().map(|(k, v, _)| (k.to_string(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
         "fleet": {
             "assigned_legs": stats.assigned_legs,
             "rejected": stats.rejected,
@@ -218,23 +232,21 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         delivered: report.delivered,
         wall_s,
         files: written,
-        trips,
-        bookings,
+        sample,
+        counts,
+        kpis: kpi_rows,
         manifest,
     })
 }
 
 /// Counts of bookings by final state, for the manifest and the summary.
-pub fn bookings_summary(bookings: &[sim_core::event::BookingRecord]) -> serde_json::Value {
-    use sim_core::event::BookingStatus as S;
-    let count = |s: S| bookings.iter().filter(|b| b.status == s).count();
-    let revenue: i64 = bookings.iter().filter_map(|b| b.final_fare_won).sum();
+pub fn bookings_summary(c: &BookingCounts) -> serde_json::Value {
     serde_json::json!({
-        "total": bookings.len(),
-        "completed": count(S::Completed),
-        "cancelled": count(S::Cancelled),
-        "rejected": count(S::Rejected),
-        "open": count(S::Open),
-        "revenue_won": revenue,
+        "total": c.total,
+        "completed": c.completed,
+        "cancelled": c.cancelled,
+        "rejected": c.rejected,
+        "open": c.open,
+        "revenue_won": c.revenue_won,
     })
 }

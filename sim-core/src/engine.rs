@@ -193,6 +193,34 @@ pub trait Observer<M, E>: Send {
     }
 }
 
+/// Two observers of the same run, in order: `(csv, (kpis, checks))` composes any number.
+impl<M, E, A: Observer<M, E>, B: Observer<M, E>> Observer<M, E> for (A, B) {
+    fn on_event(&mut self, at: SimTime, from: ActorId, event: &E) -> Result<(), ObserveError> {
+        self.0.on_event(at, from, event)?;
+        self.1.on_event(at, from, event)
+    }
+
+    fn wants_deliveries(&self) -> bool {
+        self.0.wants_deliveries() || self.1.wants_deliveries()
+    }
+
+    fn on_delivery(
+        &mut self,
+        at: SimTime,
+        seq: u64,
+        to: ActorId,
+        msg: &M,
+    ) -> Result<(), ObserveError> {
+        if self.0.wants_deliveries() {
+            self.0.on_delivery(at, seq, to, msg)?;
+        }
+        if self.1.wants_deliveries() {
+            self.1.on_delivery(at, seq, to, msg)?;
+        }
+        Ok(())
+    }
+}
+
 /// An observer that discards everything.
 pub struct NullObserver;
 

@@ -64,6 +64,8 @@ pub struct TripRecord {
     pub reroutes: u32,
     /// The ride limit dispatch planned with (actual rides may exceed it under traffic).
     pub ride_limit: crate::time::SimDuration,
+    /// The direct drive dispatch planned with (profile speeds, no detour for others).
+    pub direct: crate::time::SimDuration,
     /// How it ended.
     pub status: TripStatus,
 }
@@ -213,12 +215,16 @@ pub struct BookingRecord {
     pub addon: Option<String>,
     /// Requested.
     pub requested_at: SimTime,
+    /// The pickup time asked for (the booking time, or later for a scheduled booking).
+    pub requested_pickup: SimTime,
     /// Upfront quote.
     pub quoted_won: Option<i64>,
     /// Whether the quote was accepted.
     pub accepted: bool,
     /// Assigned.
     pub assigned_at: Option<SimTime>,
+    /// The vehicle reached the door for the pickup (the end of the customer's wait).
+    pub at_door_at: Option<SimTime>,
     /// Vehicle (last leg).
     pub vehicle: Option<VehicleId>,
     /// First pickup.
@@ -337,6 +343,8 @@ pub struct VehicleHour {
     pub loaded_m: f64,
     /// Metres driven empty.
     pub empty_m: f64,
+    /// Pet-metres: metres driven times the pets aboard.
+    pub pet_m: f64,
     /// Most pets aboard at once.
     pub max_pets: u32,
 }

@@ -37,6 +37,7 @@ pub mod event;
 pub mod fare;
 pub mod ids;
 pub mod msg;
+pub mod observe;
 pub mod rng;
 pub mod sim;
 pub mod synthetic;

@@ -3,7 +3,7 @@
 //! Actor layout: `A0` traffic, `A1` dispatcher, then the vehicles, the partners, the
 //! customers (households) and their pets, in that order.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub use crate::actors::customer::DemandSpec;
@@ -15,10 +15,11 @@ use crate::booking::{BookingSpec, Crates, PetSpec, Species};
 use crate::dispatch::estimates::Estimates;
 use crate::dispatch::Fleet;
 use crate::engine::{Engine, RunReport};
-use crate::event::{BookingRecord, BookingStatus, Event};
+use crate::event::Event;
 use crate::fare::{Addon, SizeClass, Tariff, Tolls};
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId, VehicleId};
 use crate::msg::Msg;
+use crate::observe::ClosingBooks;
 use crate::rng::ActorKind;
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, IncidentPlan, TrafficConfig};
@@ -397,38 +398,20 @@ fn static_routes(spec: &SimSpec) -> Option<Arc<Ch>> {
 /// Invariants that hold at the end of every run; returns the violations.
 ///
 /// - every booking a customer made is closed exactly once, as completed, cancelled or
-///   rejected with a reason, or as open when the run stopped while it was under way;
+///   rejected with a reason, or as open when the run stopped while it was under way
+///   (`books` checked each as it closed);
 /// - no crate-slot or species-separation violation happened at any boarding;
 /// - no pet is left aboard a vehicle unless its booking is still open;
 /// - completed bookings have a pickup, a drop-off and a fare; fares are never negative.
-pub fn check_end(report: &RunReport<Msg, Event>, bookings: &[BookingRecord]) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut seen: BTreeMap<BookingId, &BookingRecord> = BTreeMap::new();
-    for b in bookings {
-        if seen.insert(b.booking, b).is_some() {
-            problems.push(format!("booking {} closed twice", b.booking));
-        }
-        if b.reason.is_empty() {
-            problems.push(format!("booking {} closed without a reason", b.booking));
-        }
-        if b.status == BookingStatus::Completed
-            && (b.pickup_at.is_none() || b.dropoff_at.is_none() || b.final_fare_won.is_none())
-        {
-            problems.push(format!(
-                "booking {} completed without pickup, drop-off or fare",
-                b.booking
-            ));
-        }
-        if b.final_fare_won.is_some_and(|f| f < 0) {
-            problems.push(format!("booking {} has a negative fare", b.booking));
-        }
-    }
-    let mut made = 0u32;
+pub fn check_end(report: &RunReport<Msg, Event>, books: &ClosingBooks) -> Vec<String> {
+    let mut problems = books.problems.clone();
+    let open: BTreeSet<BookingId> = books.open.iter().copied().collect();
+    let mut made = 0u64;
     let mut violations = 0u32;
     for slot in &report.slots {
         if let Some(c) = slot.actor.as_any().downcast_ref::<Customer>() {
             let (m, closed) = c.counts();
-            made += m;
+            made += u64::from(m);
             if m != closed {
                 problems.push(format!("a customer made {m} bookings but closed {closed}"));
             }
@@ -436,7 +419,7 @@ pub fn check_end(report: &RunReport<Msg, Event>, bookings: &[BookingRecord]) -> 
         if let Some(v) = slot.actor.as_any().downcast_ref::<Vehicle>() {
             violations += v.violations();
             for b in v.aboard() {
-                if seen.get(&b).is_none_or(|r| r.status != BookingStatus::Open) {
+                if !open.contains(&b) {
                     problems.push(format!(
                         "pets of booking {b} left aboard a vehicle after the booking ended"
                     ));
@@ -444,11 +427,8 @@ pub fn check_end(report: &RunReport<Msg, Event>, bookings: &[BookingRecord]) -> 
             }
         }
     }
-    if made as usize != bookings.len() {
-        problems.push(format!(
-            "{made} bookings made but {} closed",
-            bookings.len()
-        ));
+    if made != books.closed {
+        problems.push(format!("{made} bookings made but {} closed", books.closed));
     }
     if violations > 0 {
         problems.push(format!(

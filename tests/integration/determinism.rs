@@ -32,6 +32,7 @@ fn same_seed_twice_gives_identical_bytes() {
             "bookings.csv",
             "events.csv",
             "incidents.csv",
+            "kpis.csv",
             "manifest.json",
             "pets.csv",
             "positions.csv",

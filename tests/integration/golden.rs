@@ -3,33 +3,35 @@
 //! and say why in the commit. (Float maths uses the platform's libm: the golden values
 //! hold for the x86_64 Linux machines this project builds on.)
 
-use petfleet_tests::run_into;
+use petfleet_tests::{read_csv, run_into};
 use sim_core::engine::Host;
 
 fn kpis(name: &str) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let s = run_into(name, dir.path(), None, Host::Reference, false, None);
-    let net = &s.resolved.spec.world.net;
-    let mut bookings: Vec<serde_json::Value> = s
-        .bookings
-        .iter()
-        .map(|b| {
-            serde_json::json!({
-                "booking": b.booking.0,
-                "from": net.node(b.pickup).name,
-                "to": net.node(b.dropoff).name,
-                "quoted_won": b.quoted_won,
-                "pickup_ms": b.pickup_at.map(|x| x.as_ms()),
-                "dropoff_ms": b.dropoff_at.map(|x| x.as_ms()),
-                "distance_m": b.distance_m.round(),
-                "requotes": b.requotes,
-                "final_fare_won": b.final_fare_won,
-                "status": b.status.name(),
-                "reason": b.reason,
-            })
+    let keep = [
+        "booking_id",
+        "origin",
+        "destination",
+        "quoted_won",
+        "at_door_at",
+        "pickup_at",
+        "dropoff_at",
+        "distance_m",
+        "requotes",
+        "final_fare_won",
+        "status",
+        "reason",
+    ];
+    let bookings: Vec<serde_json::Value> = read_csv(&dir.path().join("bookings.csv"))
+        .into_iter()
+        .map(|row| {
+            keep.iter()
+                .map(|k| (k.to_string(), serde_json::json!(row[*k])))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
         })
         .collect();
-    bookings.sort_by_key(|b| b["booking"].as_u64());
     serde_json::json!({
         "scenario": name,
         "seed": s.resolved.spec.seed,
@@ -37,6 +39,7 @@ fn kpis(name: &str) -> serde_json::Value {
         "messages_delivered": s.delivered,
         "files": s.manifest["files"],
         "summary": s.manifest["bookings"],
+        "kpis": s.manifest["kpis"],
         "bookings": bookings,
     })
 }

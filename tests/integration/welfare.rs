@@ -84,7 +84,7 @@ fn hvac_failure_on_a_hot_afternoon_diverts_to_a_vet() {
     assert!(hottest >= 31.0, "hottest cabin {hottest}");
 
     // The booking still completes, and its fare accounts for the diversion.
-    let b = &s.bookings[0];
+    let b = &s.sample[0];
     assert_eq!(b.status, sim_core::event::BookingStatus::Completed, "{b:?}");
     let quotes = read_csv(&out.join("quotes.csv"));
     assert!(

@@ -156,6 +156,7 @@ struct Active {
     quote: Option<QuoteOffer>,
     accepted: bool,
     assigned_at: Option<SimTime>,
+    at_door_at: Option<SimTime>,
     vehicle: Option<VehicleId>,
     pickup_at: Option<SimTime>,
     dropoff_at: Option<SimTime>,
@@ -331,6 +332,7 @@ impl Customer {
             quote: None,
             accepted: false,
             assigned_at: None,
+            at_door_at: None,
             vehicle: None,
             pickup_at: None,
             dropoff_at: None,
@@ -396,9 +398,11 @@ impl Customer {
             dropoff: s.dropoff,
             addon: s.addon.map(|(a, _)| format!("{a:?}")),
             requested_at: s.requested_at,
+            requested_pickup: s.pickup_after,
             quoted_won: a.quote.as_ref().map(|q| q.fare_won),
             accepted: a.accepted,
             assigned_at: a.assigned_at,
+            at_door_at: a.at_door_at,
             vehicle: a.vehicle,
             pickup_at: a.pickup_at,
             dropoff_at: a.dropoff_at,
@@ -546,6 +550,7 @@ impl SimActor<Msg, Event> for Customer {
                     a.last_update = now;
                     if a.phase == Phase::WaitingPickup {
                         a.phase = Phase::AtDoor;
+                        a.at_door_at.get_or_insert(now);
                     }
                 }
             }

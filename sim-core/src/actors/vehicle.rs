@@ -157,8 +157,8 @@ impl Vehicle {
         }
         let dt = now.saturating_since(self.acct_t);
         let (moved, outside) = self.drive.advance(&self.ctx.world, &self.ctx.in_city, now);
-        let loaded = !self.cargo.rides.is_empty();
-        self.stats.accumulate(dt, moved, self.cargo.busy(), loaded);
+        self.stats
+            .accumulate(dt, moved, self.cargo.busy(), self.cargo.pets());
         for r in &mut self.cargo.rides {
             r.fare
                 .meter
@@ -431,11 +431,11 @@ impl Vehicle {
                         );
                     }
                     StopKind::Pickup => {
-                        self.cargo.mark_done(&stop);
+                        self.cargo.mark_done(&stop, now);
                         self.board(now, stop, cx);
                     }
                     StopKind::Dropoff => {
-                        self.cargo.mark_done(&stop);
+                        self.cargo.mark_done(&stop, now);
                         self.alight(now, stop, cx);
                     }
                 }
@@ -577,6 +577,7 @@ impl Vehicle {
             distance_m: ride.distance_m,
             reroutes: ride.reroutes,
             ride_limit: ride.stop.ride_limit,
+            direct: ride.stop.direct,
             status: TripStatus::Completed,
         }));
         self.stats.completed += 1;
@@ -791,7 +792,7 @@ impl Vehicle {
         let busy_front = (self.activity == Activity::AtStop)
             .then(|| self.cargo.plan.front().cloned())
             .flatten();
-        self.cargo.apply(plan, busy_front);
+        self.cargo.apply(plan, busy_front, now);
         self.start_ticks(now, cx);
         if self.cargo.plan.front().map(PlanStop::key) != old_front
             || matches!(self.target, Target::Depot | Target::None)
@@ -948,7 +949,13 @@ impl SimActor<Msg, Event> for Vehicle {
         }
     }
 
-    fn on_end(&mut self, _now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+    fn on_end(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        // The hour under way, up to the end of the run.
+        self.account(now);
+        if now > self.stats.hour.hour_start {
+            let hour = self.stats.close_hour(now, self.cargo.pets());
+            cx.emit(Event::VehicleHour(hour));
+        }
         for r in &self.cargo.rides {
             cx.emit(Event::TripEnded(TripRecord {
                 trip: r.stop.booking,
@@ -961,6 +968,7 @@ impl SimActor<Msg, Event> for Vehicle {
                 distance_m: r.distance_m,
                 reroutes: r.reroutes,
                 ride_limit: r.stop.ride_limit,
+                direct: r.stop.direct,
                 status: TripStatus::Unfinished,
             }));
         }

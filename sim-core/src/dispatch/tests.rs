@@ -355,3 +355,166 @@ proptest! {
         }
     }
 }
+
+/// A small city: a grid of `side` x `side` nodes about 1.1 km apart, two-way streets with
+/// random speeds, some one-way.
+fn grid_world(rng: &mut ChaCha8Rng, side: u32) -> Arc<crate::world::World> {
+    use crate::world::{DirectedEdgeSpec, NodeKind, NodeSpec, RoadClass, RoadNetwork, World};
+    let nodes = (0..side * side)
+        .map(|i| NodeSpec {
+            name: format!("n{i}"),
+            lat: 37.5 + f64::from(i / side) * 0.01,
+            lon: 127.0 + f64::from(i % side) * 0.0125,
+            kind: NodeKind::Intersection,
+            population: None,
+            stop_only: false,
+        })
+        .collect();
+    let mut edges = Vec::new();
+    let mut street = |a: u32, b: u32, rng: &mut ChaCha8Rng| {
+        let speed_kmh = [20.0, 30.0, 50.0, 80.0][rng.random_range(0..4)];
+        let one_way = rng.random_bool(0.15);
+        for (from, to) in [(a, b), (b, a)]
+            .into_iter()
+            .take(if one_way { 1 } else { 2 })
+        {
+            edges.push(DirectedEdgeSpec {
+                from: NodeId(from),
+                to: NodeId(to),
+                road: String::new(),
+                class: RoadClass::Arterial,
+                length_m: 1_150.0,
+                speed_kmh,
+                lanes: 1,
+            });
+        }
+    };
+    for i in 0..side * side {
+        if i % side + 1 < side {
+            street(i, i + 1, rng);
+        }
+        if i / side + 1 < side {
+            street(i, i + side, rng);
+        }
+    }
+    Arc::new(World::new(
+        RoadNetwork::build_directed(nodes, edges).unwrap(),
+    ))
+}
+
+/// A fleet over a random grid city, vehicles with plans built from valid insertions and
+/// reports of various ages, and a request.
+fn fleet_instance(seed: u64) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool) {
+    use crate::traffic::{AccidentParams, DayType, Profiles, TrafficConfig};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let side = rng.random_range(2..6);
+    let world = grid_world(&mut rng, side);
+    let nodes = side * side;
+    let p = AccidentParams {
+        rate_per_km_h: 0.0,
+        closure_share: 0.0,
+        lanes_lost_max: 1,
+        mean_duration_min: 1.0,
+        capacity_factor_per_lane_lost: 1.0,
+    };
+    let traffic = Arc::new(TrafficConfig::profile_only(
+        Profiles::flat(),
+        [p; 4],
+        vec![DayType::Weekday],
+    ));
+    let estimates = super::estimates::Estimates::new(world.clone(), traffic, None);
+    let mode = if rng.random_bool(0.2) {
+        InsertMode::Single
+    } else {
+        InsertMode::Pooled
+    };
+    let vans = rng.random_range(1..12);
+    let dwell = crate::booking::Dwell {
+        pickup: SimDuration(DWELL_MS),
+        dropoff: SimDuration(DWELL_MS),
+    };
+    let mut fleet = super::Fleet::new(
+        world,
+        estimates,
+        (0..vans).map(ActorId).collect(),
+        dwell,
+        mode,
+    );
+    let now = SimTime(rng.random_range(30..60) * 60_000);
+    let booking = |rng: &mut ChaCha8Rng, b: u32| {
+        let species = if rng.random_bool(0.5) {
+            Species::Dog
+        } else {
+            Species::Cat
+        };
+        let size = [SizeClass::Small, SizeClass::Medium, SizeClass::Large][rng.random_range(0..3)];
+        let s = spec(
+            b,
+            rng.random_range(0..3),
+            &[(species, size)],
+            rng.random_range(0..nodes),
+            rng.random_range(0..nodes),
+        );
+        let earliest = SimTime(rng.random_range(0..90) * 60_000);
+        let latest = earliest + SimDuration::from_mins(rng.random_range(5..60));
+        stops(
+            &s,
+            earliest,
+            latest,
+            SimDuration::from_mins(rng.random_range(5..60)),
+        )
+    };
+    for v in 0..vans as usize {
+        let mut view = view([
+            rng.random_range(0..3),
+            rng.random_range(0..3),
+            rng.random_range(1..3),
+        ]);
+        view.node = NodeId(rng.random_range(0..nodes));
+        // Reported a while ago (its plan start slips to now) or about to reach its node.
+        view.at = SimTime(rng.random_range(0..80) * 60_000);
+        view.shift_end = SimTime(rng.random_range(60..600) * 60_000);
+        view.available = rng.random_bool(0.9);
+        let slot = fleet.estimates.slot(now);
+        for b in 0..rng.random_range(0..4) {
+            let (p, d) = booking(&mut rng, (v * 10 + b) as u32);
+            let mut times = super::estimates::AtSlot {
+                estimates: &mut fleet.estimates,
+                slot,
+            };
+            let start = view.at.max(now);
+            if let Ok(at) =
+                exhaustive::best_insertion(&view, start, new_stops(&p, &d), &mut times, mode)
+            {
+                insert(&mut view, &p, &d, at);
+            }
+        }
+        fleet.set_view(v, Arc::new(view), SimTime(rng.random_range(0..30) * 60_000));
+    }
+    let (p, d) = booking(&mut rng, 9_999);
+    (fleet, now, p, d, rng.random_bool(0.1))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// The indexed search over the fleet picks exactly what the exhaustive search over
+    /// every vehicle picks: the same vehicle, positions, added time and arrival.
+    #[test]
+    fn indexed_fleet_search_equals_exhaustive(seed in any::<u64>()) {
+        let (mut fleet, now, p, d, overtime) = fleet_instance(seed);
+        let req = super::Request {
+            pickup: &p,
+            dropoff: &d,
+            pinned: None,
+            overtime,
+            window_end: p.latest,
+        };
+        let slow_choice = fleet.best_vehicle_exhaustive(now, req);
+        let fast_choice = fleet.best_vehicle(now, req);
+        prop_assert_eq!(fast_choice.is_ok(), slow_choice.is_ok(), "{:?} vs {:?}", fast_choice, slow_choice);
+        if let (Ok(f), Ok(s)) = (fast_choice, slow_choice) {
+            prop_assert_eq!(f, s);
+        }
+    }
+}

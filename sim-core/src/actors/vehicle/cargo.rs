@@ -1,7 +1,7 @@
 //! Cargo and plan: the stops the vehicle is to drive, the bookings whose pets are aboard,
 //! and what it has done, so that a plan sent before a stop was done does not repeat it.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::meters::RideFare;
 use crate::booking::{Aboard, Crates, Leg, Manifest, PlanStop, StopKind};
@@ -25,8 +25,10 @@ pub(super) struct Cargo {
     pub crates: Crates,
     pub plan: VecDeque<PlanStop>,
     pub rides: Vec<Ride>,
-    /// Stops already done (a plan in flight may still list them).
-    done: BTreeSet<(BookingId, Leg, StopKind)>,
+    /// Stops done, with when: a plan sent before a stop was done may still list it. Plans
+    /// and reports cross within the same instant (they are sent with no delay), so an
+    /// entry older than the plan being applied is never needed again and is dropped.
+    done: BTreeMap<(BookingId, Leg, StopKind), SimTime>,
     /// Bookings diverted to a vet (at most once each).
     diverted: BTreeSet<BookingId>,
     /// Plans applied; reported so that dispatch ignores older reports.
@@ -43,7 +45,7 @@ impl Cargo {
             crates,
             plan: VecDeque::new(),
             rides: Vec::new(),
-            done: BTreeSet::new(),
+            done: BTreeMap::new(),
             diverted: BTreeSet::new(),
             plans_applied: 0,
             bounces: 0,
@@ -86,9 +88,9 @@ impl Cargo {
         self.rides.iter().any(|r| r.stop.booking == booking)
     }
 
-    /// Records a stop as done.
-    pub fn mark_done(&mut self, stop: &PlanStop) {
-        self.done.insert(stop.key());
+    /// Records a stop as done at `now`.
+    pub fn mark_done(&mut self, stop: &PlanStop, now: SimTime) {
+        self.done.insert(stop.key(), now);
     }
 
     /// Takes the ride of `stop`'s booking and leg off the vehicle.
@@ -97,6 +99,7 @@ impl Cargo {
             .rides
             .iter()
             .position(|r| r.stop.booking == stop.booking && r.stop.leg == stop.leg)?;
+        self.diverted.remove(&stop.booking);
         Some(self.rides.remove(i))
     }
 
@@ -106,12 +109,13 @@ impl Cargo {
             .retain(|s| !(s.booking == stop.booking && s.leg == stop.leg));
     }
 
-    /// Replaces the plan with `plan`, less the stops already done; a stop in progress
-    /// (`busy_front`) stays first.
-    pub fn apply(&mut self, plan: &[PlanStop], busy_front: Option<PlanStop>) {
+    /// Replaces the plan with `plan` (sent at `now`), less the stops already done; a stop
+    /// in progress (`busy_front`) stays first.
+    pub fn apply(&mut self, plan: &[PlanStop], busy_front: Option<PlanStop>, now: SimTime) {
+        self.done.retain(|_, at| *at >= now);
         let mut new: VecDeque<PlanStop> = plan
             .iter()
-            .filter(|s| !self.done.contains(&s.key()))
+            .filter(|s| !self.done.contains_key(&s.key()))
             .cloned()
             .collect();
         if let Some(cur) = busy_front {

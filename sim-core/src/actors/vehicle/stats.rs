@@ -22,17 +22,18 @@ impl Stats {
         }
     }
 
-    /// Adds `dt` of time and `moved_m` of driving: busy when there is work in hand, loaded
-    /// when pets are aboard.
-    pub fn accumulate(&mut self, dt: SimDuration, moved_m: f64, busy: bool, loaded: bool) {
+    /// Adds `dt` of time and `moved_m` of driving with `pets` aboard: busy when there is
+    /// work in hand, loaded when pets are aboard.
+    pub fn accumulate(&mut self, dt: SimDuration, moved_m: f64, busy: bool, pets: u32) {
         let secs = dt.as_secs_f64();
         self.odometer_m += moved_m;
         if busy {
             self.hour.busy_s += secs;
         }
-        if loaded {
+        if pets > 0 {
             self.hour.loaded_m += moved_m;
             self.hour.loaded_s += secs;
+            self.hour.pet_m += moved_m * f64::from(pets);
         } else {
             self.hour.empty_m += moved_m;
         }
@@ -59,6 +60,7 @@ fn empty_hour(vehicle: VehicleId, hour_start: SimTime, pets: u32) -> VehicleHour
         loaded_s: 0.0,
         loaded_m: 0.0,
         empty_m: 0.0,
+        pet_m: 0.0,
         max_pets: pets,
     }
 }

@@ -1,0 +1,343 @@
+//! Observers that need no I/O: the KPI aggregator and the closing-books check. Both stream
+//! (nothing per booking outlives the booking), so a month-long run keeps flat memory.
+//!
+//! [`Kpis`] computes what `kpis.csv` reports; each KPI is defined in [`Kpis::rows`] (and in
+//! the README). Waits are kept as an exact histogram of whole seconds, so percentiles are
+//! exact (nearest rank).
+
+use std::collections::BTreeMap;
+
+use crate::engine::{ObserveError, Observer};
+use crate::event::{BookingRecord, BookingStatus, Event, TripStatus};
+use crate::ids::{ActorId, BookingId};
+use crate::msg::Msg;
+use crate::time::SimTime;
+
+/// Exact histogram of whole seconds.
+#[derive(Clone, Debug, Default)]
+pub struct Histogram {
+    counts: BTreeMap<u64, u64>,
+    n: u64,
+    sum: u128,
+}
+
+impl Histogram {
+    /// Adds one value.
+    pub fn add(&mut self, secs: u64) {
+        *self.counts.entry(secs).or_insert(0) += 1;
+        self.n += 1;
+        self.sum += u128::from(secs);
+    }
+
+    /// Values added.
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Mean, or `None` when empty.
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum as f64 / self.n as f64)
+    }
+
+    /// The nearest-rank quantile `q` in (0, 1]: the smallest value with at least `q * n`
+    /// values at or below it.
+    pub fn quantile(&self, q: f64) -> Option<u64> {
+        if self.n == 0 {
+            return None;
+        }
+        let rank = ((q * self.n as f64).ceil() as u64).clamp(1, self.n);
+        let mut seen = 0;
+        for (&v, &c) in &self.counts {
+            seen += c;
+            if seen >= rank {
+                return Some(v);
+            }
+        }
+        self.counts.keys().next_back().copied()
+    }
+
+    /// Share of values strictly below `limit`.
+    pub fn share_below(&self, limit: u64) -> Option<f64> {
+        let below: u64 = self.counts.range(..limit).map(|(_, c)| c).sum();
+        (self.n > 0).then(|| below as f64 / self.n as f64)
+    }
+}
+
+/// Streaming KPIs of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Kpis {
+    vehicles: u32,
+    span_s: f64,
+    bookings: u64,
+    completed: u64,
+    cancelled: u64,
+    rejected: u64,
+    open: u64,
+    waits: Histogram,
+    rides: Histogram,
+    detour_sum: f64,
+    detour_n: u64,
+    busy_s: f64,
+    loaded_m: f64,
+    empty_m: f64,
+    pet_m: f64,
+    revenue_won: i64,
+}
+
+/// Bookings by final state, and the revenue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BookingCounts {
+    /// Closed bookings.
+    pub total: u64,
+    /// Completed.
+    pub completed: u64,
+    /// Cancelled.
+    pub cancelled: u64,
+    /// Rejected.
+    pub rejected: u64,
+    /// Still open when the run stopped.
+    pub open: u64,
+    /// Fares charged, won.
+    pub revenue_won: i64,
+}
+
+/// One KPI: name, value (`None`: no data, e.g. no booking completed), unit.
+pub type KpiRow = (&'static str, Option<f64>, &'static str);
+
+impl Kpis {
+    /// KPIs of a fleet of `vehicles` over a run of `span` (from time zero).
+    pub fn new(vehicles: u32, span: SimTime) -> Kpis {
+        Kpis {
+            vehicles,
+            span_s: span.as_secs_f64(),
+            ..Kpis::default()
+        }
+    }
+
+    fn on_booking(&mut self, b: &BookingRecord) {
+        self.bookings += 1;
+        match b.status {
+            BookingStatus::Completed => self.completed += 1,
+            BookingStatus::Cancelled => self.cancelled += 1,
+            BookingStatus::Rejected => self.rejected += 1,
+            BookingStatus::Open => self.open += 1,
+        }
+        if b.status == BookingStatus::Completed {
+            if let Some(door) = b.at_door_at {
+                self.waits
+                    .add(door.saturating_since(b.requested_pickup).as_ms() / 1_000);
+            }
+        }
+        self.revenue_won += b.final_fare_won.unwrap_or(0);
+    }
+
+    /// Sets the run's length (its end time), for utilisation.
+    pub fn finish(&mut self, end: SimTime) {
+        self.span_s = end.as_secs_f64();
+    }
+
+    /// Bookings by final state.
+    pub fn counts(&self) -> BookingCounts {
+        BookingCounts {
+            total: self.bookings,
+            completed: self.completed,
+            cancelled: self.cancelled,
+            rejected: self.rejected,
+            open: self.open,
+            revenue_won: self.revenue_won,
+        }
+    }
+
+    fn share(&self, n: u64) -> Option<f64> {
+        (self.bookings > 0).then(|| n as f64 / self.bookings as f64)
+    }
+
+    /// Every KPI in a fixed order (the rows of `kpis.csv`).
+    pub fn rows(&self) -> Vec<KpiRow> {
+        let total_m = self.loaded_m + self.empty_m;
+        let fleet_s = f64::from(self.vehicles) * self.span_s;
+        vec![
+            // Bookings closed in the run, whatever their state (open at the end included).
+            ("bookings", Some(self.bookings as f64), "bookings"),
+            // completed / bookings
+            ("served_share", self.share(self.completed), "share"),
+            // rejected (no vehicle could serve) / bookings
+            ("rejected_share", self.share(self.rejected), "share"),
+            // cancelled (quote declined, pickup too late, service refused) / bookings
+            ("cancelled_share", self.share(self.cancelled), "share"),
+            // wait = the van at the door - the requested pickup time, completed bookings
+            ("wait_mean_s", self.waits.mean(), "s"),
+            (
+                "wait_p50_s",
+                self.waits.quantile(0.5).map(|v| v as f64),
+                "s",
+            ),
+            (
+                "wait_p90_s",
+                self.waits.quantile(0.9).map(|v| v as f64),
+                "s",
+            ),
+            (
+                "wait_p95_s",
+                self.waits.quantile(0.95).map(|v| v as f64),
+                "s",
+            ),
+            (
+                "share_wait_under_10min",
+                self.waits.share_below(600),
+                "share",
+            ),
+            // ride = drop-off arrival - pickup departure, per completed leg
+            ("ride_mean_s", self.rides.mean(), "s"),
+            // ride / planned direct drive - 1, per completed leg with a direct drive
+            (
+                "detour_mean",
+                (self.detour_n > 0).then(|| self.detour_sum / self.detour_n as f64),
+                "ratio",
+            ),
+            // time with work in hand / (vehicles x run length)
+            (
+                "fleet_utilisation",
+                (fleet_s > 0.0).then(|| self.busy_s / fleet_s),
+                "share",
+            ),
+            ("vehicle_km", Some(total_m / 1_000.0), "km"),
+            // km driven with no pet aboard / all km
+            (
+                "empty_km_share",
+                (total_m > 0.0).then(|| self.empty_m / total_m),
+                "share",
+            ),
+            // pets aboard, weighted by distance: pet-km / km
+            (
+                "occupancy",
+                (total_m > 0.0).then(|| self.pet_m / total_m),
+                "pets",
+            ),
+            // fares charged (completed, and cancelled after a ride began)
+            ("revenue_won", Some(self.revenue_won as f64), "won"),
+        ]
+    }
+}
+
+impl Observer<Msg, Event> for Kpis {
+    fn on_event(
+        &mut self,
+        _at: SimTime,
+        _from: ActorId,
+        event: &Event,
+    ) -> Result<(), ObserveError> {
+        match event {
+            Event::BookingClosed(b) => self.on_booking(b),
+            Event::TripEnded(r) if r.status == TripStatus::Completed => {
+                if let (Some(d), Some(a)) = (r.depart_at, r.arrive_at) {
+                    let ride = a.saturating_since(d);
+                    self.rides.add(ride.as_ms() / 1_000);
+                    if r.direct.as_ms() > 0 {
+                        self.detour_sum += ride.as_secs_f64() / r.direct.as_secs_f64() - 1.0;
+                        self.detour_n += 1;
+                    }
+                }
+            }
+            Event::VehicleHour(h) => {
+                self.busy_s += h.busy_s;
+                self.loaded_m += h.loaded_m;
+                self.empty_m += h.empty_m;
+                self.pet_m += h.pet_m;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The closing books: checks, as bookings close, that each closes once with a reason and
+/// that completed ones have a pickup, a drop-off and a fare. Keeps only the last closed
+/// booking of each household (a household has one booking under way at a time and its ids
+/// grow) and the bookings still open at the end.
+#[derive(Clone, Debug, Default)]
+pub struct ClosingBooks {
+    last_closed: BTreeMap<crate::ids::CustomerId, BookingId>,
+    /// Bookings closed as open (the run ended while they were under way).
+    pub open: Vec<BookingId>,
+    /// Bookings closed.
+    pub closed: u64,
+    /// Problems found.
+    pub problems: Vec<String>,
+}
+
+impl ClosingBooks {
+    fn on_booking(&mut self, b: &BookingRecord) {
+        self.closed += 1;
+        if let Some(prev) = self.last_closed.insert(b.customer, b.booking) {
+            if prev >= b.booking {
+                self.problem(format!(
+                    "booking {} closed twice or out of order",
+                    b.booking
+                ));
+            }
+        }
+        if b.reason.is_empty() {
+            self.problem(format!("booking {} closed without a reason", b.booking));
+        }
+        if b.status == BookingStatus::Completed
+            && (b.pickup_at.is_none() || b.dropoff_at.is_none() || b.final_fare_won.is_none())
+        {
+            self.problem(format!(
+                "booking {} completed without pickup, drop-off or fare",
+                b.booking
+            ));
+        }
+        if b.final_fare_won.is_some_and(|f| f < 0) {
+            self.problem(format!("booking {} has a negative fare", b.booking));
+        }
+        if b.status == BookingStatus::Open {
+            self.open.push(b.booking);
+        }
+    }
+
+    /// Records a problem (at most 100 are kept; the count goes on).
+    fn problem(&mut self, p: String) {
+        if self.problems.len() < 100 {
+            self.problems.push(p);
+        }
+    }
+}
+
+impl Observer<Msg, Event> for ClosingBooks {
+    fn on_event(
+        &mut self,
+        _at: SimTime,
+        _from: ActorId,
+        event: &Event,
+    ) -> Result<(), ObserveError> {
+        if let Event::BookingClosed(b) = event {
+            self.on_booking(b);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_exact_nearest_rank() {
+        let mut h = Histogram::default();
+        for v in [10, 20, 30, 40, 50, 60, 70, 80, 90, 100] {
+            h.add(v);
+        }
+        assert_eq!(h.quantile(0.5), Some(50));
+        assert_eq!(h.quantile(0.9), Some(90));
+        assert_eq!(h.quantile(0.95), Some(100));
+        assert_eq!(h.mean(), Some(55.0));
+        assert_eq!(h.share_below(30), Some(0.2));
+        assert_eq!(Histogram::default().quantile(0.5), None);
+    }
+}
