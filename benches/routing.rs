@@ -1,6 +1,9 @@
 //! Routing throughput: fastest-path queries per second on the bundled Korean network,
 //! between seeded random node pairs, at the profile speeds of a weekday 10:30 with and
-//! without the Daejeon-Gimcheon closure; and whole default-scenario runs.
+//! without the Daejeon-Gimcheon closure; on the imported FleetPy example network (7,617
+//! nodes): contraction-hierarchy preparation (from scratch and with a reused node order),
+//! queries for a time and for a whole route, and A* for comparison; whole default-scenario
+//! runs.
 
 #![expect(
     missing_docs,
@@ -84,5 +87,80 @@ fn routing(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, routing);
+/// The FleetPy example network as `petfleet` imports it.
+fn imported_world() -> std::sync::Arc<sim_core::world::World> {
+    use scenarios::import::{network, Crs, NetworkFiles};
+    let files = DataFiles::bundled();
+    let get = |f: &str| {
+        files
+            .extra(&format!("networks/fleetpy-example/{f}"))
+            .expect("bundled")
+            .expect("readable")
+    };
+    let nf = NetworkFiles {
+        nodes: get("nodes.csv"),
+        edges: get("edges.csv"),
+    };
+    let crs = Crs::parse(&get("crs.info").1).expect("crs");
+    network(&nf, crs, sim_core::world::RoadClass::Arterial)
+        .expect("imported network")
+        .0
+}
+
+fn imported(c: &mut Criterion) {
+    use sim_core::world::{Ch, FreeFlow};
+    let world = imported_world();
+    let net = &world.net;
+    let digest = 0;
+    let (ch, order) = Ch::prepare(net, &FreeFlow, digest, None);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let n = net.nodes().len() as u32;
+    let pairs: Vec<(NodeId, NodeId)> = (0..1_000)
+        .map(|_| {
+            (
+                NodeId(rng.random_range(0..n)),
+                NodeId(rng.random_range(0..n)),
+            )
+        })
+        .collect();
+    let mut g = c.benchmark_group("imported");
+    g.sample_size(10);
+    g.bench_function("ch_prepare", |b| {
+        b.iter(|| Ch::prepare(net, &FreeFlow, digest, None).0)
+    });
+    g.bench_function("ch_prepare_with_order", |b| {
+        b.iter(|| Ch::prepare(net, &FreeFlow, digest, Some(&order)).0)
+    });
+    g.throughput(Throughput::Elements(pairs.len() as u64));
+    g.bench_function("ch_time_random_pairs", |b| {
+        b.iter(|| {
+            let found = pairs
+                .iter()
+                .filter(|&&(a, z)| ch.time_ms(net, a, z).is_some())
+                .count();
+            assert!(found > 900, "{found} of 1000 pairs connected");
+        });
+    });
+    g.bench_function("ch_route_random_pairs", |b| {
+        b.iter(|| {
+            let found = pairs
+                .iter()
+                .filter(|&&(a, z)| ch.route(net, &FreeFlow, a, z).is_some())
+                .count();
+            assert!(found > 900);
+        });
+    });
+    g.bench_function("astar_route_random_pairs", |b| {
+        b.iter(|| {
+            let found = pairs
+                .iter()
+                .filter(|&&(a, z)| world.route(&FreeFlow, a, z).is_some())
+                .count();
+            assert!(found > 900);
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, routing, imported);
 criterion_main!(benches);

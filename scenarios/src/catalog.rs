@@ -21,6 +21,10 @@ pub const CATALOG: &[(&str, &str)] = &[
         "seoul-peak-day",
         include_str!("../catalog/seoul-peak-day.toml"),
     ),
+    (
+        "fleetpy-hail-400-20",
+        include_str!("../catalog/fleetpy-hail-400-20.toml"),
+    ),
 ];
 
 /// The default scenario's name.

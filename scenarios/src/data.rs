@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -20,7 +19,8 @@ use sim_core::traffic::{AccidentParams, DayType, Profiles};
 use sim_core::welfare::Physiology;
 use sim_core::world::{EdgeSpec, NetworkError, NodeKind, NodeSpec, RoadClass, RoadNetwork, World};
 
-use crate::error::{did_you_mean, InputError};
+use crate::error::InputError;
+use crate::table::Table;
 
 /// The data files' relative paths under `data/`.
 pub const FILES: [&str; 16] = [
@@ -42,11 +42,58 @@ pub const FILES: [&str; 16] = [
     "customers.toml",
 ];
 
+/// Further files under `data/` that scenarios name with a `data:` path (imported networks,
+/// requests, vehicle positions), compiled into the binary for the bundled copy.
+pub const EXTRA: &[(&str, &str)] = &[
+    (
+        "networks/fleetpy-example/nodes.csv",
+        include_str!("../../data/networks/fleetpy-example/nodes.csv"),
+    ),
+    (
+        "networks/fleetpy-example/edges.csv",
+        include_str!("../../data/networks/fleetpy-example/edges.csv"),
+    ),
+    (
+        "networks/fleetpy-example/crs.info",
+        include_str!("../../data/networks/fleetpy-example/crs.info"),
+    ),
+    (
+        "requests/fleetpy-example/example_100.csv",
+        include_str!("../../data/requests/fleetpy-example/example_100.csv"),
+    ),
+    (
+        "requests/fleetpy-example/example_200.csv",
+        include_str!("../../data/requests/fleetpy-example/example_200.csv"),
+    ),
+    (
+        "requests/fleetpy-example/example_400.csv",
+        include_str!("../../data/requests/fleetpy-example/example_400.csv"),
+    ),
+    (
+        "vehicles/fleetpy-example/hail_100_5.csv",
+        include_str!("../../data/vehicles/fleetpy-example/hail_100_5.csv"),
+    ),
+    (
+        "vehicles/fleetpy-example/hail_200_10.csv",
+        include_str!("../../data/vehicles/fleetpy-example/hail_200_10.csv"),
+    ),
+    (
+        "vehicles/fleetpy-example/hail_400_20.csv",
+        include_str!("../../data/vehicles/fleetpy-example/hail_400_20.csv"),
+    ),
+    (
+        "vehicles/fleetpy-example/hail_400_50.csv",
+        include_str!("../../data/vehicles/fleetpy-example/hail_400_50.csv"),
+    ),
+];
+
 /// The texts of the data files, with the labels errors use.
 #[derive(Clone, Debug)]
 pub struct DataFiles {
     /// (label, text) in the order of [`FILES`].
     pub files: Vec<(String, String)>,
+    /// Where `data:` paths are read: the bundled [`EXTRA`] files, or a directory.
+    root: Option<std::path::PathBuf>,
 }
 
 impl DataFiles {
@@ -76,6 +123,7 @@ impl DataFiles {
                 .zip(texts)
                 .map(|(p, t)| (format!("<bundled>/data/{p}"), t.to_string()))
                 .collect(),
+            root: None,
         }
     }
 
@@ -92,7 +140,30 @@ impl DataFiles {
             })?;
             files.push((label, text));
         }
-        Ok(DataFiles { files })
+        Ok(DataFiles {
+            files,
+            root: Some(dir.to_path_buf()),
+        })
+    }
+
+    /// A file under the data directory, by its relative path (`networks/NAME/nodes.csv`):
+    /// `None` when there is none; `Some(Err)` when it exists but cannot be read.
+    pub fn extra(&self, rel: &str) -> Option<Result<(String, String), String>> {
+        match &self.root {
+            None => EXTRA
+                .iter()
+                .find(|(p, _)| *p == rel)
+                .map(|(p, t)| Ok((format!("<bundled>/data/{p}"), t.to_string()))),
+            Some(dir) => {
+                let path = dir.join(rel);
+                let label = path.display().to_string();
+                path.exists().then(|| {
+                    std::fs::read_to_string(&path)
+                        .map(|t| (label, t))
+                        .map_err(|e| e.to_string())
+                })
+            }
+        }
     }
 
     fn get(&self, i: usize) -> (&str, &str) {
@@ -147,108 +218,6 @@ pub struct Data {
     pub physiology: BTreeMap<(Species, SizeClass), Physiology>,
     /// Customer behaviour defaults.
     pub customers: CustomerModel,
-}
-
-/// A parsed CSV file: header and records with their line numbers.
-struct Table<'a> {
-    file: &'a str,
-    headers: Vec<String>,
-    rows: Vec<(usize, csv::StringRecord)>,
-}
-
-impl<'a> Table<'a> {
-    fn read(file: &'a str, text: &str, required: &[&str]) -> Result<Table<'a>, InputError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| {
-                InputError::on_line(file, 1, "header").expected(format!("a CSV header row ({e})"))
-            })?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        for col in required {
-            if !headers.iter().any(|h| h == col) {
-                let mut err = InputError::on_line(file, 1, "header")
-                    .value(headers.join(","))
-                    .expected(format!(
-                        "a column named `{col}` (columns: {})",
-                        required.join(", ")
-                    ));
-                if let Some(h) = did_you_mean(col, headers.iter().map(String::as_str)) {
-                    err = err.hint(h);
-                }
-                return Err(err);
-            }
-        }
-        let mut rows = Vec::new();
-        for rec in reader.records() {
-            match rec {
-                Ok(r) => {
-                    let line = r.position().map_or(0, |p| p.line() as usize);
-                    rows.push((line, r));
-                }
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line() as usize);
-                    return Err(InputError::on_line(file, line, "row")
-                        .expected(format!("a well-formed CSV row ({e})")));
-                }
-            }
-        }
-        Ok(Table {
-            file,
-            headers,
-            rows,
-        })
-    }
-
-    fn raw<'r>(&self, row: &'r csv::StringRecord, col: &str) -> &'r str {
-        let i = self
-            .headers
-            .iter()
-            .position(|h| h == col)
-            .expect("required column checked");
-        row.get(i).unwrap_or("").trim()
-    }
-
-    fn class(
-        &self,
-        line: usize,
-        row: &csv::StringRecord,
-        col: &str,
-    ) -> Result<RoadClass, InputError> {
-        let raw = self.raw(row, col);
-        RoadClass::parse(raw).ok_or_else(|| {
-            InputError::on_line(self.file, line, col)
-                .value(raw)
-                .expected("one of `expressway`, `urban_expressway`, `arterial`, `connector`")
-        })
-    }
-
-    fn share(&self, line: usize, row: &csv::StringRecord) -> Result<f64, InputError> {
-        self.parse(line, row, "share", "a share from 0 to 1", |v: &f64| {
-            (0.0..=1.0).contains(v)
-        })
-    }
-
-    fn parse<T: FromStr>(
-        &self,
-        line: usize,
-        row: &csv::StringRecord,
-        col: &str,
-        expected: &str,
-        ok: impl Fn(&T) -> bool,
-    ) -> Result<T, InputError> {
-        let raw = self.raw(row, col);
-        match raw.parse::<T>() {
-            Ok(v) if ok(&v) => Ok(v),
-            _ => Err(InputError::on_line(self.file, line, col)
-                .value(raw)
-                .expected(expected.to_string())),
-        }
-    }
 }
 
 /// Loads and validates every data file.
@@ -979,6 +948,8 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
         patience_sigma: c.patience.sigma,
         stale_after: SimDuration::from_secs_f64(c.support.stale_after_min * 60.0),
         call_prob: c.support.call_prob,
+        always_accept: false,
+        patient: false,
     };
     Ok(DemandSide {
         tolls,

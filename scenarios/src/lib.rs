@@ -21,9 +21,11 @@
 pub mod catalog;
 pub mod data;
 pub mod error;
+pub mod import;
 pub mod located;
 pub mod output;
 pub mod run;
 pub mod scenario;
+pub(crate) mod table;
 pub mod tariff;
 pub mod units;

@@ -53,8 +53,17 @@ impl Clock {
 
     /// `2026-11-23T09:00:00` (whole seconds, truncated).
     pub fn format(&self, t: SimTime) -> String {
+        use chrono::{Datelike, Timelike};
         let dt = self.start + chrono::Duration::milliseconds(t.as_ms() as i64);
-        dt.format("%Y-%m-%dT%H:%M:%S").to_string()
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            dt.year(),
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second()
+        )
     }
 }
 

@@ -142,7 +142,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let parsed = scenario::parse(&src)?;
     let files = opts.data.files()?;
     let data = data::load(&files)?;
-    let resolved = scenario::resolve(&src, parsed, &data, opts.seed, opts.until)?;
+    let resolved = scenario::resolve(&src, parsed, &data, &files, opts.seed, opts.until)?;
     let spec = &resolved.spec;
     tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
 

@@ -24,7 +24,7 @@ use sim_core::traffic::{DayType, IncidentKind, IncidentPlan, TrafficConfig};
 use sim_core::world::NodeKind;
 use sim_core::world::World;
 
-use crate::data::Data;
+use crate::data::{Data, DataFiles};
 use crate::error::{did_you_mean, InputError};
 use crate::located::{Locator, PathKey};
 use crate::units::parse_until;
@@ -46,6 +46,10 @@ pub struct Scenario {
     /// When the run stops: a clock time (`24:00`, `d2 12:00`) or a duration (`2d`).
     #[serde(default = "default_until")]
     pub until: String,
+    /// An imported road network instead of the bundled Korean one.
+    pub network: Option<NetworkSection>,
+    /// Bookings read from a CSV file.
+    pub requests: Option<RequestsSection>,
     /// Traffic settings.
     #[serde(default)]
     pub traffic: TrafficSection,
@@ -90,6 +94,37 @@ fn default_until() -> String {
     "24:00".into()
 }
 
+/// `[network]`: a user's network in the FleetPy layout (see [`crate::import`]).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSection {
+    /// Directory holding `nodes.csv`, `edges.csv` and (optionally) `crs.info`: relative to
+    /// the scenario file, or `data:PATH` under the data directory.
+    pub dir: String,
+    /// The coordinate system of the nodes (overrides `crs.info`): `EPSG:326NN`,
+    /// `EPSG:327NN` (UTM) or `EPSG:4326` (WGS84 lon/lat).
+    pub crs: Option<String>,
+    /// Road class of every imported edge (profiles, accident rates, vibration).
+    #[serde(default = "arterial")]
+    pub road_class: String,
+    /// Hourly travel-time factors (`hour,travel_time_factor[,day_type]`); without them the
+    /// edges' travel times hold all day.
+    pub hourly_factors: Option<String>,
+}
+
+fn arterial() -> String {
+    "arterial".into()
+}
+
+/// `[requests]`: bookings from a CSV file (`rq_time,start,end,request_id[,
+/// earliest_pickup_time][,pets]`), each by its own household at `start`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestsSection {
+    /// The file: relative to the scenario file, or `data:PATH` under the data directory.
+    pub file: String,
+}
+
 /// `[traffic]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -132,6 +167,11 @@ pub struct VehiclesSection {
     pub shift_end: String,
     /// Mean time until the pets are handed over at a pickup.
     pub readiness_mean: String,
+    /// What an idle vehicle does: `depot` (drives back to its depot) or `stay`.
+    pub idle: String,
+    /// Vehicles from a CSV file with a `start_node` column (one per row, after the depots'):
+    /// relative to the scenario file, or `data:PATH`.
+    pub start_nodes: Option<String>,
 }
 
 impl Default for VehiclesSection {
@@ -142,6 +182,8 @@ impl Default for VehiclesSection {
             crates: [2, 2, 1],
             shift_end: "d2 06:00".into(),
             readiness_mean: "2min".into(),
+            idle: "depot".into(),
+            start_nodes: None,
         }
     }
 }
@@ -169,6 +211,8 @@ pub struct DispatchSection {
     pub dwell_dropoff: String,
     /// Once assigned, a pickup may slip at most this past its promised time.
     pub promise_slack: String,
+    /// Imported requests are rounded down to this step (the peer's decision step).
+    pub decision_step: Option<String>,
 }
 
 impl Default for DispatchSection {
@@ -183,6 +227,7 @@ impl Default for DispatchSection {
             dwell_pickup: "5min".into(),
             dwell_dropoff: "5min".into(),
             promise_slack: "10min".into(),
+            decision_step: None,
         }
     }
 }
@@ -271,6 +316,10 @@ pub struct CustomersSection {
     pub stale_after: Option<String>,
     /// Overrides the support call probability.
     pub call_prob: Option<f64>,
+    /// `price` (accept quotes by the price model) or `always`.
+    pub quotes: String,
+    /// `model` (cancel when the pickup is too late) or `unlimited` (never cancel).
+    pub patience: String,
 }
 
 impl Default for CustomersSection {
@@ -280,6 +329,8 @@ impl Default for CustomersSection {
             update_interval: "1min".into(),
             stale_after: None,
             call_prob: None,
+            quotes: "price".into(),
+            patience: "model".into(),
         }
     }
 }
@@ -425,6 +476,8 @@ impl Default for OutputSection {
 
 pub use crate::located::Source;
 
+mod imported;
+
 /// A scenario resolved against the data: ready to build and run.
 #[derive(Clone, Debug)]
 pub struct Resolved {
@@ -448,12 +501,26 @@ pub fn resolve(
     src: &Source,
     scenario: Scenario,
     data: &Data,
+    files: &DataFiles,
     seed: Option<u64>,
     until: Option<SimTime>,
 ) -> Result<Resolved, InputError> {
     use PathKey::{Index as I, Key as K};
     let loc = Locator { src };
-    let world = &data.world;
+    let refs = imported::RefFiles {
+        data: files,
+        dir: scenario_dir(src),
+    };
+    let imported = match &scenario.network {
+        Some(n) => Some(imported::network(&loc, &refs, n)?),
+        None => None,
+    };
+    let world = imported.as_ref().map_or(&data.world, |i| &i.world);
+    let partner_specs: &[sim_core::sim::PartnerSpec] = if imported.is_some() {
+        &[]
+    } else {
+        &data.partners
+    };
 
     let start_date = NaiveDate::parse_from_str(&scenario.start_date, "%Y-%m-%d").map_err(|_| {
         loc.err(
@@ -507,7 +574,9 @@ pub fn resolve(
         })
         .collect();
     let traffic = TrafficConfig {
-        profiles: data.profiles.clone(),
+        profiles: imported
+            .as_ref()
+            .map_or_else(|| data.profiles.clone(), |i| i.profiles.clone()),
         accidents: data.accidents,
         congestion_sigma: t.congestion_sigma,
         congestion_correlation_s: correlation.as_secs_f64(),
@@ -567,6 +636,17 @@ pub fn resolve(
         vet_treatment: loc
             .positive_duration(&[K("welfare"), K("vet_treatment")], &welfare.vet_treatment)?,
         readiness_mean: loc.duration(&[K("vehicles"), K("readiness_mean")], &v.readiness_mean)?,
+        return_to_depot: match v.idle.as_str() {
+            "depot" => true,
+            "stay" => false,
+            other => {
+                return Err(loc.err(
+                    &[K("vehicles"), K("idle")],
+                    other,
+                    "`depot` (drive back) or `stay` (wait where the last stop was)",
+                ))
+            }
+        },
     };
     let pet_sample_interval = loc.positive_duration(
         &[K("welfare"), K("sample_interval")],
@@ -655,6 +735,16 @@ pub fn resolve(
             shift_end,
         }));
     }
+    let index = imported::index_of(world, imported.as_ref());
+    if let Some(raw) = &v.start_nodes {
+        for node in imported::start_nodes(&loc, &refs, raw, &index, world)? {
+            fleet.push(VehicleSpec {
+                depot: node,
+                crates: Crates(v.crates),
+                shift_end: default_shift,
+            });
+        }
+    }
 
     let tariff_arg = &scenario.pricing.tariff;
     let tariff = crate::tariff::find(tariff_arg)
@@ -681,13 +771,15 @@ pub fn resolve(
             }
         })?;
 
+    // An imported network is all city; the bundled one: districts and central Seoul.
     let seoul = world.net.node_by_name("Seoul");
     let in_city: Arc<[bool]> = world
         .net
         .nodes()
         .iter()
         .map(|n| {
-            n.kind == NodeKind::District
+            imported.is_some()
+                || n.kind == NodeKind::District
                 || seoul.is_some_and(|s| world.net.crow_m(s, n.id) <= 12_000.0)
         })
         .collect();
@@ -710,6 +802,13 @@ pub fn resolve(
         .collect();
     let demand = match &scenario.demand {
         None => None,
+        Some(_) if imported.is_some() => {
+            return Err(loc.err(
+                &[K("demand"), K("bookings_per_day")],
+                "",
+                "no [demand] with an imported network (random demand draws homes from the bundled districts): give the bookings with [requests]",
+            ))
+        }
         Some(d) => {
             let p = |f| [K("demand"), K(f)];
             if !(d.bookings_per_day.is_finite()
@@ -858,13 +957,11 @@ pub fn resolve(
                     }
                 };
                 let partner = match &b.partner {
-                    Some(name) => data
-                        .partners
+                    Some(name) => partner_specs
                         .iter()
                         .position(|x| &x.name == name && x.kind == kind)
                         .ok_or_else(|| {
-                            let names: Vec<&str> = data
-                                .partners
+                            let names: Vec<&str> = partner_specs
                                 .iter()
                                 .filter(|x| x.kind == kind)
                                 .map(|x| x.name.as_str())
@@ -879,8 +976,7 @@ pub fn resolve(
                             }
                             e
                         })?,
-                    None => data
-                        .partners
+                    None => partner_specs
                         .iter()
                         .enumerate()
                         .filter(|(_, x)| x.kind == kind && x.node != home)
@@ -910,7 +1006,7 @@ pub fn resolve(
         };
         let dropoff = match (&b.dropoff, addon) {
             (Some(d), None) => loc.node(world, &p("dropoff"), d)?,
-            (None, Some((_, partner, _))) => data.partners[partner.index()].node,
+            (None, Some((_, partner, _))) => partner_specs[partner.index()].node,
             (Some(d), Some(_)) => {
                 return Err(loc.err(
                     &p("dropoff"),
@@ -977,6 +1073,33 @@ pub fn resolve(
         });
     }
 
+    if let Some(r) = &scenario.requests {
+        if fleet.is_empty() {
+            return Err(loc.err(
+                &[K("requests"), K("file")],
+                &r.file,
+                "a fleet to serve the requests: [[depots]] or [vehicles] start_nodes",
+            ));
+        }
+        let step = match &scenario.dispatch.decision_step {
+            Some(raw) => Some(loc.positive_duration(&[K("dispatch"), K("decision_step")], raw)?),
+            None => None,
+        };
+        let (homes, bookings) = imported::requests(
+            &loc,
+            &refs,
+            r,
+            &index,
+            world,
+            step,
+            data,
+            seed,
+            households.len(),
+        )?;
+        households.extend(homes);
+        scripted.extend(bookings);
+    }
+
     let mut faults = Vec::new();
     for (i, f) in scenario.faults.iter().enumerate() {
         let p = |x| [K("faults"), I(i), K(x)];
@@ -1014,6 +1137,28 @@ pub fn resolve(
         }
         customer.call_prob = pr;
     }
+    customer.always_accept = match scenario.customers.quotes.as_str() {
+        "price" => false,
+        "always" => true,
+        other => {
+            return Err(loc.err(
+                &[K("customers"), K("quotes")],
+                other,
+                "`price` (the acceptance model) or `always`",
+            ))
+        }
+    };
+    customer.patient = match scenario.customers.patience.as_str() {
+        "model" => false,
+        "unlimited" => true,
+        other => {
+            return Err(loc.err(
+                &[K("customers"), K("patience")],
+                other,
+                "`model` (cancel when the pickup is too late) or `unlimited`",
+            ))
+        }
+    };
 
     let mut incidents = Vec::new();
     for (i, inc) in scenario.incidents.iter().enumerate() {
@@ -1107,7 +1252,7 @@ pub fn resolve(
             reference: Arc::new(reference),
             tolls: data.tolls,
             in_city,
-            partners: data.partners.clone(),
+            partners: partner_specs.to_vec(),
             climate: Arc::new(climate),
             households,
             customer,
@@ -1128,21 +1273,32 @@ fn draw_household(
     data: &Data,
     districts: &[(NodeId, f64)],
 ) -> HouseholdSpec {
-    let pick = |rng: &mut dyn rand::RngCore, weights: &mut dyn Iterator<Item = f64>| -> usize {
-        let w: Vec<f64> = weights.collect();
-        let total: f64 = w.iter().sum();
-        let mut u = rand::Rng::random::<f64>(rng) * total;
-        for (i, x) in w.iter().enumerate() {
-            if u < *x {
-                return i;
-            }
-            u -= x;
-        }
-        w.len() - 1
-    };
     let home = districts[pick(rng, &mut districts.iter().map(|d| d.1))].0;
     let count = data.pet_counts[pick(rng, &mut data.pet_counts.iter().map(|c| c.1))].0;
-    let pets = (0..count)
+    HouseholdSpec {
+        home,
+        pets: draw_pets(rng, data, count),
+        random_demand: true,
+    }
+}
+
+/// Index drawn with probability proportional to its weight.
+fn pick(rng: &mut dyn rand::RngCore, weights: &mut dyn Iterator<Item = f64>) -> usize {
+    let w: Vec<f64> = weights.collect();
+    let total: f64 = w.iter().sum();
+    let mut u = rand::Rng::random::<f64>(rng) * total;
+    for (i, x) in w.iter().enumerate() {
+        if u < *x {
+            return i;
+        }
+        u -= x;
+    }
+    w.len() - 1
+}
+
+/// `count` pets drawn from the pet mix (species, size, weight uniform in the class range).
+pub(crate) fn draw_pets(rng: &mut impl rand::Rng, data: &Data, count: u32) -> Vec<PetTemplate> {
+    (0..count)
         .map(|_| {
             let (species, size, _, lo, hi) =
                 data.pet_mix[pick(rng, &mut data.pet_mix.iter().map(|m| m.2))];
@@ -1155,12 +1311,17 @@ fn draw_household(
                 physiology,
             }
         })
-        .collect();
-    HouseholdSpec {
-        home,
-        pets,
-        random_demand: true,
+        .collect()
+}
+
+/// The scenario file's directory (`None` for catalogue scenarios).
+fn scenario_dir(src: &Source) -> Option<std::path::PathBuf> {
+    if src.label.starts_with("<catalogue>") {
+        return None;
     }
+    std::path::Path::new(&src.label)
+        .parent()
+        .map(std::path::Path::to_path_buf)
 }
 
 /// Resolves `"From-To"` (optionally on `road`) to its chain of directed edges, with errors

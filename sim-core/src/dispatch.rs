@@ -66,7 +66,8 @@ pub struct Request<'a> {
 pub struct Fleet {
     /// By vehicle id.
     pub vehicles: Vec<VehicleEntry>,
-    index: FleetIndex,
+    /// Taken out while a search runs (the searcher changes the caches it reads).
+    index: Option<FleetIndex>,
     index_slot: Option<Slot>,
     /// Planning travel times.
     pub estimates: Estimates,
@@ -91,7 +92,7 @@ impl Fleet {
     ) -> Fleet {
         let metric = world.net.nodes().iter().all(|n| !n.stop_only);
         Fleet {
-            index: FleetIndex::new(&world.net, actors.len()),
+            index: Some(FleetIndex::new(&world.net, actors.len())),
             vehicles: actors
                 .into_iter()
                 .map(|actor| VehicleEntry {
@@ -133,7 +134,9 @@ impl Fleet {
             self.mode,
             &mut self.anchors,
         );
-        self.index.set(vehicle, &self.anchors);
+        if let Some(index) = &mut self.index {
+            index.set(vehicle, &self.anchors);
+        }
     }
 
     fn ensure_cache(&mut self, vehicle: usize, now: SimTime, slot: Slot) {
@@ -147,8 +150,9 @@ impl Fleet {
             estimates: &mut self.estimates,
             slot,
         };
+        let view = as_of(view, now);
         entry.cache = PlanCache::build(
-            view,
+            &view,
             start,
             &mut times,
             self.dwell.pickup.as_ms(),
@@ -193,14 +197,9 @@ impl Fleet {
                 search.visit(v, now);
             }
             None => {
-                // The index borrows the fleet immutably while the searcher changes the
-                // caches: search over a moved-out index.
-                let index = std::mem::replace(
-                    &mut search.fleet.index,
-                    FleetIndex::new(&search.fleet.world.net, 0),
-                );
+                let index = search.fleet.index.take().expect("no search under way");
                 index.search(point, now, req.window_end, &mut search);
-                search.fleet.index = index;
+                search.fleet.index = Some(index);
             }
         }
         let Searcher { best, whys, .. } = search;
@@ -224,7 +223,7 @@ impl Fleet {
             if req.pinned.is_some_and(|p| p != v) || !(view.available || req.overtime) {
                 continue;
             }
-            let mut view = (**view).clone();
+            let mut view = as_of(view, now).into_owned();
             if req.overtime {
                 view.shift_end = SimTime::MAX;
             }
@@ -255,6 +254,21 @@ impl Fleet {
             dwell_pickup_ms: self.dwell.pickup.as_ms(),
             dwell_dropoff_ms: self.dwell.dropoff.as_ms(),
         }
+    }
+}
+
+/// A vehicle's view as dispatch plans with it at `now`. A report says where the vehicle is
+/// next free to turn (`node`, at `at`); after that time, until its next report (it reports
+/// at every stop), it is somewhere on its way to its first stop: dispatch then plans from
+/// that node at `now` (later than it really is, so promises stay safe) and no longer
+/// inserts a stop before the first one (the vehicle is committed to it).
+pub fn as_of(view: &VehicleView, now: SimTime) -> std::borrow::Cow<'_, VehicleView> {
+    if now > view.at && !view.plan.is_empty() && view.locked == 0 {
+        let mut v = view.clone();
+        v.locked = 1;
+        std::borrow::Cow::Owned(v)
+    } else {
+        std::borrow::Cow::Borrowed(view)
     }
 }
 
@@ -301,6 +315,7 @@ impl Visitor for Searcher<'_, '_> {
         let Some(view) = self.fleet.vehicles.get(v).and_then(|e| e.view.clone()) else {
             return cutoff(self);
         };
+        let view = as_of(&view, self.now);
         if !(view.available || self.req.overtime) {
             return cutoff(self);
         }

@@ -385,6 +385,17 @@ pub struct FareBreakdown {
     pub slow_s: f64,
 }
 
+/// The waiting rule: waiting at the pickup beyond the tariff's free minutes costs its price
+/// per started minute.
+pub fn waiting_fee_won(tariff: &Tariff, waited_s: u64) -> i64 {
+    let free_s = u64::from(tariff.waiting.free_min) * 60;
+    if waited_s > free_s {
+        (waited_s - free_s).div_ceil(60) as i64 * tariff.waiting.per_min_won
+    } else {
+        0
+    }
+}
+
 /// Prices a metered ride with its extras.
 pub fn price(tariff: &Tariff, meter: &Meter, extras: &Extras) -> FareBreakdown {
     let (base_won, base_sur, units_won, unit_sur) = meter.parts_won(tariff);
@@ -402,12 +413,7 @@ pub fn price(tariff: &Tariff, meter: &Meter, extras: &Extras) -> FareBreakdown {
     }
     let extra_pets = (extras.pets.len() as i64 - i64::from(tariff.pets.included_pets)).max(0);
     pet_fees += extra_pets * tariff.pets.extra_pet_won;
-    let free_s = u64::from(tariff.waiting.free_min) * 60;
-    let waiting_fee = if extras.waited_s > free_s {
-        (extras.waited_s - free_s).div_ceil(60) as i64 * tariff.waiting.per_min_won
-    } else {
-        0
-    };
+    let waiting_fee = waiting_fee_won(tariff, extras.waited_s);
     let addon_fees: i64 = extras.addons.iter().map(|a| tariff.addons.fee(*a)).sum();
     let before_min = surged + pet_fees + waiting_fee + addon_fees + extras.tolls_won;
     let minimum_adjust = (tariff.minimum_fare_won - before_min).max(0);

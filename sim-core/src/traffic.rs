@@ -491,26 +491,31 @@ pub fn build_table<'a>(
     }
 }
 
-/// FNV-1a over a table's contents (speeds, closures with their ends, incident factors): the
-/// table's stand-in in the trace hash, and its identity for routing caches.
+/// A digest of a table's contents (speeds, closures with their ends, incident factors): the
+/// table's stand-in in the trace hash, and its identity for routing caches. FNV-1a over
+/// 64-bit words (the bits of each number) rather than bytes: tables are large and built
+/// often, and a digest needs no byte-level canonical form beyond fixed word order.
 fn table_digest(
     speed_mps: &[f64],
     closed_until: &BTreeMap<EdgeId, SimTime>,
     incident_factor: &[f64],
 ) -> u64 {
-    let mut h = TraceHasher::new();
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    let mut word = |w: u64| h = (h ^ w).wrapping_mul(PRIME);
     for v in speed_mps {
-        h.f64(*v);
+        word(v.to_bits());
     }
-    h.u32(closed_until.len() as u32);
+    word(closed_until.len() as u64);
     for (e, t) in closed_until {
-        h.u32(e.0);
-        h.u64(t.as_ms());
+        word(u64::from(e.0));
+        word(t.as_ms());
     }
     for f in incident_factor {
-        h.f64(*f);
+        word(f.to_bits());
     }
-    h.finish()
+    h
 }
 
 /// Speeds from the profile alone (no congestion) with the given closures: for the

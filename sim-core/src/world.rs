@@ -18,13 +18,44 @@ pub struct World {
     pub net: RoadNetwork,
     /// Its petgraph view for routing.
     pub graph: RoutingGraph,
+    /// Per node: reachable from the network's largest strongly connected part, and able to
+    /// get back to it (stop-only nodes by their arrival and departure sides).
+    connected: Vec<(bool, bool)>,
 }
 
 impl World {
     /// Wraps a network.
     pub fn new(net: RoadNetwork) -> World {
         let graph = RoutingGraph::new(&net);
-        World { net, graph }
+        let connected = connectivity(&net, &graph);
+        World {
+            net,
+            graph,
+            connected,
+        }
+    }
+
+    /// Whether routes can reach `node` from the rest of the network and leave it again.
+    pub fn is_connected(&self, node: crate::ids::NodeId) -> bool {
+        self.connected[node.index()] == (true, true)
+    }
+
+    /// Stop-only nodes that cannot be reached from the rest of the network, or cannot be
+    /// left towards it, with which.
+    pub fn unreachable_stops(&self) -> Vec<(crate::ids::NodeId, &'static str)> {
+        self.net
+            .nodes()
+            .iter()
+            .filter(|n| n.stop_only)
+            .filter_map(|n| match self.connected[n.id.index()] {
+                (false, _) => Some((n.id, "no edge leads to it from the rest of the network")),
+                (true, false) => Some((
+                    n.id,
+                    "no edge leads from it back to the rest of the network",
+                )),
+                (true, true) => None,
+            })
+            .collect()
     }
 
     /// The fastest route under `times`.
@@ -36,4 +67,30 @@ impl World {
     ) -> Option<Route> {
         fastest_route(&self.net, &self.graph, times, from, to)
     }
+}
+
+/// For each node: (reachable from the largest strongly connected part, reaches it), on the
+/// routing graph (stop-only nodes split, so a stop is never a way through).
+fn connectivity(net: &RoadNetwork, graph: &RoutingGraph) -> Vec<(bool, bool)> {
+    use petgraph::visit::{Bfs, Reversed};
+    let g = graph.graph();
+    let comps = petgraph::algo::kosaraju_scc(g);
+    let Some(main) = comps.iter().max_by_key(|c| c.len()).and_then(|c| c.first()) else {
+        return Vec::new();
+    };
+    let mut from_main = vec![false; g.node_count()];
+    let mut bfs = Bfs::new(g, *main);
+    while let Some(n) = bfs.next(g) {
+        from_main[n.index()] = true;
+    }
+    let mut to_main = vec![false; g.node_count()];
+    let rev = Reversed(g);
+    let mut bfs = Bfs::new(rev, *main);
+    while let Some(n) = bfs.next(rev) {
+        to_main[n.index()] = true;
+    }
+    net.nodes()
+        .iter()
+        .map(|n| (from_main[n.id.index()], to_main[net.departure_id(n.id)]))
+        .collect()
 }

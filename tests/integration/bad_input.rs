@@ -188,11 +188,12 @@ fn unknown_scenario_name_suggests_the_catalogue() {
 
 #[test]
 fn every_catalogue_scenario_parses_and_resolves() {
-    let data = scenarios::data::load(&scenarios::data::DataFiles::bundled()).unwrap();
+    let files = scenarios::data::DataFiles::bundled();
+    let data = scenarios::data::load(&files).unwrap();
     for name in scenarios::catalog::names() {
         let src = scenarios::catalog::get(name).unwrap();
         let s = scenarios::scenario::parse(&src).unwrap();
         assert_eq!(s.name, name);
-        scenarios::scenario::resolve(&src, s, &data, None, None).unwrap();
+        scenarios::scenario::resolve(&src, s, &data, &files, None, None).unwrap();
     }
 }

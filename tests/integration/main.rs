@@ -4,6 +4,7 @@ mod bad_input;
 mod determinism;
 mod dispatch;
 mod golden;
+mod import;
 mod routing;
 mod scenario;
 mod traffic;

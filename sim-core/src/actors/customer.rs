@@ -44,6 +44,10 @@ pub struct CustomerModel {
     pub stale_after: SimDuration,
     /// Chance a stale moment becomes a support call.
     pub call_prob: f64,
+    /// Accept every quote (ride-hailing users take the offer), not by the price model.
+    pub always_accept: bool,
+    /// Never cancel for a late pickup.
+    pub patient: bool,
 }
 
 /// An add-on option of the demand mix.
@@ -471,7 +475,7 @@ impl SimActor<Msg, Event> for Customer {
                 // Transport against transport: the add-on's service fee is not part of the comparison.
                 let ratio = (q.fare_won - q.addon_fee_won) as f64 / (q.reference_won.max(1) as f64);
                 let p = Self::logistic(ratio, model.accept_midpoint, model.accept_scale);
-                let accepted = cx.rng().random::<f64>() < p;
+                let accepted = model.always_accept || cx.rng().random::<f64>() < p;
                 cx.emit(Event::Quote(QuoteRecord {
                     booking: q.booking,
                     kind: QuoteKind::Upfront,
@@ -513,6 +517,9 @@ impl SimActor<Msg, Event> for Customer {
                 if a.phase == Phase::Accepted {
                     a.assigned_at = Some(now);
                     a.phase = Phase::WaitingPickup;
+                    if model.patient {
+                        return;
+                    }
                     let patience_min = LogNormal::new(
                         model.patience_median_min.max(0.1).ln(),
                         model.patience_sigma,

@@ -23,7 +23,7 @@ use crate::fare::{feed_route, price, Extras, Meter, Tariff};
 use crate::ids::{BookingId, NodeId, VehicleId};
 use crate::msg::{Msg, QuoteOffer};
 use crate::time::{SimDuration, SimTime};
-use crate::traffic::{profile_speeds, TrafficConfig};
+use crate::traffic::{profile_speeds, SpeedTable, TrafficConfig};
 
 /// Dispatch settings.
 #[derive(Clone, Copy, Debug)]
@@ -74,6 +74,9 @@ pub struct Dispatcher {
     pending: VecDeque<BookingId>,
     returns: VecDeque<BookingId>,
     recent: VecDeque<SimTime>,
+    /// The profile speeds, when traffic never changes them (quotes then need no table
+    /// of their own).
+    static_table: Option<Arc<SpeedTable>>,
     rejected: u32,
     assigned: u32,
     bounced: u32,
@@ -89,7 +92,11 @@ impl Dispatcher {
         cfg: DispatchConfig,
     ) -> Dispatcher {
         let n = fleet.vehicles.len();
+        let static_table = traffic
+            .is_static()
+            .then(|| profile_speeds(&ctx.world.net, &traffic, SimTime::ZERO, &[]));
         Dispatcher {
+            static_table,
             ctx,
             reference,
             traffic,
@@ -227,7 +234,10 @@ impl Dispatcher {
         surge: f64,
     ) -> Option<(i64, i64, f64)> {
         let net = &self.ctx.world.net;
-        let speeds = profile_speeds(net, &self.traffic, start, &[]);
+        let speeds = match &self.static_table {
+            Some(t) => t.clone(),
+            None => profile_speeds(net, &self.traffic, start, &[]),
+        };
         let (from, to) = (spec.pickup_for(leg), spec.dropoff_for(leg));
         let route = self.ctx.route(speeds.as_ref(), from, to)?;
         let tolls = self.ctx.tolls.for_route(net, &route.edges);

@@ -31,8 +31,10 @@ pub struct VehicleConfig {
     pub requote_threshold_won: i64,
     /// Emergency treatment time at a vet.
     pub vet_treatment: SimDuration,
-    /// Mean extra time until the pets are handed over at a pickup (exponential).
+    /// Mean extra time until the pets are handed over at a pickup (exponential; 0: none).
     pub readiness_mean: SimDuration,
+    /// An idle vehicle drives back to its depot (else it waits where it is).
+    pub return_to_depot: bool,
 }
 
 /// What every vehicle shares, read-only.

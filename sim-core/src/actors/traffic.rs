@@ -1,5 +1,7 @@
 //! The traffic actor: owns [`TrafficState`], steps congestion on a fixed interval, runs the
-//! accident process and scripted incidents, and broadcasts speeds to every vehicle.
+//! accident process and scripted incidents, and broadcasts speeds to every vehicle. When
+//! speeds are static (no congestion, one profile factor all day) it broadcasts only when
+//! an incident starts or clears.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -92,7 +94,10 @@ impl SimActor<Msg, Event> for TrafficActor {
             Msg::Start => {
                 self.last_tick = now;
                 self.broadcast(now, Vec::new(), cx);
-                cx.send_self(self.cfg.update_interval, Msg::TrafficTick);
+                // Static speeds change only with incidents: no periodic update.
+                if !self.cfg.is_static() {
+                    cx.send_self(self.cfg.update_interval, Msg::TrafficTick);
+                }
                 if self.cfg.random_accidents {
                     if let Some(gap) = self.state.next_accident_gap(cx.rng()) {
                         cx.send_self(gap, Msg::AccidentDue);

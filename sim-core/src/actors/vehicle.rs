@@ -264,7 +264,7 @@ impl Vehicle {
         debug_assert!(self.drive.on_edge.is_none());
         self.target = if !self.cargo.plan.is_empty() {
             Target::Stop
-        } else if self.drive.node != self.depot {
+        } else if self.ctx.cfg.return_to_depot && self.drive.node != self.depot {
             Target::Depot
         } else {
             Target::None
@@ -295,10 +295,12 @@ impl Vehicle {
     fn redirect(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
         if self.drive.on_edge.is_some() {
             if matches!(self.target, Target::Depot | Target::None) {
-                self.target = if self.cargo.plan.is_empty() {
+                self.target = if !self.cargo.plan.is_empty() {
+                    Target::Stop
+                } else if self.ctx.cfg.return_to_depot {
                     Target::Depot
                 } else {
-                    Target::Stop
+                    Target::None
                 };
             }
             let to = self.target_node();
@@ -391,10 +393,14 @@ impl Vehicle {
                         booking: stop.booking,
                     },
                 );
-                let ready_after: f64 =
-                    Exp::new(1.0 / self.ctx.cfg.readiness_mean.as_secs_f64().max(1.0))
+                let mean_s = self.ctx.cfg.readiness_mean.as_secs_f64();
+                let ready_after: f64 = if mean_s > 0.0 {
+                    Exp::new(1.0 / mean_s.max(1.0))
                         .map(|e| e.sample(cx.rng()))
-                        .unwrap_or(0.0);
+                        .unwrap_or(0.0)
+                } else {
+                    0.0
+                };
                 let ready = now.max(stop.earliest) + SimDuration::from_secs_f64(ready_after);
                 ready.saturating_since(now) + self.ctx.cfg.dwell.pickup
             }
@@ -490,7 +496,7 @@ impl Vehicle {
             trip: b,
             vehicle: self.id,
         });
-        self.requote_waiting(now, &mut ride, cx);
+        self.requote_waiting(&mut ride, cx);
         self.cargo.rides.push(ride);
         // Check what dispatch promised: crates and species separation, with the pets aboard now.
         if self.cargo.manifest().check(&self.cargo.crates).is_err() {
@@ -503,18 +509,8 @@ impl Vehicle {
 
     /// Waiting beyond the free minutes raises the fare: re-quote if the waiting fee alone
     /// exceeds the re-quote threshold.
-    fn requote_waiting(&self, now: SimTime, ride: &mut Ride, cx: &mut Cx<'_, Msg, Event>) {
-        let from = self.drive.next_node(&self.ctx.world);
-        let fee = expected_fare(
-            &self.ctx,
-            &self.drive.speeds,
-            from,
-            now,
-            &ride.stop,
-            &ride.fare,
-        )
-        .1
-        .waiting_fee_won;
+    fn requote_waiting(&self, ride: &mut Ride, cx: &mut Cx<'_, Msg, Event>) {
+        let fee = crate::fare::waiting_fee_won(&self.ctx.tariff, ride.fare.waited_s);
         if fee > self.ctx.cfg.requote_threshold_won {
             ride.fare.requote_pending = true;
             cx.send(

@@ -136,14 +136,21 @@ pub fn edges_of_path(
             net.node_of_routing_id(pair[0]),
             net.node_of_routing_id(pair[1]),
         );
-        // Parallel roads: A* took the quickest open one.
-        let best = net
-            .edges_between(a, b)
-            .into_iter()
-            .filter_map(|e| times.edge_time_s(net, e).map(|t| (t, e)))
-            .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))?;
-        length_m += net.edge(best.1).length_m;
-        edges.push(best.1);
+        // Parallel roads: the quickest open one (lowest id on ties).
+        let mut best: Option<(f64, EdgeId)> = None;
+        for &e in net.out_edges(a) {
+            if net.edge(e).to != b {
+                continue;
+            }
+            if let Some(t) = times.edge_time_s(net, e) {
+                if best.is_none_or(|(bt, be)| t.total_cmp(&bt).then(e.cmp(&be)).is_lt()) {
+                    best = Some((t, e));
+                }
+            }
+        }
+        let (_, e) = best?;
+        length_m += net.edge(e).length_m;
+        edges.push(e);
     }
     Some((edges, length_m))
 }
