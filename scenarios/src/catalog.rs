@@ -18,8 +18,16 @@ pub const CATALOG: &[(&str, &str)] = &[
         include_str!("../catalog/holiday-exodus.toml"),
     ),
     (
+        "seoul-weekday",
+        include_str!("../catalog/seoul-weekday.toml"),
+    ),
+    (
         "seoul-peak-day",
         include_str!("../catalog/seoul-peak-day.toml"),
+    ),
+    (
+        "seoul-day-large",
+        include_str!("../catalog/seoul-day-large.toml"),
     ),
     (
         "fleetpy-hail-400-20",

@@ -284,6 +284,13 @@ fn print_run(s: &run::RunSummary, host: Host, out: &std::path::Path) {
         "  fleet: {} legs assigned, {} km driven, {} pickups bounced and reassigned, {} partner services",
         f["assigned_legs"], f["fleet_km"], f["bounced_pickups"], f["partner_services"]
     );
+    let searches = f["dispatch_searches"].as_u64().unwrap_or(0);
+    let evaluated = f["vehicles_evaluated"].as_u64().unwrap_or(0);
+    println!(
+        "  dispatch: {searches} searches evaluated {evaluated} vehicles ({:.1} each, of {} in the fleet)",
+        evaluated as f64 / searches.max(1) as f64,
+        spec.fleet.len()
+    );
     println!();
     print_kpis(&s.kpis);
     println!();

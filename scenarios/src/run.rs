@@ -222,6 +222,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             "bookings_skipped_busy": stats.busy_skips,
             "partner_services": stats.partner_services,
             "fleet_km": (stats.fleet_km * 10.0).round() / 10.0,
+            "dispatch_searches": stats.searches,
+            "vehicles_evaluated": stats.vehicles_evaluated,
+            "bookings_held_at_end": stats.held_bookings,
         },
         "files": written.iter().map(|(n, rows)| (n.clone(), serde_json::json!(rows))).collect::<serde_json::Map<_, _>>(),
     });

@@ -165,6 +165,8 @@ pub struct VehiclesSection {
     pub crates: [u32; 3],
     /// Driver shift end (clock time), unless the depot says otherwise.
     pub shift_end: String,
+    /// Shifts repeat with this period (`1d`: a shift change every day at `shift_end`).
+    pub shift_every: Option<String>,
     /// Mean time until the pets are handed over at a pickup.
     pub readiness_mean: String,
     /// What an idle vehicle does: `depot` (drives back to its depot) or `stay`.
@@ -181,6 +183,7 @@ impl Default for VehiclesSection {
             reroute_min_gain: "1min".into(),
             crates: [2, 2, 1],
             shift_end: "d2 06:00".into(),
+            shift_every: None,
             readiness_mean: "2min".into(),
             idle: "depot".into(),
             start_nodes: None,
@@ -271,9 +274,8 @@ pub struct DemandSection {
     /// Median lead time of scheduled bookings.
     #[serde(default = "default_lead")]
     pub lead_median: String,
-    /// No new bookings from this time on.
-    #[serde(default = "default_stop")]
-    pub stop_at: String,
+    /// No new bookings from this time on (default: bookings until the run stops).
+    pub stop_at: Option<String>,
     /// Demand multipliers over time windows.
     #[serde(default)]
     pub peaks: Vec<PeakSection>,
@@ -287,9 +289,6 @@ fn default_scheduled() -> f64 {
 }
 fn default_lead() -> String {
     "3h".into()
-}
-fn default_stop() -> String {
-    "24:00".into()
 }
 
 /// `[[demand.peaks]]`.
@@ -706,6 +705,14 @@ pub fn resolve(
         ));
     }
     let default_shift = loc.clock(&[K("vehicles"), K("shift_end")], &v.shift_end)?;
+    let shift_every = match &v.shift_every {
+        Some(raw) => Some(loc.positive_duration(&[K("vehicles"), K("shift_every")], raw)?),
+        None => None,
+    };
+    let shift = |end| sim_core::actors::Shift {
+        end,
+        every: shift_every,
+    };
 
     let mut fleet = Vec::new();
     for (i, d) in scenario.depots.iter().enumerate() {
@@ -732,7 +739,7 @@ pub fn resolve(
         fleet.extend((0..d.vehicles).map(|_| VehicleSpec {
             depot,
             crates: Crates(crates),
-            shift_end,
+            shift: shift(shift_end),
         }));
     }
     let index = imported::index_of(world, imported.as_ref());
@@ -741,7 +748,7 @@ pub fn resolve(
             fleet.push(VehicleSpec {
                 depot: node,
                 crates: Crates(v.crates),
-                shift_end: default_shift,
+                shift: shift(default_shift),
             });
         }
     }
@@ -836,7 +843,10 @@ pub fn resolve(
                 }
             }
             let lead = loc.positive_duration(&p("lead_median"), &d.lead_median)?;
-            let stop_at = loc.clock(&p("stop_at"), &d.stop_at)?;
+            let stop_at = match &d.stop_at {
+                Some(raw) => loc.clock(&p("stop_at"), raw)?,
+                None => until,
+            };
             let mut peaks = Vec::new();
             for (i, pk) in d.peaks.iter().enumerate() {
                 let q = |f| [K("demand"), K("peaks"), I(i), K(f)];

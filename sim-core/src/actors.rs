@@ -13,7 +13,7 @@ pub mod vehicle;
 pub use crate::welfare::Climate;
 pub use customer::{Customer, CustomerModel, Demand};
 pub use dispatcher::{DispatchConfig, Dispatcher};
-pub use fleet::{FleetContext, VehicleConfig};
+pub use fleet::{FleetContext, Shift, VehicleConfig};
 pub use partner::Partner;
 pub use partner::{PartnerInfo, PartnerKind};
 pub use pet::Pet;

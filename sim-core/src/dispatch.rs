@@ -76,9 +76,11 @@ pub struct Fleet {
     mode: InsertMode,
     metric: bool,
     scratch: Scratch,
-    anchors: Vec<(usize, NodeId, SimTime)>,
+    anchors: Vec<plan::Anchor>,
     /// Vehicles evaluated by searches (for statistics).
     pub evaluated: u64,
+    /// Searches run.
+    pub searches: u64,
 }
 
 impl Fleet {
@@ -111,6 +113,7 @@ impl Fleet {
             scratch: Scratch::default(),
             anchors: Vec::new(),
             evaluated: 0,
+            searches: 0,
         }
     }
 
@@ -142,23 +145,21 @@ impl Fleet {
     fn ensure_cache(&mut self, vehicle: usize, now: SimTime, slot: Slot) {
         let entry = &mut self.vehicles[vehicle];
         let Some(view) = &entry.view else { return };
-        let start = view.at.max(now);
+        let start = start_of(view, now);
         if entry.cached_for == Some((start, slot)) {
             return;
         }
-        let mut times = AtSlot {
-            estimates: &mut self.estimates,
-            slot,
-        };
-        let view = as_of(view, now);
-        entry.cache = PlanCache::build(
-            &view,
-            start,
-            &mut times,
-            self.dwell.pickup.as_ms(),
-            self.dwell.dropoff.as_ms(),
-            self.metric,
-        );
+        // The plan (stops, legs, who rides where) is set once per report and profile; a
+        // later start only retimes it.
+        if entry.cached_for.is_none_or(|(_, s)| s != slot) {
+            let mut times = AtSlot {
+                estimates: &mut self.estimates,
+                slot,
+            };
+            let dwell = (self.dwell.pickup.as_ms(), self.dwell.dropoff.as_ms());
+            entry.cache.set_plan(view, &mut times, dwell, self.metric);
+        }
+        entry.cache.retime(start);
         entry.cached_for = Some((start, slot));
     }
 
@@ -183,6 +184,7 @@ impl Fleet {
         req: Request<'_>,
     ) -> Result<(usize, Placement), Infeasible> {
         let slot = self.sync_profile(now);
+        self.searches += 1;
         let point = self.world.net.node(req.pickup.node).point;
         let mut search = Searcher {
             fleet: self,
@@ -197,8 +199,9 @@ impl Fleet {
                 search.visit(v, now);
             }
             None => {
-                let index = search.fleet.index.take().expect("no search under way");
-                index.search(point, now, req.window_end, &mut search);
+                let mut index = search.fleet.index.take().expect("no search under way");
+                let pets = req.pickup.manifest();
+                index.search(point, pets, now, req.window_end, &mut search);
                 search.fleet.index = Some(index);
             }
         }
@@ -231,7 +234,7 @@ impl Fleet {
                 estimates: &mut self.estimates,
                 slot,
             };
-            let start = view.at.max(now);
+            let start = start_of(&view, now);
             match exhaustive::best_insertion(&view, start, new, &mut times, self.mode) {
                 Ok(p) if p.pickup_eta <= req.window_end => {
                     let key = (p.pickup_eta, p.added_ms, v, p);
@@ -257,11 +260,26 @@ impl Fleet {
     }
 }
 
-/// A vehicle's view as dispatch plans with it at `now`. A report says where the vehicle is
-/// next free to turn (`node`, at `at`); after that time, until its next report (it reports
-/// at every stop), it is somewhere on its way to its first stop: dispatch then plans from
-/// that node at `now` (later than it really is, so promises stay safe) and no longer
-/// inserts a stop before the first one (the vehicle is committed to it).
+/// Plans of vehicles whose report is out of date start on this grid (ms).
+pub const START_STEP_MS: u64 = 60_000;
+
+/// When dispatch plans a vehicle's plan to start at `now`. A report says where the vehicle
+/// is next free to turn (`node`, at `at`): the plan starts there and then. After that time,
+/// until its next report (it reports at every stop), the vehicle is somewhere on its way to
+/// its first stop: dispatch then plans from that node at the next full minute after `now`
+/// (later than the vehicle really is, so promises stay safe; on a grid, so that the many
+/// searches of a busy minute share one timing of each plan), and no longer inserts a stop
+/// before the first one (the vehicle is committed to it).
+pub fn start_of(view: &VehicleView, now: SimTime) -> SimTime {
+    if now <= view.at {
+        view.at
+    } else {
+        SimTime(now.as_ms().div_ceil(START_STEP_MS) * START_STEP_MS)
+    }
+}
+
+/// A vehicle's view as dispatch plans with it at `now` (see [`start_of`]): with its first
+/// stop kept when the report is out of date.
 pub fn as_of(view: &VehicleView, now: SimTime) -> std::borrow::Cow<'_, VehicleView> {
     if now > view.at && !view.plan.is_empty() && view.locked == 0 {
         let mut v = view.clone();
@@ -307,6 +325,16 @@ impl Visitor for Searcher<'_, '_> {
             .time_ms(self.slot, node, self.req.pickup.node)
     }
 
+    fn pickup_to_ms(&mut self, node: NodeId) -> Option<u64> {
+        self.fleet
+            .estimates
+            .time_ms(self.slot, self.req.pickup.node, node)
+    }
+
+    fn dwell_ms(&self) -> u64 {
+        self.fleet.dwell.pickup.as_ms()
+    }
+
     fn visit(&mut self, v: usize, _bound: SimTime) -> SimTime {
         let cutoff = |s: &Self| {
             s.best
@@ -315,7 +343,6 @@ impl Visitor for Searcher<'_, '_> {
         let Some(view) = self.fleet.vehicles.get(v).and_then(|e| e.view.clone()) else {
             return cutoff(self);
         };
-        let view = as_of(&view, self.now);
         if !(view.available || self.req.overtime) {
             return cutoff(self);
         }

@@ -273,18 +273,22 @@ pub(crate) struct Entry<M> {
     pub(crate) msg: M,
 }
 
-impl<M> PartialEq for Entry<M> {
-    fn eq(&self, other: &Self) -> bool {
-        self.seq == other.seq && self.time == other.time
-    }
+/// A queued message's place in the order; the message itself waits in a slab, so the heap
+/// moves small keys only.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Due {
+    time: SimTime,
+    seq: u64,
+    slot: u32,
 }
-impl<M> Eq for Entry<M> {}
-impl<M> PartialOrd for Entry<M> {
+
+impl PartialOrd for Due {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<M> Ord for Entry<M> {
+
+impl Ord for Due {
     /// Reversed, so that `BinaryHeap` pops the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time, other.seq).cmp(&(self.time, self.seq))
@@ -294,7 +298,10 @@ impl<M> Ord for Entry<M> {
 /// The event queue: a total order on (time, seq), FIFO among equal times, which refuses
 /// to schedule into the past and holds at most `bound` messages.
 pub(crate) struct Scheduler<M> {
-    heap: BinaryHeap<Entry<M>>,
+    heap: BinaryHeap<Due>,
+    /// Messages by slot, with their recipient; `free` lists empty slots.
+    slots: Vec<Option<(ActorId, M)>>,
+    free: Vec<u32>,
     next_seq: u64,
     now: SimTime,
     bound: usize,
@@ -304,6 +311,8 @@ impl<M> Scheduler<M> {
     pub(crate) fn new(bound: usize) -> Self {
         Scheduler {
             heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
             now: SimTime::ZERO,
             bound,
@@ -325,8 +334,31 @@ impl<M> Scheduler<M> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, to, msg });
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some((to, msg));
+                s
+            }
+            None => {
+                self.slots.push(Some((to, msg)));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.heap.push(Due { time, seq, slot });
         Ok(())
+    }
+
+    fn take(&mut self, due: Due) -> Entry<M> {
+        let (to, msg) = self.slots[due.slot as usize]
+            .take()
+            .expect("a queued slot holds its message");
+        self.free.push(due.slot);
+        Entry {
+            time: due.time,
+            seq: due.seq,
+            to,
+            msg,
+        }
     }
 
     /// Pops the next message due before `until`.
@@ -334,9 +366,9 @@ impl<M> Scheduler<M> {
         if self.heap.peek()?.time >= until {
             return None;
         }
-        let entry = self.heap.pop()?;
-        self.now = entry.time;
-        Some(entry)
+        let due = self.heap.pop()?;
+        self.now = due.time;
+        Some(self.take(due))
     }
 
     /// Pops every message due at the earliest pending time (if before `until`), in seq order.
@@ -349,7 +381,10 @@ impl<M> Scheduler<M> {
         let time = first.time;
         batch.push(first);
         while self.heap.peek().is_some_and(|e| e.time == time) {
-            batch.extend(self.heap.pop());
+            if let Some(due) = self.heap.pop() {
+                let entry = self.take(due);
+                batch.push(entry);
+            }
         }
         Some(time)
     }

@@ -33,8 +33,8 @@ pub struct VehicleSpec {
     pub depot: NodeId,
     /// Crate slots.
     pub crates: Crates,
-    /// Driver shift end.
-    pub shift_end: SimTime,
+    /// Driver shifts.
+    pub shift: crate::actors::fleet::Shift,
 }
 
 /// A pet of a household, before ids are given.
@@ -277,7 +277,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
             ctx.clone(),
             v.crates,
             v.depot,
-            v.shift_end,
+            v.shift,
             initial.clone(),
         );
         let added = engine.add(ActorKind::Vehicle, i as u32, Box::new(actor));
@@ -454,6 +454,12 @@ pub struct FleetStats {
     pub partner_services: u32,
     /// Kilometres driven by the fleet.
     pub fleet_km: f64,
+    /// Searches for a vehicle (quotes and assignments).
+    pub searches: u64,
+    /// Vehicles those searches evaluated (the index skips the others).
+    pub vehicles_evaluated: u64,
+    /// Bookings the dispatcher still held at the end (only those under way).
+    pub held_bookings: usize,
 }
 
 /// Gathers [`FleetStats`] from the actors of a finished run.
@@ -463,6 +469,8 @@ pub fn fleet_stats(report: &RunReport<Msg, Event>) -> FleetStats {
         let any = slot.actor.as_any();
         if let Some(d) = any.downcast_ref::<Dispatcher>() {
             (s.assigned_legs, s.rejected, s.bounced) = d.counts();
+            (s.searches, s.vehicles_evaluated) = d.search_counts();
+            s.held_bookings = d.held();
         } else if let Some(c) = any.downcast_ref::<Customer>() {
             s.busy_skips += c.busy_skips();
         } else if let Some(p) = any.downcast_ref::<Partner>() {

@@ -127,9 +127,9 @@ impl Dispatcher {
         self.quoted.len()
     }
 
-    /// Vehicles the searches evaluated, and planning-time queries answered by a hierarchy.
+    /// Searches for a vehicle, and the vehicles they evaluated.
     pub fn search_counts(&self) -> (u64, u64) {
-        (self.fleet.evaluated, self.fleet.estimates.queries)
+        (self.fleet.searches, self.fleet.evaluated)
     }
 
     fn set_view(&mut self, i: usize, view: Arc<VehicleView>, now: SimTime) {
@@ -161,6 +161,16 @@ impl Dispatcher {
         }
     }
 
+    /// The pickup window rule: an outbound pickup within `pickup_window` of its earliest
+    /// time (else the booking is rejected); a return pickup has no window: the pets at the
+    /// partner go home with the first vehicle that can come, however late.
+    fn latest_pickup(&self, leg: Leg, earliest: SimTime) -> SimTime {
+        match leg {
+            Leg::Outbound => earliest + self.cfg.pickup_window,
+            Leg::Return => SimTime::MAX,
+        }
+    }
+
     fn stops(
         &mut self,
         spec: &Arc<BookingSpec>,
@@ -172,7 +182,7 @@ impl Dispatcher {
         let (from, to) = (spec.pickup_for(leg), spec.dropoff_for(leg));
         let (dogs, cats) = spec.species();
         let (limit, direct) = self.ride_limit(earliest, from, to);
-        let latest = earliest + self.cfg.pickup_window;
+        let latest = self.latest_pickup(leg, earliest);
         let mk = |kind, node| PlanStop {
             booking: spec.booking,
             leg,
@@ -208,7 +218,7 @@ impl Dispatcher {
             // A pet waiting at a partner is never stranded: its return may go to a driver
             // past the end of the shift (overtime).
             overtime: p.leg == Leg::Return,
-            window_end: p.earliest + self.cfg.pickup_window,
+            window_end: self.latest_pickup(p.leg, p.earliest),
         };
         self.fleet.best_vehicle(now, req)
     }
@@ -469,9 +479,9 @@ impl Dispatcher {
         };
         let returns = q.spec.returns;
         cx.send(to, SimDuration::ZERO, msg);
-        if returns {
+        // The way home: now if a vehicle can take it, else with the others at each batch.
+        if returns && self.assign(now, booking, Leg::Return, cx).is_err() {
             self.returns.push_back(booking);
-            self.retry_returns(now, cx);
         }
     }
 
@@ -516,8 +526,9 @@ impl SimActor<Msg, Event> for Dispatcher {
                 match leg {
                     Leg::Outbound => self.assign_outbound(now, booking, cx),
                     Leg::Return => {
-                        self.returns.push_back(booking);
-                        self.retry_returns(now, cx);
+                        if self.assign(now, booking, Leg::Return, cx).is_err() {
+                            self.returns.push_back(booking);
+                        }
                     }
                 }
             }

@@ -7,7 +7,7 @@ use crate::actors::partner::PartnerInfo;
 use crate::booking::Dwell;
 use crate::fare::{Tariff, Tolls};
 use crate::ids::{ActorId, NodeId};
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use crate::traffic::SpeedTable;
 use crate::welfare::Climate;
 use crate::world::{Ch, Route, World};
@@ -35,6 +35,30 @@ pub struct VehicleConfig {
     pub readiness_mean: SimDuration,
     /// An idle vehicle drives back to its depot (else it waits where it is).
     pub return_to_depot: bool,
+}
+
+/// A driver's shift: no work may run past `end`; with `every`, the shift repeats (the next
+/// one ends `every` later, and so on), so a fleet can run for weeks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shift {
+    /// End of the first shift.
+    pub end: SimTime,
+    /// Period of the shifts, if they repeat.
+    pub every: Option<SimDuration>,
+}
+
+impl Shift {
+    /// The end of the shift in force at `now`: the first end at or after `now`, or the
+    /// last end when the shifts do not repeat.
+    pub fn end_at(&self, now: SimTime) -> SimTime {
+        match self.every {
+            Some(p) if p.as_ms() > 0 && now > self.end => {
+                let behind = now.as_ms() - self.end.as_ms();
+                SimTime(self.end.as_ms() + behind.div_ceil(p.as_ms()) * p.as_ms())
+            }
+            _ => self.end,
+        }
+    }
 }
 
 /// What every vehicle shares, read-only.

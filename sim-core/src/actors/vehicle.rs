@@ -27,7 +27,7 @@ use self::cargo::{Cargo, Ride};
 use self::driving::Driving;
 use self::meters::{edge_toll_won, expected_fare, requote_due, RideFare};
 use self::stats::Stats;
-use crate::actors::fleet::FleetContext;
+use crate::actors::fleet::{FleetContext, Shift};
 use crate::actors::partner::PartnerKind;
 use crate::booking::{Crates, Leg, PlanStop, StopKind, VehicleView};
 use crate::engine::{Cx, SimActor};
@@ -74,7 +74,9 @@ pub struct Vehicle {
     id: VehicleId,
     ctx: Arc<FleetContext>,
     depot: NodeId,
-    shift_end: SimTime,
+    shift: Shift,
+    /// The shift end in the last report (a new shift is reported when it starts).
+    reported_shift_end: SimTime,
     activity: Activity,
     target: Target,
     drive: Driving,
@@ -93,20 +95,21 @@ pub struct Vehicle {
 }
 
 impl Vehicle {
-    /// A vehicle parked at `depot` until `shift_end`, knowing the speeds `initial`.
+    /// A vehicle parked at `depot`, working `shift`, knowing the speeds `initial`.
     pub fn new(
         id: VehicleId,
         ctx: Arc<FleetContext>,
         crates: Crates,
         depot: NodeId,
-        shift_end: SimTime,
+        shift: Shift,
         initial: Arc<SpeedTable>,
     ) -> Self {
         let outside = ctx.climate.outside(SimTime::ZERO).0;
         Vehicle {
             id,
             depot,
-            shift_end,
+            shift,
+            reported_shift_end: shift.end,
             activity: Activity::Idle,
             target: Target::None,
             drive: Driving::new(depot, initial),
@@ -214,14 +217,15 @@ impl Vehicle {
             aboard: self.cargo.aboard_view(),
             plan: self.cargo.plan.iter().cloned().collect(),
             crates: self.cargo.crates,
-            shift_end: self.shift_end,
-            available: now < self.shift_end,
+            shift_end: self.shift.end_at(now),
+            available: now < self.shift.end_at(now),
             locked: usize::from(self.activity == Activity::AtStop && !self.cargo.plan.is_empty()),
             version: self.cargo.plans_applied,
         }
     }
 
-    fn report(&self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+    fn report(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        self.reported_shift_end = self.shift.end_at(now);
         cx.send(
             self.ctx.dispatcher,
             SimDuration::ZERO,
@@ -884,7 +888,10 @@ impl Vehicle {
         let hour = self.stats.close_hour(now, self.cargo.pets());
         cx.emit(Event::VehicleHour(hour));
         cx.send_self(SimDuration(MS_PER_H), Msg::HourTick);
-        if now.saturating_since(self.shift_end) < SimDuration(MS_PER_H) && now >= self.shift_end {
+        // A shift ended (the vehicle takes no new work) or a new one began: tell dispatch.
+        let end = self.shift.end_at(now);
+        let just_ended = now >= end && now.saturating_since(end) < SimDuration(MS_PER_H);
+        if just_ended || end != self.reported_shift_end {
             self.report(now, cx);
         }
     }

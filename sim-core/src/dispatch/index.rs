@@ -1,28 +1,68 @@
 //! The fleet index: where and when each vehicle could next take a pickup.
 //!
 //! Each vehicle contributes anchors, one per position of its plan where a pickup could
-//! still go (see [`super::plan::PlanCache::anchors`]): the node it would leave from and the
-//! time it leaves. Anchors sit in square cells of a grid over the network (occupied cells
-//! only, each holding its anchors by time). A search visits vehicles in order of a lower
-//! bound on their pickup arrival, `max(anchor time, now) + travel time to the pickup`,
-//! expanding cells by `max(earliest anchor, now) + the great-circle bound from the pickup
-//! to the cell`, and stops when the bound passes the best arrival found or the pickup
-//! window: the cost of a search follows the vehicles near enough to matter, not the fleet.
+//! still go (see [`super::plan::PlanCache::anchors`]): the node it would leave from, a time
+//! no pickup there can be reached before, and the pets aboard there. Anchors are grouped
+//! by node (each node's by time), nodes by square cells of a grid over the network
+//! (occupied cells only). A search visits vehicles in order of a lower bound on their
+//! pickup arrival, `max(anchor time, now) + travel time from the node`: cells open in order
+//! of `max(earliest anchor, now) + the great-circle bound from the pickup to the cell`, a
+//! node's anchors are taken in time order once its travel time is known (nodes in order of
+//! their first anchor's bound), and the search stops when the bound passes the best arrival
+//! found or the pickup window. Anchors whose pets
+//! could never ride with the booking's (crates, species) give no bound. The cost of a
+//! search follows the vehicles near enough to matter, not the fleet.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use geo::{Distance, Haversine, Point};
 
+use super::plan::{Anchor, Detour};
+use crate::booking::{Crates, Manifest};
 use crate::ids::NodeId;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 use crate::world::RoadNetwork;
 
 /// Side of a grid cell, metres.
 pub const CELL_M: f64 = 2_000.0;
 
-/// An anchor: (time, vehicle, position in its plan, node).
-type Anchor = (SimTime, u32, u32, NodeId);
+/// An anchor's key at its node: (time, vehicle, position in its plan).
+type Key = (SimTime, u32, u32);
+
+/// What an anchor tells the search besides its key.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    aboard: Manifest,
+    crates: Crates,
+    next: Option<Detour>,
+}
+
+impl Held {
+    fn admits(&self, pets: Manifest) -> bool {
+        self.aboard.plus(pets).check(&self.crates).is_ok()
+    }
+}
+
+/// A node whose travel time is known: (bound of its first admitted anchor, node, its cell,
+/// travel time to the pickup, position of that anchor).
+type NodeStream = (SimTime, NodeId, u32, u64, usize);
+
+/// Anchors at one node, sorted by key (small: a vector beats a tree here, and a search
+/// streams it by position).
+type NodeAnchors = Vec<(Key, Held)>;
+
+/// What a search calls back.
+pub trait Visitor {
+    /// Milliseconds from `node` to the pickup; `None` if unreachable.
+    fn travel_ms(&mut self, node: NodeId) -> Option<u64>;
+    /// Milliseconds from the pickup to `node`; `None` if unreachable.
+    fn pickup_to_ms(&mut self, node: NodeId) -> Option<u64>;
+    /// The pickup's dwell, ms.
+    fn dwell_ms(&self) -> u64;
+    /// Evaluates a vehicle whose arrival is at least `bound`; returns the new cut-off.
+    fn visit(&mut self, vehicle: usize, bound: SimTime) -> SimTime;
+}
 
 /// Vehicles' anchors on a grid.
 #[derive(Debug)]
@@ -31,10 +71,14 @@ pub struct FleetIndex {
     cell_deg: (f64, f64),
     cols: u32,
     cell_of_node: Vec<u32>,
-    cells: BTreeMap<u32, BTreeSet<Anchor>>,
-    by_vehicle: Vec<Vec<(u32, Anchor)>>,
+    /// Occupied cells -> occupied nodes -> anchors.
+    cells: BTreeMap<u32, BTreeMap<NodeId, NodeAnchors>>,
+    by_vehicle: Vec<Vec<(NodeId, Key)>>,
     /// Seconds per great-circle metre no route beats.
     s_per_m: f64,
+    /// Search stamps per vehicle (`seen` when equal to `stamp`).
+    seen: Vec<u32>,
+    stamp: u32,
 }
 
 impl FleetIndex {
@@ -61,6 +105,8 @@ impl FleetIndex {
             cells: BTreeMap::new(),
             by_vehicle: vec![Vec::new(); vehicles],
             s_per_m: net.lower_bound_s_per_m(),
+            seen: vec![0; vehicles],
+            stamp: 0,
         };
         index.cell_of_node = net.nodes().iter().map(|n| index.cell_of(n.point)).collect();
         index
@@ -86,35 +132,54 @@ impl FleetIndex {
         (m * self.s_per_m * 1_000.0).floor() as u64
     }
 
-    /// Replaces `vehicle`'s anchors with `anchors` ((position, node, time)).
-    pub fn set(&mut self, vehicle: usize, anchors: &[(usize, NodeId, SimTime)]) {
-        for (cell, a) in std::mem::take(&mut self.by_vehicle[vehicle]) {
-            if let Some(set) = self.cells.get_mut(&cell) {
-                set.remove(&a);
-                if set.is_empty() {
-                    self.cells.remove(&cell);
+    /// Replaces `vehicle`'s anchors.
+    pub fn set(&mut self, vehicle: usize, anchors: &[Anchor]) {
+        let mut old = std::mem::take(&mut self.by_vehicle[vehicle]);
+        for (node, key) in old.drain(..) {
+            let cell = self.cell_of_node[node.index()];
+            let Some(nodes) = self.cells.get_mut(&cell) else {
+                continue;
+            };
+            if let Some(list) = nodes.get_mut(&node) {
+                if let Ok(at) = list.binary_search_by(|(k, _)| k.cmp(&key)) {
+                    list.remove(at);
+                }
+                if list.is_empty() {
+                    nodes.remove(&node);
                 }
             }
+            if nodes.is_empty() {
+                self.cells.remove(&cell);
+            }
         }
-        for &(pos, node, t) in anchors {
-            let a: Anchor = (t, vehicle as u32, pos as u32, node);
-            let cell = self.cell_of_node[node.index()];
-            self.cells.entry(cell).or_default().insert(a);
-            self.by_vehicle[vehicle].push((cell, a));
+        for a in anchors {
+            let key: Key = (a.time, vehicle as u32, a.position as u32);
+            let cell = self.cell_of_node[a.node.index()];
+            let held = Held {
+                aboard: a.aboard,
+                crates: a.crates,
+                next: a.next,
+            };
+            let list = self
+                .cells
+                .entry(cell)
+                .or_default()
+                .entry(a.node)
+                .or_default();
+            let at = list.partition_point(|(k, _)| *k < key);
+            list.insert(at, (key, held));
+            old.push((a.node, key));
         }
-    }
-
-    /// A vehicle's anchors.
-    pub fn anchors_of(&self, vehicle: usize) -> Vec<(u32, SimTime, u32, NodeId)> {
-        self.by_vehicle[vehicle]
-            .iter()
-            .map(|(c, a)| (*c, a.0, a.2, a.3))
-            .collect()
+        self.by_vehicle[vehicle] = old;
     }
 
     /// Anchors held (for tests and statistics).
     pub fn len(&self) -> usize {
-        self.cells.values().map(BTreeSet::len).sum()
+        self.cells
+            .values()
+            .flat_map(|nodes| nodes.values())
+            .map(Vec::len)
+            .sum()
     }
 
     /// Whether no vehicle has an anchor.
@@ -122,77 +187,117 @@ impl FleetIndex {
         self.cells.is_empty()
     }
 
-    /// Visits vehicles in order of a lower bound on their arrival at a pickup at `point`,
-    /// each once, while the bound is at most the cut-off (which `visitor` lowers as it
-    /// finds arrivals).
+    /// The first anchor of `list` whose pets could ride with `pets`.
+    fn next_admitted(list: &NodeAnchors, from: usize, pets: Manifest) -> Option<usize> {
+        (from..list.len()).find(|&i| list[i].1.admits(pets))
+    }
+
+    /// Whether the anchor's position could absorb the pickup's detour (see [`Detour`]).
+    fn fits(held: &Held, to_pickup: u64, now: SimTime, visitor: &mut dyn Visitor) -> bool {
+        let Some(detour) = held.next else {
+            return true;
+        };
+        let Some(back) = visitor.pickup_to_ms(detour.node) else {
+            return false;
+        };
+        detour.absorbs(
+            visitor.dwell_ms() as i64,
+            to_pickup as i64,
+            back as i64,
+            now,
+        )
+    }
+
+    /// Visits vehicles in order of a lower bound on their arrival at a pickup at `point`
+    /// for `pets`, each once, while the bound is at most the cut-off (which `visitor`
+    /// lowers as it finds arrivals).
     pub fn search(
-        &self,
+        &mut self,
         point: Point<f64>,
+        pets: Manifest,
         now: SimTime,
         mut cutoff: SimTime,
         visitor: &mut dyn Visitor,
     ) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.seen.fill(0);
+            self.stamp = 1;
+        }
         let mut cells: BinaryHeap<Reverse<(SimTime, u32)>> = self
             .cells
             .iter()
-            .filter_map(|(&cell, set)| {
-                let first = set.first()?.0.max(now);
-                Some(Reverse((first + ms(self.cell_bound_ms(cell, point)), cell)))
+            .filter_map(|(&cell, nodes)| {
+                let first = nodes
+                    .values()
+                    .filter_map(|l| l.first())
+                    .map(|a| a.0)
+                    .min()?
+                    .0;
+                let lb = SimDuration(self.cell_bound_ms(cell, point));
+                Some(Reverse((first.max(now) + lb, cell)))
             })
             .collect();
-        let mut vans: BinaryHeap<Reverse<(SimTime, u32)>> = BinaryHeap::new();
-        let mut seen = BTreeSet::new();
+        // Nodes whose travel time is known, by the bound of their first admitted anchor:
+        // (bound, node, cell, travel time, position of that anchor).
+        let mut nodes: BinaryHeap<Reverse<NodeStream>> = BinaryHeap::new();
         loop {
             let next_cell = cells.peek().map(|Reverse((k, _))| *k);
-            let next_van = vans.peek().map(|Reverse((k, _))| *k);
-            match (next_van, next_cell) {
-                (Some(v), c) if c.is_none_or(|c| v <= c) => {
-                    let Some(Reverse((bound, van))) = vans.pop() else {
-                        break;
-                    };
-                    if bound > cutoff {
-                        break;
-                    }
-                    if seen.insert(van) {
-                        cutoff = cutoff.min(visitor.visit(van as usize, bound));
-                    }
+            let next_node = nodes.peek().map(|Reverse((k, ..))| *k);
+            let open_cell = match (next_node, next_cell) {
+                (Some(s), c) => c.is_some_and(|c| c < s),
+                (None, Some(_)) => true,
+                (None, None) => break,
+            };
+            if open_cell {
+                let Some(Reverse((bound, cell))) = cells.pop() else {
+                    break;
+                };
+                if bound > cutoff {
+                    cells.clear();
+                    continue;
                 }
-                (_, Some(c)) => {
-                    let Some(Reverse((_, cell))) = cells.pop() else {
-                        break;
-                    };
-                    if c > cutoff {
-                        // No cell left can hold a vehicle within the cut-off.
-                        cells.clear();
+                for (&node, list) in &self.cells[&cell] {
+                    let Some(at) = Self::next_admitted(list, 0, pets) else {
                         continue;
-                    }
-                    let lb = ms(self.cell_bound_ms(cell, point));
-                    for &(t, van, _, node) in &self.cells[&cell] {
-                        if t.max(now) + lb > cutoff {
-                            break;
-                        }
-                        if seen.contains(&van) {
-                            continue;
-                        }
-                        if let Some(d) = visitor.travel_ms(node) {
-                            vans.push(Reverse((t.max(now) + ms(d), van)));
-                        }
+                    };
+                    if let Some(d) = visitor.travel_ms(node) {
+                        let key = list[at].0;
+                        nodes.push(Reverse((
+                            key.0.max(now) + SimDuration(d),
+                            node,
+                            cell,
+                            d,
+                            at,
+                        )));
                     }
                 }
-                (_, None) => break,
+                continue;
+            }
+            let Some(Reverse((bound, node, cell, d, first))) = nodes.pop() else {
+                break;
+            };
+            if bound > cutoff {
+                break;
+            }
+            // The node's anchors in time order, while their bound is within the cut-off:
+            // the order across nodes only matters for speed, never for the answer (every
+            // vehicle with a bound within the final cut-off is visited).
+            let list = &self.cells[&cell][&node];
+            for &(key, held) in &list[first..] {
+                if key.0.max(now) + SimDuration(d) > cutoff {
+                    break;
+                }
+                let van = key.1 as usize;
+                if self.seen[van] == self.stamp || !held.admits(pets) {
+                    continue;
+                }
+                if Self::fits(&held, d, now, visitor) {
+                    self.seen[van] = self.stamp;
+                    let bound = key.0.max(now) + SimDuration(d);
+                    cutoff = cutoff.min(visitor.visit(van, bound));
+                }
             }
         }
     }
-}
-
-/// What a search calls back.
-pub trait Visitor {
-    /// Milliseconds from `node` to the pickup; `None` if unreachable.
-    fn travel_ms(&mut self, node: NodeId) -> Option<u64>;
-    /// Evaluates a vehicle whose arrival is at least `bound`; returns the new cut-off.
-    fn visit(&mut self, vehicle: usize, bound: SimTime) -> SimTime;
-}
-
-fn ms(v: u64) -> crate::time::SimDuration {
-    crate::time::SimDuration(v)
 }

@@ -36,6 +36,60 @@ fn ms(t: SimTime) -> i64 {
     t.as_ms().min(INF as u64) as i64
 }
 
+/// Where and when a vehicle could leave for a pickup inserted at a position of its plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    /// The position (the pickup would come before this stop).
+    pub position: usize,
+    /// The node the vehicle leaves from.
+    pub node: crate::ids::NodeId,
+    /// No pickup at this position can be reached before this plus the drive.
+    pub time: SimTime,
+    /// The pets aboard there.
+    pub aboard: Manifest,
+    /// The vehicle's crates.
+    pub crates: Crates,
+    /// For a position before a stop (metric networks): the stop's node, the leg to it, and
+    /// the delay the stops from there can take now: for latest pickup times, and for the
+    /// rides under way (which a later start can relax by at most the slip since `built`).
+    pub next: Option<Detour>,
+}
+
+/// What a search needs to rule out a position whose detour the plan cannot absorb.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detour {
+    /// The next stop's node.
+    pub node: crate::ids::NodeId,
+    /// The leg from the anchor's node to it, ms.
+    pub leg_ms: i64,
+    /// Delay the latest pickup times allow, ms.
+    pub latest_room_ms: i64,
+    /// Delay the rides under way allow, ms, as of `built`.
+    pub ride_room_ms: i64,
+    /// The start the rooms were computed from.
+    pub built: SimTime,
+}
+
+impl Detour {
+    /// Whether a pickup here could fit: inserting it delays the next stop by at least the
+    /// dwell plus the detour `to_pickup + from_pickup - leg`, which must not exceed the
+    /// room (the ride room grows by at most the start's slip since it was computed).
+    pub fn absorbs(
+        &self,
+        dwell_ms: i64,
+        to_pickup_ms: i64,
+        from_pickup_ms: i64,
+        now: SimTime,
+    ) -> bool {
+        let needed = dwell_ms + to_pickup_ms + from_pickup_ms - self.leg_ms;
+        let slip = now.as_ms().saturating_sub(self.built.as_ms()) as i64;
+        needed
+            <= self
+                .latest_room_ms
+                .min(self.ride_room_ms.saturating_add(slip))
+    }
+}
+
 /// How a booking may be inserted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InsertMode {
@@ -94,7 +148,23 @@ impl Bind {
 #[derive(Clone, Debug)]
 pub struct PlanCache {
     n: usize,
+    /// Stops before this cannot take an insertion (in progress, or driven to).
     locked: usize,
+    view_locked: usize,
+    view_at: i64,
+    dwell: (i64, i64),
+    /// Crates, species or reachability make the plan infeasible whatever its start.
+    struct_err: Option<Infeasible>,
+    /// A pickup is late at this start.
+    late: bool,
+    /// Per stop: travel from the previous stop (the start node for the first; INF:
+    /// unreachable), earliest and latest times (pickups), and for drop-offs the ride
+    /// limit and, for bookings aboard at the start, when they were picked up.
+    leg: Vec<i64>,
+    earliest: Vec<i64>,
+    latest: Vec<i64>,
+    limit: Vec<i64>,
+    picked_start: Vec<i64>,
     start: i64,
     start_node: crate::ids::NodeId,
     crates: Option<Crates>,
@@ -120,20 +190,32 @@ pub struct PlanCache {
     pick_of: Vec<i32>,
     /// Suffix minimum of `latest_term`, `k` in `0..=n`.
     latest_suffix: Vec<i64>,
-    /// `rt[j * (n + 1) + i]`: the least `ride_term` over drop-offs at `j` or later whose
-    /// pickup is before `i`.
-    rt: Vec<i64>,
     /// Pets aboard after leaving stop `k - 1` (`k` in `0..=n`).
     manifest: Vec<Manifest>,
-    /// For each position `k`, the (pickup, drop-off) indices of bookings aboard there that
-    /// were picked up within the plan: `aboard[aboard_at[k]..aboard_at[k + 1]]`.
+    /// For each position `k`, the (pickup index or -1, drop-off index) of the bookings
+    /// aboard there with a drop-off in the plan: `aboard[aboard_at[k]..aboard_at[k + 1]]`.
     aboard_at: Vec<u32>,
-    aboard: Vec<(u32, u32)>,
+    aboard: Vec<(i32, u32)>,
     /// When the plan ends.
     end: i64,
     /// Whether the plan itself is feasible.
     base: Result<(), Infeasible>,
+    /// Reused while building.
+    scratch_aboard: Vec<Riding>,
+    scratch_count: Vec<i64>,
+    scratch_fill: Vec<u32>,
 }
+
+/// A booking aboard while the plan is walked: (booking, leg, picked at, ride limit, pets,
+/// pickup index or -1 when aboard at the start).
+type Riding = (
+    crate::ids::BookingId,
+    crate::booking::Leg,
+    i64,
+    i64,
+    Manifest,
+    i32,
+);
 
 impl Default for PlanCache {
     /// A cache of nothing: no insertion is feasible until it is built.
@@ -141,6 +223,16 @@ impl Default for PlanCache {
         PlanCache {
             n: 0,
             locked: 0,
+            view_locked: 0,
+            view_at: 0,
+            dwell: (0, 0),
+            struct_err: None,
+            late: false,
+            leg: Vec::new(),
+            earliest: Vec::new(),
+            latest: Vec::new(),
+            limit: Vec::new(),
+            picked_start: Vec::new(),
             start: 0,
             start_node: crate::ids::NodeId(0),
             crates: None,
@@ -156,12 +248,14 @@ impl Default for PlanCache {
             ride_slack: Vec::new(),
             pick_of: Vec::new(),
             latest_suffix: Vec::new(),
-            rt: Vec::new(),
             manifest: Vec::new(),
             aboard_at: Vec::new(),
             aboard: Vec::new(),
             end: 0,
             base: Err(Infeasible::Unreachable),
+            scratch_aboard: Vec::new(),
+            scratch_count: Vec::new(),
+            scratch_fill: Vec::new(),
         }
     }
 }
@@ -177,142 +271,244 @@ impl PlanCache {
         dwell_dropoff_ms: u64,
         metric: bool,
     ) -> PlanCache {
-        let mut c = PlanCache {
-            n: view.plan.len(),
-            locked: view.locked.min(view.plan.len()),
-            start: ms(start),
-            start_node: view.node,
-            crates: Some(view.crates),
-            shift_end: INF,
+        let mut c = PlanCache::default();
+        c.rebuild(
+            view,
+            start,
+            times,
+            (dwell_pickup_ms, dwell_dropoff_ms),
             metric,
-            base: Ok(()),
-            ..PlanCache::default()
-        };
-        c.walk(view, times, dwell_pickup_ms, dwell_dropoff_ms);
-        c.slack_tables();
+        );
         c
     }
 
-    /// The plan's timing, manifests and per-stop terms; records the first violation.
-    fn walk(&mut self, view: &VehicleView, times: &mut dyn LegTimes, dwell_p: u64, dwell_d: u64) {
+    /// [`PlanCache::build`] into this cache, reusing its memory (no allocation once the
+    /// vectors have grown to the plan's length).
+    pub fn rebuild(
+        &mut self,
+        view: &VehicleView,
+        start: SimTime,
+        times: &mut dyn LegTimes,
+        dwell: (u64, u64),
+        metric: bool,
+    ) {
+        self.set_plan(view, times, dwell, metric);
+        self.retime(start);
+    }
+
+    /// What does not depend on the start: the stops, their leg times, who is aboard where
+    /// (crates and species checked), the ride limits. Follow with [`PlanCache::retime`].
+    pub fn set_plan(
+        &mut self,
+        view: &VehicleView,
+        times: &mut dyn LegTimes,
+        dwell: (u64, u64),
+        metric: bool,
+    ) {
+        self.n = view.plan.len();
+        self.view_locked = view.locked.min(self.n);
+        self.view_at = ms(view.at);
+        self.start_node = view.node;
+        self.crates = Some(view.crates);
+        self.shift_end = INF;
+        self.metric = metric;
+        self.dwell = (dwell.0 as i64, dwell.1 as i64);
+        self.struct_err = None;
+        for v in [
+            &mut self.leg,
+            &mut self.earliest,
+            &mut self.latest,
+            &mut self.limit,
+            &mut self.picked_start,
+        ] {
+            v.clear();
+        }
+        self.node.clear();
+        self.is_pickup.clear();
+        self.pick_of.clear();
+        self.manifest.clear();
+        self.structure(view, times);
+        self.slack_tables();
+    }
+
+    /// Stops, legs, manifests, pickup of each drop-off and ride limits.
+    fn structure(&mut self, view: &VehicleView, times: &mut dyn LegTimes) {
         let crates = view.crates;
-        // Bookings aboard: (booking, leg, picked_at, limit, manifest, pickup index or -1).
-        let mut aboard: Vec<_> = view
-            .aboard
-            .iter()
-            .map(|a| {
-                (
-                    a.booking,
-                    a.leg,
-                    ms(a.picked_at),
-                    ms(SimTime(a.ride_limit.as_ms())),
-                    a.manifest(),
-                    -1i32,
-                )
-            })
-            .collect();
-        let fold = |ab: &[(_, _, i64, i64, Manifest, i32)]| {
-            ab.iter().fold(Manifest::default(), |acc, x| acc.plus(x.4))
-        };
+        // Bookings aboard: (booking, leg, picked at, ride limit, pets, pickup index or -1).
+        let mut aboard = std::mem::take(&mut self.scratch_aboard);
+        aboard.clear();
+        aboard.extend(view.aboard.iter().map(|a| {
+            let limit = ms(SimTime(a.ride_limit.as_ms()));
+            (
+                a.booking,
+                a.leg,
+                ms(a.picked_at),
+                limit,
+                a.manifest(),
+                -1i32,
+            )
+        }));
+        let fold = |ab: &[Riding]| ab.iter().fold(Manifest::default(), |acc, x| acc.plus(x.4));
         self.manifest.push(fold(&aboard));
-        self.w.push(0);
-        let (mut t, mut node) = (self.start, view.node);
-        let mut first_err: Option<Infeasible> = None;
+        let mut node = view.node;
         for (k, s) in view.plan.iter().enumerate() {
             self.node.push(s.node);
             self.is_pickup.push(s.kind == StopKind::Pickup);
-            match times.leg_ms(node, s.node) {
-                Some(d) => t += d as i64,
-                None => {
-                    first_err.get_or_insert(Infeasible::Unreachable);
-                    t = INF;
-                }
+            let leg = times.leg_ms(node, s.node).map_or(INF, |d| d as i64);
+            if leg >= INF {
+                self.struct_err.get_or_insert(Infeasible::Unreachable);
             }
-            self.arr.push(t);
+            self.leg.push(leg);
             node = s.node;
-            let (mut wait, mut lt, mut rt, mut rs, mut po) = (0, INF, INF, INF, i32::MAX);
+            self.earliest.push(ms(s.earliest));
+            self.latest.push(ms(s.latest));
+            let (mut po, mut limit, mut picked) = (i32::MAX, INF, 0);
             match s.kind {
                 StopKind::Pickup => {
-                    lt = ms(s.latest) - t + self.w[k];
-                    if t > ms(s.latest) {
-                        first_err.get_or_insert(Infeasible::PickupLate);
-                    }
-                    wait = (ms(s.earliest) - t).max(0);
-                    t += wait + dwell_p as i64;
-                    aboard.push((
-                        s.booking,
-                        s.leg,
-                        t,
-                        ms(SimTime(s.ride_limit.as_ms())),
-                        s.manifest(),
-                        k as i32,
-                    ));
+                    let limit = ms(SimTime(s.ride_limit.as_ms()));
+                    aboard.push((s.booking, s.leg, 0, limit, s.manifest(), k as i32));
                     if let Err(e) = fold(&aboard).check(&crates) {
-                        first_err.get_or_insert(e);
+                        self.struct_err.get_or_insert(e);
                     }
                 }
                 StopKind::Dropoff => {
                     if let Some(i) = aboard.iter().position(|a| a.0 == s.booking && a.1 == s.leg) {
                         let a = aboard.remove(i);
-                        rs = a.3 - (t - a.2);
-                        rt = rs + self.w[k];
-                        po = a.5;
-                        if rs < 0 {
-                            first_err.get_or_insert(Infeasible::RideTime);
-                        }
+                        (po, limit, picked) = (a.5, a.3, a.2);
                     }
-                    t += dwell_d as i64;
                 }
+            }
+            self.pick_of.push(po);
+            self.limit.push(limit);
+            self.picked_start.push(picked);
+            self.manifest.push(fold(&aboard));
+        }
+        self.scratch_aboard = aboard;
+    }
+
+    /// The timing from `start` (O(stops), no look-ups): arrivals, departures, waits, the
+    /// slack terms, the end; and the first stop is kept when the start has slipped past the
+    /// report (the vehicle is on its way to it, see [`super::as_of`]).
+    pub fn retime(&mut self, start: SimTime) {
+        let n = self.n;
+        self.start = ms(start);
+        self.locked = if self.start > self.view_at && n > 0 {
+            self.view_locked.max(1)
+        } else {
+            self.view_locked
+        };
+        for v in [
+            &mut self.arr,
+            &mut self.dep,
+            &mut self.w,
+            &mut self.latest_term,
+            &mut self.ride_term,
+            &mut self.ride_slack,
+        ] {
+            v.clear();
+        }
+        self.w.push(0);
+        let (dwell_p, dwell_d) = self.dwell;
+        let (mut late, mut long) = (false, false);
+        let mut t = self.start;
+        for k in 0..n {
+            t = t.saturating_add(self.leg[k]).min(INF);
+            self.arr.push(t);
+            let (mut wait, mut lt, mut rt, mut rs) = (0, INF, INF, INF);
+            if self.is_pickup[k] {
+                lt = self.latest[k] - t + self.w[k];
+                late |= t > self.latest[k];
+                wait = (self.earliest[k] - t).max(0);
+                t += wait + dwell_p;
+            } else {
+                let p = self.pick_of[k];
+                if p != i32::MAX {
+                    let picked = if p < 0 {
+                        self.picked_start[k]
+                    } else {
+                        self.dep[p as usize]
+                    };
+                    rs = self.limit[k] - (t - picked);
+                    rt = rs + self.w[k];
+                    long |= rs < 0;
+                }
+                t += dwell_d;
             }
             self.dep.push(t);
             self.w.push(self.w[k] + wait);
             self.latest_term.push(lt);
             self.ride_term.push(rt);
             self.ride_slack.push(rs);
-            self.pick_of.push(po);
-            self.manifest.push(fold(&aboard));
         }
         self.end = t;
-        if let Some(e) = first_err {
-            self.base = Err(e);
-        }
-    }
-
-    /// Suffix minima, the ride-term table and the aboard lists.
-    fn slack_tables(&mut self) {
-        let n = self.n;
-        self.latest_suffix = vec![INF; n + 1];
+        self.late = late;
+        self.base = match self.struct_err {
+            Some(e) => Err(e),
+            None if late => Err(Infeasible::PickupLate),
+            None if long => Err(Infeasible::RideTime),
+            None => Ok(()),
+        };
+        self.latest_suffix.clear();
+        self.latest_suffix.resize(n + 1, INF);
         for k in (0..n).rev() {
             self.latest_suffix[k] = self.latest_suffix[k + 1].min(self.latest_term[k]);
         }
-        let w = n + 1;
-        self.rt = vec![INF; w * w];
-        for j in (0..n).rev() {
-            for i in 0..=n {
-                let here = if self.pick_of[j] < i as i32 {
-                    self.ride_term[j]
-                } else {
-                    INF
-                };
-                self.rt[j * w + i] = self.rt[(j + 1) * w + i].min(here);
-            }
-        }
-        // Drop-off index of each pickup.
-        let mut drop_of = vec![u32::MAX; n];
+    }
+
+    /// The aboard lists (O(stops x crates)).
+    fn slack_tables(&mut self) {
+        let n = self.n;
+        // A booking picked up at stop p (-1: aboard at the start) and dropped at stop m is
+        // aboard at positions p + 1 ..= m: count, then fill (compressed rows).
+        let mut count = std::mem::take(&mut self.scratch_count);
+        count.clear();
+        count.resize(n + 2, 0);
         for (m, &p) in self.pick_of.iter().enumerate() {
-            if p >= 0 && p != i32::MAX {
-                drop_of[p as usize] = m as u32;
+            if p != i32::MAX {
+                count[(p + 1) as usize] += 1;
+                count[m + 1] -= 1;
             }
         }
+        self.aboard_at.clear();
         self.aboard_at.push(0);
-        for k in 0..=n {
-            for (p, &m) in drop_of.iter().enumerate().take(k) {
-                if m != u32::MAX && m as usize >= k {
-                    self.aboard.push((p as u32, m));
+        let mut running = 0i64;
+        for c in &count[..=n] {
+            running += c;
+            let prev = *self.aboard_at.last().unwrap_or(&0);
+            self.aboard_at.push(prev + running as u32);
+        }
+        self.aboard.clear();
+        self.aboard.resize(self.aboard_at[n + 1] as usize, (0, 0));
+        let mut fill = std::mem::take(&mut self.scratch_fill);
+        fill.clear();
+        fill.extend_from_slice(&self.aboard_at[..=n]);
+        for (m, &p) in self.pick_of.iter().enumerate() {
+            if p != i32::MAX {
+                for slot in &mut fill[(p + 1) as usize..=m] {
+                    self.aboard[*slot as usize] = (p, m as u32);
+                    *slot += 1;
                 }
             }
-            self.aboard_at.push(self.aboard.len() as u32);
         }
+        self.scratch_count = count;
+        self.scratch_fill = fill;
+    }
+
+    /// The bookings aboard at position `k` whose drop-off is in the plan: (pickup index or
+    /// -1, drop-off index).
+    fn aboard_at(&self, k: usize) -> &[(i32, u32)] {
+        &self.aboard[self.aboard_at[k] as usize..self.aboard_at[k + 1] as usize]
+    }
+
+    /// The least ride term (ride slack plus the waiting before the drop-off) of bookings
+    /// aboard at `k` that were picked up before `cut`.
+    fn ride_room(&self, k: usize, cut: usize) -> i64 {
+        self.aboard_at(k)
+            .iter()
+            .filter(|(p, _)| *p < cut as i32)
+            .map(|&(_, m)| self.ride_term[m as usize])
+            .min()
+            .unwrap_or(INF)
     }
 
     /// Whether the plan as it stands is feasible, but for the shift end.
@@ -345,7 +541,7 @@ impl PlanCache {
             self.shift_end - self.end + self.w[self.n] - w
         };
         let latest = self.latest_suffix[k] - w;
-        let ride = self.rt[k * (self.n + 1) + cut] - w;
+        let ride = self.ride_room(k, cut) - w;
         let mut best = (shift, Bind::Shift);
         if latest < best.0 {
             best = (latest, Bind::Latest);
@@ -366,21 +562,19 @@ impl PlanCache {
     }
 
     /// Anchors for the fleet index: for each position where a pickup could still be
-    /// inserted, the node and time the vehicle leaves for it. They must stay lower bounds
-    /// and stay valid while the vehicle's start slips later (until its next report), so
-    /// only conditions that a later start can never relax remove a position: no room for
-    /// one more pet (or, hailing, pets aboard), pickups further on that could not absorb
-    /// the pickup's dwell before their latest time (metric networks), a stop that cannot be
-    /// reached or is already late. Ride limits and the shift end are left to the search: a
-    /// later start can shorten a ride (a pickup leaves later, a wait absorbs the delay
-    /// before the drop-off), and returns may run over the shift. Appends to `out`.
-    pub fn anchors(
-        &self,
-        dwell_pickup_ms: u64,
-        mode: InsertMode,
-        out: &mut Vec<(usize, crate::ids::NodeId, SimTime)>,
-    ) {
-        if matches!(self.base, Err(e) if !matches!(e, Infeasible::RideTime)) {
+    /// inserted, the node the vehicle leaves for it, a time no pickup there can be reached
+    /// before, and the pets aboard there. They must stay lower bounds while the vehicle's
+    /// start slips later (until its next report), so a position is dropped only for what a
+    /// later start never relaxes: no room for one more pet (or, hailing, pets aboard), a
+    /// pickup further on that could not absorb the pickup's dwell (metric networks), a stop
+    /// that cannot be reached or is already late. Ride limits can relax (a pickup leaves
+    /// later, a wait absorbs the delay before the drop-off) but never by more than the
+    /// start slips, so a position whose rides cannot absorb the pickup's dwell now gets a
+    /// later time instead: the start must first slip by the difference. The shift end is
+    /// left to the search (returns may run over it). Appends to `out`.
+    pub fn anchors(&self, dwell_pickup_ms: u64, mode: InsertMode, out: &mut Vec<Anchor>) {
+        // Crates, species, reachability and late pickups never improve with a later start.
+        if self.struct_err.is_some() || self.late {
             return;
         }
         let Some(crates) = self.crates else { return };
@@ -388,17 +582,41 @@ impl PlanCache {
             load: crate::booking::Load([1, 0, 0]),
             ..Manifest::default()
         };
+        let dwell = dwell_pickup_ms as i64;
         for k in self.locked..=self.n {
             if !crates.fits(self.manifest[k].plus(one_small).load)
                 || (mode == InsertMode::Single && !self.manifest[k].is_empty())
             {
                 continue;
             }
-            if self.metric && self.latest_suffix[k] - self.w[k] < dwell_pickup_ms as i64 {
-                continue;
+            let (node, mut t) = self.before(k);
+            let mut next = None;
+            if self.metric {
+                let w = self.w[k];
+                let latest_room = self.latest_suffix[k] - w;
+                if latest_room < dwell {
+                    continue;
+                }
+                let ride_room = self.ride_room(k, k) - w;
+                t = t.max(self.start + dwell - ride_room);
+                if k < self.n {
+                    next = Some(Detour {
+                        node: self.node[k],
+                        leg_ms: self.leg[k],
+                        latest_room_ms: latest_room,
+                        ride_room_ms: ride_room,
+                        built: SimTime(self.start.max(0) as u64),
+                    });
+                }
             }
-            let (node, t) = self.before(k);
-            out.push((k, node, SimTime(t.max(0) as u64)));
+            out.push(Anchor {
+                position: k,
+                node,
+                time: SimTime(t.clamp(0, INF) as u64),
+                aboard: self.manifest[k],
+                crates,
+                next,
+            });
         }
     }
 
@@ -434,6 +652,7 @@ impl PlanCache {
             if search.fallback {
                 let mut v = view.clone();
                 v.shift_end = shift_end;
+                v.locked = self.locked;
                 return exhaustive::best_insertion(&v, ms_time(self.start), new, times, mode);
             }
         }
@@ -663,12 +882,11 @@ impl Search<'_, '_> {
         }
         // Bookings picked up between the new pickup and drop-off: their pickup was delayed
         // by less than their drop-off.
-        let list = &c.aboard[c.aboard_at[j] as usize..c.aboard_at[j + 1] as usize];
-        for &(p, m) in list {
-            let (p, m) = (p as usize, m as usize);
-            if p < i {
+        for &(p, m) in c.aboard_at(j) {
+            if p < i as i32 {
                 continue;
             }
+            let (p, m) = (p as usize, m as usize);
             let later = (s_j - (c.w[m] - c.w[j])).max(0);
             let earlier = (s_i - (c.w[p + 1] - c.w[i])).max(0);
             if later - earlier > c.ride_slack[m] {

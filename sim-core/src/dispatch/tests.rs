@@ -482,7 +482,7 @@ fn fleet_instance(seed: u64) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool
                 estimates: &mut fleet.estimates,
                 slot,
             };
-            let start = view.at.max(now);
+            let start = super::start_of(&view, now);
             if let Ok(at) =
                 exhaustive::best_insertion(&view, start, new_stops(&p, &d), &mut times, mode)
             {
