@@ -78,6 +78,7 @@ fn routing(c: &mut Criterion) {
                 host: sim_core::engine::Host::Reference,
                 trace: false,
                 data: scenarios::run::DataSource::Bundled,
+                scale: None,
             };
             let summary = scenarios::run::run(&opts).expect("default scenario");
             let _ = std::fs::remove_dir_all(&opts.out);

@@ -24,6 +24,7 @@ pub fn run_into(
         host,
         trace,
         data: DataSource::Bundled,
+        scale: None,
     };
     scenarios::run::run(&opts).unwrap_or_else(|e| panic!("run of {scenario} failed: {e}"))
 }

@@ -41,6 +41,28 @@ enum Command {
     Route(RouteArgs),
     /// Price a ride with a tariff: from a GPS trace, or from fast metres and slow seconds.
     Fare(FareArgs),
+    /// Load study: run a scenario with its fleet and demand scaled by each factor (one
+    /// process each) and print the cost ratios against the first factor.
+    Scale(ScaleArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ScaleArgs {
+    /// A catalogue name or a path to a scenario TOML file.
+    #[arg(default_value = "seoul-peak-day")]
+    scenario: String,
+    /// Scale factors, comma-separated; ratios are against the first.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+    factors: Vec<f64>,
+    /// Runs of each factor (the median is reported).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+    repeat: u16,
+    /// Engine host of the runs.
+    #[arg(long, value_enum, default_value_t = Engine::Actix)]
+    engine: Engine,
+    /// Where the runs write their outputs [default: a temporary directory, removed after].
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -98,6 +120,10 @@ struct RunArgs {
     /// Read data from this directory (layout of data/) instead of the bundled copy.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Multiply the fleet (vehicles per depot) and the random demand (households, bookings
+    /// per day) by this factor.
+    #[arg(long)]
+    scale: Option<f64>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -162,6 +188,7 @@ fn main() -> ExitCode {
         }
         Command::Route(args) => cmd_route(args),
         Command::Fare(args) => cmd_fare(args),
+        Command::Scale(args) => cmd_scale(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -223,6 +250,7 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         host,
         trace: args.trace,
         data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
+        scale: args.scale,
     };
     let s = run::run(&opts)?;
     print_run(&s, host, &out);
@@ -334,6 +362,122 @@ fn print_sample(s: &run::RunSummary) {
             s.counts.total - shown
         );
     }
+}
+
+/// One scaled run's figures, read from the child's summary.
+#[derive(Clone, Copy, Debug, Default)]
+struct Measured {
+    bookings: f64,
+    messages: f64,
+    wall_s: f64,
+    cpu_s: f64,
+    peak_mb: f64,
+}
+
+/// Runs `petfleet run` in a child process and reads its summary.
+fn run_child(args: &ScaleArgs, factor: f64, out: &std::path::Path) -> Result<Measured, RunError> {
+    let exe = std::env::current_exe().map_err(|e| RunError::Io {
+        dir: out.to_path_buf(),
+        source: e,
+    })?;
+    let engine = match args.engine {
+        Engine::Actix => "actix",
+        Engine::Loop => "loop",
+    };
+    let output = std::process::Command::new(exe)
+        .args([
+            "run",
+            &args.scenario,
+            "--engine",
+            engine,
+            "--scale",
+            &factor.to_string(),
+        ])
+        .arg("--out")
+        .arg(out)
+        .output()
+        .map_err(|e| RunError::Io {
+            dir: out.to_path_buf(),
+            source: e,
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        let err = String::from_utf8_lossy(&output.stderr);
+        return Err(RunError::Invariant(vec![format!(
+            "the run at scale {factor} failed: {}",
+            err.trim()
+        )]));
+    }
+    let field = |label: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.trim_start().strip_prefix(label))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    Ok(Measured {
+        bookings: field("bookings:"),
+        messages: field("messages delivered"),
+        wall_s: field("wall time"),
+        cpu_s: field("CPU time"),
+        peak_mb: field("peak memory"),
+    })
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn cmd_scale(args: ScaleArgs) -> Result<(), RunError> {
+    let tmp = std::env::temp_dir().join(format!("petfleet-scale-{}", std::process::id()));
+    let base = args.out.clone().unwrap_or_else(|| tmp.clone());
+    println!(
+        "{}: fleet and demand scaled by {:?}, {} run(s) each (median), engine {:?}",
+        args.scenario, args.factors, args.repeat, args.engine
+    );
+    println!(
+        "  {:>6} {:>9} {:>11} {:>9} {:>9} {:>9} {:>10}  RATIO (CPU vs x{})",
+        "SCALE",
+        "BOOKINGS",
+        "MESSAGES",
+        "WALL s",
+        "CPU s",
+        "PEAK MB",
+        "CPU/BOOKING",
+        args.factors[0]
+    );
+    let mut first: Option<Measured> = None;
+    for &k in &args.factors {
+        let mut runs = Vec::new();
+        for r in 0..args.repeat {
+            runs.push(run_child(&args, k, &base.join(format!("x{k}-{r}")))?);
+        }
+        let m = Measured {
+            bookings: runs[0].bookings,
+            messages: runs[0].messages,
+            wall_s: median(runs.iter().map(|m| m.wall_s).collect()),
+            cpu_s: median(runs.iter().map(|m| m.cpu_s).collect()),
+            peak_mb: median(runs.iter().map(|m| m.peak_mb).collect()),
+        };
+        let f = *first.get_or_insert(m);
+        println!(
+            "  {:>6} {:>9} {:>11} {:>9.2} {:>9.2} {:>9.1} {:>9.1}ms  {:.2}x (work {:.2}x)",
+            k,
+            m.bookings,
+            m.messages,
+            m.wall_s,
+            m.cpu_s,
+            m.peak_mb,
+            1e3 * m.cpu_s / m.bookings.max(1.0),
+            m.cpu_s / f.cpu_s,
+            k / args.factors[0]
+        );
+    }
+    if args.out.is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(())
 }
 
 fn cmd_route(args: RouteArgs) -> Result<(), RunError> {

@@ -325,7 +325,7 @@ impl Observer<Msg, Event> for CsvOutputs {
                 ];
                 self.row(BOOKINGS, row)?;
                 if self.sample.len() < SAMPLE {
-                    self.sample.push(b.clone());
+                    self.sample.push((**b).clone());
                 }
             }
             Event::Quote(q) => {

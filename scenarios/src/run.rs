@@ -50,6 +50,9 @@ pub struct RunOptions {
     pub trace: bool,
     /// Data files.
     pub data: DataSource,
+    /// Multiplies the fleet (vehicles per depot) and the random demand (households and
+    /// bookings per day); `None` or 1 runs the scenario as written.
+    pub scale: Option<f64>,
 }
 
 /// Why a run failed.
@@ -139,7 +142,10 @@ pub fn fnv_hex(parts: &[&str]) -> String {
 /// Loads, resolves and runs a scenario, writing its outputs.
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let src = find_scenario(opts.scenario.as_deref())?;
-    let parsed = scenario::parse(&src)?;
+    let mut parsed = scenario::parse(&src)?;
+    if let Some(k) = opts.scale {
+        scenario::scale(&mut parsed, k)?;
+    }
     let files = opts.data.files()?;
     let data = data::load(&files)?;
     let resolved = scenario::resolve(&src, parsed, &data, &files, opts.seed, opts.until)?;
@@ -206,6 +212,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         "scenario": resolved.scenario.name,
         "scenario_source": src.label,
         "scenario_hash": fnv_hex(&[&src.text]),
+        "scale": opts.scale.unwrap_or(1.0),
         "data_hash": fnv_hex(&data_texts),
         "seed": spec.seed,
         "start_date": resolved.start_date.to_string(),

@@ -490,6 +490,25 @@ pub struct Resolved {
     pub until: SimTime,
 }
 
+/// Scales a scenario by `k`: vehicles per depot and the random demand's households and
+/// bookings per day (rounded to whole numbers, at least 1 vehicle per depot); scripted and
+/// imported bookings and vehicles are left as written. For load studies (`petfleet scale`).
+pub fn scale(s: &mut Scenario, k: f64) -> Result<(), InputError> {
+    if !(k.is_finite() && k > 0.0 && k <= 100.0) {
+        return Err(InputError::at("<command line>", "", None, "--scale")
+            .value(k.to_string())
+            .expected("a factor above 0 and at most 100"));
+    }
+    for d in &mut s.depots {
+        d.vehicles = ((f64::from(d.vehicles) * k).round() as u32).max(1);
+    }
+    if let Some(d) = &mut s.demand {
+        d.customers = ((f64::from(d.customers) * k).round() as u32).max(1);
+        d.bookings_per_day *= k;
+    }
+    Ok(())
+}
+
 /// Parses a scenario's TOML, reporting syntax, type and unknown-field errors with their place.
 pub fn parse(src: &Source) -> Result<Scenario, InputError> {
     crate::located::parse_toml(src)

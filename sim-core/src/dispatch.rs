@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use self::estimates::{AtSlot, Estimates, Slot};
 use self::index::{FleetIndex, Visitor};
-use self::plan::{InsertMode, NewStops, Placement, PlanCache, Scratch};
+use self::plan::{Around, InsertMode, NewStops, Placement, PlanCache, Scratch};
 use crate::booking::{Dwell, Infeasible, PlanStop, VehicleView};
 use crate::ids::{ActorId, NodeId};
 use crate::time::SimTime;
@@ -193,6 +193,8 @@ impl Fleet {
             req,
             best: None,
             whys: [0; 6],
+            twins: Vec::new(),
+            late: Vec::new(),
         };
         match req.pinned {
             Some(v) => {
@@ -205,7 +207,14 @@ impl Fleet {
                 search.fleet.index = Some(index);
             }
         }
-        let Searcher { best, whys, .. } = search;
+        let Searcher {
+            best, whys, late, ..
+        } = search;
+        // Vehicles that turned out late everywhere had anchors from an earlier start: bring
+        // them up to date, so later searches skip them.
+        for v in late {
+            self.refresh(v, now, slot);
+        }
         best.map(|(_, v, p)| (v, p))
             .ok_or_else(|| most_given(&whys))
     }
@@ -316,6 +325,10 @@ struct Searcher<'f, 'r> {
     /// (pickup arrival, added ms, vehicle) and the placement.
     best: Option<((SimTime, u64, usize), usize, Placement)>,
     whys: [u32; 6],
+    /// Idle vehicles evaluated in this search, by what makes them alike.
+    twins: Vec<(Twin, Result<Placement, Infeasible>)>,
+    /// Vehicles whose every position was late.
+    late: Vec<usize>,
 }
 
 impl Visitor for Searcher<'_, '_> {
@@ -325,14 +338,25 @@ impl Visitor for Searcher<'_, '_> {
             .time_ms(self.slot, node, self.req.pickup.node)
     }
 
-    fn pickup_to_ms(&mut self, node: NodeId) -> Option<u64> {
-        self.fleet
-            .estimates
-            .time_ms(self.slot, self.req.pickup.node, node)
+    fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around> {
+        let (p, d) = (self.req.pickup.node, self.req.dropoff.node);
+        let est = &mut self.fleet.estimates;
+        let mut t = |a, b| est.time_ms(self.slot, a, b).map(|x| x as i64);
+        Some(Around {
+            to_pickup: to_pickup as i64,
+            pickup_to_next: t(p, next)?,
+            dropoff_to_next: t(d, next)?,
+            next_to_dropoff: t(next, d)?,
+            direct: t(p, d)?,
+        })
     }
 
-    fn dwell_ms(&self) -> u64 {
-        self.fleet.dwell.pickup.as_ms()
+    fn booking(&self) -> ((i64, i64), i64) {
+        let dwell = (
+            self.fleet.dwell.pickup.as_ms() as i64,
+            self.fleet.dwell.dropoff.as_ms() as i64,
+        );
+        (dwell, self.req.pickup.ride_limit.as_ms() as i64)
     }
 
     fn visit(&mut self, v: usize, _bound: SimTime) -> SimTime {
@@ -346,27 +370,27 @@ impl Visitor for Searcher<'_, '_> {
         if !(view.available || self.req.overtime) {
             return cutoff(self);
         }
-        self.fleet.ensure_cache(v, self.now, self.slot);
-        self.fleet.evaluated += 1;
-        let new = self.fleet.new_stops(self.req);
         let shift_end = if self.req.overtime {
             SimTime::MAX
         } else {
             view.shift_end
         };
-        let fleet = &mut *self.fleet;
-        let mut times = AtSlot {
-            estimates: &mut fleet.estimates,
-            slot: self.slot,
-        };
-        let found = fleet.vehicles[v].cache.best_insertion(
-            &view,
-            new,
-            &mut times,
-            fleet.mode,
+        // Idle vehicles alike (same node, start, crates, shift) place a booking alike: the
+        // first one evaluated answers for the others, which differ only by number.
+        let idle = (view.plan.is_empty() && view.aboard.is_empty()).then(|| Twin {
+            node: view.node,
+            start: start_of(&view, self.now),
+            crates: view.crates,
             shift_end,
-            &mut fleet.scratch,
-        );
+        });
+        let known = idle.and_then(|t| self.twins.iter().find(|(k, _)| *k == t).map(|x| x.1));
+        let found = match known {
+            Some(found) => found,
+            None => self.evaluate(v, &view, shift_end),
+        };
+        if let Some(t) = idle.filter(|_| known.is_none()) {
+            self.twins.push((t, found));
+        }
         match found {
             Ok(p) if p.pickup_eta <= self.req.window_end => {
                 let key = (p.pickup_eta, p.added_ms, v);
@@ -375,9 +399,50 @@ impl Visitor for Searcher<'_, '_> {
                 }
             }
             Ok(_) => self.whys[Infeasible::PickupLate as usize] += 1,
-            Err(e) => self.whys[e as usize] += 1,
+            Err(e) => {
+                if e == Infeasible::PickupLate && known.is_none() {
+                    self.late.push(v);
+                }
+                self.whys[e as usize] += 1
+            }
         }
         cutoff(self)
+    }
+}
+
+/// What makes two idle vehicles place a booking the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Twin {
+    node: NodeId,
+    start: SimTime,
+    crates: crate::booking::Crates,
+    shift_end: SimTime,
+}
+
+impl Searcher<'_, '_> {
+    /// The cached search of vehicle `v`'s plan.
+    fn evaluate(
+        &mut self,
+        v: usize,
+        view: &VehicleView,
+        shift_end: SimTime,
+    ) -> Result<Placement, Infeasible> {
+        self.fleet.ensure_cache(v, self.now, self.slot);
+        self.fleet.evaluated += 1;
+        let new = self.fleet.new_stops(self.req);
+        let fleet = &mut *self.fleet;
+        let mut times = AtSlot {
+            estimates: &mut fleet.estimates,
+            slot: self.slot,
+        };
+        fleet.vehicles[v].cache.best_insertion(
+            view,
+            new,
+            &mut times,
+            fleet.mode,
+            shift_end,
+            &mut fleet.scratch,
+        )
     }
 }
 

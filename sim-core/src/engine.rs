@@ -25,7 +25,7 @@ pub use trace::{TraceEncode, TraceHasher};
 
 use std::any::Any;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 use rand_chacha::ChaCha8Rng;
 
@@ -273,6 +273,70 @@ pub(crate) struct Entry<M> {
     pub(crate) msg: M,
 }
 
+/// A min-heap with four children per node: half the levels of a binary heap, and the
+/// children of a node share a cache line or two, which pays once the queue holds the
+/// timers of hundreds of thousands of actors.
+struct QuadHeap<T> {
+    items: Vec<T>,
+}
+
+impl<T: Ord + Copy> QuadHeap<T> {
+    fn new() -> Self {
+        QuadHeap { items: Vec::new() }
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn peek(&self) -> Option<&T> {
+        self.items.first()
+    }
+
+    fn push(&mut self, item: T) {
+        let mut i = self.items.len();
+        self.items.push(item);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.items[parent] <= item {
+                break;
+            }
+            self.items[i] = self.items[parent];
+            i = parent;
+        }
+        self.items[i] = item;
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        let last = self.items.pop()?;
+        let Some(&top) = self.items.first() else {
+            return Some(last);
+        };
+        let n = self.items.len();
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let end = (first + 4).min(n);
+            let mut best = first;
+            for c in first + 1..end {
+                if self.items[c] < self.items[best] {
+                    best = c;
+                }
+            }
+            if last <= self.items[best] {
+                break;
+            }
+            self.items[i] = self.items[best];
+            i = best;
+        }
+        self.items[i] = last;
+        Some(top)
+    }
+}
+
 /// A queued message's place in the order; the message itself waits in a slab, so the heap
 /// moves small keys only.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -289,19 +353,26 @@ impl PartialOrd for Due {
 }
 
 impl Ord for Due {
-    /// Reversed, so that `BinaryHeap` pops the earliest (time, seq) first.
+    /// Earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        (self.time, self.seq).cmp(&(other.time, other.seq))
     }
 }
 
 /// The event queue: a total order on (time, seq), FIFO among equal times, which refuses
 /// to schedule into the past and holds at most `bound` messages.
+///
+/// Most messages are replies sent with no delay: they are due now, after everything already
+/// queued for now (their sequence numbers are the newest), so they wait in a plain FIFO and
+/// never touch the heap. The heap holds only messages due later, as small keys; their
+/// messages wait in a slab.
 pub(crate) struct Scheduler<M> {
-    heap: BinaryHeap<Due>,
+    heap: QuadHeap<Due>,
     /// Messages by slot, with their recipient; `free` lists empty slots.
     slots: Vec<Option<(ActorId, M)>>,
     free: Vec<u32>,
+    /// Messages due at `now` sent at `now`, in sequence order.
+    now_queue: VecDeque<Entry<M>>,
     next_seq: u64,
     now: SimTime,
     bound: usize,
@@ -310,9 +381,10 @@ pub(crate) struct Scheduler<M> {
 impl<M> Scheduler<M> {
     pub(crate) fn new(bound: usize) -> Self {
         Scheduler {
-            heap: BinaryHeap::new(),
+            heap: QuadHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
+            now_queue: VecDeque::new(),
             next_seq: 0,
             now: SimTime::ZERO,
             bound,
@@ -325,15 +397,20 @@ impl<M> Scheduler<M> {
             "scheduled into the past: {time} < {}",
             self.now
         );
-        if self.heap.len() >= self.bound {
+        if self.pending() >= self.bound {
             return Err(EngineError::QueueFull {
-                pending: self.heap.len(),
+                pending: self.pending(),
                 bound: self.bound,
                 at: self.now,
             });
         }
         let seq = self.next_seq;
         self.next_seq += 1;
+        // Due now: after every message already queued for now (those have older numbers).
+        if time == self.now {
+            self.now_queue.push_back(Entry { time, seq, to, msg });
+            return Ok(());
+        }
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some((to, msg));
@@ -361,14 +438,26 @@ impl<M> Scheduler<M> {
         }
     }
 
+    /// The time of the next message, if any.
+    fn next_time(&self) -> Option<SimTime> {
+        if !self.now_queue.is_empty() {
+            return Some(self.now);
+        }
+        self.heap.peek().map(|d| d.time)
+    }
+
     /// Pops the next message due before `until`.
     pub(crate) fn pop_before(&mut self, until: SimTime) -> Option<Entry<M>> {
-        if self.heap.peek()?.time >= until {
+        if self.next_time()? >= until {
             return None;
         }
-        let due = self.heap.pop()?;
-        self.now = due.time;
-        Some(self.take(due))
+        // Messages queued earlier for now come before the replies sent now.
+        if self.heap.peek().is_some_and(|d| d.time == self.now) || self.now_queue.is_empty() {
+            let due = self.heap.pop()?;
+            self.now = due.time;
+            return Some(self.take(due));
+        }
+        self.now_queue.pop_front()
     }
 
     /// Pops every message due at the earliest pending time (if before `until`), in seq order.
@@ -377,15 +466,18 @@ impl<M> Scheduler<M> {
         until: SimTime,
         batch: &mut Vec<Entry<M>>,
     ) -> Option<SimTime> {
-        let first = self.pop_before(until)?;
-        let time = first.time;
-        batch.push(first);
+        let time = self.next_time()?;
+        if time >= until {
+            return None;
+        }
+        self.now = time;
         while self.heap.peek().is_some_and(|e| e.time == time) {
             if let Some(due) = self.heap.pop() {
                 let entry = self.take(due);
                 batch.push(entry);
             }
         }
+        batch.extend(self.now_queue.drain(..));
         Some(time)
     }
 
@@ -394,7 +486,7 @@ impl<M> Scheduler<M> {
     }
 
     pub(crate) fn pending(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.now_queue.len()
     }
 }
 

@@ -111,10 +111,11 @@ pub enum Event {
         /// Vehicle.
         vehicle: VehicleId,
     },
-    /// A ride ended (completed, or still open at the end of the run).
-    TripEnded(TripRecord),
+    /// A ride ended (completed, or still open at the end of the run). Large records are
+    /// boxed so that every event stays small to move.
+    TripEnded(Box<TripRecord>),
     /// A booking reached its final state (or the run ended first).
-    BookingClosed(BookingRecord),
+    BookingClosed(Box<BookingRecord>),
     /// A quote, re-quote or final fare.
     Quote(QuoteRecord),
     /// A pet's welfare sample.
@@ -139,7 +140,7 @@ pub enum Event {
     /// An incident cleared.
     IncidentCleared(Incident),
     /// A vehicle considered a new route.
-    Rerouted(RerouteRecord),
+    Rerouted(Box<RerouteRecord>),
     /// A vehicle found no open route to its destination and waits for a change.
     NoRoute {
         /// Vehicle.

@@ -239,6 +239,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
             partners: infos.clone(),
             world: spec.world.clone(),
             traffic: spec.traffic.clone(),
+            peak_per_h: d.peak_per_h(),
         })
     });
 

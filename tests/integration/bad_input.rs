@@ -26,6 +26,7 @@ fn fails_with_data(from: &str, to: &str, data: DataSource) -> (InputError, tempf
         host: Host::Reference,
         trace: false,
         data,
+        scale: None,
     };
     match scenarios::run::run(&opts) {
         Err(RunError::Input(e)) => {

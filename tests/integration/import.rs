@@ -110,6 +110,7 @@ fn run_tiny(edit: Option<(&str, &str, &str)>) -> (Result<(), RunError>, tempfile
         host: Host::Reference,
         trace: false,
         data: DataSource::Bundled,
+        scale: None,
     };
     let res = scenarios::run::run(&opts).map(|_| ());
     (res, dir)

@@ -76,6 +76,8 @@ pub struct Demand {
     pub world: Arc<World>,
     /// Day types.
     pub traffic: Arc<TrafficConfig>,
+    /// The thinning envelope, [`DemandSpec::peak_per_h`] (computed once).
+    pub peak_per_h: f64,
 }
 
 /// The random demand, as a scenario gives it.
@@ -229,7 +231,7 @@ impl Customer {
 
     fn next_candidate(&self, cx: &mut Cx<'_, Msg, Event>) {
         let Some(d) = &self.demand else { return };
-        let per_customer = d.spec.peak_per_h() / f64::from(d.customers.max(1));
+        let per_customer = d.peak_per_h / f64::from(d.customers.max(1));
         if per_customer <= 0.0 {
             return;
         }
@@ -394,7 +396,7 @@ impl Customer {
                 decision: "charged",
             }));
         }
-        cx.emit(Event::BookingClosed(BookingRecord {
+        cx.emit(Event::BookingClosed(Box::new(BookingRecord {
             booking: s.booking,
             customer: self.id,
             pets,
@@ -419,7 +421,7 @@ impl Customer {
             final_fare_won: final_fare,
             status,
             reason: reason.to_string(),
-        }));
+        })));
     }
 
     fn logistic(x: f64, mid: f64, scale: f64) -> f64 {
@@ -451,7 +453,7 @@ impl SimActor<Msg, Event> for Customer {
                 if now >= d.spec.stop_at {
                     return;
                 }
-                let keep = d.spec.rate_per_h(&d.traffic, now) / d.spec.peak_per_h().max(1e-12);
+                let keep = d.spec.rate_per_h(&d.traffic, now) / d.peak_per_h.max(1e-12);
                 if cx.rng().random::<f64>() < keep {
                     if self.active.is_some() {
                         self.busy_skips += 1;

@@ -566,7 +566,7 @@ impl Vehicle {
                 metered_won: fare.total_won,
             })),
         );
-        cx.emit(Event::TripEnded(TripRecord {
+        cx.emit(Event::TripEnded(Box::new(TripRecord {
             trip: b,
             leg: ride.stop.leg,
             vehicle: self.id,
@@ -579,7 +579,7 @@ impl Vehicle {
             ride_limit: ride.stop.ride_limit,
             direct: ride.stop.direct,
             status: TripStatus::Completed,
-        }));
+        })));
         self.stats.completed += 1;
         self.hand_to_partner(&ride, cx);
     }
@@ -700,7 +700,7 @@ impl Vehicle {
             return false;
         }
         record.trip = self.cargo.rides.first().map(|r| r.stop.booking);
-        cx.emit(Event::Rerouted(record));
+        cx.emit(Event::Rerouted(Box::new(record)));
         if accepted {
             self.drive.take_route(route);
         }
@@ -960,7 +960,7 @@ impl SimActor<Msg, Event> for Vehicle {
             cx.emit(Event::VehicleHour(hour));
         }
         for r in &self.cargo.rides {
-            cx.emit(Event::TripEnded(TripRecord {
+            cx.emit(Event::TripEnded(Box::new(TripRecord {
                 trip: r.stop.booking,
                 leg: r.stop.leg,
                 vehicle: self.id,
@@ -973,7 +973,7 @@ impl SimActor<Msg, Event> for Vehicle {
                 ride_limit: r.stop.ride_limit,
                 direct: r.stop.direct,
                 status: TripStatus::Unfinished,
-            }));
+            })));
         }
     }
 

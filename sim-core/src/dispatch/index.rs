@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 use geo::{Distance, Haversine, Point};
 
-use super::plan::{Anchor, Detour};
+use super::plan::{Anchor, Around, Detour};
 use crate::booking::{Crates, Manifest};
 use crate::ids::NodeId;
 use crate::time::{SimDuration, SimTime};
@@ -56,10 +56,11 @@ type NodeAnchors = Vec<(Key, Held)>;
 pub trait Visitor {
     /// Milliseconds from `node` to the pickup; `None` if unreachable.
     fn travel_ms(&mut self, node: NodeId) -> Option<u64>;
-    /// Milliseconds from the pickup to `node`; `None` if unreachable.
-    fn pickup_to_ms(&mut self, node: NodeId) -> Option<u64>;
-    /// The pickup's dwell, ms.
-    fn dwell_ms(&self) -> u64;
+    /// The booking's travel times around a position whose next stop is at `next`, from
+    /// the anchor `to_pickup` ms away; `None` if a leg is unreachable.
+    fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around>;
+    /// The booking's dwells (pickup, drop-off) and ride limit, ms.
+    fn booking(&self) -> ((i64, i64), i64);
     /// Evaluates a vehicle whose arrival is at least `bound`; returns the new cut-off.
     fn visit(&mut self, vehicle: usize, bound: SimTime) -> SimTime;
 }
@@ -197,15 +198,11 @@ impl FleetIndex {
         let Some(detour) = held.next else {
             return true;
         };
-        let Some(back) = visitor.pickup_to_ms(detour.node) else {
+        let Some(around) = visitor.around(to_pickup, detour.node) else {
             return false;
         };
-        detour.absorbs(
-            visitor.dwell_ms() as i64,
-            to_pickup as i64,
-            back as i64,
-            now,
-        )
+        let (dwell, limit) = visitor.booking();
+        detour.absorbs(dwell, limit, around, now)
     }
 
     /// Visits vehicles in order of a lower bound on their arrival at a pickup at `point`

@@ -68,25 +68,42 @@ pub struct Detour {
     pub ride_room_ms: i64,
     /// The start the rooms were computed from.
     pub built: SimTime,
+    /// The next stop's dwell, ms (a booking riding through it stays aboard that long).
+    pub dwell_ms: i64,
+}
+
+/// Travel times of a search's booking to and from a position's stops, ms.
+#[derive(Clone, Copy, Debug)]
+pub struct Around {
+    /// Anchor node to the pickup.
+    pub to_pickup: i64,
+    /// Pickup to the next stop.
+    pub pickup_to_next: i64,
+    /// Drop-off to the next stop.
+    pub dropoff_to_next: i64,
+    /// Next stop to the drop-off.
+    pub next_to_dropoff: i64,
+    /// Pickup to drop-off.
+    pub direct: i64,
 }
 
 impl Detour {
-    /// Whether a pickup here could fit: inserting it delays the next stop by at least the
-    /// dwell plus the detour `to_pickup + from_pickup - leg`, which must not exceed the
-    /// room (the ride room grows by at most the start's slip since it was computed).
-    pub fn absorbs(
-        &self,
-        dwell_ms: i64,
-        to_pickup_ms: i64,
-        from_pickup_ms: i64,
-        now: SimTime,
-    ) -> bool {
-        let needed = dwell_ms + to_pickup_ms + from_pickup_ms - self.leg_ms;
+    /// Whether a pickup here could fit (metric networks). With the drop-off right after
+    /// it, the next stop is delayed by at least both dwells plus the detour through pickup
+    /// and drop-off; with the drop-off later, by the pickup's dwell plus the detour through
+    /// the pickup, and the booking then rides through the next stop (at least to it, its
+    /// dwell, and on to the drop-off) within its limit. Either delay must fit the room (the
+    /// ride room grows by at most the start's slip since it was computed).
+    pub fn absorbs(&self, dwell: (i64, i64), ride_limit: i64, t: Around, now: SimTime) -> bool {
         let slip = now.as_ms().saturating_sub(self.built.as_ms()) as i64;
-        needed
-            <= self
-                .latest_room_ms
-                .min(self.ride_room_ms.saturating_add(slip))
+        let room = self
+            .latest_room_ms
+            .min(self.ride_room_ms.saturating_add(slip));
+        let through = dwell.0 + t.to_pickup + t.pickup_to_next - self.leg_ms;
+        let rides_through = t.pickup_to_next + self.dwell_ms + t.next_to_dropoff;
+        let drop_first =
+            dwell.0 + t.to_pickup + t.direct + dwell.1 + t.dropoff_to_next - self.leg_ms;
+        drop_first <= room || (through <= room && rides_through <= ride_limit)
     }
 }
 
@@ -606,6 +623,11 @@ impl PlanCache {
                         latest_room_ms: latest_room,
                         ride_room_ms: ride_room,
                         built: SimTime(self.start.max(0) as u64),
+                        dwell_ms: if self.is_pickup[k] {
+                            self.dwell.0
+                        } else {
+                            self.dwell.1
+                        },
                     });
                 }
             }
