@@ -88,29 +88,9 @@ fn routing(c: &mut Criterion) {
     g.finish();
 }
 
-/// The FleetPy example network as `petfleet` imports it.
-fn imported_world() -> std::sync::Arc<sim_core::world::World> {
-    use scenarios::import::{network, Crs, NetworkFiles};
-    let files = DataFiles::bundled();
-    let get = |f: &str| {
-        files
-            .extra(&format!("networks/fleetpy-example/{f}"))
-            .expect("bundled")
-            .expect("readable")
-    };
-    let nf = NetworkFiles {
-        nodes: get("nodes.csv"),
-        edges: get("edges.csv"),
-    };
-    let crs = Crs::parse(&get("crs.info").1).expect("crs");
-    network(&nf, crs, sim_core::world::RoadClass::Arterial)
-        .expect("imported network")
-        .0
-}
-
 fn imported(c: &mut Criterion) {
     use sim_core::world::{Ch, FreeFlow};
-    let world = imported_world();
+    let world = petfleet_benches::imported_world();
     let net = &world.net;
     let digest = 0;
     let (ch, order) = Ch::prepare(net, &FreeFlow, digest, None);

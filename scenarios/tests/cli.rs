@@ -313,3 +313,41 @@ fn bad_fare_input_exits_2_with_a_located_message() {
         assert_eq!(code, 2, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_malformed_imported_network_exits_2_with_a_located_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("net")).unwrap();
+    let nodes = "node_index,is_stop_only,pos_x,pos_y\n0,False,127.00,37.50\n1,False,127.01,37.50\n";
+    // Line 3 names node 7, which nodes.csv does not have.
+    let edges = "from_node,to_node,distance,travel_time\n0,1,900,90\n1,7,900,90\n1,0,900,90\n";
+    let requests = "rq_time,start,end,request_id\n10,0,1,0\n";
+    let scenario = "name = \"bad-import\"\nstart_date = \"2026-11-24\"\nuntil = \"1h\"\n\
+        [network]\ndir = \"net\"\ncrs = \"wgs84\"\n[requests]\nfile = \"requests.csv\"\n";
+    for (name, text) in [
+        ("net/nodes.csv", nodes),
+        ("net/edges.csv", edges),
+        ("requests.csv", requests),
+        ("city.toml", scenario),
+    ] {
+        std::fs::write(root.join(name), text).unwrap();
+    }
+    let (code, _, stderr) = petfleet(&["run", "city.toml", "--out", "o"], root);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("edges.csv:3:"),
+        "names file and line: {stderr}"
+    );
+    assert!(stderr.contains("to_node"), "names the field: {stderr}");
+    assert!(stderr.contains('7'), "names the value: {stderr}");
+    assert!(!root.join("o").exists(), "nothing written");
+
+    for scale in ["0", "-2", "many"] {
+        let (code, _, stderr) = petfleet(&["run", "--scale", scale, "--out", "o"], root);
+        assert_eq!(code, 2, "--scale {scale}: {stderr}");
+        assert!(stderr.contains("error"), "--scale {scale}: {stderr}");
+    }
+    assert!(!root.join("o").exists(), "nothing written");
+}

@@ -341,13 +341,18 @@ impl Visitor for Searcher<'_, '_> {
     fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around> {
         let (p, d) = (self.req.pickup.node, self.req.dropoff.node);
         let est = &mut self.fleet.estimates;
-        let mut t = |a, b| est.time_ms(self.slot, a, b).map(|x| x as i64);
-        Some(Around {
+        // A leg that cannot be driven only rules out the order of stops that needs it.
+        let mut t = |a, b| {
+            est.time_ms(self.slot, a, b)
+                .map_or(plan::NO_ROUTE_MS, |x| x as i64)
+        };
+        let direct = t(p, d);
+        (direct < plan::NO_ROUTE_MS).then(|| Around {
             to_pickup: to_pickup as i64,
-            pickup_to_next: t(p, next)?,
-            dropoff_to_next: t(d, next)?,
-            next_to_dropoff: t(next, d)?,
-            direct: t(p, d)?,
+            pickup_to_next: t(p, next),
+            dropoff_to_next: t(d, next),
+            next_to_dropoff: t(next, d),
+            direct,
         })
     }
 

@@ -30,7 +30,7 @@ impl SimTime {
     pub const MAX: SimTime = SimTime(u64::MAX);
 
     /// Builds a time from a day index (0 = first day) and a time of day.
-    pub fn from_day_hms(day: u64, hour: u64, minute: u64, second: u64) -> SimTime {
+    pub const fn from_day_hms(day: u64, hour: u64, minute: u64, second: u64) -> SimTime {
         SimTime(day * MS_PER_DAY + hour * MS_PER_H + minute * MS_PER_MIN + second * MS_PER_S)
     }
 

@@ -130,3 +130,45 @@ fn a_rerun_replaces_every_file_of_the_previous_run() {
         .to_string_lossy()
         .ends_with(".partial")));
 }
+
+/// The city-scale scenarios (daily shifts that repeat, imported demand, thousands of vans)
+/// over a stretch each: the reference loop and 1 and 2 shards write the same bytes.
+#[test]
+fn city_scale_scenarios_agree_on_every_host() {
+    use sim_core::time::SimTime;
+    for (scenario, until) in [
+        ("seoul-weekday", SimTime::from_day_hms(1, 2, 0, 0)),
+        ("seoul-day-large", SimTime::from_day_hms(0, 0, 30, 0)),
+    ] {
+        let base = tempfile::tempdir().unwrap();
+        let reference = run_into(
+            scenario,
+            base.path(),
+            None,
+            Host::Reference,
+            true,
+            Some(until),
+        );
+        let expected = dir_bytes(base.path());
+        for shards in [1, 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let s = run_into(
+                scenario,
+                dir.path(),
+                None,
+                Host::Actix { shards },
+                true,
+                Some(until),
+            );
+            assert_eq!(
+                s.trace_hash, reference.trace_hash,
+                "{scenario}: {shards} shards"
+            );
+            assert_eq!(
+                dir_bytes(dir.path()),
+                expected,
+                "{scenario}: {shards} shards"
+            );
+        }
+    }
+}

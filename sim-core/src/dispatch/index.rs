@@ -44,9 +44,13 @@ impl Held {
     }
 }
 
-/// A node whose travel time is known: (bound of its first admitted anchor, node, its cell,
-/// travel time to the pickup, position of that anchor).
+/// A node in a search: (bound of its first admitted anchor, node, its cell, travel time to
+/// the pickup or [`UNKNOWN`] while the bound is the great-circle one, position of that
+/// anchor).
 type NodeStream = (SimTime, NodeId, u32, u64, usize);
+
+/// A node's travel time not yet asked for (its bound is the great-circle one).
+const UNKNOWN: u64 = u64::MAX;
 
 /// Anchors at one node, sorted by key (small: a vector beats a tree here, and a search
 /// streams it by position).
@@ -57,7 +61,8 @@ pub trait Visitor {
     /// Milliseconds from `node` to the pickup; `None` if unreachable.
     fn travel_ms(&mut self, node: NodeId) -> Option<u64>;
     /// The booking's travel times around a position whose next stop is at `next`, from
-    /// the anchor `to_pickup` ms away; `None` if a leg is unreachable.
+    /// the anchor `to_pickup` ms away; `None` if the drop-off cannot be reached from the
+    /// pickup.
     fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around>;
     /// The booking's dwells (pickup, drop-off) and ride limit, ms.
     fn booking(&self) -> ((i64, i64), i64);
@@ -72,6 +77,7 @@ pub struct FleetIndex {
     cell_deg: (f64, f64),
     cols: u32,
     cell_of_node: Vec<u32>,
+    point_of_node: Vec<Point<f64>>,
     /// Occupied cells -> occupied nodes -> anchors.
     cells: BTreeMap<u32, BTreeMap<NodeId, NodeAnchors>>,
     by_vehicle: Vec<Vec<(NodeId, Key)>>,
@@ -103,6 +109,7 @@ impl FleetIndex {
             cell_deg: (lat_deg, lon_deg),
             cols,
             cell_of_node: Vec::new(),
+            point_of_node: pts().collect(),
             cells: BTreeMap::new(),
             by_vehicle: vec![Vec::new(); vehicles],
             s_per_m: net.lower_bound_s_per_m(),
@@ -130,6 +137,13 @@ impl FleetIndex {
             p.y().clamp(lat0, lat0 + self.cell_deg.0),
         );
         let m = Haversine.distance(p, q) * 0.95;
+        (m * self.s_per_m * 1_000.0).floor() as u64
+    }
+
+    /// A lower bound (ms) on travel from `node` to the point `p`: the great-circle
+    /// distance (less 0.1 % for rounding).
+    fn node_bound_ms(&self, node: NodeId, p: Point<f64>) -> u64 {
+        let m = Haversine.distance(self.point_of_node[node.index()], p) * 0.999;
         (m * self.s_per_m * 1_000.0).floor() as u64
     }
 
@@ -235,8 +249,7 @@ impl FleetIndex {
                 Some(Reverse((first.max(now) + lb, cell)))
             })
             .collect();
-        // Nodes whose travel time is known, by the bound of their first admitted anchor:
-        // (bound, node, cell, travel time, position of that anchor).
+        // Nodes of the opened cells, by the bound of their first admitted anchor.
         let mut nodes: BinaryHeap<Reverse<NodeStream>> = BinaryHeap::new();
         loop {
             let next_cell = cells.peek().map(|Reverse((k, _))| *k);
@@ -254,20 +267,20 @@ impl FleetIndex {
                     cells.clear();
                     continue;
                 }
+                // Nodes enter with their great-circle bound; the travel time (a
+                // routing query) is only asked for when that bound comes up.
                 for (&node, list) in &self.cells[&cell] {
                     let Some(at) = Self::next_admitted(list, 0, pets) else {
                         continue;
                     };
-                    if let Some(d) = visitor.travel_ms(node) {
-                        let key = list[at].0;
-                        nodes.push(Reverse((
-                            key.0.max(now) + SimDuration(d),
-                            node,
-                            cell,
-                            d,
-                            at,
-                        )));
-                    }
+                    let lb = SimDuration(self.node_bound_ms(node, point));
+                    nodes.push(Reverse((
+                        list[at].0 .0.max(now) + lb,
+                        node,
+                        cell,
+                        UNKNOWN,
+                        at,
+                    )));
                 }
                 continue;
             }
@@ -276,6 +289,13 @@ impl FleetIndex {
             };
             if bound > cutoff {
                 break;
+            }
+            if d == UNKNOWN {
+                if let Some(d) = visitor.travel_ms(node) {
+                    let start = self.cells[&cell][&node][first].0 .0.max(now);
+                    nodes.push(Reverse((start + SimDuration(d), node, cell, d, first)));
+                }
+                continue;
             }
             // The node's anchors in time order, while their bound is within the cut-off:
             // the order across nodes only matters for speed, never for the answer (every

@@ -72,7 +72,12 @@ pub struct Detour {
     pub dwell_ms: i64,
 }
 
-/// Travel times of a search's booking to and from a position's stops, ms.
+/// A leg in [`Around`] that cannot be driven: longer than any room, and a sum of a few
+/// such stays far from overflow.
+pub const NO_ROUTE_MS: i64 = i64::MAX / 16;
+
+/// Travel times of a search's booking to and from a position's stops, ms
+/// ([`NO_ROUTE_MS`] for a leg that cannot be driven).
 #[derive(Clone, Copy, Debug)]
 pub struct Around {
     /// Anchor node to the pickup.
