@@ -19,6 +19,19 @@ use sim_core::ids::NodeId;
 use sim_core::time::SimTime;
 use sim_core::traffic::{profile_speeds, DayType, TrafficConfig};
 
+/// 1,000 seeded random (from, to) node pairs of a network of `n` nodes.
+fn random_pairs(n: u32, seed: u64) -> Vec<(NodeId, NodeId)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..1_000)
+        .map(|_| {
+            (
+                NodeId(rng.random_range(0..n)),
+                NodeId(rng.random_range(0..n)),
+            )
+        })
+        .collect()
+}
+
 fn routing(c: &mut Criterion) {
     let data = data::load(&DataFiles::bundled()).expect("bundled data");
     let net = &data.world.net;
@@ -36,16 +49,7 @@ fn routing(c: &mut Criterion) {
     let at = SimTime::from_day_hms(0, 10, 30, 0);
     let open = profile_speeds(net, &cfg, at, &[]);
     let shut = profile_speeds(net, &cfg, at, &closed);
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let n = net.nodes().len() as u32;
-    let pairs: Vec<(NodeId, NodeId)> = (0..1_000)
-        .map(|_| {
-            (
-                NodeId(rng.random_range(0..n)),
-                NodeId(rng.random_range(0..n)),
-            )
-        })
-        .collect();
+    let pairs = random_pairs(net.nodes().len() as u32, 7);
 
     let mut g = c.benchmark_group("routing");
     g.throughput(Throughput::Elements(pairs.len() as u64));
@@ -94,16 +98,7 @@ fn imported(c: &mut Criterion) {
     let net = &world.net;
     let digest = 0;
     let (ch, order) = Ch::prepare(net, &FreeFlow, digest, None);
-    let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let n = net.nodes().len() as u32;
-    let pairs: Vec<(NodeId, NodeId)> = (0..1_000)
-        .map(|_| {
-            (
-                NodeId(rng.random_range(0..n)),
-                NodeId(rng.random_range(0..n)),
-            )
-        })
-        .collect();
+    let pairs = random_pairs(net.nodes().len() as u32, 11);
     let mut g = c.benchmark_group("imported");
     g.sample_size(10);
     g.bench_function("ch_prepare", |b| {

@@ -46,32 +46,38 @@ fn same_seed_twice_gives_identical_bytes() {
     assert_eq!(fa, fb);
 }
 
+/// Runs `scenario` (to `until`) on the reference loop and on each of `shards`: the trace
+/// hashes and every output byte must agree.
+fn hosts_agree(scenario: &str, until: Option<sim_core::time::SimTime>, shards: &[usize]) {
+    let base = tempfile::tempdir().unwrap();
+    let reference = run_into(scenario, base.path(), None, Host::Reference, true, until);
+    let expected = dir_bytes(base.path());
+    for &shards in shards {
+        let dir = tempfile::tempdir().unwrap();
+        let s = run_into(
+            scenario,
+            dir.path(),
+            None,
+            Host::Actix { shards },
+            true,
+            until,
+        );
+        assert_eq!(
+            s.trace_hash, reference.trace_hash,
+            "{scenario}: trace hash with {shards} shards"
+        );
+        assert_eq!(
+            dir_bytes(dir.path()),
+            expected,
+            "{scenario}: output bytes with {shards} shards"
+        );
+    }
+}
+
 #[test]
 fn shard_counts_and_the_reference_loop_agree() {
     for scenario in ["seoul-busan-accident", "seoul-city-day"] {
-        let base = tempfile::tempdir().unwrap();
-        let reference = run_into(scenario, base.path(), None, Host::Reference, true, None);
-        let expected = dir_bytes(base.path());
-        for shards in [1, 2, 3] {
-            let dir = tempfile::tempdir().unwrap();
-            let s = run_into(
-                scenario,
-                dir.path(),
-                None,
-                Host::Actix { shards },
-                true,
-                None,
-            );
-            assert_eq!(
-                s.trace_hash, reference.trace_hash,
-                "{scenario}: trace hash with {shards} shards"
-            );
-            assert_eq!(
-                dir_bytes(dir.path()),
-                expected,
-                "{scenario}: output bytes with {shards} shards"
-            );
-        }
+        hosts_agree(scenario, None, &[1, 2, 3]);
     }
 }
 
@@ -136,39 +142,14 @@ fn a_rerun_replaces_every_file_of_the_previous_run() {
 #[test]
 fn city_scale_scenarios_agree_on_every_host() {
     use sim_core::time::SimTime;
-    for (scenario, until) in [
-        ("seoul-weekday", SimTime::from_day_hms(1, 2, 0, 0)),
-        ("seoul-day-large", SimTime::from_day_hms(0, 0, 30, 0)),
-    ] {
-        let base = tempfile::tempdir().unwrap();
-        let reference = run_into(
-            scenario,
-            base.path(),
-            None,
-            Host::Reference,
-            true,
-            Some(until),
-        );
-        let expected = dir_bytes(base.path());
-        for shards in [1, 2] {
-            let dir = tempfile::tempdir().unwrap();
-            let s = run_into(
-                scenario,
-                dir.path(),
-                None,
-                Host::Actix { shards },
-                true,
-                Some(until),
-            );
-            assert_eq!(
-                s.trace_hash, reference.trace_hash,
-                "{scenario}: {shards} shards"
-            );
-            assert_eq!(
-                dir_bytes(dir.path()),
-                expected,
-                "{scenario}: {shards} shards"
-            );
-        }
-    }
+    hosts_agree(
+        "seoul-weekday",
+        Some(SimTime::from_day_hms(1, 2, 0, 0)),
+        &[1, 2],
+    );
+    hosts_agree(
+        "seoul-day-large",
+        Some(SimTime::from_day_hms(0, 0, 30, 0)),
+        &[1, 2],
+    );
 }
