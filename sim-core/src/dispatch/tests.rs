@@ -340,7 +340,7 @@ fn instance(seed: u64) -> (Grid, VehicleView, PlanStop, PlanStop, InsertMode) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
 
     /// The cached O(1) checks choose exactly what trying every insertion chooses: the same
     /// positions, the same added time and arrival, or no insertion at all.
@@ -496,7 +496,7 @@ fn fleet_instance(seed: u64) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
 
     /// The indexed search over the fleet picks exactly what the exhaustive search over
     /// every vehicle picks: the same vehicle, positions, added time and arrival.

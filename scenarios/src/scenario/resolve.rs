@@ -1,0 +1,877 @@
+//! Resolving a parsed scenario against the data: one function per section, each checking
+//! its values and naming the place of the first bad one.
+
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use sim_core::actors::{Climate, DispatchConfig, PartnerKind, Shift, VehicleConfig};
+use sim_core::booking::{Crates, Dwell, Species};
+use sim_core::dispatch::plan::InsertMode;
+use sim_core::fare::{Addon, SizeClass, Tariff};
+use sim_core::ids::{NodeId, PartnerId, VehicleId};
+use sim_core::rng::ActorKind;
+use sim_core::sim::{
+    DemandSpec, Fault, HouseholdSpec, PartnerSpec, PetTemplate, ScriptedBooking, SimSpec,
+    VehicleSpec,
+};
+use sim_core::time::{SimDuration, SimTime, MS_PER_DAY};
+use sim_core::traffic::{DayType, IncidentKind, IncidentPlan, TrafficConfig};
+use sim_core::world::{NodeKind, World};
+
+use super::imported::{self, Imported, RefFiles};
+use super::{
+    draw_household, scenario_dir, segment_at, BookingSection, CustomersSection, DemandSection,
+    DepotSection, DispatchSection, FaultSection, IncidentSection, PetSection, Resolved, Scenario,
+    TrafficSection, VehiclesSection,
+};
+use crate::data::{Data, DataFiles};
+use crate::error::{did_you_mean, InputError};
+use crate::import::NodeIndex;
+use crate::located::{Locator, PathKey};
+use crate::units::parse_until;
+
+use PathKey::{Index as I, Key as K};
+
+/// Resolves a parsed scenario against the data. `seed` and `until` override the file's.
+pub fn resolve(
+    src: &super::Source,
+    scenario: Scenario,
+    data: &Data,
+    files: &DataFiles,
+    seed: Option<u64>,
+    until: Option<SimTime>,
+) -> Result<Resolved, InputError> {
+    let loc = Locator { src };
+    let refs = RefFiles {
+        data: files,
+        dir: scenario_dir(src),
+    };
+    let imported = match &scenario.network {
+        Some(n) => Some(imported::network(&loc, &refs, n)?),
+        None => None,
+    };
+    let world = imported.as_ref().map_or(&data.world, |i| &i.world);
+    let cx = Cx {
+        loc,
+        refs,
+        data,
+        world,
+        imported: imported.as_ref(),
+        // Imported cities have no partners (the bundled ones are in Seoul).
+        partners: if imported.is_some() {
+            &[]
+        } else {
+            &data.partners
+        },
+    };
+    let (start_date, until) = cx.dates(&scenario, until)?;
+    let seed = seed.unwrap_or(scenario.seed);
+    let (vehicle, dwell) = cx.vehicle_config(&scenario)?;
+    let fleet = cx.fleet(&scenario.vehicles, &scenario.depots)?;
+    let mut households = Vec::new();
+    let demand = cx.demand(scenario.demand.as_ref(), until, seed, &mut households)?;
+    let mut scripted = Vec::new();
+    for (i, b) in scenario.bookings.iter().enumerate() {
+        let (booking, household) = cx.scripted(i, b, fleet.len(), households.len())?;
+        scripted.push(booking);
+        households.push(household);
+    }
+    if let Some(r) = &scenario.requests {
+        let (homes, bookings) = cx.requests(&scenario, r, fleet.len(), seed, households.len())?;
+        households.extend(homes);
+        scripted.extend(bookings);
+    }
+    let incidents = (scenario.incidents.iter().enumerate())
+        .map(|(i, inc)| cx.incident(i, inc))
+        .collect::<Result<Vec<_>, _>>()?;
+    let spec = SimSpec {
+        seed,
+        world: world.clone(),
+        traffic: Arc::new(cx.traffic(&scenario.traffic, start_date, until)?),
+        incidents,
+        vehicle,
+        dispatch: cx.dispatch_config(&scenario.dispatch, dwell)?,
+        faults: cx.faults(&scenario.faults, fleet.len())?,
+        fleet,
+        tariff: Arc::new(cx.tariff(K("tariff"), &scenario.pricing.tariff)?),
+        reference: Arc::new(cx.tariff(K("reference"), &scenario.pricing.reference)?),
+        tolls: data.tolls,
+        in_city: cx.in_city(),
+        partners: cx.partners.to_vec(),
+        climate: Arc::new(cx.climate(start_date, until)),
+        households,
+        customer: cx.customer_config(&scenario.customers)?,
+        demand,
+        scripted,
+        pet_sample_interval: cx.loc.positive_duration(
+            &[K("welfare"), K("sample_interval")],
+            &scenario.welfare.sample_interval,
+        )?,
+    };
+    Ok(Resolved {
+        spec,
+        scenario,
+        start_date,
+        until,
+    })
+}
+
+/// What every section resolves against.
+struct Cx<'a> {
+    loc: Locator<'a>,
+    refs: RefFiles<'a>,
+    data: &'a Data,
+    world: &'a World,
+    imported: Option<&'a Imported>,
+    partners: &'a [PartnerSpec],
+}
+
+/// Crate slots a vehicle may have.
+fn crates_ok(c: [u32; 3]) -> bool {
+    c.iter().sum::<u32>() >= 1 && c.iter().all(|x| *x <= 20)
+}
+
+const CRATES_EXPECTED: &str =
+    "crate slots [small, medium, large], 0 to 20 each and at least one in all";
+
+/// One of `choices` (the value as written), or an error naming them, with a suggestion.
+fn one_of<T: Copy>(
+    loc: &Locator<'_>,
+    path: &[PathKey<'_>],
+    value: &str,
+    choices: &[(&str, T)],
+    expected: &str,
+) -> Result<T, InputError> {
+    if let Some((_, t)) = choices.iter().find(|(name, _)| *name == value) {
+        return Ok(*t);
+    }
+    let mut e = loc.err(path, value, expected);
+    if let Some(h) = did_you_mean(value, choices.iter().map(|(name, _)| *name)) {
+        e = e.hint(h);
+    }
+    Err(e)
+}
+
+impl Cx<'_> {
+    /// The first day and the stop time.
+    fn dates(
+        &self,
+        scenario: &Scenario,
+        until: Option<SimTime>,
+    ) -> Result<(NaiveDate, SimTime), InputError> {
+        let loc = &self.loc;
+        let start_date =
+            NaiveDate::parse_from_str(&scenario.start_date, "%Y-%m-%d").map_err(|_| {
+                loc.err(
+                    &[K("start_date")],
+                    &scenario.start_date,
+                    "an ISO date YYYY-MM-DD",
+                )
+            })?;
+        let until = match until {
+            Some(u) => u,
+            None => parse_until(&scenario.until)
+                .filter(|u| *u > SimTime::ZERO)
+                .ok_or_else(|| loc.err(&[K("until")], &scenario.until, "a clock time such as `24:00` or `d2 12:00`, or a positive duration such as `2d`"))?,
+        };
+        Ok((start_date, until))
+    }
+
+    /// `[traffic]`, with the calendar of day types from `start_date` to `until`.
+    fn traffic(
+        &self,
+        t: &TrafficSection,
+        start_date: NaiveDate,
+        until: SimTime,
+    ) -> Result<TrafficConfig, InputError> {
+        let loc = &self.loc;
+        let p = |f| [K("traffic"), K(f)];
+        let update_interval = loc.positive_duration(&p("update_interval"), &t.update_interval)?;
+        let correlation =
+            loc.positive_duration(&p("congestion_correlation"), &t.congestion_correlation)?;
+        if !(0.0..=1.0).contains(&t.congestion_sigma) {
+            return Err(loc.err(
+                &p("congestion_sigma"),
+                &t.congestion_sigma.to_string(),
+                "a number from 0 (no random congestion) to 1",
+            ));
+        }
+        if !(t.accident_rate_scale.is_finite() && (0.0..=1_000.0).contains(&t.accident_rate_scale))
+        {
+            return Err(loc.err(
+                &p("accident_rate_scale"),
+                &t.accident_rate_scale.to_string(),
+                "a factor from 0 to 1000",
+            ));
+        }
+        let days = (until.as_ms().div_ceil(MS_PER_DAY)).max(1);
+        let calendar = (0..days.max(7))
+            .map(|d| {
+                let date = start_date + chrono::Days::new(d);
+                if self.data.holidays.contains_key(&date) {
+                    DayType::Holiday
+                } else if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+                    DayType::Weekend
+                } else {
+                    DayType::Weekday
+                }
+            })
+            .collect();
+        Ok(TrafficConfig {
+            profiles: self
+                .imported
+                .map_or_else(|| self.data.profiles.clone(), |i| i.profiles.clone()),
+            accidents: self.data.accidents,
+            congestion_sigma: t.congestion_sigma,
+            congestion_correlation_s: correlation.as_secs_f64(),
+            update_interval,
+            random_accidents: t.random_accidents,
+            accident_rate_scale: t.accident_rate_scale,
+            calendar,
+        })
+    }
+
+    /// What every vehicle shares (`[vehicles]`, the dwells, welfare and pricing timings).
+    fn vehicle_config(&self, s: &Scenario) -> Result<(VehicleConfig, Dwell), InputError> {
+        let loc = &self.loc;
+        let (v, welfare) = (&s.vehicles, &s.welfare);
+        let customer_update_interval = match s.customers.updates.as_str() {
+            "live" => Some(loc.positive_duration(
+                &[K("customers"), K("update_interval")],
+                &s.customers.update_interval,
+            )?),
+            // (`live` is taken above; listed for the suggestion.)
+            other => one_of(
+                loc,
+                &[K("customers"), K("updates")],
+                other,
+                &[("live", None), ("milestones", None)],
+                "`live` or `milestones`",
+            )?,
+        };
+        let dwell = Dwell {
+            pickup: loc.duration(
+                &[K("dispatch"), K("dwell_pickup")],
+                &s.dispatch.dwell_pickup,
+            )?,
+            dropoff: loc.duration(
+                &[K("dispatch"), K("dwell_dropoff")],
+                &s.dispatch.dwell_dropoff,
+            )?,
+        };
+        let requote_threshold_won = s.pricing.requote_threshold_won;
+        if !(0..=10_000_000).contains(&requote_threshold_won) {
+            return Err(loc.err(
+                &[K("pricing"), K("requote_threshold_won")],
+                &requote_threshold_won.to_string(),
+                "an amount of won from 0 to 10,000,000",
+            ));
+        }
+        let w = |f| [K("welfare"), K(f)];
+        let vehicle = VehicleConfig {
+            position_interval: loc.positive_duration(
+                &[K("vehicles"), K("position_interval")],
+                &v.position_interval,
+            )?,
+            reroute_min_gain: loc
+                .duration(&[K("vehicles"), K("reroute_min_gain")], &v.reroute_min_gain)?,
+            customer_update_interval,
+            welfare_interval: loc.positive_duration(&w("interval"), &welfare.interval)?,
+            dwell,
+            rest_stop: loc.duration(&w("rest_stop"), &welfare.rest_stop)?,
+            requote_threshold_won,
+            vet_treatment: loc.positive_duration(&w("vet_treatment"), &welfare.vet_treatment)?,
+            readiness_mean: loc
+                .duration(&[K("vehicles"), K("readiness_mean")], &v.readiness_mean)?,
+            return_to_depot: one_of(
+                loc,
+                &[K("vehicles"), K("idle")],
+                &v.idle,
+                &[("depot", true), ("stay", false)],
+                "`depot` (drive back) or `stay` (wait where the last stop was)",
+            )?,
+        };
+        Ok((vehicle, dwell))
+    }
+
+    /// `[dispatch]`.
+    fn dispatch_config(
+        &self,
+        d: &DispatchSection,
+        dwell: Dwell,
+    ) -> Result<DispatchConfig, InputError> {
+        let loc = &self.loc;
+        let p = |f| [K("dispatch"), K(f)];
+        let mode = one_of(
+            loc,
+            &p("mode"),
+            &d.mode,
+            &[
+                ("immediate", InsertMode::Pooled),
+                ("batch", InsertMode::Pooled),
+                ("hail", InsertMode::Single),
+            ],
+            "`immediate`, `batch` or `hail`",
+        )?;
+        let batch = match d.mode.as_str() {
+            "batch" => Some(loc.positive_duration(&p("batch_interval"), &d.batch_interval)?),
+            _ => None,
+        };
+        if !(d.max_ride_factor.is_finite() && (1.0..=10.0).contains(&d.max_ride_factor)) {
+            return Err(loc.err(
+                &p("max_ride_factor"),
+                &d.max_ride_factor.to_string(),
+                "a factor from 1 to 10 over the direct drive",
+            ));
+        }
+        Ok(DispatchConfig {
+            batch,
+            mode,
+            dwell,
+            max_ride_factor: d.max_ride_factor,
+            max_ride_min: loc.positive_duration(&p("max_ride_min"), &d.max_ride_min)?,
+            pickup_window: loc.positive_duration(&p("pickup_window"), &d.pickup_window)?,
+            surge_window: loc.positive_duration(&p("surge_window"), &d.surge_window)?,
+            promise_slack: loc.duration(&p("promise_slack"), &d.promise_slack)?,
+        })
+    }
+
+    /// The vehicles: the depots' in file order, then one per row of `start_nodes`.
+    fn fleet(
+        &self,
+        v: &VehiclesSection,
+        depots: &[DepotSection],
+    ) -> Result<Vec<VehicleSpec>, InputError> {
+        let loc = &self.loc;
+        if !crates_ok(v.crates) {
+            let crates = format!("{:?}", v.crates);
+            return Err(loc.err(&[K("vehicles"), K("crates")], &crates, CRATES_EXPECTED));
+        }
+        let default_shift = loc.clock(&[K("vehicles"), K("shift_end")], &v.shift_end)?;
+        let every = match &v.shift_every {
+            Some(raw) => Some(loc.positive_duration(&[K("vehicles"), K("shift_every")], raw)?),
+            None => None,
+        };
+        let mut fleet = Vec::new();
+        for (i, d) in depots.iter().enumerate() {
+            let p = |f| [K("depots"), I(i), K(f)];
+            let depot = loc.node(self.world, &p("node"), &d.node)?;
+            if d.vehicles > 100_000 {
+                let n = d.vehicles.to_string();
+                return Err(loc.err(&p("vehicles"), &n, "at most 100000 vehicles per depot"));
+            }
+            let crates = d.crates.unwrap_or(v.crates);
+            if !crates_ok(crates) {
+                return Err(loc.err(&p("crates"), &format!("{crates:?}"), CRATES_EXPECTED));
+            }
+            let end = match &d.shift_end {
+                Some(s) => loc.clock(&p("shift_end"), s)?,
+                None => default_shift,
+            };
+            fleet.extend((0..d.vehicles).map(|_| VehicleSpec {
+                depot,
+                crates: Crates(crates),
+                shift: Shift { end, every },
+            }));
+        }
+        if let Some(raw) = &v.start_nodes {
+            let index = self.index();
+            for node in imported::start_nodes(loc, &self.refs, raw, &index, self.world)? {
+                fleet.push(VehicleSpec {
+                    depot: node,
+                    crates: Crates(v.crates),
+                    shift: Shift {
+                        end: default_shift,
+                        every,
+                    },
+                });
+            }
+        }
+        Ok(fleet)
+    }
+
+    fn index(&self) -> NodeIndex {
+        imported::index_of(self.world, self.imported)
+    }
+
+    /// A tariff named at `[pricing] key`: a bundled name or a file.
+    fn tariff(&self, key: PathKey<'_>, arg: &str) -> Result<Tariff, InputError> {
+        crate::tariff::find(arg)
+            .and_then(|s| crate::tariff::parse(&s))
+            .map_err(|e| {
+                if e.file == "<command line>" {
+                    self.loc.err(&[K("pricing"), key], arg, e.expected.clone())
+                } else {
+                    e
+                }
+            })
+    }
+
+    /// Which nodes are in the city: an imported network is all city; the bundled one:
+    /// the districts and central Seoul.
+    fn in_city(&self) -> Arc<[bool]> {
+        let net = &self.world.net;
+        let seoul = net.node_by_name("Seoul");
+        net.nodes()
+            .iter()
+            .map(|n| {
+                self.imported.is_some()
+                    || n.kind == NodeKind::District
+                    || seoul.is_some_and(|s| net.crow_m(s, n.id) <= 12_000.0)
+            })
+            .collect()
+    }
+
+    fn climate(&self, start_date: NaiveDate, until: SimTime) -> Climate {
+        let days = (until.as_ms().div_ceil(MS_PER_DAY)).max(1);
+        Climate {
+            normals: self.data.climate,
+            month_of_day: (0..days)
+                .map(|d| (start_date + chrono::Days::new(d)).month0() as u8)
+                .collect(),
+        }
+    }
+
+    /// `[demand]`: the random demand, its households appended to `households`.
+    fn demand(
+        &self,
+        demand: Option<&DemandSection>,
+        until: SimTime,
+        seed: u64,
+        households: &mut Vec<HouseholdSpec>,
+    ) -> Result<Option<DemandSpec>, InputError> {
+        let loc = &self.loc;
+        let Some(d) = demand else { return Ok(None) };
+        let p = |f| [K("demand"), K(f)];
+        if self.imported.is_some() {
+            return Err(loc.err(
+                &p("bookings_per_day"),
+                "",
+                "no [demand] with an imported network (random demand draws homes from the bundled districts): give the bookings with [requests]",
+            ));
+        }
+        if !(d.bookings_per_day.is_finite() && (0.0..=10_000_000.0).contains(&d.bookings_per_day)) {
+            let v = d.bookings_per_day.to_string();
+            return Err(loc.err(
+                &p("bookings_per_day"),
+                &v,
+                "bookings per day from 0 to 10,000,000",
+            ));
+        }
+        if !(1..=1_000_000).contains(&d.customers) {
+            let v = d.customers.to_string();
+            return Err(loc.err(
+                &p("customers"),
+                &v,
+                "a number of households from 1 to 1,000,000",
+            ));
+        }
+        for (f, x) in [
+            ("intercity_share", d.intercity_share),
+            ("scheduled_share", d.scheduled_share),
+        ] {
+            if !(0.0..=1.0).contains(&x) {
+                return Err(loc.err(&p(f), &x.to_string(), "a share from 0 to 1"));
+            }
+        }
+        let lead = loc.positive_duration(&p("lead_median"), &d.lead_median)?;
+        let stop_at = match &d.stop_at {
+            Some(raw) => loc.clock(&p("stop_at"), raw)?,
+            None => until,
+        };
+        let districts: Vec<(NodeId, f64)> = (self.world.net.nodes().iter())
+            .filter_map(|n| n.population.map(|p| (n.id, f64::from(p))))
+            .collect();
+        let mut rng = sim_core::rng::actor_rng(seed, ActorKind::Population, 0);
+        for _ in 0..d.customers {
+            households.push(draw_household(&mut rng, self.data, &districts));
+        }
+        Ok(Some(DemandSpec {
+            bookings_per_day: d.bookings_per_day,
+            hourly: self.data.hourly,
+            peaks: self.peaks(d)?,
+            stop_at,
+            intercity_share: d.intercity_share,
+            intercity: self.data.intercity.clone(),
+            districts,
+            addons: self.data.addons.clone(),
+            scheduled_share: d.scheduled_share,
+            lead_median_min: lead.as_secs_f64() / 60.0,
+        }))
+    }
+
+    /// `[[demand.peaks]]`: (from, to, multiplier).
+    fn peaks(&self, d: &DemandSection) -> Result<Vec<(SimTime, SimTime, f64)>, InputError> {
+        let loc = &self.loc;
+        let mut peaks = Vec::new();
+        for (i, pk) in d.peaks.iter().enumerate() {
+            let q = |f| [K("demand"), K("peaks"), I(i), K(f)];
+            let from = loc.clock(&q("from"), &pk.from)?;
+            let to = loc.clock(&q("to"), &pk.to)?;
+            if to <= from {
+                return Err(loc.err(&q("to"), &pk.to, "a time after `from`"));
+            }
+            if !(pk.multiplier.is_finite() && (0.0..=100.0).contains(&pk.multiplier)) {
+                let m = pk.multiplier.to_string();
+                return Err(loc.err(&q("multiplier"), &m, "a multiplier from 0 to 100"));
+            }
+            peaks.push((from, to, pk.multiplier));
+        }
+        Ok(peaks)
+    }
+
+    /// `[[bookings]]` entry `i`: the booking and its household (number `household`).
+    fn scripted(
+        &self,
+        i: usize,
+        b: &BookingSection,
+        fleet: usize,
+        household: usize,
+    ) -> Result<(ScriptedBooking, HouseholdSpec), InputError> {
+        let loc = &self.loc;
+        let p = |f| [K("bookings"), I(i), K(f)];
+        let at = loc.clock(&p("at"), &b.at)?;
+        let home = loc.node(self.world, &p("pickup"), &b.pickup)?;
+        let pickup_after = match &b.pickup_at {
+            Some(raw) => {
+                let t = loc.clock(&p("pickup_at"), raw)?;
+                if t < at {
+                    let e = "a pickup time not before the booking time `at`";
+                    return Err(loc.err(&p("pickup_at"), raw, e));
+                }
+                t
+            }
+            None => at,
+        };
+        let pets = self.pets(i, &b.pets)?;
+        let addon = self.addon(i, b, home)?;
+        let dropoff = self.dropoff(i, b, home, addon.map(|a| a.1))?;
+        if let Some(veh) = b.vehicle {
+            if veh as usize >= fleet {
+                let e = format!(
+                    "a vehicle number from 0 to {} (the depots hold {fleet} vehicles)",
+                    fleet.saturating_sub(1)
+                );
+                return Err(loc.err(&p("vehicle"), &veh.to_string(), e));
+            }
+        } else if fleet == 0 {
+            let e = "a fleet to serve the booking: add a [[depots]] table with vehicles";
+            return Err(loc.err(&p("pickup"), &b.pickup, e));
+        }
+        let booking = ScriptedBooking {
+            at,
+            pickup_after,
+            household,
+            dropoff,
+            addon,
+            vehicle: b.vehicle,
+        };
+        let household = HouseholdSpec {
+            home,
+            pets,
+            random_demand: false,
+        };
+        Ok((booking, household))
+    }
+
+    /// The pets of booking `i`.
+    fn pets(&self, i: usize, pets: &[PetSection]) -> Result<Vec<PetTemplate>, InputError> {
+        let loc = &self.loc;
+        if pets.is_empty() || pets.len() > 4 {
+            let path = [K("bookings"), I(i), K("pets")];
+            return Err(loc.err(&path, &pets.len().to_string(), "1 to 4 pets per booking"));
+        }
+        let mut out = Vec::new();
+        for (j, pet) in pets.iter().enumerate() {
+            let q = |f| [K("bookings"), I(i), K("pets"), I(j), K(f)];
+            let species = Species::parse(&pet.species)
+                .ok_or_else(|| loc.err(&q("species"), &pet.species, "`dog` or `cat`"))?;
+            let size = SizeClass::parse(&pet.size).ok_or_else(|| {
+                let e = "`small`, `medium` (under 20 kg) or `large` (20 kg and over)";
+                loc.err(&q("size"), &pet.size, e)
+            })?;
+            if !(pet.weight_kg.is_finite() && (0.1..=120.0).contains(&pet.weight_kg)) {
+                let w = pet.weight_kg.to_string();
+                return Err(loc.err(&q("weight_kg"), &w, "a weight in kg from 0.1 to 120"));
+            }
+            let physiology = *self.data.physiology.get(&(species, size)).ok_or_else(|| {
+                let e = format!(
+                    "a size class data/pets/physiology.csv has for {}s",
+                    species.name()
+                );
+                loc.err(&q("size"), &pet.size, e)
+            })?;
+            out.push(PetTemplate {
+                species,
+                size,
+                weight_kg: pet.weight_kg,
+                physiology,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The add-on of booking `i`: the named partner, or the nearest of its kind.
+    fn addon(
+        &self,
+        i: usize,
+        b: &BookingSection,
+        home: NodeId,
+    ) -> Result<Option<(Addon, PartnerId, SimDuration)>, InputError> {
+        let p = |f| [K("bookings"), I(i), K(f)];
+        let raw = match b.addon.as_deref() {
+            None | Some("none") => return Ok(None),
+            Some(raw) => raw,
+        };
+        let (a, kind) = one_of(
+            &self.loc,
+            &p("addon"),
+            raw,
+            &[
+                ("vet_visit", (Addon::VetVisit, PartnerKind::Vet)),
+                ("grooming", (Addon::Grooming, PartnerKind::Groomer)),
+                ("hotel_stay", (Addon::HotelStay, PartnerKind::Hotel)),
+                // (`none` is taken above; listed for the suggestion.)
+                ("none", (Addon::VetVisit, PartnerKind::Vet)),
+            ],
+            "`vet_visit`, `grooming`, `hotel_stay` or `none`",
+        )?;
+        let partner = match &b.partner {
+            Some(name) => self.partner_named(i, name, kind)?,
+            None => self.nearest_partner(home, kind).ok_or_else(|| {
+                let e = format!("a {} partner in data/partners.csv", kind.name());
+                self.loc.err(&p("addon"), raw, e)
+            })?,
+        };
+        let service = (self.data.addons.iter())
+            .find(|o| o.addon == Some(a))
+            .map_or(SimDuration::from_mins(30), |o| o.service);
+        Ok(Some((a, PartnerId(partner as u32), service)))
+    }
+
+    fn partner_named(&self, i: usize, name: &str, kind: PartnerKind) -> Result<usize, InputError> {
+        (self.partners.iter())
+            .position(|x| x.name == name && x.kind == kind)
+            .ok_or_else(|| {
+                let names = (self.partners.iter())
+                    .filter(|x| x.kind == kind)
+                    .map(|x| x.name.as_str());
+                let expected = format!("the name of a {} in data/partners.csv", kind.name());
+                let path = [K("bookings"), I(i), K("partner")];
+                let mut e = self.loc.err(&path, name, expected);
+                if let Some(h) = did_you_mean(name, names) {
+                    e = e.hint(h);
+                }
+                e
+            })
+    }
+
+    /// The partner of `kind` nearest to `home` as the crow flies (ties: the first listed).
+    fn nearest_partner(&self, home: NodeId, kind: PartnerKind) -> Option<usize> {
+        let net = &self.world.net;
+        (self.partners.iter().enumerate())
+            .filter(|(_, x)| x.kind == kind && x.node != home)
+            .min_by(|x, y| {
+                (net.crow_m(home, x.1.node))
+                    .total_cmp(&net.crow_m(home, y.1.node))
+                    .then(x.0.cmp(&y.0))
+            })
+            .map(|(k, _)| k)
+    }
+
+    /// Where booking `i` goes: its `dropoff`, or its add-on's partner; reachable by road.
+    fn dropoff(
+        &self,
+        i: usize,
+        b: &BookingSection,
+        home: NodeId,
+        partner: Option<PartnerId>,
+    ) -> Result<NodeId, InputError> {
+        let loc = &self.loc;
+        let p = |f| [K("bookings"), I(i), K(f)];
+        let dropoff = match (&b.dropoff, partner) {
+            (Some(d), None) => loc.node(self.world, &p("dropoff"), d)?,
+            (None, Some(partner)) => self.partners[partner.index()].node,
+            (Some(d), Some(_)) => {
+                let e = "no `dropoff` with an add-on: the pets go to the partner";
+                return Err(loc.err(&p("dropoff"), d, e));
+            }
+            (None, None) => {
+                let e = "a `dropoff` (or an `addon` that names where the pets go)";
+                return Err(loc.err(&p("pickup"), &b.pickup, e));
+            }
+        };
+        let written = b.dropoff.as_deref().unwrap_or("");
+        if dropoff == home {
+            return Err(loc.err(
+                &p("dropoff"),
+                written,
+                "a destination other than the pickup",
+            ));
+        }
+        let free = sim_core::world::FreeFlow;
+        if self.world.route(&free, home, dropoff).is_none() {
+            let e = format!("a node reachable from {:?} by road", b.pickup);
+            return Err(loc.err(&p("dropoff"), written, e));
+        }
+        Ok(dropoff)
+    }
+
+    /// `[requests]`: one household per request (numbered from `first_household`).
+    fn requests(
+        &self,
+        s: &Scenario,
+        r: &super::RequestsSection,
+        fleet: usize,
+        seed: u64,
+        first_household: usize,
+    ) -> Result<(Vec<HouseholdSpec>, Vec<ScriptedBooking>), InputError> {
+        let loc = &self.loc;
+        if fleet == 0 {
+            let e = "a fleet to serve the requests: [[depots]] or [vehicles] start_nodes";
+            return Err(loc.err(&[K("requests"), K("file")], &r.file, e));
+        }
+        let step = match &s.dispatch.decision_step {
+            Some(raw) => Some(loc.positive_duration(&[K("dispatch"), K("decision_step")], raw)?),
+            None => None,
+        };
+        let index = self.index();
+        imported::requests(
+            loc,
+            &self.refs,
+            r,
+            &index,
+            self.world,
+            step,
+            self.data,
+            seed,
+            first_household,
+        )
+    }
+
+    /// `[[faults]]`.
+    fn faults(&self, faults: &[FaultSection], fleet: usize) -> Result<Vec<Fault>, InputError> {
+        let loc = &self.loc;
+        let mut out = Vec::new();
+        for (i, f) in faults.iter().enumerate() {
+            let p = |x| [K("faults"), I(i), K(x)];
+            if f.kind != "hvac_failure" {
+                return Err(loc.err(&p("kind"), &f.kind, "`hvac_failure`"));
+            }
+            if f.vehicle as usize >= fleet {
+                let e = format!("a vehicle number from 0 to {}", fleet.saturating_sub(1));
+                return Err(loc.err(&p("vehicle"), &f.vehicle.to_string(), e));
+            }
+            out.push(Fault {
+                at: loc.clock(&p("at"), &f.at)?,
+                vehicle: VehicleId(f.vehicle),
+                duration: loc.positive_duration(&p("duration"), &f.duration)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// `[customers]` over `data/customers.toml`.
+    fn customer_config(
+        &self,
+        c: &CustomersSection,
+    ) -> Result<sim_core::actors::CustomerModel, InputError> {
+        let loc = &self.loc;
+        let p = |f| [K("customers"), K(f)];
+        let mut customer = self.data.customers;
+        if let Some(s) = &c.stale_after {
+            customer.stale_after = loc.positive_duration(&p("stale_after"), s)?;
+        }
+        if let Some(pr) = c.call_prob {
+            if !(0.0..=1.0).contains(&pr) {
+                let e = "a probability from 0 to 1";
+                return Err(loc.err(&p("call_prob"), &pr.to_string(), e));
+            }
+            customer.call_prob = pr;
+        }
+        customer.always_accept = one_of(
+            loc,
+            &p("quotes"),
+            &c.quotes,
+            &[("price", false), ("always", true)],
+            "`price` (the acceptance model) or `always`",
+        )?;
+        customer.patient = one_of(
+            loc,
+            &p("patience"),
+            &c.patience,
+            &[("model", false), ("unlimited", true)],
+            "`model` (cancel when the pickup is too late) or `unlimited`",
+        )?;
+        Ok(customer)
+    }
+
+    /// `[[incidents]]` entry `i`.
+    fn incident(&self, i: usize, inc: &IncidentSection) -> Result<IncidentPlan, InputError> {
+        let loc = &self.loc;
+        let p = |f| [K("incidents"), I(i), K(f)];
+        let at = loc.clock(&p("at"), &inc.at)?;
+        let duration = loc.positive_duration(&p("duration"), &inc.duration)?;
+        let kind = self.incident_kind(i, inc)?;
+        let road = [K("incidents"), I(i), K("road")];
+        let world = self.world;
+        let mut edges = segment_at(
+            loc,
+            world,
+            &p("segment"),
+            &inc.segment,
+            inc.road.as_deref(),
+            &road,
+        )?;
+        if let IncidentKind::LaneLoss { lanes_lost } = kind {
+            let lanes = (edges.iter().map(|&e| world.net.edge(e).lanes))
+                .min()
+                .unwrap_or(1);
+            if lanes_lost >= lanes {
+                return Err(loc.err(&p("lanes_lost"), &lanes_lost.to_string(), format!("fewer lanes than the road has ({lanes} per direction); use kind = \"closure\" to shut it")));
+            }
+        }
+        if inc.both_directions {
+            let twins: Option<Vec<_>> = (edges.iter().rev())
+                .map(|&e| world.net.edge(e).twin)
+                .collect();
+            let twins = twins.ok_or_else(|| {
+                let e = "a two-way road (this segment is one-way: set both_directions = false)";
+                loc.err(&p("both_directions"), "true", e)
+            })?;
+            edges.extend(twins);
+        }
+        Ok(IncidentPlan {
+            at,
+            edges,
+            kind,
+            duration,
+        })
+    }
+
+    fn incident_kind(&self, i: usize, inc: &IncidentSection) -> Result<IncidentKind, InputError> {
+        let loc = &self.loc;
+        let p = |f| [K("incidents"), I(i), K(f)];
+        let kind = one_of(
+            loc,
+            &p("kind"),
+            &inc.kind,
+            &[("closure", true), ("lane_loss", false)],
+            "`closure` or `lane_loss`",
+        )?;
+        match (kind, inc.lanes_lost) {
+            (true, None) => Ok(IncidentKind::Closure),
+            (true, Some(n)) => Err(loc.err(
+                &p("lanes_lost"),
+                &n.to_string(),
+                "no `lanes_lost` for a closure (use kind = \"lane_loss\")",
+            )),
+            (false, Some(n)) if n >= 1 => Ok(IncidentKind::LaneLoss { lanes_lost: n }),
+            (false, other) => Err(loc.err(
+                &p("lanes_lost"),
+                &other.map_or("(missing)".into(), |n| n.to_string()),
+                "the number of lanes lost, at least 1, for kind = \"lane_loss\"",
+            )),
+        }
+    }
+}
