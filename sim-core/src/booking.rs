@@ -485,4 +485,4 @@ impl TraceEncode for VehicleView {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

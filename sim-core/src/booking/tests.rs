@@ -1,6 +1,7 @@
 use super::*;
 
-fn spec(
+/// A booking of `pets` for `household` from node `from` to `to` (tests of dispatch too).
+pub(crate) fn spec(
     b: u32,
     household: u32,
     pets: &[(Species, SizeClass)],

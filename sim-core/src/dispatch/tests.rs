@@ -7,11 +7,12 @@ use rand_chacha::ChaCha8Rng;
 use super::estimates::LegTimes;
 use super::exhaustive;
 use super::plan::{InsertMode, NewStops, Placement, PlanCache, Scratch};
+use crate::booking::tests::spec;
 use crate::booking::{
-    Aboard, BookingSpec, Crates, Infeasible, Leg, PetSpec, PlanStop, Species, StopKind, VehicleView,
+    Aboard, BookingSpec, Crates, Infeasible, Leg, PlanStop, Species, StopKind, VehicleView,
 };
 use crate::fare::SizeClass;
-use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PetId};
+use crate::ids::{ActorId, NodeId};
 use crate::time::{SimDuration, SimTime};
 
 /// Nodes on a grid, travel time = Manhattan distance x one minute (a metric).
@@ -41,40 +42,6 @@ impl LegTimes for Square {
 }
 
 const DWELL_MS: u64 = 300_000;
-
-fn spec(
-    b: u32,
-    household: u32,
-    pets: &[(Species, SizeClass)],
-    from: u32,
-    to: u32,
-) -> Arc<BookingSpec> {
-    Arc::new(BookingSpec {
-        booking: BookingId(b),
-        customer: CustomerId(household),
-        customer_actor: ActorId(0),
-        pets: pets
-            .iter()
-            .enumerate()
-            .map(|(i, &(species, size))| PetSpec {
-                pet: PetId(b * 10 + i as u32),
-                actor: ActorId(0),
-                species,
-                size,
-                weight_kg: 5.0,
-                rest_interval: None,
-            })
-            .collect(),
-        pickup: NodeId(from),
-        dropoff: NodeId(to),
-        requested_at: SimTime::ZERO,
-        pickup_after: SimTime::ZERO,
-        addon: None,
-        returns: false,
-        service_time: SimDuration::ZERO,
-        vehicle: None,
-    })
-}
 
 fn stops(
     s: &Arc<BookingSpec>,
