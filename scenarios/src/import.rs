@@ -269,79 +269,71 @@ pub fn requests(
     let mut ids = BTreeMap::new();
     let secs = |v: &f64| v.is_finite() && *v >= 0.0 && *v < 1e9;
     for (line, row) in &t.rows {
-        let rq: f64 = t.parse(
-            *line,
-            row,
-            "rq_time",
-            "seconds from the start: a finite number, 0 or more",
-            secs,
-        )?;
-        let node = |col: &str| -> Result<NodeId, InputError> {
-            let id: u64 = t.parse(*line, row, col, "a node index: a whole number", |_| true)?;
-            index.get(&id).copied().ok_or_else(|| {
-                t.err(*line, row, col)
-                    .expected("the node_index of a node of the network")
-            })
-        };
-        let (start, end) = (node("start")?, node("end")?);
-        if start == end {
+        let line = *line;
+        let expected = "seconds from the start: a finite number, 0 or more";
+        let rq: f64 = t.parse(line, row, "rq_time", expected, secs)?;
+        let (start, end) = request_ends(&t, line, row, index, world)?;
+        let expected = "a request id: a whole number";
+        let id: u64 = t.parse(line, row, "request_id", expected, |_| true)?;
+        if ids.insert(id, line).is_some() {
             return Err(t
-                .err(*line, row, "end")
-                .expected("a destination other than the start"));
-        }
-        for (col, n) in [("start", start), ("end", end)] {
-            if !world.is_connected(n) {
-                return Err(t
-                    .err(*line, row, col)
-                    .expected("a node connected both ways to the rest of the network"));
-            }
-        }
-        let id: u64 = t.parse(
-            *line,
-            row,
-            "request_id",
-            "a request id: a whole number",
-            |_| true,
-        )?;
-        if ids.insert(id, *line).is_some() {
-            return Err(t
-                .err(*line, row, "request_id")
+                .err(line, row, "request_id")
                 .expected("a request id not used by an earlier row (duplicate id)"));
         }
         let mut at = SimTime((rq * 1_000.0).round() as u64);
         if let Some(step) = step.filter(|s| s.as_ms() > 0) {
             at = SimTime(at.as_ms() / step.as_ms() * step.as_ms());
         }
-        let earliest =
-            if t.has("earliest_pickup_time") && !t.raw(row, "earliest_pickup_time").is_empty() {
-                let e: f64 = t.parse(
-                    *line,
-                    row,
-                    "earliest_pickup_time",
-                    "seconds from the start, not before rq_time",
-                    |v: &f64| secs(v) && *v >= rq,
-                )?;
-                SimTime((e * 1_000.0).round() as u64)
-            } else {
-                at
-            };
-        let pets = if t.has("pets") && !t.raw(row, "pets").is_empty() {
-            t.parse(*line, row, "pets", "1 to 4 pets", |v: &u32| {
-                (1..=4).contains(v)
+        let expected = "seconds from the start, not before rq_time";
+        let earliest = t
+            .parse_opt(line, row, "earliest_pickup_time", expected, |v: &f64| {
+                secs(v) && *v >= rq
             })?
-        } else {
-            1
-        };
+            .map_or(at, |e| SimTime((e * 1_000.0).round() as u64));
+        let pets = t.parse_opt(line, row, "pets", "1 to 4 pets", |v: &u32| {
+            (1..=4).contains(v)
+        })?;
         out.push(Request {
             at,
             pickup_after: earliest.max(at),
             start,
             end,
             id,
-            pets,
+            pets: pets.unwrap_or(1),
         });
     }
     Ok(out)
+}
+
+/// A request's start and end: nodes of the network, distinct, each connected both ways.
+fn request_ends(
+    t: &Table<'_>,
+    line: usize,
+    row: &csv::StringRecord,
+    index: &NodeIndex,
+    world: &World,
+) -> Result<(NodeId, NodeId), InputError> {
+    let node = |col: &str| -> Result<NodeId, InputError> {
+        let id: u64 = t.parse(line, row, col, "a node index: a whole number", |_| true)?;
+        index.get(&id).copied().ok_or_else(|| {
+            t.err(line, row, col)
+                .expected("the node_index of a node of the network")
+        })
+    };
+    let (start, end) = (node("start")?, node("end")?);
+    if start == end {
+        return Err(t
+            .err(line, row, "end")
+            .expected("a destination other than the start"));
+    }
+    for (col, n) in [("start", start), ("end", end)] {
+        if !world.is_connected(n) {
+            return Err(t
+                .err(line, row, col)
+                .expected("a node connected both ways to the rest of the network"));
+        }
+    }
+    Ok((start, end))
 }
 
 /// Reads vehicles' start nodes, one vehicle per row.

@@ -106,6 +106,22 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// Like [`Table::parse`] for an optional column: `None` when the file has no such
+    /// column or the cell is empty.
+    pub fn parse_opt<T: FromStr>(
+        &self,
+        line: usize,
+        row: &csv::StringRecord,
+        col: &str,
+        expected: &str,
+        ok: impl Fn(&T) -> bool,
+    ) -> Result<Option<T>, InputError> {
+        if !self.has(col) || self.raw(row, col).is_empty() {
+            return Ok(None);
+        }
+        self.parse(line, row, col, expected, ok).map(Some)
+    }
+
     /// Whether the file has a column `col`.
     pub fn has(&self, col: &str) -> bool {
         self.headers.iter().any(|h| h == col)

@@ -235,86 +235,104 @@ impl FleetIndex {
             self.seen.fill(0);
             self.stamp = 1;
         }
-        let mut cells: BinaryHeap<Reverse<(SimTime, u32)>> = self
-            .cells
-            .iter()
-            .filter_map(|(&cell, nodes)| {
-                let first = nodes
-                    .values()
-                    .filter_map(|l| l.first())
-                    .map(|a| a.0)
-                    .min()?
-                    .0;
-                let lb = SimDuration(self.cell_bound_ms(cell, point));
-                Some(Reverse((first.max(now) + lb, cell)))
-            })
-            .collect();
+        let q = Query { point, pets, now };
+        let mut cells = self.cell_heap(&q);
         // Nodes of the opened cells, by the bound of their first admitted anchor.
         let mut nodes: BinaryHeap<Reverse<NodeStream>> = BinaryHeap::new();
         loop {
-            let next_cell = cells.peek().map(|Reverse((k, _))| *k);
             let next_node = nodes.peek().map(|Reverse((k, ..))| *k);
-            let open_cell = match (next_node, next_cell) {
-                (Some(s), c) => c.is_some_and(|c| c < s),
-                (None, Some(_)) => true,
+            match (cells.peek().map(|Reverse((k, _))| *k), next_node) {
                 (None, None) => break,
-            };
-            if open_cell {
-                let Some(Reverse((bound, cell))) = cells.pop() else {
-                    break;
-                };
-                if bound > cutoff {
-                    cells.clear();
-                    continue;
-                }
-                // Nodes enter with their great-circle bound; the travel time (a
-                // routing query) is only asked for when that bound comes up.
-                for (&node, list) in &self.cells[&cell] {
-                    let Some(at) = Self::next_admitted(list, 0, pets) else {
-                        continue;
+                (Some(c), s) if s.is_none_or(|s| c < s) => {
+                    let Some(Reverse((bound, cell))) = cells.pop() else {
+                        break;
                     };
-                    let lb = SimDuration(self.node_bound_ms(node, point));
-                    nodes.push(Reverse((
-                        list[at].0 .0.max(now) + lb,
-                        node,
-                        cell,
-                        UNKNOWN,
-                        at,
-                    )));
+                    if bound > cutoff {
+                        cells.clear();
+                    } else {
+                        self.open_cell(cell, &q, &mut nodes);
+                    }
                 }
-                continue;
-            }
-            let Some(Reverse((bound, node, cell, d, first))) = nodes.pop() else {
-                break;
-            };
-            if bound > cutoff {
-                break;
-            }
-            if d == UNKNOWN {
-                if let Some(d) = visitor.travel_ms(node) {
-                    let start = self.cells[&cell][&node][first].0 .0.max(now);
-                    nodes.push(Reverse((start + SimDuration(d), node, cell, d, first)));
-                }
-                continue;
-            }
-            // The node's anchors in time order, while their bound is within the cut-off:
-            // the order across nodes only matters for speed, never for the answer (every
-            // vehicle with a bound within the final cut-off is visited).
-            let list = &self.cells[&cell][&node];
-            for &(key, held) in &list[first..] {
-                if key.0.max(now) + SimDuration(d) > cutoff {
-                    break;
-                }
-                let van = key.1 as usize;
-                if self.seen[van] == self.stamp || !held.admits(pets) {
-                    continue;
-                }
-                if Self::fits(&held, d, now, visitor) {
-                    self.seen[van] = self.stamp;
-                    let bound = key.0.max(now) + SimDuration(d);
-                    cutoff = cutoff.min(visitor.visit(van, bound));
+                _ => {
+                    let Some(Reverse(stream)) = nodes.pop() else {
+                        break;
+                    };
+                    let (bound, node, cell, d, first) = stream;
+                    if bound > cutoff {
+                        break;
+                    }
+                    if d != UNKNOWN {
+                        cutoff = self.visit_node(stream, &q, cutoff, visitor);
+                    } else if let Some(d) = visitor.travel_ms(node) {
+                        // Known now: back in line by its travel time.
+                        let start = self.cells[&cell][&node][first].0 .0.max(now);
+                        nodes.push(Reverse((start + SimDuration(d), node, cell, d, first)));
+                    }
                 }
             }
         }
     }
+
+    /// Occupied cells by `max(earliest anchor, now) + the bound from the cell to the point`.
+    fn cell_heap(&self, q: &Query) -> BinaryHeap<Reverse<(SimTime, u32)>> {
+        (self.cells.iter())
+            .filter_map(|(&cell, nodes)| {
+                let first = (nodes.values().filter_map(|l| l.first()))
+                    .map(|a| a.0)
+                    .min()?
+                    .0;
+                let lb = SimDuration(self.cell_bound_ms(cell, q.point));
+                Some(Reverse((first.max(q.now) + lb, cell)))
+            })
+            .collect()
+    }
+
+    /// Puts a cell's nodes in line, each by its great-circle bound: the travel time (a
+    /// routing query) is only asked for when that bound comes up.
+    fn open_cell(&self, cell: u32, q: &Query, nodes: &mut BinaryHeap<Reverse<NodeStream>>) {
+        for (&node, list) in &self.cells[&cell] {
+            let Some(at) = Self::next_admitted(list, 0, q.pets) else {
+                continue;
+            };
+            let lb = SimDuration(self.node_bound_ms(node, q.point));
+            let bound = list[at].0 .0.max(q.now) + lb;
+            nodes.push(Reverse((bound, node, cell, UNKNOWN, at)));
+        }
+    }
+
+    /// Visits a node's vehicles in time order while their bound is within the cut-off; the
+    /// order across nodes only matters for speed, never for the answer (every vehicle with
+    /// a bound within the final cut-off is visited). Returns the new cut-off.
+    fn visit_node(
+        &mut self,
+        (_, node, cell, d, first): NodeStream,
+        q: &Query,
+        mut cutoff: SimTime,
+        visitor: &mut dyn Visitor,
+    ) -> SimTime {
+        let list = &self.cells[&cell][&node];
+        for &(key, held) in &list[first..] {
+            let bound = key.0.max(q.now) + SimDuration(d);
+            if bound > cutoff {
+                break;
+            }
+            let van = key.1 as usize;
+            if self.seen[van] == self.stamp || !held.admits(q.pets) {
+                continue;
+            }
+            if Self::fits(&held, d, q.now, visitor) {
+                self.seen[van] = self.stamp;
+                cutoff = cutoff.min(visitor.visit(van, bound));
+            }
+        }
+        cutoff
+    }
+}
+
+/// What a search looks for: a pickup at `point` of `pets`, at `now`.
+#[derive(Clone, Copy)]
+struct Query {
+    point: Point<f64>,
+    pets: Manifest,
+    now: SimTime,
 }
