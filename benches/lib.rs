@@ -22,6 +22,7 @@ pub fn imported_world() -> Arc<World> {
     let nf = NetworkFiles {
         nodes: get("nodes.csv"),
         edges: get("edges.csv"),
+        order: None,
     };
     let crs = Crs::parse(&get("crs.info").1).expect("crs");
     network(&nf, crs, sim_core::world::RoadClass::Arterial)

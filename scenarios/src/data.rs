@@ -58,6 +58,10 @@ pub const EXTRA: &[(&str, &str)] = &[
         include_str!("../../data/networks/fleetpy-example/crs.info"),
     ),
     (
+        "networks/fleetpy-example/ch_order.txt",
+        include_str!("../../data/networks/fleetpy-example/ch_order.txt"),
+    ),
+    (
         "requests/fleetpy-example/example_100.csv",
         include_str!("../../data/requests/fleetpy-example/example_100.csv"),
     ),

@@ -80,7 +80,13 @@ pub struct NetworkFiles {
     pub nodes: (String, String),
     /// (label, text) of edges.csv.
     pub edges: (String, String),
+    /// (label, text) of ch_order.txt, if the directory has one.
+    pub order: Option<(String, String)>,
 }
+
+/// Name of the optional node-order file of a network directory (written by
+/// `petfleet prepare`).
+pub const ORDER_FILE: &str = "ch_order.txt";
 
 /// Imported node ids (as written) to network ids.
 pub type NodeIndex = BTreeMap<u64, NodeId>;
@@ -226,7 +232,11 @@ pub fn network(
         InputError::on_line(&files.edges.0, lines.first().copied().unwrap_or(2), "row")
             .expected(e.to_string())
     })?;
-    let world = World::new(net);
+    let routing_nodes = net.routing_nodes();
+    let mut world = World::new(net);
+    if let Some((label, text)) = &files.order {
+        world = world.with_ch_order(read_order(label, text, routing_nodes)?);
+    }
     if let Some((stop, why)) = world.unreachable_stops().first() {
         let name = &world.net.node(*stop).name;
         let mut e = InputError::on_line(&files.nodes.0, node_lines[stop.index()], "node_index")
@@ -237,6 +247,41 @@ pub fn network(
         )));
     }
     Ok((Arc::new(world), index))
+}
+
+/// Reads a node order: one routing node number a line, each of `0..n` once for some `n`
+/// up to `routing_nodes`.
+fn read_order(label: &str, text: &str, routing_nodes: usize) -> Result<Vec<usize>, InputError> {
+    let remedy = "(delete the file, or write it anew with `petfleet prepare`)";
+    let mut order = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let bad = |expected: String| {
+            let mut e = InputError::on_line(label, line, "node").value(raw.trim());
+            e.column = Some(1);
+            e.expected(expected)
+        };
+        match raw.trim().parse::<usize>() {
+            Ok(v) if v < routing_nodes => order.push(v),
+            _ => {
+                return Err(bad(format!(
+                    "a routing node number below {routing_nodes} {remedy}"
+                )))
+            }
+        }
+    }
+    let mut seen = vec![false; order.len()];
+    for (i, &v) in order.iter().enumerate() {
+        if v >= seen.len() || std::mem::replace(&mut seen[v], true) {
+            let mut e = InputError::on_line(label, i + 1, "node").value(v.to_string());
+            e.column = Some(1);
+            return Err(e.expected(format!(
+                "each of 0 to {} once: a permutation {remedy}",
+                order.len().saturating_sub(1)
+            )));
+        }
+    }
+    Ok(order)
 }
 
 /// One imported request.

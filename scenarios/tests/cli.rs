@@ -344,6 +344,30 @@ fn a_malformed_imported_network_exits_2_with_a_located_message() {
     assert!(stderr.contains('7'), "names the value: {stderr}");
     assert!(!root.join("o").exists(), "nothing written");
 
+    // `prepare` writes the node order of a good network, refuses a bad one.
+    let (code, _, stderr) = petfleet(&["prepare", "net", "--crs", "EPSG:4326"], root);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("edges.csv:3:"), "{stderr}");
+    assert!(!root.join("net/ch_order.txt").exists());
+    let (code, _, stderr) = petfleet(&["prepare", "nowhere"], root);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("nodes.csv") || stderr.contains("crs.info"),
+        "{stderr}"
+    );
+    std::fs::write(
+        root.join("net/edges.csv"),
+        "from_node,to_node,distance,travel_time\n0,1,900,90\n1,0,900,90\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = petfleet(&["prepare", "net", "--crs", "EPSG:4326"], root);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 routing nodes"), "{stdout}");
+    let order = std::fs::read_to_string(root.join("net/ch_order.txt")).unwrap();
+    let mut nodes: Vec<&str> = order.lines().collect();
+    nodes.sort_unstable();
+    assert_eq!(nodes, ["0", "1"]);
+
     for scale in ["0", "-2", "many"] {
         let (code, _, stderr) = petfleet(&["run", "--scale", scale, "--out", "o"], root);
         assert_eq!(code, 2, "--scale {scale}: {stderr}");

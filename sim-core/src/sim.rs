@@ -392,7 +392,8 @@ fn static_routes(spec: &SimSpec) -> Option<Arc<Ch>> {
         return None;
     }
     let table = profile_speeds(&spec.world.net, &spec.traffic, SimTime::ZERO, &[]);
-    let (ch, _) = Ch::prepare(&spec.world.net, table.as_ref(), table.digest, None);
+    let order = spec.world.ch_order();
+    let (ch, _) = Ch::prepare(&spec.world.net, table.as_ref(), table.digest, order);
     Some(Arc::new(ch))
 }
 

@@ -81,9 +81,20 @@ patience = "unlimited"
 
 /// Writes the tiny city with `edit` applied to one file ((file, from, to)); runs it.
 fn run_tiny(edit: Option<(&str, &str, &str)>) -> (Result<(), RunError>, tempfile::TempDir) {
+    run_tiny_with(edit, &[])
+}
+
+/// [`run_tiny`] with `extra` files (name, text) written beside.
+fn run_tiny_with(
+    edit: Option<(&str, &str, &str)>,
+    extra: &[(&str, &str)],
+) -> (Result<(), RunError>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("net")).unwrap();
+    for (name, text) in extra {
+        std::fs::write(root.join(name), text).unwrap();
+    }
     let files = [
         ("net/nodes.csv", NODES),
         ("net/edges.csv", EDGES),
@@ -214,6 +225,37 @@ fn bad_requests_and_vehicles_are_located() {
     );
     assert!(e.file.ends_with("vehicles.csv"), "{e}");
     assert_eq!(e.column, Some(21), "{e}");
+}
+
+#[test]
+fn a_saved_node_order_is_checked_and_changes_nothing() {
+    let (plain, plain_dir) = run_tiny(None);
+    plain.unwrap();
+    // 7 nodes and the stop's departure copy: 8 routing nodes, any order.
+    let (ordered, ordered_dir) =
+        run_tiny_with(None, &[("net/ch_order.txt", "7\n6\n5\n4\n3\n2\n1\n0\n")]);
+    ordered.unwrap();
+    for f in ["bookings.csv", "trips.csv", "kpis.csv"] {
+        assert_eq!(
+            std::fs::read(plain_dir.path().join("out").join(f)).unwrap(),
+            std::fs::read(ordered_dir.path().join("out").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    for (text, line, expected) in [
+        ("0\n1\n1\n", 3, "each of 0 to 2 once"),
+        ("0\nfirst\n", 2, "a routing node number below 8"),
+        ("0\n9\n", 2, "a routing node number below 8"),
+    ] {
+        let (res, dir) = run_tiny_with(None, &[("net/ch_order.txt", text)]);
+        let Err(RunError::Input(e)) = res else {
+            panic!("{text:?}: expected an input error");
+        };
+        assert!(e.file.ends_with("ch_order.txt"), "{e}");
+        assert_eq!(e.line, Some(line), "{e}");
+        assert!(e.to_string().contains(expected), "{e}");
+        assert!(!dir.path().join("out").exists(), "nothing written: {e}");
+    }
 }
 
 #[test]

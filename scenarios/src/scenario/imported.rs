@@ -121,7 +121,18 @@ pub(crate) fn network(
             "`expressway`, `urban_expressway`, `arterial` or `connector`",
         )
     })?;
-    let (world, index) = import::network(&NetworkFiles { nodes, edges }, crs, class)?;
+    let order_file = format!("{dir}/{}", import::ORDER_FILE);
+    let order = if files.exists(&order_file) {
+        Some(files.read(loc, &[K("network"), K("dir")], &order_file)?)
+    } else {
+        None
+    };
+    let nf = NetworkFiles {
+        nodes,
+        edges,
+        order,
+    };
+    let (world, index) = import::network(&nf, crs, class)?;
     let mut profiles = Profiles::flat();
     if let Some(f) = &n.hourly_factors {
         let (label, text) = files.read(loc, &[K("network"), K("hourly_factors")], f)?;

@@ -31,7 +31,8 @@ pub struct Estimates {
     /// `[day type][hour]` -> index into `graphs`, once prepared.
     slots: [[Option<u16>; 24]; 3],
     graphs: Vec<Arc<Ch>>,
-    /// The node order of the first preparation, reused by the later ones.
+    /// The network's saved node order, or that of the first preparation: reused by the
+    /// later ones.
     order: Option<Vec<usize>>,
     /// Direct-mapped memo: (key, milliseconds).
     memo: Vec<(u64, u32)>,
@@ -44,12 +45,13 @@ impl Estimates {
     /// prepared for some profile (the static network's), used for every hour with the
     /// same speeds.
     pub fn new(world: Arc<World>, traffic: Arc<TrafficConfig>, seed: Option<Arc<Ch>>) -> Self {
+        let order = world.ch_order().map(<[usize]>::to_vec);
         Estimates {
             world,
             traffic,
             slots: [[None; 24]; 3],
             graphs: seed.into_iter().collect(),
-            order: None,
+            order,
             memo: vec![(EMPTY, 0); 1 << MEMO_BITS],
             queries: 0,
         }
