@@ -25,7 +25,8 @@ pub use trace::{TraceEncode, TraceHasher};
 
 use std::any::Any;
 use std::cmp::Ordering;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use rand_chacha::ChaCha8Rng;
 
@@ -273,67 +274,108 @@ pub(crate) struct Entry<M> {
     pub(crate) msg: M,
 }
 
-/// A min-heap with four children per node: half the levels of a binary heap, and the
-/// children of a node share a cache line or two, which pays once the queue holds the
-/// timers of hundreds of thousands of actors.
-struct QuadHeap<T> {
-    items: Vec<T>,
+/// A monotone priority queue (a radix heap) on (time, seq). A key waits in the bucket of
+/// the highest bit in which its time differs from the last time taken out and only ever
+/// moves to lower buckets, so each key is touched a few times in all, always by linear
+/// scans: no sift through a tree that misses the cache once the queue holds the timers of
+/// hundreds of thousands of actors. Times before the last one taken (possible only after a
+/// look with no take, at the end of a run) wait in a small heap that comes first.
+struct RadixQueue {
+    last: u64,
+    /// Keys due at `last`, in seq order.
+    due: VecDeque<Due>,
+    /// `buckets[b]`: keys whose time differs from `last` first in bit `b`.
+    buckets: Vec<Vec<Due>>,
+    early: BinaryHeap<Reverse<Due>>,
+    len: usize,
 }
 
-impl<T: Ord + Copy> QuadHeap<T> {
+impl RadixQueue {
     fn new() -> Self {
-        QuadHeap { items: Vec::new() }
+        RadixQueue {
+            last: 0,
+            due: VecDeque::new(),
+            buckets: (0..64).map(|_| Vec::new()).collect(),
+            early: BinaryHeap::new(),
+            len: 0,
+        }
     }
 
     fn len(&self) -> usize {
-        self.items.len()
+        self.len
     }
 
-    fn peek(&self) -> Option<&T> {
-        self.items.first()
+    fn bucket(&self, time: u64) -> usize {
+        63 - (time ^ self.last).leading_zeros() as usize
     }
 
-    fn push(&mut self, item: T) {
-        let mut i = self.items.len();
-        self.items.push(item);
-        while i > 0 {
-            let parent = (i - 1) / 4;
-            if self.items[parent] <= item {
-                break;
-            }
-            self.items[i] = self.items[parent];
-            i = parent;
+    fn push(&mut self, d: Due) {
+        self.len += 1;
+        let t = d.time.as_ms();
+        if t < self.last {
+            self.early.push(Reverse(d));
+        } else if t == self.last {
+            // The newest sequence number: after every key due now.
+            self.due.push_back(d);
+        } else {
+            let b = self.bucket(t);
+            self.buckets[b].push(d);
         }
-        self.items[i] = item;
     }
 
-    fn pop(&mut self) -> Option<T> {
-        let last = self.items.pop()?;
-        let Some(&top) = self.items.first() else {
-            return Some(last);
+    /// Moves the earliest keys to `due` (the lowest bucket's earliest time becomes `last`;
+    /// its other keys go to lower buckets).
+    fn settle(&mut self) {
+        if !self.due.is_empty() {
+            return;
+        }
+        let Some(b) = self.buckets.iter().position(|v| !v.is_empty()) else {
+            return;
         };
-        let n = self.items.len();
-        let mut i = 0;
-        loop {
-            let first = 4 * i + 1;
-            if first >= n {
-                break;
+        let keys = std::mem::take(&mut self.buckets[b]);
+        let min = keys
+            .iter()
+            .map(|d| d.time.as_ms())
+            .min()
+            .unwrap_or(self.last);
+        self.last = min;
+        for d in &keys {
+            if d.time.as_ms() == min {
+                self.due.push_back(*d);
+            } else {
+                let to = self.bucket(d.time.as_ms());
+                self.buckets[to].push(*d);
             }
-            let end = (first + 4).min(n);
-            let mut best = first;
-            for c in first + 1..end {
-                if self.items[c] < self.items[best] {
-                    best = c;
-                }
-            }
-            if last <= self.items[best] {
-                break;
-            }
-            self.items[i] = self.items[best];
-            i = best;
         }
-        self.items[i] = last;
-        Some(top)
+        self.due.make_contiguous().sort_unstable_by_key(|d| d.seq);
+        // Hand the emptied vector back (it keeps its capacity).
+        let mut keys = keys;
+        keys.clear();
+        if self.buckets[b].is_empty() {
+            self.buckets[b] = keys;
+        }
+    }
+
+    fn peek(&mut self) -> Option<Due> {
+        if let Some(Reverse(d)) = self.early.peek() {
+            return Some(*d);
+        }
+        self.settle();
+        self.due.front().copied()
+    }
+
+    fn pop(&mut self) -> Option<Due> {
+        let d = match self.early.pop() {
+            Some(Reverse(d)) => Some(d),
+            None => {
+                self.settle();
+                self.due.pop_front()
+            }
+        };
+        if d.is_some() {
+            self.len -= 1;
+        }
+        d
     }
 }
 
@@ -367,7 +409,7 @@ impl Ord for Due {
 /// never touch the heap. The heap holds only messages due later, as small keys; their
 /// messages wait in a slab.
 pub(crate) struct Scheduler<M> {
-    heap: QuadHeap<Due>,
+    heap: RadixQueue,
     /// Messages by slot, with their recipient; `free` lists empty slots.
     slots: Vec<Option<(ActorId, M)>>,
     free: Vec<u32>,
@@ -381,7 +423,7 @@ pub(crate) struct Scheduler<M> {
 impl<M> Scheduler<M> {
     pub(crate) fn new(bound: usize) -> Self {
         Scheduler {
-            heap: QuadHeap::new(),
+            heap: RadixQueue::new(),
             slots: Vec::new(),
             free: Vec::new(),
             now_queue: VecDeque::new(),
@@ -439,7 +481,7 @@ impl<M> Scheduler<M> {
     }
 
     /// The time of the next message, if any.
-    fn next_time(&self) -> Option<SimTime> {
+    fn next_time(&mut self) -> Option<SimTime> {
         if !self.now_queue.is_empty() {
             return Some(self.now);
         }
