@@ -274,23 +274,47 @@ pub(crate) struct Entry<M> {
     pub(crate) msg: M,
 }
 
-/// A monotone priority queue (a radix heap) on (time, seq). A key waits in the bucket of
-/// the highest bit in which its time differs from the last time taken out and only ever
-/// moves to lower buckets, so each key is touched a few times in all, always by linear
-/// scans: no sift through a tree that misses the cache once the queue holds the timers of
-/// hundreds of thousands of actors. Times before the last one taken (possible only after a
-/// look with no take, at the end of a run) wait in a small heap that comes first.
-struct RadixQueue {
+/// A monotone priority queue (a radix heap) of messages by (time, seq). A message waits in
+/// the bucket of the highest bit in which its time differs from the last time taken out
+/// and only ever moves to lower buckets, so each is moved a few times in all, always by
+/// linear scans: no sift through a tree, no lookup in a side table, that misses the cache
+/// once the queue holds the timers of hundreds of thousands of actors. Times before the
+/// last one taken (possible only after a look with no take, at the end of a run) wait in a
+/// small heap that comes first.
+struct RadixQueue<M> {
     last: u64,
-    /// Keys due at `last`, in seq order.
-    due: VecDeque<Due>,
-    /// `buckets[b]`: keys whose time differs from `last` first in bit `b`.
-    buckets: Vec<Vec<Due>>,
-    early: BinaryHeap<Reverse<Due>>,
+    /// Messages due at `last`, in seq order.
+    due: VecDeque<Entry<M>>,
+    /// `buckets[b]`: messages whose time differs from `last` first in bit `b`.
+    buckets: Vec<Vec<Entry<M>>>,
+    early: BinaryHeap<Reverse<Early<M>>>,
     len: usize,
 }
 
-impl RadixQueue {
+/// A message ordered by (time, seq) alone.
+struct Early<M>(Entry<M>);
+
+impl<M> PartialEq for Early<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl<M> Eq for Early<M> {}
+
+impl<M> PartialOrd for Early<M> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<M> Ord for Early<M> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.0.time, self.0.seq).cmp(&(other.0.time, other.0.seq))
+    }
+}
+
+impl<M> RadixQueue<M> {
     fn new() -> Self {
         RadixQueue {
             last: 0,
@@ -309,22 +333,22 @@ impl RadixQueue {
         63 - (time ^ self.last).leading_zeros() as usize
     }
 
-    fn push(&mut self, d: Due) {
+    fn push(&mut self, e: Entry<M>) {
         self.len += 1;
-        let t = d.time.as_ms();
+        let t = e.time.as_ms();
         if t < self.last {
-            self.early.push(Reverse(d));
+            self.early.push(Reverse(Early(e)));
         } else if t == self.last {
-            // The newest sequence number: after every key due now.
-            self.due.push_back(d);
+            // The newest sequence number: after every message due now.
+            self.due.push_back(e);
         } else {
             let b = self.bucket(t);
-            self.buckets[b].push(d);
+            self.buckets[b].push(e);
         }
     }
 
-    /// Moves the earliest keys to `due` (the lowest bucket's earliest time becomes `last`;
-    /// its other keys go to lower buckets).
+    /// Moves the earliest messages to `due` (the lowest bucket's earliest time becomes
+    /// `last`; its other messages go to lower buckets).
     fn settle(&mut self) {
         if !self.due.is_empty() {
             return;
@@ -332,72 +356,50 @@ impl RadixQueue {
         let Some(b) = self.buckets.iter().position(|v| !v.is_empty()) else {
             return;
         };
-        let keys = std::mem::take(&mut self.buckets[b]);
-        let min = keys
-            .iter()
-            .map(|d| d.time.as_ms())
-            .min()
-            .unwrap_or(self.last);
+        let mut moving = std::mem::take(&mut self.buckets[b]);
+        let min = (moving.iter().map(|e| e.time.as_ms()).min()).unwrap_or(self.last);
         self.last = min;
-        for d in &keys {
-            if d.time.as_ms() == min {
-                self.due.push_back(*d);
+        for e in moving.drain(..) {
+            if e.time.as_ms() == min {
+                self.due.push_back(e);
             } else {
-                let to = self.bucket(d.time.as_ms());
-                self.buckets[to].push(*d);
+                let to = self.bucket(e.time.as_ms());
+                self.buckets[to].push(e);
             }
         }
-        self.due.make_contiguous().sort_unstable_by_key(|d| d.seq);
-        // Hand the emptied vector back (it keeps its capacity).
-        let mut keys = keys;
-        keys.clear();
+        // Messages of one time always share a bucket, in the order they came (a bucket is
+        // only ever appended to, and moves keep the order): `due` is in seq order.
+        debug_assert!(self
+            .due
+            .iter()
+            .zip(self.due.iter().skip(1))
+            .all(|(a, b)| a.seq < b.seq));
+        // Hand the emptied vector back: it keeps its capacity.
         if self.buckets[b].is_empty() {
-            self.buckets[b] = keys;
+            self.buckets[b] = moving;
         }
     }
 
-    fn peek(&mut self) -> Option<Due> {
-        if let Some(Reverse(d)) = self.early.peek() {
-            return Some(*d);
+    fn peek_time(&mut self) -> Option<SimTime> {
+        if let Some(Reverse(e)) = self.early.peek() {
+            return Some(e.0.time);
         }
         self.settle();
-        self.due.front().copied()
+        self.due.front().map(|e| e.time)
     }
 
-    fn pop(&mut self) -> Option<Due> {
-        let d = match self.early.pop() {
-            Some(Reverse(d)) => Some(d),
+    fn pop(&mut self) -> Option<Entry<M>> {
+        let e = match self.early.pop() {
+            Some(Reverse(Early(e))) => Some(e),
             None => {
                 self.settle();
                 self.due.pop_front()
             }
         };
-        if d.is_some() {
+        if e.is_some() {
             self.len -= 1;
         }
-        d
-    }
-}
-
-/// A queued message's place in the order; the message itself waits in a slab, so the heap
-/// moves small keys only.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Due {
-    time: SimTime,
-    seq: u64,
-    slot: u32,
-}
-
-impl PartialOrd for Due {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Due {
-    /// Earliest (time, seq) first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
+        e
     }
 }
 
@@ -406,13 +408,9 @@ impl Ord for Due {
 ///
 /// Most messages are replies sent with no delay: they are due now, after everything already
 /// queued for now (their sequence numbers are the newest), so they wait in a plain FIFO and
-/// never touch the heap. The heap holds only messages due later, as small keys; their
-/// messages wait in a slab.
+/// never touch the radix heap, which holds the messages due later.
 pub(crate) struct Scheduler<M> {
-    heap: RadixQueue,
-    /// Messages by slot, with their recipient; `free` lists empty slots.
-    slots: Vec<Option<(ActorId, M)>>,
-    free: Vec<u32>,
+    later: RadixQueue<M>,
     /// Messages due at `now` sent at `now`, in sequence order.
     now_queue: VecDeque<Entry<M>>,
     next_seq: u64,
@@ -423,9 +421,7 @@ pub(crate) struct Scheduler<M> {
 impl<M> Scheduler<M> {
     pub(crate) fn new(bound: usize) -> Self {
         Scheduler {
-            heap: RadixQueue::new(),
-            slots: Vec::new(),
-            free: Vec::new(),
+            later: RadixQueue::new(),
             now_queue: VecDeque::new(),
             next_seq: 0,
             now: SimTime::ZERO,
@@ -448,36 +444,14 @@ impl<M> Scheduler<M> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
+        let entry = Entry { time, seq, to, msg };
         // Due now: after every message already queued for now (those have older numbers).
         if time == self.now {
-            self.now_queue.push_back(Entry { time, seq, to, msg });
-            return Ok(());
+            self.now_queue.push_back(entry);
+        } else {
+            self.later.push(entry);
         }
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slots[s as usize] = Some((to, msg));
-                s
-            }
-            None => {
-                self.slots.push(Some((to, msg)));
-                (self.slots.len() - 1) as u32
-            }
-        };
-        self.heap.push(Due { time, seq, slot });
         Ok(())
-    }
-
-    fn take(&mut self, due: Due) -> Entry<M> {
-        let (to, msg) = self.slots[due.slot as usize]
-            .take()
-            .expect("a queued slot holds its message");
-        self.free.push(due.slot);
-        Entry {
-            time: due.time,
-            seq: due.seq,
-            to,
-            msg,
-        }
     }
 
     /// The time of the next message, if any.
@@ -485,7 +459,7 @@ impl<M> Scheduler<M> {
         if !self.now_queue.is_empty() {
             return Some(self.now);
         }
-        self.heap.peek().map(|d| d.time)
+        self.later.peek_time()
     }
 
     /// Pops the next message due before `until`.
@@ -494,10 +468,10 @@ impl<M> Scheduler<M> {
             return None;
         }
         // Messages queued earlier for now come before the replies sent now.
-        if self.heap.peek().is_some_and(|d| d.time == self.now) || self.now_queue.is_empty() {
-            let due = self.heap.pop()?;
-            self.now = due.time;
-            return Some(self.take(due));
+        if self.later.peek_time() == Some(self.now) || self.now_queue.is_empty() {
+            let entry = self.later.pop()?;
+            self.now = entry.time;
+            return Some(entry);
         }
         self.now_queue.pop_front()
     }
@@ -513,9 +487,8 @@ impl<M> Scheduler<M> {
             return None;
         }
         self.now = time;
-        while self.heap.peek().is_some_and(|e| e.time == time) {
-            if let Some(due) = self.heap.pop() {
-                let entry = self.take(due);
+        while self.later.peek_time() == Some(time) {
+            if let Some(entry) = self.later.pop() {
                 batch.push(entry);
             }
         }
@@ -528,7 +501,7 @@ impl<M> Scheduler<M> {
     }
 
     pub(crate) fn pending(&self) -> usize {
-        self.heap.len() + self.now_queue.len()
+        self.later.len() + self.now_queue.len()
     }
 }
 

@@ -129,3 +129,50 @@ fn run_stops_at_until_and_reports_pending() {
         "every ticker still has its next tick queued"
     );
 }
+
+proptest::proptest! {
+    /// The radix queue gives messages back exactly in (time, seq) order, whatever the
+    /// times, while messages keep arriving between takes (never before the last taken),
+    /// and after a look at a later time with no take (the end of a run).
+    #[test]
+    fn radix_queue_takes_in_time_and_sequence_order(
+        rounds in proptest::collection::vec(
+            (proptest::collection::vec(0u64..5_000_000, 0..20), 0usize..6),
+            1..40,
+        ),
+        late in proptest::collection::vec(0u64..5_000_000, 0..5),
+    ) {
+        let mut q: RadixQueue<()> = RadixQueue::new();
+        let mut reference = std::collections::BTreeSet::new();
+        let (mut seq, mut now) = (0u64, 0u64);
+        let mut push = |q: &mut RadixQueue<()>, reference: &mut std::collections::BTreeSet<(u64, u64)>, t: u64| {
+            q.push(Entry { time: SimTime(t), seq, to: ActorId(0), msg: () });
+            reference.insert((t, seq));
+            seq += 1;
+        };
+        for (delays, takes) in rounds {
+            for d in delays {
+                push(&mut q, &mut reference, now + d % 3 * (d / 3));
+            }
+            for _ in 0..takes {
+                let want = reference.pop_first();
+                let got = q.pop().map(|e| (e.time.as_ms(), e.seq));
+                proptest::prop_assert_eq!(got, want);
+                if let Some((t, _)) = want {
+                    now = t;
+                }
+            }
+        }
+        // A look with no take, then messages before the time looked at.
+        let _ = q.peek_time();
+        for d in late {
+            push(&mut q, &mut reference, now + d % 1_000);
+        }
+        proptest::prop_assert_eq!(q.len(), reference.len());
+        while let Some(want) = reference.pop_first() {
+            let got = q.pop().map(|e| (e.time.as_ms(), e.seq));
+            proptest::prop_assert_eq!(got, Some(want));
+        }
+        proptest::prop_assert!(q.pop().is_none());
+    }
+}
