@@ -6,12 +6,20 @@
 //! and shard actors on one or more Arbiters); both produce the same trace.
 //!
 //! ```text
-//!                 Traffic ──TrafficUpdate(speeds, incidents)──▶ Vehicle ×N
-//!  scenario ──▶   (profiles × congestion × incidents,                │ drives edge by edge,
-//!  (scripted      random + scripted accidents)                       │ reports GPS, reroutes
-//!   trips,                                                           ▼
-//!   incidents)                                        Events ──▶ observers (CSV, trace hash)
+//!  Customer ×N ──BookingRequest / QuoteAnswer──▶ Dispatcher ──Assign(plan)──▶ Vehicle ×N
+//!  (demand, quotes,        ◀──Quote / BookingEnded──  │ dispatch: FleetIndex ▶ PlanCache
+//!   patience, support)                                │  ▶ Estimates (hierarchies)
+//!        ▲  TripUpdate, PickedUp, Delivered, Requote   ▼                     │ drives,
+//!        └──────────────────────────────────────────────────────────────────┘ meters,
+//!  Traffic ──TrafficUpdate(speeds, incidents)──▶ Vehicle     Pet ×N ◀──Ride (welfare)
+//!  Partner ×N (vets, groomers, hotels) ◀──▶ Vehicle
+//!                        Events ──▶ observers (CSV, KPIs, invariants, trace hash)
 //! ```
+//!
+//! Business rules live in plain modules the actors call: [`booking`] (crates and species:
+//! [`booking::Manifest`]; ride limits, promised pickups), [`dispatch`] (which van, where in
+//! its plan), [`fare`] (the meter, quotes, re-quotes), [`welfare`] (the pets), [`observe`]
+//! (KPIs and end-of-run invariants).
 //!
 //! The crate never reads a file, the wall clock or an environment variable: the
 //! `scenarios` crate loads data and scenarios and writes outputs.

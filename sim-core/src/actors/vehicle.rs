@@ -5,9 +5,9 @@
 //! reports GPS fixes, live updates to customers, hourly statistics, and its state to the
 //! dispatcher.
 //!
-//! Its state is split by concern: [`driving`] (position, edge, route, speeds, reroutes),
-//! [`cargo`] (plan, pets aboard, what is done), [`meters`] (each booking's meter, tolls,
-//! approved fare and the re-quote rule) and [`stats`] (odometer, hourly figures). This file
+//! Its state is split by concern: `driving` (position, edge, route, speeds, reroutes),
+//! `cargo` (plan, pets aboard, what is done), `meters` (each booking's meter, tolls,
+//! approved fare and the re-quote rule) and `stats` (odometer, hourly figures). This file
 //! holds what ties them: the target and activity, the timers and the message handlers.
 //!
 //! Timers (`EdgeDone`, `StopDone`) carry a generation; a change of plan or speed bumps it,
