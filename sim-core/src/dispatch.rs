@@ -23,6 +23,7 @@
 pub mod estimates;
 pub mod exhaustive;
 pub mod index;
+pub mod insertion;
 pub mod plan;
 
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! break the triangle inequality.
 
 use super::estimates::LegTimes;
-use super::plan::{InsertMode, NewStops, Placement};
+use super::insertion::{more_telling, InsertMode, NewStops, Placement};
 use crate::booking::{Infeasible, Manifest, PlanStop, StopKind, VehicleView};
 use crate::time::{SimDuration, SimTime};
 
@@ -117,21 +117,4 @@ pub fn best_insertion(
         }
     }
     best.ok_or(why)
-}
-
-/// Prefer reasons about the pets over reasons about time.
-pub fn more_telling(a: Infeasible, b: Infeasible) -> Infeasible {
-    let rank = |x: Infeasible| match x {
-        Infeasible::Unreachable => 0,
-        Infeasible::CrateSlots => 1,
-        Infeasible::SpeciesMix => 2,
-        Infeasible::RideTime => 3,
-        Infeasible::PickupLate => 4,
-        Infeasible::ShiftEnd => 5,
-    };
-    if rank(b) < rank(a) {
-        b
-    } else {
-        a
-    }
 }

@@ -26,7 +26,8 @@
 
 use super::estimates::LegTimes;
 use super::exhaustive;
-use crate::booking::{Crates, Infeasible, Manifest, PlanStop, StopKind, VehicleView};
+pub use super::insertion::{InsertMode, NewStops, Placement};
+use crate::booking::{Crates, Infeasible, Manifest, StopKind, VehicleView};
 use crate::time::SimTime;
 
 /// "No constraint": large, and safe to add a few times.
@@ -110,42 +111,6 @@ impl Detour {
             dwell.0 + t.to_pickup + t.direct + dwell.1 + t.dropoff_to_next - self.leg_ms;
         drop_first <= room || (through <= room && rides_through <= ride_limit)
     }
-}
-
-/// How a booking may be inserted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InsertMode {
-    /// Anywhere after the locked stops; bookings may ride together (pooling).
-    Pooled,
-    /// Pickup and drop-off next to each other, where nothing is aboard: one booking aboard
-    /// at a time (ride hailing).
-    Single,
-}
-
-/// The booking to insert, as its two stops.
-#[derive(Clone, Copy, Debug)]
-pub struct NewStops<'a> {
-    /// Its pickup.
-    pub pickup: &'a PlanStop,
-    /// Its drop-off.
-    pub dropoff: &'a PlanStop,
-    /// Loading time at the pickup, ms.
-    pub dwell_pickup_ms: u64,
-    /// Unloading time at the drop-off, ms.
-    pub dwell_dropoff_ms: u64,
-}
-
-/// A feasible insertion.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Placement {
-    /// Index of the pickup in the new plan.
-    pub pickup_at: usize,
-    /// Index of the drop-off in the new plan.
-    pub dropoff_at: usize,
-    /// How much later the plan ends, ms (0 if it does not).
-    pub added_ms: u64,
-    /// Arrival at the pickup (before any wait for its earliest time).
-    pub pickup_eta: SimTime,
 }
 
 /// Which constraint a slack value comes from (for the reason of a refusal).
@@ -722,7 +687,7 @@ struct Search<'c, 'n> {
 
 impl Search<'_, '_> {
     fn fail(&mut self, e: Infeasible) {
-        self.why = exhaustive::more_telling(self.why, e);
+        self.why = super::insertion::more_telling(self.why, e);
     }
 
     fn offer(&mut self, p: Placement) {
