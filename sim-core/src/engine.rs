@@ -287,6 +287,8 @@ struct RadixQueue<M> {
     due: VecDeque<Entry<M>>,
     /// `buckets[b]`: messages whose time differs from `last` first in bit `b`.
     buckets: Vec<Vec<Entry<M>>>,
+    /// Bit `b` set when `buckets[b]` holds a message.
+    occupied: u64,
     early: BinaryHeap<Reverse<Early<M>>>,
     len: usize,
 }
@@ -320,6 +322,7 @@ impl<M> RadixQueue<M> {
             last: 0,
             due: VecDeque::new(),
             buckets: (0..64).map(|_| Vec::new()).collect(),
+            occupied: 0,
             early: BinaryHeap::new(),
             len: 0,
         }
@@ -344,6 +347,7 @@ impl<M> RadixQueue<M> {
         } else {
             let b = self.bucket(t);
             self.buckets[b].push(e);
+            self.occupied |= 1 << b;
         }
     }
 
@@ -353,9 +357,11 @@ impl<M> RadixQueue<M> {
         if !self.due.is_empty() {
             return;
         }
-        let Some(b) = self.buckets.iter().position(|v| !v.is_empty()) else {
+        if self.occupied == 0 {
             return;
-        };
+        }
+        let b = self.occupied.trailing_zeros() as usize;
+        self.occupied &= !(1 << b);
         let mut moving = std::mem::take(&mut self.buckets[b]);
         let min = (moving.iter().map(|e| e.time.as_ms()).min()).unwrap_or(self.last);
         self.last = min;
@@ -365,6 +371,7 @@ impl<M> RadixQueue<M> {
             } else {
                 let to = self.bucket(e.time.as_ms());
                 self.buckets[to].push(e);
+                self.occupied |= 1 << to;
             }
         }
         // Messages of one time always share a bucket, in the order they came (a bucket is
