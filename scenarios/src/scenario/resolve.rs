@@ -70,17 +70,7 @@ pub fn resolve(
     let fleet = cx.fleet(&scenario.vehicles, &scenario.depots)?;
     let mut households = Vec::new();
     let demand = cx.demand(scenario.demand.as_ref(), until, seed, &mut households)?;
-    let mut scripted = Vec::new();
-    for (i, b) in scenario.bookings.iter().enumerate() {
-        let (booking, household) = cx.scripted(i, b, fleet.len(), households.len())?;
-        scripted.push(booking);
-        households.push(household);
-    }
-    if let Some(r) = &scenario.requests {
-        let (homes, bookings) = cx.requests(&scenario, r, fleet.len(), seed, households.len())?;
-        households.extend(homes);
-        scripted.extend(bookings);
-    }
+    let scripted = cx.bookings(&scenario, fleet.len(), seed, &mut households)?;
     let incidents = (scenario.incidents.iter().enumerate())
         .map(|(i, inc)| cx.incident(i, inc))
         .collect::<Result<Vec<_>, _>>()?;
@@ -518,6 +508,29 @@ impl Cx<'_> {
             peaks.push((from, to, pk.multiplier));
         }
         Ok(peaks)
+    }
+
+    /// The scripted bookings, then the imported requests; their households are appended
+    /// to `households`.
+    fn bookings(
+        &self,
+        scenario: &Scenario,
+        fleet: usize,
+        seed: u64,
+        households: &mut Vec<HouseholdSpec>,
+    ) -> Result<Vec<ScriptedBooking>, InputError> {
+        let mut scripted = Vec::new();
+        for (i, b) in scenario.bookings.iter().enumerate() {
+            let (booking, household) = self.scripted(i, b, fleet, households.len())?;
+            scripted.push(booking);
+            households.push(household);
+        }
+        if let Some(r) = &scenario.requests {
+            let (homes, bookings) = self.requests(scenario, r, fleet, seed, households.len())?;
+            households.extend(homes);
+            scripted.extend(bookings);
+        }
+        Ok(scripted)
     }
 
     /// `[[bookings]]` entry `i`: the booking and its household (number `household`).
