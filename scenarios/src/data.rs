@@ -226,6 +226,49 @@ pub struct Data {
 
 /// Loads and validates every data file.
 pub fn load(files: &DataFiles) -> Result<Data, InputError> {
+    let net = read_network(files)?;
+    let rest = load_demand_side(files, &net)?;
+    Ok(Data {
+        roads: read_roads(files)?,
+        profiles: Profiles {
+            factors: read_profiles(files)?,
+        },
+        accidents: read_accidents(files)?,
+        holidays: read_holidays(files)?,
+        world: Arc::new(World::new(net)),
+        tolls: rest.tolls,
+        hourly: rest.hourly,
+        intercity: rest.intercity,
+        pet_mix: rest.pet_mix,
+        pet_counts: rest.pet_counts,
+        addons: rest.addons,
+        partners: rest.partners,
+        climate: rest.climate,
+        physiology: rest.physiology,
+        customers: rest.customers,
+    })
+}
+
+/// `network/nodes.csv` and `network/edges.csv`, built into the road network.
+fn read_network(files: &DataFiles) -> Result<RoadNetwork, InputError> {
+    let (nodes, node_lines) = read_nodes(files)?;
+    let (segments, edge_lines) = read_segments(files, &nodes)?;
+    let (nodes_file, edges_file) = (files.get(0).0, files.get(1).0);
+    RoadNetwork::build(nodes, segments).map_err(|e| match e {
+        NetworkError::DuplicateName { row, name, first } => InputError::on_line(nodes_file, node_lines[row], "name")
+            .value(name)
+            .expected(format!("a unique name (line {} has it already)", node_lines[first])),
+        NetworkError::SelfLoop { row, node } => InputError::on_line(edges_file, edge_lines[row], "to")
+            .value(node.to_string())
+            .expected("a node other than `from`"),
+        NetworkError::Disconnected { from, unreachable, example } => InputError::on_line(edges_file, 1, "network")
+            .expected(format!("a connected network, but {unreachable} node(s) cannot be reached from {from:?}, e.g. {example:?}")),
+        other => InputError::on_line(edges_file, 1, "network").expected(other.to_string()),
+    })
+}
+
+/// `network/nodes.csv`: the nodes and the line of each.
+fn read_nodes(files: &DataFiles) -> Result<(Vec<NodeSpec>, Vec<usize>), InputError> {
     let (nodes_file, nodes_text) = files.get(0);
     let t = Table::read(
         nodes_file,
@@ -292,7 +335,14 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
         });
         node_lines.push(line);
     }
+    Ok((nodes, node_lines))
+}
 
+/// `network/edges.csv`: the two-way segments and the line of each.
+fn read_segments(
+    files: &DataFiles,
+    nodes: &[NodeSpec],
+) -> Result<(Vec<EdgeSpec>, Vec<usize>), InputError> {
     let (edges_file, edges_text) = files.get(1);
     let t = Table::read(
         edges_file,
@@ -344,25 +394,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
             "a whole number of lanes per direction, 1 to 12",
             |v| (1..=12).contains(v),
         )?;
-        let geom_raw = t.raw(row, "geometry");
-        let geometry = if geom_raw.is_empty() {
-            None
-        } else {
-            let ls = parse_linestring(geom_raw).ok_or_else(|| {
-                InputError::on_line(t.file, line, "geometry")
-                    .value(geom_raw)
-                    .expected("empty, or WKT `LINESTRING(lon lat, lon lat, ...)` with at least two points")
-            })?;
-            for (end, node) in [(ls.0[0], from), (*ls.0.last().expect("two points"), to)] {
-                let nd = &nodes[node as usize];
-                if (end.x - nd.lon).abs() > 0.02 || (end.y - nd.lat).abs() > 0.02 {
-                    return Err(InputError::on_line(t.file, line, "geometry")
-                        .value(geom_raw)
-                        .expected(format!("a line that starts at `from` and ends at `to` (node {:?} is at {}, {})", nd.name, nd.lon, nd.lat)));
-                }
-            }
-            Some(ls)
-        };
+        let geometry = edge_geometry(&t, line, row, (from, to), nodes)?;
         segments.push(EdgeSpec {
             from: NodeId(from),
             to: NodeId(to),
@@ -375,18 +407,42 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
         });
         edge_lines.push(line);
     }
-    let net = RoadNetwork::build(nodes, segments).map_err(|e| match e {
-        NetworkError::DuplicateName { row, name, first } => InputError::on_line(nodes_file, node_lines[row], "name")
-            .value(name)
-            .expected(format!("a unique name (line {} has it already)", node_lines[first])),
-        NetworkError::SelfLoop { row, node } => InputError::on_line(edges_file, edge_lines[row], "to")
-            .value(node.to_string())
-            .expected("a node other than `from`"),
-        NetworkError::Disconnected { from, unreachable, example } => InputError::on_line(edges_file, 1, "network")
-            .expected(format!("a connected network, but {unreachable} node(s) cannot be reached from {from:?}, e.g. {example:?}")),
-        other => InputError::on_line(edges_file, 1, "network").expected(other.to_string()),
-    })?;
+    Ok((segments, edge_lines))
+}
 
+/// A segment's `geometry` cell: empty, or a WKT line from its `from` node to its `to` node.
+fn edge_geometry(
+    t: &Table<'_>,
+    line: usize,
+    row: &csv::StringRecord,
+    (from, to): (u32, u32),
+    nodes: &[NodeSpec],
+) -> Result<Option<LineString<f64>>, InputError> {
+    let geom_raw = t.raw(row, "geometry");
+    if geom_raw.is_empty() {
+        return Ok(None);
+    }
+    let ls = parse_linestring(geom_raw).ok_or_else(|| {
+        InputError::on_line(t.file, line, "geometry")
+            .value(geom_raw)
+            .expected("empty, or WKT `LINESTRING(lon lat, lon lat, ...)` with at least two points")
+    })?;
+    for (end, node) in [(ls.0[0], from), (*ls.0.last().expect("two points"), to)] {
+        let nd = &nodes[node as usize];
+        if (end.x - nd.lon).abs() > 0.02 || (end.y - nd.lat).abs() > 0.02 {
+            return Err(InputError::on_line(t.file, line, "geometry")
+                .value(geom_raw)
+                .expected(format!(
+                    "a line that starts at `from` and ends at `to` (node {:?} is at {}, {})",
+                    nd.name, nd.lon, nd.lat
+                )));
+        }
+    }
+    Ok(Some(ls))
+}
+
+/// `network/roads.csv`.
+fn read_roads(files: &DataFiles) -> Result<Vec<RoadInfo>, InputError> {
     let (roads_file, roads_text) = files.get(2);
     let t = Table::read(
         roads_file,
@@ -408,7 +464,11 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
             source: t.raw(row, "source").to_string(),
         });
     }
+    Ok(roads)
+}
 
+/// `traffic/profiles.csv`: speed factors by [day type][road class][hour].
+fn read_profiles(files: &DataFiles) -> Result<[[[f64; 24]; 4]; 3], InputError> {
     let (prof_file, prof_text) = files.get(3);
     let t = Table::read(
         prof_file,
@@ -461,7 +521,11 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
             }
         }
     }
+    Ok(factors)
+}
 
+/// `traffic/accidents.csv`: one row per road class.
+fn read_accidents(files: &DataFiles) -> Result<[AccidentParams; 4], InputError> {
     let (acc_file, acc_text) = files.get(4);
     let t = Table::read(
         acc_file,
@@ -531,7 +595,11 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
             ))
         })?;
     }
+    Ok(acc)
+}
 
+/// `calendar/holidays.csv`.
+fn read_holidays(files: &DataFiles) -> Result<BTreeMap<NaiveDate, String>, InputError> {
     let (hol_file, hol_text) = files.get(5);
     let t = Table::read(hol_file, hol_text, &["date", "name"])?;
     let mut holidays = BTreeMap::new();
@@ -544,26 +612,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
         })?;
         holidays.insert(date, t.raw(row, "name").to_string());
     }
-
-    let rest = load_demand_side(files, &net)?;
-
-    Ok(Data {
-        world: Arc::new(World::new(net)),
-        roads,
-        profiles: Profiles { factors },
-        accidents: acc,
-        holidays,
-        tolls: rest.tolls,
-        hourly: rest.hourly,
-        intercity: rest.intercity,
-        pet_mix: rest.pet_mix,
-        pet_counts: rest.pet_counts,
-        addons: rest.addons,
-        partners: rest.partners,
-        climate: rest.climate,
-        physiology: rest.physiology,
-        customers: rest.customers,
-    })
+    Ok(holidays)
 }
 
 struct DemandSide {
@@ -642,6 +691,23 @@ fn check_shares(file: &str, last_line: usize, total: f64) -> Result<(), InputErr
 }
 
 fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, InputError> {
+    let pet_mix = read_pet_mix(files)?;
+    Ok(DemandSide {
+        tolls: read_tolls(files)?,
+        hourly: read_hourly(files)?,
+        intercity: read_intercity(files, net)?,
+        physiology: read_physiology(files, &pet_mix)?,
+        pet_mix,
+        pet_counts: read_pet_counts(files)?,
+        addons: read_addons(files)?,
+        partners: read_partners(files, net)?,
+        climate: read_climate(files)?,
+        customers: read_customers(files)?,
+    })
+}
+
+/// `network/tolls.csv`: the expressway toll.
+fn read_tolls(files: &DataFiles) -> Result<sim_core::fare::Tolls, InputError> {
     let (f, text) = files.get(6);
     let t = Table::read(f, text, &["class", "entry_won", "per_km_won"])?;
     let mut tolls = sim_core::fare::Tolls {
@@ -663,7 +729,11 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
                 })?;
         }
     }
+    Ok(tolls)
+}
 
+/// `demand/hourly.csv`: shares of a day's bookings by [day type][hour].
+fn read_hourly(files: &DataFiles) -> Result<[[f64; 24]; 3], InputError> {
     let (f, text) = files.get(7);
     let t = Table::read(f, text, &["day_type", "hour", "share"])?;
     let mut hourly = [[f64::NAN; 24]; 3];
@@ -690,7 +760,11 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
             hourly[d as usize].iter().sum(),
         )?;
     }
+    Ok(hourly)
+}
 
+/// `demand/intercity.csv`: destinations of intercity trips and their shares.
+fn read_intercity(files: &DataFiles, net: &RoadNetwork) -> Result<Vec<(NodeId, f64)>, InputError> {
     let (f, text) = files.get(8);
     let t = Table::read(f, text, &["destination", "share"])?;
     let mut intercity = Vec::new();
@@ -703,7 +777,14 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
         t.rows.last().map_or(1, |r| r.0),
         intercity.iter().map(|x| x.1).sum(),
     )?;
+    Ok(intercity)
+}
 
+/// A row of `demand/pets.csv`: (species, size, share, lightest kg, heaviest kg).
+type PetMixRow = (Species, SizeClass, f64, f64, f64);
+
+/// `demand/pets.csv`.
+fn read_pet_mix(files: &DataFiles) -> Result<Vec<PetMixRow>, InputError> {
     let (f, text) = files.get(9);
     let t = Table::read(
         f,
@@ -735,7 +816,11 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
         t.rows.last().map_or(1, |r| r.0),
         pet_mix.iter().map(|x| x.2).sum(),
     )?;
+    Ok(pet_mix)
+}
 
+/// `demand/pet_counts.csv`: pets per booking and their shares.
+fn read_pet_counts(files: &DataFiles) -> Result<Vec<(u32, f64)>, InputError> {
     let (f, text) = files.get(10);
     let t = Table::read(f, text, &["count", "share"])?;
     let mut pet_counts = Vec::new();
@@ -756,7 +841,11 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
         t.rows.last().map_or(1, |r| r.0),
         pet_counts.iter().map(|x| x.1).sum(),
     )?;
+    Ok(pet_counts)
+}
 
+/// `demand/addons.csv`: the services booked with a ride.
+fn read_addons(files: &DataFiles) -> Result<Vec<AddonOption>, InputError> {
     let (f, text) = files.get(11);
     let t = Table::read(
         f,
@@ -809,7 +898,11 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
         t.rows.last().map_or(1, |r| r.0),
         addons.iter().map(|x| x.share).sum(),
     )?;
+    Ok(addons)
+}
 
+/// `partners.csv`.
+fn read_partners(files: &DataFiles, net: &RoadNetwork) -> Result<Vec<PartnerSpec>, InputError> {
     let (f, text) = files.get(12);
     let t = Table::read(
         f,
@@ -838,7 +931,11 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
             closes_min: clock_min(&t, *line, row, "closes")?,
         });
     }
+    Ok(partners)
+}
 
+/// `weather/seoul_climate.csv`: (temperature, humidity) by [month][hour].
+fn read_climate(files: &DataFiles) -> Result<[[(f64, f64); 24]; 12], InputError> {
     let (f, text) = files.get(13);
     let t = Table::read(f, text, &["month", "hour", "temp_c", "rel_humidity_pct"])?;
     let mut climate = [[(f64::NAN, f64::NAN); 24]; 12];
@@ -868,7 +965,14 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
         return Err(InputError::on_line(f, 1, "hour")
             .expected("a row for every month (1-12) and hour (0-23)"));
     }
+    Ok(climate)
+}
 
+/// `pets/physiology.csv`: a row for every species and size of the pet mix.
+fn read_physiology(
+    files: &DataFiles,
+    pet_mix: &[PetMixRow],
+) -> Result<BTreeMap<(Species, SizeClass), Physiology>, InputError> {
     let (f, text) = files.get(14);
     let t = Table::read(
         f,
@@ -926,7 +1030,7 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
             },
         );
     }
-    for m in &pet_mix {
+    for m in pet_mix {
         if !physiology.contains_key(&(m.0, m.1)) {
             return Err(InputError::on_line(f, 1, "species").expected(format!(
                 "a row for every species and size of demand/pets.csv; missing {} {}",
@@ -935,7 +1039,11 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
             )));
         }
     }
+    Ok(physiology)
+}
 
+/// `customers.toml`: the behaviour model.
+fn read_customers(files: &DataFiles) -> Result<CustomerModel, InputError> {
     let (f, text) = files.get(15);
     let src = crate::located::Source {
         label: f.to_string(),
@@ -955,18 +1063,7 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
         always_accept: false,
         patient: false,
     };
-    Ok(DemandSide {
-        tolls,
-        hourly,
-        intercity,
-        pet_mix,
-        pet_counts,
-        addons,
-        partners,
-        climate,
-        physiology,
-        customers,
-    })
+    Ok(customers)
 }
 
 fn parse_partner_kind(s: &str) -> Option<PartnerKind> {
