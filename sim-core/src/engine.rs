@@ -411,15 +411,11 @@ impl<M> RadixQueue<M> {
 }
 
 /// The event queue: a total order on (time, seq), FIFO among equal times, which refuses
-/// to schedule into the past and holds at most `bound` messages.
-///
-/// Most messages are replies sent with no delay: they are due now, after everything already
-/// queued for now (their sequence numbers are the newest), so they wait in a plain FIFO and
-/// never touch the radix heap, which holds the messages due later.
+/// to schedule into the past and holds at most `bound` messages. Replies sent with no
+/// delay are due at the last time taken out, so they join the radix heap's list of
+/// messages due now, behind everything queued for now (their sequence numbers are newer).
 pub(crate) struct Scheduler<M> {
-    later: RadixQueue<M>,
-    /// Messages due at `now` sent at `now`, in sequence order.
-    now_queue: VecDeque<Entry<M>>,
+    queue: RadixQueue<M>,
     next_seq: u64,
     now: SimTime,
     bound: usize,
@@ -428,8 +424,7 @@ pub(crate) struct Scheduler<M> {
 impl<M> Scheduler<M> {
     pub(crate) fn new(bound: usize) -> Self {
         Scheduler {
-            later: RadixQueue::new(),
-            now_queue: VecDeque::new(),
+            queue: RadixQueue::new(),
             next_seq: 0,
             now: SimTime::ZERO,
             bound,
@@ -451,36 +446,18 @@ impl<M> Scheduler<M> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        let entry = Entry { time, seq, to, msg };
-        // Due now: after every message already queued for now (those have older numbers).
-        if time == self.now {
-            self.now_queue.push_back(entry);
-        } else {
-            self.later.push(entry);
-        }
+        self.queue.push(Entry { time, seq, to, msg });
         Ok(())
-    }
-
-    /// The time of the next message, if any.
-    fn next_time(&mut self) -> Option<SimTime> {
-        if !self.now_queue.is_empty() {
-            return Some(self.now);
-        }
-        self.later.peek_time()
     }
 
     /// Pops the next message due before `until`.
     pub(crate) fn pop_before(&mut self, until: SimTime) -> Option<Entry<M>> {
-        if self.next_time()? >= until {
+        if self.queue.peek_time()? >= until {
             return None;
         }
-        // Messages queued earlier for now come before the replies sent now.
-        if self.later.peek_time() == Some(self.now) || self.now_queue.is_empty() {
-            let entry = self.later.pop()?;
-            self.now = entry.time;
-            return Some(entry);
-        }
-        self.now_queue.pop_front()
+        let entry = self.queue.pop()?;
+        self.now = entry.time;
+        Some(entry)
     }
 
     /// Pops every message due at the earliest pending time (if before `until`), in seq order.
@@ -489,17 +466,16 @@ impl<M> Scheduler<M> {
         until: SimTime,
         batch: &mut Vec<Entry<M>>,
     ) -> Option<SimTime> {
-        let time = self.next_time()?;
+        let time = self.queue.peek_time()?;
         if time >= until {
             return None;
         }
         self.now = time;
-        while self.later.peek_time() == Some(time) {
-            if let Some(entry) = self.later.pop() {
+        while self.queue.peek_time() == Some(time) {
+            if let Some(entry) = self.queue.pop() {
                 batch.push(entry);
             }
         }
-        batch.extend(self.now_queue.drain(..));
         Some(time)
     }
 
@@ -508,7 +484,7 @@ impl<M> Scheduler<M> {
     }
 
     pub(crate) fn pending(&self) -> usize {
-        self.later.len() + self.now_queue.len()
+        self.queue.len()
     }
 }
 
