@@ -469,19 +469,26 @@ fn run_child(args: &ScaleArgs, factor: f64, out: &std::path::Path) -> Result<Mea
             err.trim()
         )]));
     }
-    let field = |label: &str| -> f64 {
+    // The child's summary is read by its labels; a label it lacks is an error, never a
+    // number made up.
+    let field = |label: &str| -> Result<f64, RunError> {
         text.lines()
             .find_map(|l| l.trim_start().strip_prefix(label))
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|v| v.parse().ok())
-            .unwrap_or(f64::NAN)
+            .ok_or_else(|| RunError::Io {
+                dir: out.to_path_buf(),
+                source: std::io::Error::other(format!(
+                    "the summary of the run at scale {factor} has no `{label}` figure"
+                )),
+            })
     };
     Ok(Measured {
-        bookings: field("bookings:"),
-        messages: field("messages delivered"),
-        wall_s: field("wall time"),
-        cpu_s: field("CPU time"),
-        peak_mb: field("peak memory"),
+        bookings: field("bookings:")?,
+        messages: field("messages delivered")?,
+        wall_s: field("wall time")?,
+        cpu_s: field("CPU time")?,
+        peak_mb: field("peak memory")?,
     })
 }
 

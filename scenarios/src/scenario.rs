@@ -482,7 +482,7 @@ pub struct Resolved {
 }
 
 /// Scales a scenario by `k`: vehicles per depot and the random demand's households and
-/// bookings per day (rounded to whole numbers, at least 1 vehicle per depot); scripted and
+/// bookings per day (rounded to whole numbers, at least 1 vehicle per depot that has any); scripted and
 /// imported bookings and vehicles are left as written. For load studies (`petfleet scale`).
 pub fn scale(s: &mut Scenario, k: f64) -> Result<(), InputError> {
     if !(k.is_finite() && k > 0.0 && k <= 100.0) {
@@ -491,7 +491,10 @@ pub fn scale(s: &mut Scenario, k: f64) -> Result<(), InputError> {
             .expected("a factor above 0 and at most 100"));
     }
     for d in &mut s.depots {
-        d.vehicles = ((f64::from(d.vehicles) * k).round() as u32).max(1);
+        // A depot written with no vehicles keeps none; any other keeps at least one.
+        if d.vehicles > 0 {
+            d.vehicles = ((f64::from(d.vehicles) * k).round() as u32).max(1);
+        }
     }
     if let Some(d) = &mut s.demand {
         d.customers = ((f64::from(d.customers) * k).round() as u32).max(1);

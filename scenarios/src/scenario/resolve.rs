@@ -57,6 +57,7 @@ pub fn resolve(
         data,
         world,
         imported: imported.as_ref(),
+        index: imported::index_of(world, imported.as_ref()),
         // Imported cities have no partners (the bundled ones are in Seoul).
         partners: if imported.is_some() {
             &[]
@@ -113,6 +114,8 @@ struct Cx<'a> {
     data: &'a Data,
     world: &'a World,
     imported: Option<&'a Imported>,
+    /// Node ids as imported files write them.
+    index: NodeIndex,
     partners: &'a [PartnerSpec],
 }
 
@@ -365,8 +368,7 @@ impl Cx<'_> {
             }));
         }
         if let Some(raw) = &v.start_nodes {
-            let index = self.index();
-            for node in imported::start_nodes(loc, &self.refs, raw, &index, self.world)? {
+            for node in imported::start_nodes(loc, &self.refs, raw, &self.index, self.world)? {
                 fleet.push(VehicleSpec {
                     depot: node,
                     crates: Crates(v.crates),
@@ -378,10 +380,6 @@ impl Cx<'_> {
             }
         }
         Ok(fleet)
-    }
-
-    fn index(&self) -> NodeIndex {
-        imported::index_of(self.world, self.imported)
     }
 
     /// A tariff named at `[pricing] key`: a bundled name or a file.
@@ -748,12 +746,11 @@ impl Cx<'_> {
             Some(raw) => Some(loc.positive_duration(&[K("dispatch"), K("decision_step")], raw)?),
             None => None,
         };
-        let index = self.index();
         imported::requests(
             loc,
             &self.refs,
             r,
-            &index,
+            &self.index,
             self.world,
             step,
             self.data,
