@@ -249,37 +249,37 @@ pub fn network(
     Ok((Arc::new(world), index))
 }
 
-/// Reads a node order: one routing node number a line, each of `0..n` once for some `n`
-/// up to `routing_nodes`.
+/// Reads a node order: one routing node number a line, each of `0..routing_nodes` once.
 fn read_order(label: &str, text: &str, routing_nodes: usize) -> Result<Vec<usize>, InputError> {
     let remedy = "(delete the file, or write it anew with `petfleet prepare`)";
-    let mut order = Vec::new();
+    let mut order = Vec::with_capacity(routing_nodes);
+    let mut seen = vec![false; routing_nodes];
+    let mut last_line = 1;
     for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let bad = |expected: String| {
-            let mut e = InputError::on_line(label, line, "node").value(raw.trim());
+        last_line = i + 1;
+        let err = |expected: String| {
+            let mut e = InputError::on_line(label, i + 1, "node").value(raw.trim());
             e.column = Some(1);
-            e.expected(expected)
+            e.expected(format!("{expected} {remedy}"))
         };
         match raw.trim().parse::<usize>() {
-            Ok(v) if v < routing_nodes => order.push(v),
-            _ => {
-                return Err(bad(format!(
-                    "a routing node number below {routing_nodes} {remedy}"
-                )))
+            Ok(v) if v < routing_nodes && !seen[v] => {
+                seen[v] = true;
+                order.push(v);
             }
+            Ok(v) if v < routing_nodes => {
+                let last = routing_nodes - 1;
+                return Err(err(format!("each of 0 to {last} once (a permutation)")));
+            }
+            _ => return Err(err(format!("a routing node number below {routing_nodes}"))),
         }
     }
-    let mut seen = vec![false; order.len()];
-    for (i, &v) in order.iter().enumerate() {
-        if v >= seen.len() || std::mem::replace(&mut seen[v], true) {
-            let mut e = InputError::on_line(label, i + 1, "node").value(v.to_string());
-            e.column = Some(1);
-            return Err(e.expected(format!(
-                "each of 0 to {} once: a permutation {remedy}",
-                order.len().saturating_sub(1)
+    if order.len() != routing_nodes {
+        return Err(InputError::on_line(label, last_line, "node")
+            .value(format!("{} lines", order.len()))
+            .expected(format!(
+                "one line for each of the network's {routing_nodes} routing nodes {remedy}"
             )));
-        }
     }
     Ok(order)
 }

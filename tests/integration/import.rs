@@ -243,9 +243,14 @@ fn a_saved_node_order_is_checked_and_changes_nothing() {
         );
     }
     for (text, line, expected) in [
-        ("0\n1\n1\n", 3, "each of 0 to 2 once"),
+        ("0\n1\n1\n", 3, "each of 0 to 7 once"),
         ("0\nfirst\n", 2, "a routing node number below 8"),
         ("0\n9\n", 2, "a routing node number below 8"),
+        (
+            "7\n6\n5\n4\n3\n2\n1\n",
+            7,
+            "one line for each of the network's 8 routing nodes",
+        ),
     ] {
         let (res, dir) = run_tiny_with(None, &[("net/ch_order.txt", text)]);
         let Err(RunError::Input(e)) = res else {

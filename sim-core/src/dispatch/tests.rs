@@ -485,3 +485,14 @@ proptest! {
         }
     }
 }
+
+/// A saved node order is the one a hierarchy is prepared with (not silently replaced).
+#[test]
+fn a_given_node_order_is_used() {
+    use crate::world::{Ch, FreeFlow};
+    let world = grid_world(&mut ChaCha8Rng::seed_from_u64(3), 4);
+    let (_, fresh) = Ch::prepare(&world.net, &FreeFlow, 0, None);
+    let reversed: Vec<usize> = fresh.iter().rev().copied().collect();
+    let (_, used) = Ch::prepare(&world.net, &FreeFlow, 0, Some(&reversed));
+    assert_eq!(used, reversed);
+}
