@@ -187,7 +187,10 @@ impl Fleet {
         let slot = self.sync_profile(now);
         self.searches += 1;
         let point = self.world.net.node(req.pickup.node).point;
+        let (p, d) = (req.pickup.node, req.dropoff.node);
+        let direct = self.estimates.time_ms(slot, p, d).map(|ms| ms as i64);
         let mut search = Searcher {
+            direct,
             fleet: self,
             now,
             slot,
@@ -325,6 +328,8 @@ struct Searcher<'f, 'r> {
     req: Request<'r>,
     /// (pickup arrival, added ms, vehicle) and the placement.
     best: Option<((SimTime, u64, usize), usize, Placement)>,
+    /// Pickup to drop-off, ms (`None`: no road joins them).
+    direct: Option<i64>,
     whys: [u32; 6],
     /// Idle vehicles evaluated in this search, by what makes them alike.
     twins: Vec<(Twin, Result<Placement, Infeasible>)>,
@@ -340,6 +345,7 @@ impl Visitor for Searcher<'_, '_> {
     }
 
     fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around> {
+        let direct = self.direct?;
         let (p, d) = (self.req.pickup.node, self.req.dropoff.node);
         let est = &mut self.fleet.estimates;
         // A leg that cannot be driven only rules out the order of stops that needs it.
@@ -347,8 +353,7 @@ impl Visitor for Searcher<'_, '_> {
             est.time_ms(self.slot, a, b)
                 .map_or(plan::NO_ROUTE_MS, |x| x as i64)
         };
-        let direct = t(p, d);
-        (direct < plan::NO_ROUTE_MS).then(|| Around {
+        Some(Around {
             to_pickup: to_pickup as i64,
             pickup_to_next: t(p, next),
             dropoff_to_next: t(d, next),

@@ -228,19 +228,19 @@ impl Cx<'_> {
     fn vehicle_config(&self, s: &Scenario) -> Result<(VehicleConfig, Dwell), InputError> {
         let loc = &self.loc;
         let (v, welfare) = (&s.vehicles, &s.welfare);
-        let customer_update_interval = match s.customers.updates.as_str() {
-            "live" => Some(loc.positive_duration(
+        let live = one_of(
+            loc,
+            &[K("customers"), K("updates")],
+            &s.customers.updates,
+            &[("live", true), ("milestones", false)],
+            "`live` or `milestones`",
+        )?;
+        let customer_update_interval = match live {
+            true => Some(loc.positive_duration(
                 &[K("customers"), K("update_interval")],
                 &s.customers.update_interval,
             )?),
-            // (`live` is taken above; listed for the suggestion.)
-            other => one_of(
-                loc,
-                &[K("customers"), K("updates")],
-                other,
-                &[("live", None), ("milestones", None)],
-                "`live` or `milestones`",
-            )?,
+            false => None,
         };
         let dwell = Dwell {
             pickup: loc.duration(
@@ -630,23 +630,24 @@ impl Cx<'_> {
         home: NodeId,
     ) -> Result<Option<(Addon, PartnerId, SimDuration)>, InputError> {
         let p = |f| [K("bookings"), I(i), K(f)];
-        let raw = match b.addon.as_deref() {
-            None | Some("none") => return Ok(None),
-            Some(raw) => raw,
+        let Some(raw) = b.addon.as_deref() else {
+            return Ok(None);
         };
-        let (a, kind) = one_of(
+        let choice = one_of(
             &self.loc,
             &p("addon"),
             raw,
             &[
-                ("vet_visit", (Addon::VetVisit, PartnerKind::Vet)),
-                ("grooming", (Addon::Grooming, PartnerKind::Groomer)),
-                ("hotel_stay", (Addon::HotelStay, PartnerKind::Hotel)),
-                // (`none` is taken above; listed for the suggestion.)
-                ("none", (Addon::VetVisit, PartnerKind::Vet)),
+                ("vet_visit", Some((Addon::VetVisit, PartnerKind::Vet))),
+                ("grooming", Some((Addon::Grooming, PartnerKind::Groomer))),
+                ("hotel_stay", Some((Addon::HotelStay, PartnerKind::Hotel))),
+                ("none", None),
             ],
             "`vet_visit`, `grooming`, `hotel_stay` or `none`",
         )?;
+        let Some((a, kind)) = choice else {
+            return Ok(None);
+        };
         let partner = match &b.partner {
             Some(name) => self.partner_named(i, name, kind)?,
             None => self.nearest_partner(home, kind).ok_or_else(|| {
