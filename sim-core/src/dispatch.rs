@@ -186,7 +186,6 @@ impl Fleet {
     ) -> Result<(usize, Placement), Infeasible> {
         let slot = self.sync_profile(now);
         self.searches += 1;
-        let point = self.world.net.node(req.pickup.node).point;
         let (p, d) = (req.pickup.node, req.dropoff.node);
         let direct = self.estimates.time_ms(slot, p, d).map(|ms| ms as i64);
         let mut search = Searcher {
@@ -207,7 +206,9 @@ impl Fleet {
             None => {
                 let mut index = search.fleet.index.take().expect("no search under way");
                 let pets = req.pickup.manifest();
-                index.search(point, pets, now, req.window_end, &mut search);
+                let world = search.fleet.world.clone();
+                let pickup = req.pickup.node;
+                index.search(&world.net, pickup, pets, now, req.window_end, &mut search);
                 search.fleet.index = Some(index);
             }
         }

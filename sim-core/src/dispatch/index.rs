@@ -77,7 +77,6 @@ pub struct FleetIndex {
     cell_deg: (f64, f64),
     cols: u32,
     cell_of_node: Vec<u32>,
-    point_of_node: Vec<Point<f64>>,
     /// Occupied cells -> occupied nodes -> anchors.
     cells: BTreeMap<u32, BTreeMap<NodeId, NodeAnchors>>,
     by_vehicle: Vec<Vec<(NodeId, Key)>>,
@@ -109,7 +108,6 @@ impl FleetIndex {
             cell_deg: (lat_deg, lon_deg),
             cols,
             cell_of_node: Vec::new(),
-            point_of_node: pts().collect(),
             cells: BTreeMap::new(),
             by_vehicle: vec![Vec::new(); vehicles],
             s_per_m: net.lower_bound_s_per_m(),
@@ -140,11 +138,10 @@ impl FleetIndex {
         (m * self.s_per_m * 1_000.0).floor() as u64
     }
 
-    /// A lower bound (ms) on travel from `node` to the point `p`: the great-circle
-    /// distance (less 0.1 % for rounding).
-    fn node_bound_ms(&self, node: NodeId, p: Point<f64>) -> u64 {
-        let m = Haversine.distance(self.point_of_node[node.index()], p) * 0.999;
-        (m * self.s_per_m * 1_000.0).floor() as u64
+    /// A lower bound (ms) on travel from `node` to `pickup`: the network's great-circle
+    /// bound, less 0.1 % for rounding.
+    fn node_bound_ms(net: &RoadNetwork, node: NodeId, pickup: NodeId) -> u64 {
+        (net.lower_bound_s(node, pickup) * 999.0).floor() as u64
     }
 
     /// Replaces `vehicle`'s anchors.
@@ -219,12 +216,13 @@ impl FleetIndex {
         detour.absorbs(dwell, limit, around, now)
     }
 
-    /// Visits vehicles in order of a lower bound on their arrival at a pickup at `point`
+    /// Visits vehicles in order of a lower bound on their arrival at a pickup at `pickup`
     /// for `pets`, each once, while the bound is at most the cut-off (which `visitor`
     /// lowers as it finds arrivals).
     pub fn search(
         &mut self,
-        point: Point<f64>,
+        net: &RoadNetwork,
+        pickup: NodeId,
         pets: Manifest,
         now: SimTime,
         mut cutoff: SimTime,
@@ -235,7 +233,13 @@ impl FleetIndex {
             self.seen.fill(0);
             self.stamp = 1;
         }
-        let q = Query { point, pets, now };
+        let q = Query {
+            net,
+            pickup,
+            point: net.node(pickup).point,
+            pets,
+            now,
+        };
         let mut cells = self.cell_heap(&q);
         // Nodes of the opened cells, by the bound of their first admitted anchor.
         let mut nodes: BinaryHeap<Reverse<NodeStream>> = BinaryHeap::new();
@@ -289,12 +293,12 @@ impl FleetIndex {
 
     /// Puts a cell's nodes in line, each by its great-circle bound: the travel time (a
     /// routing query) is only asked for when that bound comes up.
-    fn open_cell(&self, cell: u32, q: &Query, nodes: &mut BinaryHeap<Reverse<NodeStream>>) {
+    fn open_cell(&self, cell: u32, q: &Query<'_>, nodes: &mut BinaryHeap<Reverse<NodeStream>>) {
         for (&node, list) in &self.cells[&cell] {
             let Some(at) = Self::next_admitted(list, 0, q.pets) else {
                 continue;
             };
-            let lb = SimDuration(self.node_bound_ms(node, q.point));
+            let lb = SimDuration(Self::node_bound_ms(q.net, node, q.pickup));
             let bound = list[at].0 .0.max(q.now) + lb;
             nodes.push(Reverse((bound, node, cell, UNKNOWN, at)));
         }
@@ -306,7 +310,7 @@ impl FleetIndex {
     fn visit_node(
         &mut self,
         (_, node, cell, d, first): NodeStream,
-        q: &Query,
+        q: &Query<'_>,
         mut cutoff: SimTime,
         visitor: &mut dyn Visitor,
     ) -> SimTime {
@@ -329,9 +333,11 @@ impl FleetIndex {
     }
 }
 
-/// What a search looks for: a pickup at `point` of `pets`, at `now`.
+/// What a search looks for: a pickup at `pickup` (at `point`) of `pets`, at `now`.
 #[derive(Clone, Copy)]
-struct Query {
+struct Query<'n> {
+    net: &'n RoadNetwork,
+    pickup: NodeId,
     point: Point<f64>,
     pets: Manifest,
     now: SimTime,
