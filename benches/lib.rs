@@ -9,23 +9,14 @@ use std::sync::Arc;
 use scenarios::data::DataFiles;
 use sim_core::world::World;
 
-/// The FleetPy example network (7,617 nodes) as `petfleet` imports it.
+/// The FleetPy example network (7,617 nodes) as `petfleet` imports it: the world of the
+/// catalogue scenario `fleetpy-hail-400-20`, resolved the way a run resolves it.
 pub fn imported_world() -> Arc<World> {
-    use scenarios::import::{network, Crs, NetworkFiles};
+    let src = scenarios::catalog::get("fleetpy-hail-400-20").expect("catalogued");
     let files = DataFiles::bundled();
-    let get = |f: &str| {
-        files
-            .extra(&format!("networks/fleetpy-example/{f}"))
-            .expect("bundled")
-            .expect("readable")
-    };
-    let nf = NetworkFiles {
-        nodes: get("nodes.csv"),
-        edges: get("edges.csv"),
-        order: None,
-    };
-    let crs = Crs::parse(&get("crs.info").1).expect("crs");
-    network(&nf, crs, sim_core::world::RoadClass::Arterial)
-        .expect("imported network")
-        .0
+    let data = scenarios::data::load(&files).expect("bundled data");
+    let scenario = scenarios::scenario::parse(&src).expect("scenario");
+    let resolved =
+        scenarios::scenario::resolve(&src, scenario, &data, &files, None, None).expect("resolved");
+    resolved.spec.world
 }
