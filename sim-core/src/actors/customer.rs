@@ -18,7 +18,7 @@ use crate::engine::{Cx, SimActor};
 use crate::event::{BookingRecord, BookingStatus, Event, QuoteKind, QuoteRecord, SupportCall};
 use crate::fare::Addon;
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, VehicleId};
-use crate::msg::{Msg, QuoteOffer};
+use crate::msg::{Delivery, Msg, QuoteOffer, RequoteReason};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::TrafficConfig;
 use crate::world::World;
@@ -443,117 +443,262 @@ impl Customer {
     }
 }
 
+/// What a customer does with each message (the rules: [`Customer::accepts`],
+/// [`Customer::approves`], [`Customer::patience`], and the support call when stale).
+impl Customer {
+    /// A candidate moment of the demand process: kept by thinning, booked if free.
+    fn on_demand_tick(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        let Some(d) = self.demand.clone() else { return };
+        if now >= d.spec.stop_at {
+            return;
+        }
+        let keep = d.spec.rate_per_h(&d.traffic, now) / d.peak_per_h.max(1e-12);
+        if cx.rng().random::<f64>() < keep {
+            if self.active.is_some() {
+                self.busy_skips += 1;
+            } else if let Some(spec) = self.draw_booking(now, &d, cx) {
+                self.open(now, spec, cx);
+            }
+        }
+        self.next_candidate(cx);
+    }
+
+    fn on_scripted(&mut self, now: SimTime, spec: &Arc<BookingSpec>, cx: &mut Cx<'_, Msg, Event>) {
+        if self.active.is_some() {
+            self.busy_skips += 1;
+        } else {
+            let mut spec = BookingSpec::clone(spec);
+            spec.booking = BookingId(self.made * self.id_stride + self.id.0);
+            self.open(now, spec, cx);
+        }
+    }
+
+    fn on_quote(&mut self, now: SimTime, q: QuoteOffer, cx: &mut Cx<'_, Msg, Event>) {
+        let model = self.model;
+        let Some(a) = &mut self.active else { return };
+        let accepted = Self::accepts(&model, &q, cx);
+        cx.emit(Event::Quote(QuoteRecord {
+            booking: q.booking,
+            kind: QuoteKind::Upfront,
+            fare_won: q.fare_won,
+            compared_won: q.reference_won,
+            decision: if accepted { "accepted" } else { "declined" },
+        }));
+        cx.send(
+            self.dispatcher,
+            SimDuration::ZERO,
+            Msg::QuoteAnswer {
+                booking: q.booking,
+                accepted,
+            },
+        );
+        a.approved_won = q.fare_won;
+        a.quote = Some(q);
+        a.accepted = accepted;
+        a.last_update = now;
+        if accepted {
+            a.phase = Phase::Accepted;
+        } else {
+            self.close(
+                BookingStatus::Cancelled,
+                "customer declined the quote (price)",
+                cx,
+            );
+        }
+    }
+
+    /// The quote acceptance rule: logistic in transport fare / plain taxi fare (the
+    /// add-on's service fee is not part of the comparison).
+    fn accepts(model: &CustomerModel, q: &QuoteOffer, cx: &mut Cx<'_, Msg, Event>) -> bool {
+        let ratio = (q.fare_won - q.addon_fee_won) as f64 / (q.reference_won.max(1) as f64);
+        let p = Self::logistic(ratio, model.accept_midpoint, model.accept_scale);
+        model.always_accept || cx.rng().random::<f64>() < p
+    }
+
+    fn on_assigned(
+        &mut self,
+        now: SimTime,
+        booking: BookingId,
+        vehicle: VehicleId,
+        pickup_eta: SimTime,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
+        let model = self.model;
+        let Some(a) = &mut self.active else { return };
+        a.vehicle = Some(vehicle);
+        a.last_update = now;
+        if a.phase == Phase::Accepted {
+            a.assigned_at = Some(now);
+            a.phase = Phase::WaitingPickup;
+            if model.patient {
+                return;
+            }
+            let promised = pickup_eta.max(a.spec.pickup_after);
+            let deadline = promised + Self::patience(&model, cx);
+            cx.send_self(
+                deadline.saturating_since(now),
+                Msg::PatienceCheck { booking },
+            );
+        }
+    }
+
+    /// The patience rule: how long past the promised pickup a customer waits (log-normal).
+    fn patience(model: &CustomerModel, cx: &mut Cx<'_, Msg, Event>) -> SimDuration {
+        let minutes = LogNormal::new(
+            model.patience_median_min.max(0.1).ln(),
+            model.patience_sigma,
+        )
+        .map(|l| l.sample(cx.rng()))
+        .unwrap_or(model.patience_median_min);
+        SimDuration::from_secs_f64(minutes * 60.0)
+    }
+
+    fn on_patience_check(&mut self, booking: BookingId, cx: &mut Cx<'_, Msg, Event>) {
+        if self
+            .active
+            .as_ref()
+            .is_some_and(|a| a.spec.booking == booking && a.phase == Phase::WaitingPickup)
+        {
+            cx.send(
+                self.dispatcher,
+                SimDuration::ZERO,
+                Msg::CancelBooking { booking },
+            );
+            self.close(
+                BookingStatus::Cancelled,
+                "pickup too late: customer cancelled",
+                cx,
+            );
+        }
+    }
+
+    fn on_requote(
+        &mut self,
+        now: SimTime,
+        booking: BookingId,
+        (old_won, new_won): (i64, i64),
+        reason: RequoteReason,
+        from: ActorId,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
+        let model = self.model;
+        let Some(a) = &mut self.active else {
+            cx.send(
+                from,
+                SimDuration::ZERO,
+                Msg::RequoteAnswer {
+                    booking,
+                    approved: false,
+                    new_won,
+                },
+            );
+            return;
+        };
+        a.last_update = now;
+        a.requotes += 1;
+        let (approved, decision) = Self::approves(&model, old_won, new_won, cx);
+        if approved {
+            a.approved_won += new_won - old_won;
+        }
+        cx.emit(Event::Quote(QuoteRecord {
+            booking,
+            kind: QuoteKind::Requote(reason),
+            fare_won: new_won,
+            compared_won: old_won,
+            decision,
+        }));
+        cx.send(
+            from,
+            SimDuration::ZERO,
+            Msg::RequoteAnswer {
+                booking,
+                approved,
+                new_won,
+            },
+        );
+    }
+
+    /// The re-quote approval rule: automatic up to `auto_approve_won` more, else logistic
+    /// in new / old. Returns (approved, the decision as recorded).
+    fn approves(
+        model: &CustomerModel,
+        old_won: i64,
+        new_won: i64,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) -> (bool, &'static str) {
+        if new_won - old_won <= model.auto_approve_won {
+            return (true, "auto_approved");
+        }
+        let ratio = new_won as f64 / old_won.max(1) as f64;
+        let p = Self::logistic(ratio, model.approve_midpoint, model.approve_scale);
+        if cx.rng().random::<f64>() < p {
+            (true, "approved")
+        } else {
+            (false, "declined")
+        }
+    }
+
+    fn on_delivered(&mut self, now: SimTime, d: &Delivery, cx: &mut Cx<'_, Msg, Event>) {
+        let Some(a) = &mut self.active else { return };
+        a.last_update = now;
+        a.distance_m += d.distance_m;
+        a.ride_s += d.dropped_at.saturating_since(d.picked_at).as_ms() / 1_000;
+        a.metered_won += d.metered_won;
+        a.dropoff_at = Some(d.dropped_at);
+        let done = match (d.leg, a.spec.addon) {
+            (Leg::Return, _) | (Leg::Outbound, None) => true,
+            (Leg::Outbound, Some(_)) => {
+                a.phase = Phase::AtPartner;
+                !a.spec.returns && a.service_done
+            }
+        };
+        if done {
+            self.finish_if_done(cx);
+        }
+    }
+
+    /// The support rule: a customer whose information is `stale_after` old calls with
+    /// probability `call_prob`; checked every `stale_after`.
+    fn on_stale_check(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        let model = self.model;
+        let Some(a) = &mut self.active else { return };
+        let stale = now.saturating_since(a.last_update);
+        if a.phase != Phase::Quoting
+            && stale >= model.stale_after
+            && cx.rng().random::<f64>() < model.call_prob
+        {
+            let phase = match a.phase {
+                Phase::Riding => "riding",
+                Phase::AtPartner => "at_partner",
+                _ => "waiting_pickup",
+            };
+            cx.emit(Event::SupportCall(SupportCall {
+                customer: self.id,
+                booking: a.spec.booking,
+                stale_min: stale.as_secs_f64() / 60.0,
+                phase,
+            }));
+            // The call brings them up to date.
+            a.last_update = now;
+        }
+        cx.send_self(model.stale_after, Msg::StaleCheck);
+    }
+}
+
 impl SimActor<Msg, Event> for Customer {
     fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
-        let model = self.model;
         match msg {
             Msg::Start => self.next_candidate(cx),
-            Msg::DemandTick => {
-                let Some(d) = self.demand.clone() else { return };
-                if now >= d.spec.stop_at {
-                    return;
-                }
-                let keep = d.spec.rate_per_h(&d.traffic, now) / d.peak_per_h.max(1e-12);
-                if cx.rng().random::<f64>() < keep {
-                    if self.active.is_some() {
-                        self.busy_skips += 1;
-                    } else if let Some(spec) = self.draw_booking(now, &d, cx) {
-                        self.open(now, spec, cx);
-                    }
-                }
-                self.next_candidate(cx);
-            }
-            Msg::BookScripted(spec) => {
-                if self.active.is_some() {
-                    self.busy_skips += 1;
-                } else {
-                    let mut spec = (*spec).clone();
-                    spec.booking = BookingId(self.made * self.id_stride + self.id.0);
-                    self.open(now, spec, cx);
-                }
-            }
-            Msg::Quote(q) => {
-                let Some(a) = &mut self.active else { return };
-                // Transport against transport: the add-on's service fee is not part of the comparison.
-                let ratio = (q.fare_won - q.addon_fee_won) as f64 / (q.reference_won.max(1) as f64);
-                let p = Self::logistic(ratio, model.accept_midpoint, model.accept_scale);
-                let accepted = model.always_accept || cx.rng().random::<f64>() < p;
-                cx.emit(Event::Quote(QuoteRecord {
-                    booking: q.booking,
-                    kind: QuoteKind::Upfront,
-                    fare_won: q.fare_won,
-                    compared_won: q.reference_won,
-                    decision: if accepted { "accepted" } else { "declined" },
-                }));
-                cx.send(
-                    self.dispatcher,
-                    SimDuration::ZERO,
-                    Msg::QuoteAnswer {
-                        booking: q.booking,
-                        accepted,
-                    },
-                );
-                a.approved_won = q.fare_won;
-                a.quote = Some(q);
-                a.accepted = accepted;
-                a.last_update = now;
-                if accepted {
-                    a.phase = Phase::Accepted;
-                } else {
-                    self.close(
-                        BookingStatus::Cancelled,
-                        "customer declined the quote (price)",
-                        cx,
-                    );
-                }
-            }
+            Msg::DemandTick => self.on_demand_tick(now, cx),
+            Msg::BookScripted(spec) => self.on_scripted(now, &spec, cx),
+            Msg::Quote(q) => self.on_quote(now, q, cx),
             Msg::Rejected { reason, .. } => self.close(BookingStatus::Rejected, &reason, cx),
             Msg::Assigned {
                 booking,
                 vehicle,
                 pickup_eta,
-            } => {
-                let Some(a) = &mut self.active else { return };
-                a.vehicle = Some(vehicle);
-                a.last_update = now;
-                if a.phase == Phase::Accepted {
-                    a.assigned_at = Some(now);
-                    a.phase = Phase::WaitingPickup;
-                    if model.patient {
-                        return;
-                    }
-                    let patience_min = LogNormal::new(
-                        model.patience_median_min.max(0.1).ln(),
-                        model.patience_sigma,
-                    )
-                    .map(|l| l.sample(cx.rng()))
-                    .unwrap_or(model.patience_median_min);
-                    let promised = pickup_eta.max(a.spec.pickup_after);
-                    let deadline = promised + SimDuration::from_secs_f64(patience_min * 60.0);
-                    cx.send_self(
-                        deadline.saturating_since(now),
-                        Msg::PatienceCheck { booking },
-                    );
-                }
-            }
-            Msg::PatienceCheck { booking } => {
-                if self
-                    .active
-                    .as_ref()
-                    .is_some_and(|a| a.spec.booking == booking && a.phase == Phase::WaitingPickup)
-                {
-                    cx.send(
-                        self.dispatcher,
-                        SimDuration::ZERO,
-                        Msg::CancelBooking { booking },
-                    );
-                    self.close(
-                        BookingStatus::Cancelled,
-                        "pickup too late: customer cancelled",
-                        cx,
-                    );
-                }
-            }
+            } => self.on_assigned(now, booking, vehicle, pickup_eta, cx),
+            Msg::PatienceCheck { booking } => self.on_patience_check(booking, cx),
             Msg::AtPickup { .. } => {
                 if let Some(a) = &mut self.active {
                     a.last_update = now;
@@ -582,73 +727,8 @@ impl SimActor<Msg, Event> for Customer {
                 new_won,
                 reason,
                 from,
-            } => {
-                let Some(a) = &mut self.active else {
-                    cx.send(
-                        from,
-                        SimDuration::ZERO,
-                        Msg::RequoteAnswer {
-                            booking,
-                            approved: false,
-                            new_won,
-                        },
-                    );
-                    return;
-                };
-                a.last_update = now;
-                a.requotes += 1;
-                let (approved, decision) = if new_won - old_won <= model.auto_approve_won {
-                    (true, "auto_approved")
-                } else {
-                    let p = Self::logistic(
-                        new_won as f64 / old_won.max(1) as f64,
-                        model.approve_midpoint,
-                        model.approve_scale,
-                    );
-                    if cx.rng().random::<f64>() < p {
-                        (true, "approved")
-                    } else {
-                        (false, "declined")
-                    }
-                };
-                if approved {
-                    a.approved_won += new_won - old_won;
-                }
-                cx.emit(Event::Quote(QuoteRecord {
-                    booking,
-                    kind: QuoteKind::Requote(reason),
-                    fare_won: new_won,
-                    compared_won: old_won,
-                    decision,
-                }));
-                cx.send(
-                    from,
-                    SimDuration::ZERO,
-                    Msg::RequoteAnswer {
-                        booking,
-                        approved,
-                        new_won,
-                    },
-                );
-            }
-            Msg::Delivered(d) => {
-                let Some(a) = &mut self.active else { return };
-                a.last_update = now;
-                a.distance_m += d.distance_m;
-                a.ride_s += d.dropped_at.saturating_since(d.picked_at).as_ms() / 1_000;
-                a.metered_won += d.metered_won;
-                a.dropoff_at = Some(d.dropped_at);
-                let done = match (d.leg, a.spec.addon) {
-                    (Leg::Return, _) | (Leg::Outbound, None) => true,
-                    (Leg::Outbound, Some(_)) => {
-                        a.phase = Phase::AtPartner;
-                        !a.spec.returns && a.service_done
-                    }
-                };
-                if done {
-                    self.finish_if_done(cx);
-                }
-            }
+            } => self.on_requote(now, booking, (old_won, new_won), reason, from, cx),
+            Msg::Delivered(d) => self.on_delivered(now, &d, cx),
             Msg::ServiceStarted { until, .. } => {
                 // The partner said when it will be done: the information is fresh till then.
                 if let Some(a) = &mut self.active {
@@ -669,31 +749,7 @@ impl SimActor<Msg, Event> for Customer {
                     a.last_update = now;
                 }
             }
-            Msg::StaleCheck => {
-                let Some(a) = &mut self.active else { return };
-                let stale = now.saturating_since(a.last_update);
-                if a.phase != Phase::Quoting
-                    && stale >= model.stale_after
-                    && cx.rng().random::<f64>() < model.call_prob
-                {
-                    {
-                        let phase = match a.phase {
-                            Phase::Riding => "riding",
-                            Phase::AtPartner => "at_partner",
-                            _ => "waiting_pickup",
-                        };
-                        cx.emit(Event::SupportCall(SupportCall {
-                            customer: self.id,
-                            booking: a.spec.booking,
-                            stale_min: stale.as_secs_f64() / 60.0,
-                            phase,
-                        }));
-                        // The call brings them up to date.
-                        a.last_update = now;
-                    }
-                }
-                cx.send_self(model.stale_after, Msg::StaleCheck);
-            }
+            Msg::StaleCheck => self.on_stale_check(now, cx),
             other => debug_assert!(false, "customer got {}", other.kind()),
         }
     }
