@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 use sim_core::booking::Leg;
 use sim_core::engine::{ObserveError, Observer};
-use sim_core::event::{BookingRecord, Event, QuoteKind};
+use sim_core::event::{
+    BookingRecord, Event, PetSample, QuoteKind, RerouteRecord, TripRecord, VehicleHour,
+};
 use sim_core::ids::ActorId;
 use sim_core::msg::Msg;
 use sim_core::time::SimTime;
@@ -240,6 +242,172 @@ fn fmt_s(v: f64) -> String {
     }
 }
 
+/// A row per event, for the files that take it.
+impl CsvOutputs {
+    fn trip_row(&mut self, r: &TripRecord) -> Result<(), ObserveError> {
+        let duration = match (r.depart_at, r.arrive_at) {
+            (Some(d), Some(a)) => (a.saturating_since(d).as_ms() / 1_000).to_string(),
+            _ => String::new(),
+        };
+        let row = [
+            r.trip.0.to_string(),
+            match r.leg {
+                Leg::Outbound => "outbound".to_string(),
+                Leg::Return => "return".to_string(),
+            },
+            r.vehicle.0.to_string(),
+            self.node(r.origin).to_string(),
+            self.node(r.destination).to_string(),
+            opt_time(&self.clock, r.depart_at),
+            opt_time(&self.clock, r.arrive_at),
+            fmt_m(r.distance_m),
+            duration,
+            (r.direct.as_ms() / 1_000).to_string(),
+            (r.ride_limit.as_ms() / 1_000).to_string(),
+            r.reroutes.to_string(),
+            r.status.name().to_string(),
+        ];
+        self.row(TRIPS, row)?;
+        Ok(())
+    }
+
+    fn booking_row(&mut self, b: &BookingRecord) -> Result<(), ObserveError> {
+        let row = [
+            b.booking.0.to_string(),
+            b.customer.0.to_string(),
+            b.pets.clone(),
+            self.node(b.pickup).to_string(),
+            self.node(b.dropoff).to_string(),
+            b.addon.clone().unwrap_or_default(),
+            self.clock.format(b.requested_at),
+            self.clock.format(b.requested_pickup),
+            b.quoted_won.map_or(String::new(), |q| q.to_string()),
+            b.accepted.to_string(),
+            opt_time(&self.clock, b.assigned_at),
+            b.vehicle.map_or(String::new(), |v| v.0.to_string()),
+            opt_time(&self.clock, b.at_door_at),
+            opt_time(&self.clock, b.pickup_at),
+            opt_time(&self.clock, b.dropoff_at),
+            b.wait_s.map_or(String::new(), |w| w.to_string()),
+            b.ride_s.to_string(),
+            fmt_m(b.distance_m),
+            b.requotes.to_string(),
+            b.final_fare_won.map_or(String::new(), |f| f.to_string()),
+            b.status.name().to_string(),
+            b.reason.clone(),
+        ];
+        self.row(BOOKINGS, row)?;
+        if self.sample.len() < SAMPLE {
+            self.sample.push(b.clone());
+        }
+        Ok(())
+    }
+
+    fn pet_row(&mut self, time: String, p: &PetSample) -> Result<(), ObserveError> {
+        if self.streams[PETS].is_some() {
+            let row = [
+                time,
+                p.pet.0.to_string(),
+                p.booking.0.to_string(),
+                p.vehicle.0.to_string(),
+                format!("{:.1}", p.cabin_temp_c),
+                format!("{:.0}", p.humidity_pct),
+                format!("{:.2}", p.vibration_ms2),
+                format!("{:.1}", p.since_rest_min),
+                format!("{:.3}", p.stress),
+                format!("{:.0}", p.heart_rate_bpm),
+            ];
+            self.row(PETS, row)?;
+        }
+        Ok(())
+    }
+
+    fn hour_row(&mut self, h: &VehicleHour) -> Result<(), ObserveError> {
+        let row = [
+            self.clock.format(h.hour_start),
+            h.vehicle.0.to_string(),
+            format!("{:.3}", (h.busy_s / 3_600.0).min(1.0)),
+            format!("{:.0}", h.busy_s),
+            format!("{:.0}", h.loaded_s),
+            format!("{:.3}", h.loaded_m / 1_000.0),
+            format!("{:.3}", h.empty_m / 1_000.0),
+            format!("{:.3}", h.pet_m / 1_000.0),
+            h.max_pets.to_string(),
+        ];
+        self.row(HOURLY, row)?;
+        Ok(())
+    }
+
+    fn incident_row(
+        &mut self,
+        time: String,
+        inc: &sim_core::traffic::Incident,
+    ) -> Result<(), ObserveError> {
+        let first = self.world.net.edge(inc.edges[0]);
+        let last = self
+            .world
+            .net
+            .edge(*inc.edges.last().expect("an incident has edges"));
+        let (kind, lanes) = match inc.kind {
+            IncidentKind::Closure => ("closure", String::new()),
+            IncidentKind::LaneLoss { lanes_lost } => ("lane_loss", lanes_lost.to_string()),
+        };
+        let row = [
+            inc.id.0.to_string(),
+            match inc.cause {
+                IncidentCause::Scripted => "scripted".to_string(),
+                IncidentCause::Random => "random".to_string(),
+            },
+            kind.to_string(),
+            lanes,
+            first.road.clone(),
+            self.node(first.from).to_string(),
+            self.node(last.to).to_string(),
+            inc.edges
+                .iter()
+                .map(|e| e.0.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            time,
+            self.clock.format(inc.end),
+            (inc.end.saturating_since(inc.start).as_ms() / 1_000).to_string(),
+            format!("{:.3}", inc.speed_factor),
+        ];
+        self.row(INCIDENTS, row)?;
+        Ok(())
+    }
+
+    fn reroute_row(&mut self, time: String, r: &RerouteRecord) -> Result<(), ObserveError> {
+        let row = [
+            time,
+            r.vehicle.0.to_string(),
+            r.trip.map_or(String::new(), |t| t.0.to_string()),
+            self.node(r.at_node).to_string(),
+            self.node(r.destination).to_string(),
+            r.incidents
+                .iter()
+                .map(|i| i.0.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            fmt_m(r.old_remaining_m),
+            fmt_s(r.old_remaining_s),
+            fmt_m(r.new_remaining_m),
+            fmt_s(r.new_remaining_s),
+            fmt_s(r.old_remaining_s - r.new_remaining_s),
+            r.accepted.to_string(),
+            r.old_roads.clone(),
+            r.new_roads.clone(),
+        ];
+        self.row(REROUTES, row)?;
+        Ok(())
+    }
+}
+
+/// A time, or empty.
+fn opt_time(clock: &Clock, t: Option<SimTime>) -> String {
+    t.map_or(String::new(), |t| clock.format(t))
+}
+
 impl Observer<Msg, Event> for CsvOutputs {
     fn on_event(&mut self, at: SimTime, from: ActorId, event: &Event) -> Result<(), ObserveError> {
         let time = self.clock.format(at);
@@ -258,7 +426,6 @@ impl Observer<Msg, Event> for CsvOutputs {
                 ],
             )?;
         }
-        let opt_t = |c: &Clock, t: Option<SimTime>| t.map_or(String::new(), |t| c.format(t));
         match event {
             Event::Position(p) => {
                 if self.streams[POSITIONS].is_some() {
@@ -273,61 +440,8 @@ impl Observer<Msg, Event> for CsvOutputs {
                     self.row(POSITIONS, row)?;
                 }
             }
-            Event::TripEnded(r) => {
-                let duration = match (r.depart_at, r.arrive_at) {
-                    (Some(d), Some(a)) => (a.saturating_since(d).as_ms() / 1_000).to_string(),
-                    _ => String::new(),
-                };
-                let row = [
-                    r.trip.0.to_string(),
-                    match r.leg {
-                        Leg::Outbound => "outbound".to_string(),
-                        Leg::Return => "return".to_string(),
-                    },
-                    r.vehicle.0.to_string(),
-                    self.node(r.origin).to_string(),
-                    self.node(r.destination).to_string(),
-                    opt_t(&self.clock, r.depart_at),
-                    opt_t(&self.clock, r.arrive_at),
-                    fmt_m(r.distance_m),
-                    duration,
-                    (r.direct.as_ms() / 1_000).to_string(),
-                    (r.ride_limit.as_ms() / 1_000).to_string(),
-                    r.reroutes.to_string(),
-                    r.status.name().to_string(),
-                ];
-                self.row(TRIPS, row)?;
-            }
-            Event::BookingClosed(b) => {
-                let row = [
-                    b.booking.0.to_string(),
-                    b.customer.0.to_string(),
-                    b.pets.clone(),
-                    self.node(b.pickup).to_string(),
-                    self.node(b.dropoff).to_string(),
-                    b.addon.clone().unwrap_or_default(),
-                    self.clock.format(b.requested_at),
-                    self.clock.format(b.requested_pickup),
-                    b.quoted_won.map_or(String::new(), |q| q.to_string()),
-                    b.accepted.to_string(),
-                    opt_t(&self.clock, b.assigned_at),
-                    b.vehicle.map_or(String::new(), |v| v.0.to_string()),
-                    opt_t(&self.clock, b.at_door_at),
-                    opt_t(&self.clock, b.pickup_at),
-                    opt_t(&self.clock, b.dropoff_at),
-                    b.wait_s.map_or(String::new(), |w| w.to_string()),
-                    b.ride_s.to_string(),
-                    fmt_m(b.distance_m),
-                    b.requotes.to_string(),
-                    b.final_fare_won.map_or(String::new(), |f| f.to_string()),
-                    b.status.name().to_string(),
-                    b.reason.clone(),
-                ];
-                self.row(BOOKINGS, row)?;
-                if self.sample.len() < SAMPLE {
-                    self.sample.push((**b).clone());
-                }
-            }
+            Event::TripEnded(r) => self.trip_row(r)?,
+            Event::BookingClosed(b) => self.booking_row(b)?,
             Event::Quote(q) => {
                 let (kind, reason) = match q.kind {
                     QuoteKind::Upfront => ("upfront", ""),
@@ -345,23 +459,7 @@ impl Observer<Msg, Event> for CsvOutputs {
                 ];
                 self.row(QUOTES, row)?;
             }
-            Event::PetSample(p) => {
-                if self.streams[PETS].is_some() {
-                    let row = [
-                        time,
-                        p.pet.0.to_string(),
-                        p.booking.0.to_string(),
-                        p.vehicle.0.to_string(),
-                        format!("{:.1}", p.cabin_temp_c),
-                        format!("{:.0}", p.humidity_pct),
-                        format!("{:.2}", p.vibration_ms2),
-                        format!("{:.1}", p.since_rest_min),
-                        format!("{:.3}", p.stress),
-                        format!("{:.0}", p.heart_rate_bpm),
-                    ];
-                    self.row(PETS, row)?;
-                }
-            }
+            Event::PetSample(p) => self.pet_row(time, p)?,
             Event::PetAlert(a) => {
                 let row = [
                     time,
@@ -385,76 +483,9 @@ impl Observer<Msg, Event> for CsvOutputs {
                 ];
                 self.row(SUPPORT, row)?;
             }
-            Event::VehicleHour(h) => {
-                let row = [
-                    self.clock.format(h.hour_start),
-                    h.vehicle.0.to_string(),
-                    format!("{:.3}", (h.busy_s / 3_600.0).min(1.0)),
-                    format!("{:.0}", h.busy_s),
-                    format!("{:.0}", h.loaded_s),
-                    format!("{:.3}", h.loaded_m / 1_000.0),
-                    format!("{:.3}", h.empty_m / 1_000.0),
-                    format!("{:.3}", h.pet_m / 1_000.0),
-                    h.max_pets.to_string(),
-                ];
-                self.row(HOURLY, row)?;
-            }
-            Event::IncidentStarted(inc) => {
-                let first = self.world.net.edge(inc.edges[0]);
-                let last = self
-                    .world
-                    .net
-                    .edge(*inc.edges.last().expect("an incident has edges"));
-                let (kind, lanes) = match inc.kind {
-                    IncidentKind::Closure => ("closure", String::new()),
-                    IncidentKind::LaneLoss { lanes_lost } => ("lane_loss", lanes_lost.to_string()),
-                };
-                let row = [
-                    inc.id.0.to_string(),
-                    match inc.cause {
-                        IncidentCause::Scripted => "scripted".to_string(),
-                        IncidentCause::Random => "random".to_string(),
-                    },
-                    kind.to_string(),
-                    lanes,
-                    first.road.clone(),
-                    self.node(first.from).to_string(),
-                    self.node(last.to).to_string(),
-                    inc.edges
-                        .iter()
-                        .map(|e| e.0.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    time.clone(),
-                    self.clock.format(inc.end),
-                    (inc.end.saturating_since(inc.start).as_ms() / 1_000).to_string(),
-                    format!("{:.3}", inc.speed_factor),
-                ];
-                self.row(INCIDENTS, row)?;
-            }
-            Event::Rerouted(r) => {
-                let row = [
-                    time,
-                    r.vehicle.0.to_string(),
-                    r.trip.map_or(String::new(), |t| t.0.to_string()),
-                    self.node(r.at_node).to_string(),
-                    self.node(r.destination).to_string(),
-                    r.incidents
-                        .iter()
-                        .map(|i| i.0.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    fmt_m(r.old_remaining_m),
-                    fmt_s(r.old_remaining_s),
-                    fmt_m(r.new_remaining_m),
-                    fmt_s(r.new_remaining_s),
-                    fmt_s(r.old_remaining_s - r.new_remaining_s),
-                    r.accepted.to_string(),
-                    r.old_roads.clone(),
-                    r.new_roads.clone(),
-                ];
-                self.row(REROUTES, row)?;
-            }
+            Event::VehicleHour(h) => self.hour_row(h)?,
+            Event::IncidentStarted(inc) => self.incident_row(time, inc)?,
+            Event::Rerouted(r) => self.reroute_row(time, r)?,
             Event::TripStarted { .. }
             | Event::IncidentCleared(_)
             | Event::NoRoute { .. }
