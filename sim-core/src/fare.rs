@@ -84,6 +84,14 @@ pub enum Addon {
     HotelStay,
 }
 
+impl Addon {
+    /// Whether the pets come home after the service (a return leg): after a vet visit or
+    /// grooming, not after checking in at a hotel.
+    pub fn comes_home(self) -> bool {
+        matches!(self, Addon::VetVisit | Addon::Grooming)
+    }
+}
+
 /// Pet fees of a tariff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct PetFees {

@@ -177,14 +177,60 @@ pub enum SpecError {
 
 /// Builds the engine for `spec`.
 pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout), SpecError> {
+    let (layout, household_pets) = layout(spec);
+    let infos = partner_infos(spec, &layout);
+    let static_routes = static_routes(spec);
+    let ctx = Arc::new(FleetContext {
+        world: spec.world.clone(),
+        tariff: spec.tariff.clone(),
+        tolls: spec.tolls,
+        in_city: spec.in_city.clone(),
+        partners: infos.clone(),
+        climate: spec.climate.clone(),
+        dispatcher: layout.dispatcher,
+        cfg: spec.vehicle,
+        static_routes: static_routes.clone(),
+    });
+    let mut engine = Engine::new(spec.seed);
+    let added = engine.add(
+        ActorKind::Traffic,
+        0,
+        Box::new(TrafficActor::new(
+            spec.world.clone(),
+            spec.traffic.clone(),
+            layout.vehicles.clone(),
+        )),
+    );
+    debug_assert_eq!(added, layout.traffic);
+    let estimates = Estimates::new(spec.world.clone(), spec.traffic.clone(), static_routes);
+    let fleet = Fleet::new(
+        spec.world.clone(),
+        estimates,
+        layout.vehicles.clone(),
+        spec.dispatch.dwell,
+        spec.dispatch.mode,
+    );
+    let dispatcher = Dispatcher::new(
+        ctx.clone(),
+        spec.reference.clone(),
+        spec.traffic.clone(),
+        fleet,
+        spec.dispatch,
+    );
+    let added = engine.add(ActorKind::Dispatcher, 0, Box::new(dispatcher));
+    debug_assert_eq!(added, layout.dispatcher);
+    add_vehicles_and_partners(&mut engine, spec, &layout, &ctx, &infos);
+    add_households(&mut engine, spec, &layout, &household_pets, &infos);
+    schedule_inputs(&mut engine, spec, &layout, &household_pets)?;
+    Ok((engine, layout))
+}
+
+/// Actor ids: traffic, dispatcher, vehicles, partners, customers, then every household's
+/// pets in order; with each household's pets.
+fn layout(spec: &SimSpec) -> (Layout, Vec<Vec<PetSpec>>) {
     let n_v = spec.fleet.len() as u32;
     let n_p = spec.partners.len() as u32;
     let n_h = spec.households.len() as u32;
-    let traffic_id = ActorId(0);
-    let dispatcher_id = ActorId(1);
-    let vehicles: Vec<ActorId> = (0..n_v).map(|i| ActorId(2 + i)).collect();
-    let partners: Vec<ActorId> = (0..n_p).map(|i| ActorId(2 + n_v + i)).collect();
-    let customers: Vec<ActorId> = (0..n_h).map(|i| ActorId(2 + n_v + n_p + i)).collect();
     let mut pets = Vec::new();
     let mut next = 2 + n_v + n_p + n_h;
     let mut household_pets: Vec<Vec<PetSpec>> = Vec::new();
@@ -205,13 +251,22 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
         }
         household_pets.push(list);
     }
-    let infos: Arc<[PartnerInfo]> = spec
-        .partners
-        .iter()
-        .enumerate()
+    let layout = Layout {
+        traffic: ActorId(0),
+        dispatcher: ActorId(1),
+        vehicles: (0..n_v).map(|i| ActorId(2 + i)).collect(),
+        partners: (0..n_p).map(|i| ActorId(2 + n_v + i)).collect(),
+        customers: (0..n_h).map(|i| ActorId(2 + n_v + n_p + i)).collect(),
+        pets,
+    };
+    (layout, household_pets)
+}
+
+fn partner_infos(spec: &SimSpec, layout: &Layout) -> Arc<[PartnerInfo]> {
+    (spec.partners.iter().enumerate())
         .map(|(i, p)| PartnerInfo {
             id: PartnerId(i as u32),
-            actor: partners[i],
+            actor: layout.partners[i],
             name: p.name.clone(),
             kind: p.kind,
             node: p.node,
@@ -219,58 +274,16 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
             opens_min: p.opens_min,
             closes_min: p.closes_min,
         })
-        .collect();
-    let static_routes = static_routes(spec);
-    let ctx = Arc::new(FleetContext {
-        world: spec.world.clone(),
-        tariff: spec.tariff.clone(),
-        tolls: spec.tolls,
-        in_city: spec.in_city.clone(),
-        partners: infos.clone(),
-        climate: spec.climate.clone(),
-        dispatcher: dispatcher_id,
-        cfg: spec.vehicle,
-        static_routes: static_routes.clone(),
-    });
-    let demand = spec.demand.as_ref().map(|d| {
-        Arc::new(Demand {
-            spec: d.clone(),
-            customers: spec.households.iter().filter(|h| h.random_demand).count() as u32,
-            partners: infos.clone(),
-            world: spec.world.clone(),
-            traffic: spec.traffic.clone(),
-            peak_per_h: d.peak_per_h(),
-        })
-    });
+        .collect()
+}
 
-    let mut engine = Engine::new(spec.seed);
-    let added = engine.add(
-        ActorKind::Traffic,
-        0,
-        Box::new(TrafficActor::new(
-            spec.world.clone(),
-            spec.traffic.clone(),
-            vehicles.clone(),
-        )),
-    );
-    debug_assert_eq!(added, traffic_id);
-    let estimates = Estimates::new(spec.world.clone(), spec.traffic.clone(), static_routes);
-    let fleet = Fleet::new(
-        spec.world.clone(),
-        estimates,
-        vehicles.clone(),
-        spec.dispatch.dwell,
-        spec.dispatch.mode,
-    );
-    let dispatcher = Dispatcher::new(
-        ctx.clone(),
-        spec.reference.clone(),
-        spec.traffic.clone(),
-        fleet,
-        spec.dispatch,
-    );
-    let added = engine.add(ActorKind::Dispatcher, 0, Box::new(dispatcher));
-    debug_assert_eq!(added, dispatcher_id);
+fn add_vehicles_and_partners(
+    engine: &mut Engine<Msg, crate::event::Event>,
+    spec: &SimSpec,
+    layout: &Layout,
+    ctx: &Arc<FleetContext>,
+    infos: &Arc<[PartnerInfo]>,
+) {
     let initial = profile_speeds(&spec.world.net, &spec.traffic, SimTime::ZERO, &[]);
     for (i, v) in spec.fleet.iter().enumerate() {
         let actor = Vehicle::new(
@@ -282,105 +295,105 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
             initial.clone(),
         );
         let added = engine.add(ActorKind::Vehicle, i as u32, Box::new(actor));
-        debug_assert_eq!(added, vehicles[i]);
+        debug_assert_eq!(added, layout.vehicles[i]);
     }
     for (i, info) in infos.iter().enumerate() {
-        let added = engine.add(
-            ActorKind::Partner,
-            i as u32,
-            Box::new(Partner::new(info.clone())),
-        );
-        debug_assert_eq!(added, partners[i]);
+        let partner = Box::new(Partner::new(info.clone()));
+        let added = engine.add(ActorKind::Partner, i as u32, partner);
+        debug_assert_eq!(added, layout.partners[i]);
     }
-    // Customer ids: households with random demand first share the id stride.
+}
+
+/// Customers (households with random demand share its process), then their pets.
+fn add_households(
+    engine: &mut Engine<Msg, crate::event::Event>,
+    spec: &SimSpec,
+    layout: &Layout,
+    household_pets: &[Vec<PetSpec>],
+    infos: &Arc<[PartnerInfo]>,
+) {
+    let n_h = spec.households.len() as u32;
+    let demand = spec.demand.as_ref().map(|d| {
+        Arc::new(Demand {
+            spec: d.clone(),
+            customers: spec.households.iter().filter(|h| h.random_demand).count() as u32,
+            partners: infos.clone(),
+            world: spec.world.clone(),
+            traffic: spec.traffic.clone(),
+            peak_per_h: d.peak_per_h(),
+        })
+    });
     for (i, h) in spec.households.iter().enumerate() {
-        let d = if h.random_demand {
-            demand.clone()
-        } else {
-            None
-        };
+        let d = demand.clone().filter(|_| h.random_demand);
         let c = Customer::new(
             CustomerId(i as u32),
             h.home,
             household_pets[i].clone(),
             spec.customer,
-            dispatcher_id,
+            layout.dispatcher,
             d,
             n_h,
         );
         let added = engine.add(ActorKind::Customer, i as u32, Box::new(c));
-        debug_assert_eq!(added, customers[i]);
+        debug_assert_eq!(added, layout.customers[i]);
     }
     let mut pet_index = 0u32;
-    for (h, list) in spec.households.iter().zip(&household_pets) {
+    for (h, list) in spec.households.iter().zip(household_pets) {
         for (t, p) in h.pets.iter().zip(list) {
-            let added = engine.add(
-                ActorKind::Pet,
-                pet_index,
-                Box::new(Pet::new(p.clone(), t.physiology, spec.pet_sample_interval)),
-            );
+            let pet = Pet::new(p.clone(), t.physiology, spec.pet_sample_interval);
+            let added = engine.add(ActorKind::Pet, pet_index, Box::new(pet));
             debug_assert_eq!(added, p.actor);
             pet_index += 1;
         }
     }
+}
 
-    for id in [traffic_id, dispatcher_id]
+/// What comes from outside the model: the start, incidents, faults, scripted bookings.
+fn schedule_inputs(
+    engine: &mut Engine<Msg, crate::event::Event>,
+    spec: &SimSpec,
+    layout: &Layout,
+    household_pets: &[Vec<PetSpec>],
+) -> Result<(), SpecError> {
+    for id in [layout.traffic, layout.dispatcher]
         .iter()
-        .chain(&vehicles)
-        .chain(&partners)
-        .chain(&customers)
+        .chain(&layout.vehicles)
+        .chain(&layout.partners)
+        .chain(&layout.customers)
     {
         engine.schedule(SimTime::ZERO, *id, Msg::Start);
     }
     for plan in &spec.incidents {
-        engine.schedule(
-            plan.at,
-            traffic_id,
-            Msg::StartIncident(Arc::new(plan.clone())),
-        );
+        let msg = Msg::StartIncident(Arc::new(plan.clone()));
+        engine.schedule(plan.at, layout.traffic, msg);
     }
     for f in &spec.faults {
-        if let Some(&v) = vehicles.get(f.vehicle.index()) {
+        if let Some(&v) = layout.vehicles.get(f.vehicle.index()) {
             engine.schedule(f.at, v, Msg::Hvac { ok: false });
             engine.schedule(f.at + f.duration, v, Msg::Hvac { ok: true });
         }
     }
     for (k, s) in spec.scripted.iter().enumerate() {
-        let h = spec
-            .households
-            .get(s.household)
+        let h = (spec.households.get(s.household))
             .ok_or(SpecError::UnknownHousehold(k, s.household))?;
+        let customer = layout.customers[s.household];
         let booking = BookingSpec {
             booking: BookingId(0),
             customer: CustomerId(s.household as u32),
-            customer_actor: customers[s.household],
+            customer_actor: customer,
             pets: household_pets[s.household].clone(),
             pickup: h.home,
             dropoff: s.dropoff,
             requested_at: s.at,
             pickup_after: s.pickup_after.max(s.at),
             addon: s.addon.map(|(a, p, _)| (a, p)),
-            returns: matches!(s.addon, Some((Addon::VetVisit | Addon::Grooming, _, _))),
+            returns: s.addon.is_some_and(|(a, _, _)| a.comes_home()),
             service_time: s.addon.map_or(SimDuration::ZERO, |a| a.2),
             vehicle: s.vehicle,
         };
-        engine.schedule(
-            s.at,
-            customers[s.household],
-            Msg::BookScripted(Arc::new(booking)),
-        );
+        engine.schedule(s.at, customer, Msg::BookScripted(Arc::new(booking)));
     }
-    Ok((
-        engine,
-        Layout {
-            traffic: traffic_id,
-            dispatcher: dispatcher_id,
-            vehicles,
-            partners,
-            customers,
-            pets,
-        },
-    ))
+    Ok(())
 }
 
 /// A hierarchy for the network's speeds when traffic never changes them (no congestion,

@@ -320,7 +320,7 @@ impl Customer {
             requested_at: now,
             pickup_after,
             addon,
-            returns: matches!(addon, Some((Addon::VetVisit | Addon::Grooming, _))),
+            returns: addon.is_some_and(|(a, _)| a.comes_home()),
             service_time: if addon.is_some() {
                 opt.service
             } else {
