@@ -36,8 +36,6 @@ pub struct Estimates {
     order: Option<Vec<usize>>,
     /// Direct-mapped memo: (key, milliseconds).
     memo: Vec<(u64, u32)>,
-    /// Queries answered by a hierarchy (not the memo).
-    pub queries: u64,
 }
 
 impl Estimates {
@@ -53,7 +51,6 @@ impl Estimates {
             graphs: seed.into_iter().collect(),
             order,
             memo: vec![(EMPTY, 0); 1 << MEMO_BITS],
-            queries: 0,
         }
     }
 
@@ -95,7 +92,6 @@ impl Estimates {
         }
         if (a.0 | b.0) >= 1 << 24 {
             // Beyond the memo's key space: ask the hierarchy.
-            self.queries += 1;
             return self.graphs[slot.0 as usize].time_ms(&self.world.net, a, b);
         }
         let key = (u64::from(slot.0) << 48) | (u64::from(a.0) << 24) | u64::from(b.0);
@@ -104,7 +100,6 @@ impl Estimates {
         if k == key {
             return (v != UNREACHABLE).then_some(u64::from(v));
         }
-        self.queries += 1;
         let t = self.graphs[slot.0 as usize].time_ms(&self.world.net, a, b);
         let stored = t.map_or(UNREACHABLE, |ms| ms.min(u64::from(UNREACHABLE - 1)) as u32);
         self.memo[at] = (key, stored);
@@ -115,11 +110,6 @@ impl Estimates {
     pub fn time_at(&mut self, t: SimTime, a: NodeId, b: NodeId) -> Option<u64> {
         let slot = self.slot(t);
         self.time_ms(slot, a, b)
-    }
-
-    /// Hierarchies prepared so far.
-    pub fn prepared(&self) -> usize {
-        self.graphs.len()
     }
 }
 

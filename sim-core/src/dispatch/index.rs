@@ -185,20 +185,6 @@ impl FleetIndex {
         self.by_vehicle[vehicle] = old;
     }
 
-    /// Anchors held (for tests and statistics).
-    pub fn len(&self) -> usize {
-        self.cells
-            .values()
-            .flat_map(|nodes| nodes.values())
-            .map(Vec::len)
-            .sum()
-    }
-
-    /// Whether no vehicle has an anchor.
-    pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
-    }
-
     /// The first anchor of `list` whose pets could ride with `pets`.
     fn next_admitted(list: &NodeAnchors, from: usize, pets: Manifest) -> Option<usize> {
         (from..list.len()).find(|&i| list[i].1.admits(pets))
