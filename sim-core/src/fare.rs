@@ -311,6 +311,28 @@ impl Meter {
         }
     }
 
+    /// Feeds driving `moved_m` metres from `t0` to `t1` along one edge, by the stop-and-go
+    /// rule ([`moving_s`]): the metres while moving, then the rest of the time standing.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one interval of driving, as the meter sees it"
+    )]
+    pub fn feed_driving(
+        &mut self,
+        tariff: &Tariff,
+        t0: SimTime,
+        t1: SimTime,
+        moved_m: f64,
+        edge: &crate::world::Edge,
+        outside: bool,
+    ) {
+        let dt_s = t1.saturating_since(t0).as_secs_f64();
+        let moving = moving_s(edge, dt_s, moved_m);
+        let t_mid = (t0 + crate::time::SimDuration::from_secs_f64(moving)).min(t1);
+        self.feed(tariff, t0, t_mid, moved_m, outside);
+        self.feed(tariff, t_mid, t1, 0.0, outside);
+    }
+
     /// Units completed so far.
     pub fn units(&self) -> u64 {
         self.distance_units + self.time_units
@@ -543,6 +565,18 @@ impl Tolls {
     }
 }
 
+/// The stop-and-go rule: how many of `dt_s` seconds a vehicle that drove `moved_m` metres
+/// along `edge` spent moving. On city streets with signals (class arterial) a vehicle slower
+/// than the street's free-flow speed drives at that speed and stands at signals and in
+/// queues for the rest (so the meter's slow-time rule sees the stops an average speed
+/// hides); on expressways, urban expressways and connectors it moves evenly.
+pub fn moving_s(edge: &crate::world::Edge, dt_s: f64, moved_m: f64) -> f64 {
+    if edge.class != crate::world::RoadClass::Arterial || moved_m <= 0.0 {
+        return dt_s;
+    }
+    (moved_m / (edge.speed_kmh / 3.6)).min(dt_s)
+}
+
 /// Feeds driving `edges` from `start` at the travel times of `times` into `meter`;
 /// `in_city[node]` tells which nodes are in the home city. Returns the arrival time.
 pub fn feed_route(
@@ -562,7 +596,7 @@ pub fn feed_route(
             .unwrap_or_else(|| edge.free_flow_s());
         let next = t + crate::time::SimDuration::from_secs_f64(secs);
         let outside = !(in_city[edge.from.index()] && in_city[edge.to.index()]);
-        meter.feed(tariff, t, next, edge.length_m, outside);
+        meter.feed_driving(tariff, t, next, edge.length_m, edge, outside);
         t = next;
     }
     t

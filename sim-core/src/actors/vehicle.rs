@@ -159,13 +159,15 @@ impl Vehicle {
             return;
         }
         let dt = now.saturating_since(self.acct_t);
-        let (moved, outside) = self.drive.advance(&self.ctx.world, &self.ctx.in_city, now);
+        let (moved, outside, edge) = self.drive.advance(&self.ctx.world, &self.ctx.in_city, now);
         self.stats
             .accumulate(dt, moved, self.cargo.busy(), self.cargo.pets());
         for r in &mut self.cargo.rides {
-            r.fare
-                .meter
-                .feed(&self.ctx.tariff, self.acct_t, now, moved, outside);
+            let (meter, tariff) = (&mut r.fare.meter, &self.ctx.tariff);
+            match edge {
+                Some(e) => meter.feed_driving(tariff, self.acct_t, now, moved, e, outside),
+                None => meter.feed(tariff, self.acct_t, now, moved, outside),
+            }
             r.distance_m += moved;
         }
         let (t_out, rh_out) = self.ctx.climate.outside(now);

@@ -26,6 +26,8 @@ pub enum NodeKind {
     District,
     /// A node of an imported network (an intersection, or a stop).
     Intersection,
+    /// A node of the street-level Seoul network (an intersection or a point on a road).
+    Street,
 }
 
 impl NodeKind {
@@ -36,6 +38,7 @@ impl NodeKind {
             "junction" => Some(NodeKind::Junction),
             "district" => Some(NodeKind::District),
             "intersection" => Some(NodeKind::Intersection),
+            "street" => Some(NodeKind::Street),
             _ => None,
         }
     }
@@ -348,6 +351,29 @@ fn build_nodes(
     Ok((out_nodes, by_name))
 }
 
+/// Sets each directed edge's twin: the only edge of the same road from its head to its tail.
+fn pair_twins(edges: &mut [Edge]) {
+    let mut by_ends: BTreeMap<(NodeId, NodeId, &str), Vec<EdgeId>> = BTreeMap::new();
+    for e in edges.iter() {
+        by_ends
+            .entry((e.from, e.to, &e.road))
+            .or_default()
+            .push(e.id);
+    }
+    let twins: Vec<Option<EdgeId>> = edges
+        .iter()
+        .map(
+            |e| match by_ends.get(&(e.to, e.from, &e.road)).map(Vec::as_slice) {
+                Some([t]) if by_ends[&(e.from, e.to, e.road.as_str())].len() == 1 => Some(*t),
+                _ => None,
+            },
+        )
+        .collect();
+    for (e, t) in edges.iter_mut().zip(twins) {
+        e.twin = t;
+    }
+}
+
 impl RoadNetwork {
     /// Builds and validates a network of two-way segments (the bundled data's layout).
     pub fn build(
@@ -390,7 +416,8 @@ impl RoadNetwork {
     }
 
     /// Builds and validates a network of directed edges (an imported network); edges are
-    /// numbered in row order and drawn as straight lines.
+    /// numbered in row order and drawn as straight lines. An edge's twin is the one edge
+    /// of the same road running the other way between the same nodes, if there is one.
     pub fn build_directed(
         nodes: Vec<NodeSpec>,
         specs: Vec<DirectedEdgeSpec>,
@@ -417,6 +444,7 @@ impl RoadNetwork {
                 geometry,
             });
         }
+        pair_twins(&mut edges);
         Ok(Self::assemble(out_nodes, by_name, edges))
     }
 
@@ -633,6 +661,16 @@ impl RoadNetwork {
             .point_at_ratio_from_start(&e.geometry, ratio)
             .unwrap_or(self.nodes[e.from.index()].point);
         (p.y(), p.x())
+    }
+
+    /// The node nearest a point (great-circle), with its distance in metres; stop-only
+    /// nodes count. `None` for an empty network.
+    pub fn nearest_node(&self, lat: f64, lon: f64) -> Option<(NodeId, f64)> {
+        let p = Point::new(lon, lat);
+        self.nodes
+            .iter()
+            .map(|n| (n.id, Haversine.distance(p, n.point)))
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
     }
 
     /// Great-circle distance between two nodes, metres (GRS80 mean radius).

@@ -45,11 +45,16 @@ impl Driving {
         }
     }
 
-    /// Moves along the current edge up to `now`. Returns the metres moved and whether the
-    /// edge leaves the home city (`in_city` by node).
-    pub fn advance(&mut self, world: &World, in_city: &[bool], now: SimTime) -> (f64, bool) {
+    /// Moves along the current edge up to `now`. Returns the metres moved, whether the edge
+    /// leaves the home city (`in_city` by node), and the edge (`None` when standing).
+    pub fn advance<'w>(
+        &mut self,
+        world: &'w World,
+        in_city: &[bool],
+        now: SimTime,
+    ) -> (f64, bool, Option<&'w crate::world::Edge>) {
         let Some(p) = &mut self.on_edge else {
-            return (0.0, false);
+            return (0.0, false, None);
         };
         let edge = world.net.edge(p.edge);
         let before = p.progress_m;
@@ -57,7 +62,7 @@ impl Driving {
             .min(edge.length_m);
         p.since = now;
         let outside = !(in_city[edge.from.index()] && in_city[edge.to.index()]);
-        (p.progress_m - before, outside)
+        (p.progress_m - before, outside, Some(edge))
     }
 
     /// The node where the vehicle is next free to turn (the end of its edge) and when it
