@@ -17,7 +17,9 @@ use sim_core::sim::PartnerSpec;
 use sim_core::time::SimDuration;
 use sim_core::traffic::{AccidentParams, DayType, Profiles};
 use sim_core::welfare::Physiology;
-use sim_core::world::{EdgeSpec, NetworkError, NodeKind, NodeSpec, RoadClass, RoadNetwork, World};
+use sim_core::world::{
+    DirectedEdgeSpec, EdgeSpec, NetworkError, NodeKind, NodeSpec, RoadClass, RoadNetwork, World,
+};
 
 use crate::error::InputError;
 use crate::table::Table;
@@ -45,6 +47,18 @@ pub const FILES: [&str; 16] = [
 /// Further files under `data/` that scenarios name with a `data:` path (imported networks,
 /// requests, vehicle positions), compiled into the binary for the bundled copy.
 pub const EXTRA: &[(&str, &str)] = &[
+    (
+        "networks/seoul-streets/nodes.csv",
+        include_str!("../../data/networks/seoul-streets/nodes.csv"),
+    ),
+    (
+        "networks/seoul-streets/edges.csv",
+        include_str!("../../data/networks/seoul-streets/edges.csv"),
+    ),
+    (
+        "networks/seoul-streets/profiles.csv",
+        include_str!("../../data/networks/seoul-streets/profiles.csv"),
+    ),
     (
         "networks/fleetpy-example/nodes.csv",
         include_str!("../../data/networks/fleetpy-example/nodes.csv"),
@@ -222,6 +236,19 @@ pub struct Data {
     pub physiology: BTreeMap<(Species, SizeClass), Physiology>,
     /// Customer behaviour defaults.
     pub customers: CustomerModel,
+    /// The street-level Seoul network, loaded when a scenario first needs it.
+    streets: std::sync::OnceLock<Arc<crate::streets::Streets>>,
+}
+
+impl Data {
+    /// The street-level Seoul network (`data/networks/seoul-streets`), read once.
+    pub fn streets(&self, files: &DataFiles) -> Result<Arc<crate::streets::Streets>, InputError> {
+        if let Some(s) = self.streets.get() {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(crate::streets::load(files, self)?);
+        Ok(self.streets.get_or_init(|| s).clone())
+    }
 }
 
 /// Loads and validates every data file.
@@ -246,6 +273,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
         climate: rest.climate,
         physiology: rest.physiology,
         customers: rest.customers,
+        streets: std::sync::OnceLock::new(),
     })
 }
 
@@ -270,6 +298,15 @@ fn read_network(files: &DataFiles) -> Result<RoadNetwork, InputError> {
 /// `network/nodes.csv`: the nodes and the line of each.
 fn read_nodes(files: &DataFiles) -> Result<(Vec<NodeSpec>, Vec<usize>), InputError> {
     let (nodes_file, nodes_text) = files.get(0);
+    read_node_table(nodes_file, nodes_text)
+}
+
+/// A nodes file of the bundled layout (`id,name,lat,lon,kind,population`, more columns
+/// allowed): the nodes and the line of each.
+pub(crate) fn read_node_table(
+    nodes_file: &str,
+    nodes_text: &str,
+) -> Result<(Vec<NodeSpec>, Vec<usize>), InputError> {
     let t = Table::read(
         nodes_file,
         nodes_text,
@@ -311,7 +348,7 @@ fn read_nodes(files: &DataFiles) -> Result<(Vec<NodeSpec>, Vec<usize>), InputErr
         let kind = NodeKind::parse(kind_raw).ok_or_else(|| {
             InputError::on_line(t.file, line, "kind")
                 .value(kind_raw)
-                .expected("one of `city`, `junction`, `district`")
+                .expected("one of `city`, `junction`, `district`, `street`")
         })?;
         let pop_raw = t.raw(row, "population");
         let population = if pop_raw.is_empty() {
@@ -360,54 +397,74 @@ fn read_segments(
     )?;
     let mut segments = Vec::new();
     let mut edge_lines = Vec::new();
-    let n = nodes.len() as u32;
     for (line, row) in &t.rows {
         let line = *line;
-        let node_expected = format!("a node id from nodes.csv (0 to {})", n.saturating_sub(1));
-        let from: u32 = t.parse(line, row, "from", &node_expected, |v| *v < n)?;
-        let to: u32 = t.parse(line, row, "to", &node_expected, |v| *v < n)?;
-        let road = t.raw(row, "road");
-        if road.is_empty() {
-            return Err(InputError::on_line(t.file, line, "road")
-                .value("")
-                .expected("a road name"));
-        }
-        let class = t.class(line, row, "class")?;
-        let length_m: f64 = t.parse(
-            line,
-            row,
-            "length_m",
-            "a positive length in metres",
-            |v: &f64| v.is_finite() && *v > 0.0,
-        )?;
-        let speed_kmh: f64 = t.parse(
-            line,
-            row,
-            "speed_kmh",
-            "a speed in km/h, above 0 and at most 200",
-            |v: &f64| *v > 0.0 && *v <= 200.0,
-        )?;
-        let lanes: u8 = t.parse(
-            line,
-            row,
-            "lanes",
-            "a whole number of lanes per direction, 1 to 12",
-            |v| (1..=12).contains(v),
-        )?;
+        let c = edge_cells(&t, line, row, nodes.len())?;
+        let (from, to) = (c.from.0, c.to.0);
         let geometry = edge_geometry(&t, line, row, (from, to), nodes)?;
         segments.push(EdgeSpec {
-            from: NodeId(from),
-            to: NodeId(to),
-            road: road.to_string(),
-            class,
-            length_m,
-            speed_kmh,
-            lanes,
+            from: c.from,
+            to: c.to,
+            road: c.road,
+            class: c.class,
+            length_m: c.length_m,
+            speed_kmh: c.speed_kmh,
+            lanes: c.lanes,
             geometry,
         });
         edge_lines.push(line);
     }
     Ok((segments, edge_lines))
+}
+
+/// The cells every edges file has (`from,to,road,class,length_m,speed_kmh,lanes`), checked.
+pub(crate) fn edge_cells(
+    t: &Table<'_>,
+    line: usize,
+    row: &csv::StringRecord,
+    nodes: usize,
+) -> Result<DirectedEdgeSpec, InputError> {
+    let n = nodes as u32;
+    let node_expected = format!("a node id from nodes.csv (0 to {})", n.saturating_sub(1));
+    let from: u32 = t.parse(line, row, "from", &node_expected, |v| *v < n)?;
+    let to: u32 = t.parse(line, row, "to", &node_expected, |v| *v < n)?;
+    let road = t.raw(row, "road");
+    if road.is_empty() {
+        return Err(InputError::on_line(t.file, line, "road")
+            .value("")
+            .expected("a road name"));
+    }
+    let class = t.class(line, row, "class")?;
+    let length_m: f64 = t.parse(
+        line,
+        row,
+        "length_m",
+        "a positive length in metres",
+        |v: &f64| v.is_finite() && *v > 0.0,
+    )?;
+    let speed_kmh: f64 = t.parse(
+        line,
+        row,
+        "speed_kmh",
+        "a speed in km/h, above 0 and at most 200",
+        |v: &f64| *v > 0.0 && *v <= 200.0,
+    )?;
+    let lanes: u8 = t.parse(
+        line,
+        row,
+        "lanes",
+        "a whole number of lanes per direction, 1 to 12",
+        |v| (1..=12).contains(v),
+    )?;
+    Ok(DirectedEdgeSpec {
+        from: NodeId(from),
+        to: NodeId(to),
+        road: road.to_string(),
+        class,
+        length_m,
+        speed_kmh,
+        lanes,
+    })
 }
 
 /// A segment's `geometry` cell: empty, or a WKT line from its `from` node to its `to` node.
@@ -467,9 +524,22 @@ fn read_roads(files: &DataFiles) -> Result<Vec<RoadInfo>, InputError> {
     Ok(roads)
 }
 
+/// Speed factors by [day type][road class][hour].
+pub(crate) type Factors = [[[f64; 24]; 4]; 3];
+
 /// `traffic/profiles.csv`: speed factors by [day type][road class][hour].
-fn read_profiles(files: &DataFiles) -> Result<[[[f64; 24]; 4]; 3], InputError> {
+fn read_profiles(files: &DataFiles) -> Result<Factors, InputError> {
     let (prof_file, prof_text) = files.get(3);
+    read_profile_table(prof_file, prof_text, None)
+}
+
+/// A profiles file (`day_type,class,hour,factor`): every (day type, class, hour) once, or,
+/// over a `base`, the rows that replace the base's.
+pub(crate) fn read_profile_table(
+    prof_file: &str,
+    prof_text: &str,
+    base: Option<&Factors>,
+) -> Result<Factors, InputError> {
     let t = Table::read(
         prof_file,
         prof_text,
@@ -507,17 +577,24 @@ fn read_profiles(files: &DataFiles) -> Result<[[[f64; 24]; 4]; 3], InputError> {
     }
     for d in DayType::ALL {
         for c in RoadClass::ALL {
-            if let Some(h) = (0..24).find(|&h| factors[d as usize][c.index()][h].is_nan()) {
-                return Err(InputError::on_line(
-                    prof_file,
-                    t.rows.last().map_or(1, |r| r.0),
-                    "hour",
-                )
-                .expected(format!(
-                    "a row for every (day_type, class, hour 0-23); missing {} {} {h}",
-                    d.name(),
-                    c.name()
-                )));
+            for h in 0..24 {
+                let slot = &mut factors[d as usize][c.index()][h];
+                match base {
+                    Some(b) if slot.is_nan() => *slot = b[d as usize][c.index()][h],
+                    None if slot.is_nan() => {
+                        return Err(InputError::on_line(
+                            prof_file,
+                            t.rows.last().map_or(1, |r| r.0),
+                            "hour",
+                        )
+                        .expected(format!(
+                            "a row for every (day_type, class, hour 0-23); missing {} {} {h}",
+                            d.name(),
+                            c.name()
+                        )))
+                    }
+                    _ => {}
+                }
             }
         }
     }

@@ -26,6 +26,7 @@ pub mod located;
 pub mod output;
 pub mod run;
 pub mod scenario;
+pub mod streets;
 pub(crate) mod table;
 pub mod tariff;
 pub mod units;

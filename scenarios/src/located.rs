@@ -3,7 +3,7 @@
 
 use sim_core::ids::NodeId;
 use sim_core::time::{SimDuration, SimTime};
-use sim_core::world::World;
+use sim_core::world::{RoadNetwork, World};
 
 use crate::error::{did_you_mean, InputError};
 use crate::units::{parse_clock, parse_duration, CLOCK_EXPECTED, DURATION_EXPECTED};
@@ -150,6 +150,9 @@ impl Locator<'_> {
 
     /// See the module docs.
     pub fn node(&self, world: &World, path: &[PathKey<'_>], v: &str) -> Result<NodeId, InputError> {
+        if let Some(found) = point_place(&world.net, v) {
+            return found.map(|(n, _)| n).map_err(|e| self.err(path, v, e));
+        }
         world.net.node_by_name(v).ok_or_else(|| {
             let close = world.net.similar_names(v, 3);
             let mut e = self.err(path, v, "the name of a node of the road network (`petfleet route --help` lists how to find them)");
@@ -159,4 +162,29 @@ impl Locator<'_> {
             e
         })
     }
+}
+
+/// Farthest a `lat,lon` place may lie from the node it snaps to.
+pub const MAX_SNAP_M: f64 = 5_000.0;
+
+/// A place written `lat,lon` (degrees WGS84): the nearest node and the snap distance in
+/// metres, or what was wrong. `None` when `raw` is not written that way (a node name).
+pub fn point_place(net: &RoadNetwork, raw: &str) -> Option<Result<(NodeId, f64), String>> {
+    let (a, b) = raw.split_once(',')?;
+    let (lat, lon) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
+    if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+        return Some(Err(
+            "`lat,lon` in degrees (latitude -90 to 90, longitude -180 to 180)".into(),
+        ));
+    }
+    Some(match net.nearest_node(lat, lon) {
+        Some((n, d)) if d <= MAX_SNAP_M => Ok((n, d)),
+        Some((n, d)) => Err(format!(
+            "a point within {:.0} km of the road network (the nearest node, {:?}, is {:.1} km away)",
+            MAX_SNAP_M / 1000.0,
+            net.node(n).name,
+            d / 1000.0
+        )),
+        None => Err("a network with nodes".into()),
+    })
 }

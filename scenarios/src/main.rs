@@ -17,8 +17,10 @@ use scenarios::run::{self, DataSource, RunError, RunOptions};
 use scenarios::units::{parse_clock, parse_until};
 use scenarios::{catalog, data, scenario};
 use sim_core::engine::Host;
+use sim_core::ids::NodeId;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::traffic::{profile_speeds, DayType, TrafficConfig};
+use sim_core::world::{NodeKind, RoadNetwork};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -148,12 +150,16 @@ enum Engine {
 
 #[derive(clap::Args, Debug)]
 struct RouteArgs {
-    /// Start node (e.g. Seoul, Gangnam-gu).
+    /// Start: a place name (Seoul, Gangnam-gu, Busan), a street node's MOLIT id
+    /// (1210050100), or `lat,lon` snapped to the nearest node.
     #[arg(long)]
     from: String,
-    /// End node (e.g. Busan).
+    /// End, written like --from.
     #[arg(long)]
     to: String,
+    /// Road network: Seoul's streets joined to the expressways, or the district centroids.
+    #[arg(long, value_enum, default_value_t = NetworkArg::Streets)]
+    network: NetworkArg,
     /// Time of day for the speed profile, HH:MM.
     #[arg(long, default_value = "10:00", value_parser = parse_clock_arg)]
     at: SimTime,
@@ -166,6 +172,12 @@ struct RouteArgs {
     /// Read data from this directory instead of the bundled copy.
     #[arg(long)]
     data: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum NetworkArg {
+    Streets,
+    Districts,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -548,32 +560,67 @@ fn cmd_scale(args: ScaleArgs) -> Result<(), RunError> {
     Ok(())
 }
 
-fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
-    let source = args.data.map_or(DataSource::Bundled, DataSource::Dir);
-    let data = data::load(&source.files()?)?;
-    let net = &data.world.net;
-    let cli_node = |flag: &str, name: &str| {
-        net.node_by_name(name).ok_or_else(|| {
-            let close = net.similar_names(name, 3);
-            InputError::at("<command line>", "", None, flag)
-                .value(name)
-                .expected("a node name of the road network")
-                .hint(format!("closest: {}", close.join(", ")))
-        })
+/// A `--from`/`--to` place: the node, and how far a `lat,lon` was snapped.
+fn cli_place(
+    net: &RoadNetwork,
+    flag: &str,
+    raw: &str,
+) -> Result<(NodeId, Option<f64>), InputError> {
+    let err = |expected: String| {
+        InputError::at("<command line>", "", None, flag)
+            .value(raw)
+            .expected(expected)
     };
-    let from = cli_node("--from", &args.from)?;
-    let to = cli_node("--to", &args.to)?;
+    if let Some(found) = scenarios::located::point_place(net, raw) {
+        return found.map(|(n, d)| (n, Some(d))).map_err(err);
+    }
+    net.node_by_name(raw).map(|n| (n, None)).ok_or_else(|| {
+        let close = net.similar_names(raw, 3);
+        err(
+            "a place name, a node id or `lat,lon` (e.g. Gangnam-gu, 1210050100, 37.4979,127.0276)"
+                .into(),
+        )
+        .hint(format!("closest: {}", close.join(", ")))
+    })
+}
+
+fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
+    let source = args
+        .data
+        .clone()
+        .map_or(DataSource::Bundled, DataSource::Dir);
+    let files = source.files()?;
+    let data = data::load(&files)?;
+    let (world, profiles) = match args.network {
+        NetworkArg::Streets => {
+            let s = data.streets(&files)?;
+            (s.world.clone(), s.profiles.clone())
+        }
+        NetworkArg::Districts => (data.world.clone(), data.profiles.clone()),
+    };
+    let net = &world.net;
+    let mut ends = Vec::new();
+    for (flag, raw) in [("--from", &args.from), ("--to", &args.to)] {
+        let (node, snap) = cli_place(net, flag, raw)?;
+        if let Some(m) = snap {
+            println!(
+                "{flag} {raw}: snapped to node {} ({m:.0} m away)",
+                net.node(node).name
+            );
+        }
+        ends.push(node);
+    }
+    let (from, to) = (ends[0], ends[1]);
     let mut closed = Vec::new();
     for c in &args.close {
         let src = scenario::Source {
             label: "<command line>".into(),
             text: String::new(),
         };
-        let edges =
-            scenario::segment_edges(&src, &data.world, c, None).map_err(|e| InputError {
-                field: "--close".into(),
-                ..e
-            })?;
+        let edges = scenario::segment_edges(&src, &world, c, None).map_err(|e| InputError {
+            field: "--close".into(),
+            ..e
+        })?;
         closed.extend(edges);
     }
     let day = match args.day {
@@ -581,7 +628,7 @@ fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
         Day::Weekend => DayType::Weekend,
         Day::Holiday => DayType::Holiday,
     };
-    let cfg = TrafficConfig::profile_only(data.profiles.clone(), data.accidents, vec![day]);
+    let cfg = TrafficConfig::profile_only(profiles, data.accidents, vec![day]);
     let speeds = profile_speeds(net, &cfg, args.at, &closed);
     let hhmm = |t: SimTime| {
         format!(
@@ -590,7 +637,7 @@ fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
             (t.ms_of_day() / 60_000) % 60
         )
     };
-    let Some(route) = data.world.route(speeds.as_ref(), from, to) else {
+    let Some(route) = world.route(speeds.as_ref(), from, to) else {
         return Err(InputError::at("<command line>", "", None, "--to")
             .value(args.to)
             .expected(format!(
@@ -614,19 +661,38 @@ fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
         route.length_m / 1_000.0,
         SimDuration::from_secs_f64(route.time_s)
     );
+    print_route(net, &route, from);
+    Ok(())
+}
+
+/// The roads of a route, then the places it passes (street nodes counted, not listed).
+fn print_route(net: &RoadNetwork, route: &sim_core::world::Route, from: NodeId) {
     println!("roads:");
     for (road, m) in route.roads(net) {
         println!("  {:<40} {:>7.1} km", road, m / 1_000.0);
     }
-    let mut via = vec![net.node(from).name.as_str()];
-    via.extend(
-        route
-            .edges
-            .iter()
-            .map(|&e| net.node(net.edge(e).to).name.as_str()),
-    );
+    let mut via = vec![net.node(from).name.clone()];
+    let mut streets = 0;
+    for &e in &route.edges {
+        let n = net.node(net.edge(e).to);
+        if n.kind == NodeKind::Street {
+            streets += 1;
+            continue;
+        }
+        if streets > 0 {
+            via.push(format!("({streets} street nodes)"));
+            streets = 0;
+        }
+        via.push(n.name.clone());
+    }
+    if streets > 0 {
+        via.push(format!(
+            "({streets} street nodes) {}",
+            net.node(route.edges.last().map_or(from, |&e| net.edge(e).to))
+                .name
+        ));
+    }
     println!("via: {}", via.join(" > "));
-    Ok(())
 }
 
 fn cmd_fare(args: FareArgs) -> Result<(), RunError> {

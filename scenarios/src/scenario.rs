@@ -34,8 +34,10 @@ pub struct Scenario {
     /// When the run stops: a clock time (`24:00`, `d2 12:00`) or a duration (`2d`).
     #[serde(default = "default_until")]
     pub until: String,
-    /// An imported road network instead of the bundled Korean one.
-    pub network: Option<NetworkSection>,
+    /// The road network: `"streets"` (the default: Seoul's streets joined to the
+    /// expressways), `"districts"` (Seoul as 25 district centroids: quick runs), or a
+    /// `[network]` table importing a user's network.
+    pub network: Option<NetworkChoice>,
     /// Bookings read from a CSV file.
     pub requests: Option<RequestsSection>,
     /// Traffic settings.
@@ -80,6 +82,16 @@ fn default_seed() -> u64 {
 }
 fn default_until() -> String {
     "24:00".into()
+}
+
+/// `network = "streets" | "districts"`, or a `[network]` table.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum NetworkChoice {
+    /// A bundled network by name.
+    Bundled(String),
+    /// A user's network.
+    Imported(NetworkSection),
 }
 
 /// `[network]`: a user's network in the FleetPy layout (see [`crate::import`]).

@@ -164,11 +164,22 @@ fn trip_to_an_unreachable_node_is_rejected() {
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(root.join(f), &to).unwrap();
     }
-    let nodes = data.path().join("network/nodes.csv");
-    let mut text = std::fs::read_to_string(&nodes).unwrap();
-    let next = text.lines().count() - 1;
-    text.push_str(&format!("{next},Jeju,33.4996,126.5312,city,\n"));
-    std::fs::write(&nodes, text).unwrap();
+    for f in ["nodes.csv", "edges.csv", "profiles.csv"] {
+        let rel = format!("{}/{f}", scenarios::streets::DIR);
+        std::fs::create_dir_all(data.path().join(&rel).parent().unwrap()).unwrap();
+        std::fs::copy(root.join(&rel), data.path().join(&rel)).unwrap();
+    }
+    // On both networks: the default (streets) and the district centroids.
+    for (nodes, extra) in [
+        ("network/nodes.csv", ""),
+        ("networks/seoul-streets/nodes.csv", ","),
+    ] {
+        let nodes = data.path().join(nodes);
+        let mut text = std::fs::read_to_string(&nodes).unwrap();
+        let next = text.lines().count() - 1;
+        text.push_str(&format!("{next},Jeju,33.4996,126.5312,city,{extra}\n"));
+        std::fs::write(&nodes, text).unwrap();
+    }
     let (e, _d) = fails_with_data(
         "dropoff = \"Busan\"",
         "dropoff = \"Jeju\"",

@@ -7,5 +7,6 @@ mod golden;
 mod import;
 mod routing;
 mod scenario;
+mod streets;
 mod traffic;
 mod welfare;

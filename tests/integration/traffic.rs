@@ -37,22 +37,25 @@ fn profiles_are_slow_in_the_peaks_and_on_holidays() {
     );
 }
 
-fn quiet_scenario(dir: &std::path::Path) -> std::path::PathBuf {
+fn quiet_scenario(dir: &std::path::Path, network: &str, days: u32) -> std::path::PathBuf {
     let path = dir.join("accidents-only.toml");
     std::fs::write(
         &path,
-        r#"
+        format!(
+            r#"
 name = "accidents-only"
 start_date = "2026-11-23"
-until = "60d"
+until = "{days}d"
 seed = 99
+network = "{network}"
 [traffic]
 congestion_sigma = 0.0
 update_interval = "1h"
 accident_rate_scale = 3.0
 [output]
 positions = false
-"#,
+"#
+        ),
     )
     .unwrap();
     path
@@ -60,8 +63,17 @@ positions = false
 
 #[test]
 fn random_accidents_follow_their_poisson_rates() {
+    accidents_follow_their_rates("districts", 60);
+}
+
+#[test]
+fn random_accidents_on_the_streets_follow_their_rates() {
+    accidents_follow_their_rates("streets", 8);
+}
+
+fn accidents_follow_their_rates(network: &str, days: u32) {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = quiet_scenario(dir.path());
+    let scenario = quiet_scenario(dir.path(), network, days);
     let out = dir.path().join("out");
     run_into(
         scenario.to_str().unwrap(),
@@ -73,7 +85,12 @@ fn random_accidents_follow_their_poisson_rates() {
     );
     let rows = read_csv(&out.join("incidents.csv"));
 
-    let d = data::load(&DataFiles::bundled()).unwrap();
+    let files = DataFiles::bundled();
+    let d = data::load(&files).unwrap();
+    let world = match network {
+        "streets" => d.streets(&files).unwrap().world.clone(),
+        _ => d.world.clone(),
+    };
     let cfg = TrafficConfig {
         profiles: d.profiles.clone(),
         accidents: d.accidents,
@@ -84,16 +101,16 @@ fn random_accidents_follow_their_poisson_rates() {
         accident_rate_scale: 3.0,
         calendar: vec![DayType::Weekday],
     };
-    let state = TrafficState::new(&d.world.net, &cfg);
-    let expected = state.accident_rate_per_h() * 60.0 * 24.0;
+    let state = TrafficState::new(&world.net, &cfg);
+    let expected = state.accident_rate_per_h() * f64::from(days) * 24.0;
     let n = rows.len() as f64;
     assert!(
         (n - expected).abs() < 4.0 * expected.sqrt(),
-        "{n} accidents in 60 days, expected {expected:.0}"
+        "{n} accidents in {days} days on {network}, expected {expected:.0}"
     );
 
     // Closures: the expected share from each class's closure share and length.
-    let net = &d.world.net;
+    let net = &world.net;
     let mut w_total = 0.0;
     let mut w_closure = 0.0;
     for e in net.edges() {

@@ -21,8 +21,8 @@ use sim_core::world::{NodeKind, World};
 use super::imported::{self, Imported, RefFiles};
 use super::{
     draw_household, scenario_dir, segment_at, BookingSection, CustomersSection, DemandSection,
-    DepotSection, DispatchSection, FaultSection, IncidentSection, PetSection, Resolved, Scenario,
-    TrafficSection, VehiclesSection,
+    DepotSection, DispatchSection, FaultSection, IncidentSection, NetworkChoice, PetSection,
+    Resolved, Scenario, TrafficSection, VehiclesSection,
 };
 use crate::data::{Data, DataFiles};
 use crate::error::{did_you_mean, InputError};
@@ -46,24 +46,32 @@ pub fn resolve(
         data: files,
         dir: scenario_dir(src),
     };
-    let imported = match &scenario.network {
-        Some(n) => Some(imported::network(&loc, &refs, n)?),
-        None => None,
+    let network = choose_network(&loc, &refs, data, scenario.network.as_ref())?;
+    let (world, partners, profiles, intercity) = match &network {
+        // Imported cities have no partners (the bundled ones are in Seoul).
+        Network::Imported(i) => (&i.world, &[][..], &i.profiles, &data.intercity[..]),
+        Network::Streets(s) => (&s.world, &s.partners[..], &s.profiles, &s.intercity[..]),
+        Network::Districts => (
+            &data.world,
+            &data.partners[..],
+            &data.profiles,
+            &data.intercity[..],
+        ),
     };
-    let world = imported.as_ref().map_or(&data.world, |i| &i.world);
+    let imported = match &network {
+        Network::Imported(i) => Some(i),
+        _ => None,
+    };
     let cx = Cx {
         loc,
         refs,
         data,
         world,
-        imported: imported.as_ref(),
-        index: imported::index_of(world, imported.as_ref()),
-        // Imported cities have no partners (the bundled ones are in Seoul).
-        partners: if imported.is_some() {
-            &[]
-        } else {
-            &data.partners
-        },
+        imported,
+        index: imported::index_of(world, imported),
+        partners,
+        profiles,
+        intercity,
     };
     let (start_date, until) = cx.dates(&scenario, until)?;
     let seed = seed.unwrap_or(scenario.seed);
@@ -107,6 +115,43 @@ pub fn resolve(
     })
 }
 
+/// The network a scenario runs on.
+enum Network {
+    /// A user's network (`[network]`).
+    Imported(Imported),
+    /// Seoul's streets joined to the expressways (the default).
+    Streets(Arc<crate::streets::Streets>),
+    /// Seoul as district centroids (`network = "districts"`).
+    Districts,
+}
+
+/// Resolves `network`: absent means the street network.
+fn choose_network(
+    loc: &Locator<'_>,
+    refs: &RefFiles<'_>,
+    data: &Data,
+    choice: Option<&NetworkChoice>,
+) -> Result<Network, InputError> {
+    let name = match choice {
+        Some(NetworkChoice::Imported(n)) => {
+            return Ok(Network::Imported(imported::network(loc, refs, n)?))
+        }
+        Some(NetworkChoice::Bundled(name)) => name.as_str(),
+        None => "streets",
+    };
+    let streets = one_of(
+        loc,
+        &[K("network")],
+        name,
+        &[("streets", true), ("districts", false)],
+        "`\"streets\"` (Seoul's streets), `\"districts\"` (Seoul's district centroids) or a [network] table",
+    )?;
+    Ok(match streets {
+        true => Network::Streets(data.streets(refs.data)?),
+        false => Network::Districts,
+    })
+}
+
 /// What every section resolves against.
 struct Cx<'a> {
     loc: Locator<'a>,
@@ -117,6 +162,10 @@ struct Cx<'a> {
     /// Node ids as imported files write them.
     index: NodeIndex,
     partners: &'a [PartnerSpec],
+    /// Hourly speed factors of the network's classes.
+    profiles: &'a sim_core::traffic::Profiles,
+    /// Intercity destinations and weights.
+    intercity: &'a [(NodeId, f64)],
 }
 
 /// Crate slots a vehicle may have.
@@ -211,9 +260,7 @@ impl Cx<'_> {
             })
             .collect();
         Ok(TrafficConfig {
-            profiles: self
-                .imported
-                .map_or_else(|| self.data.profiles.clone(), |i| i.profiles.clone()),
+            profiles: self.profiles.clone(),
             accidents: self.data.accidents,
             congestion_sigma: t.congestion_sigma,
             congestion_correlation_s: correlation.as_secs_f64(),
@@ -404,7 +451,7 @@ impl Cx<'_> {
             .iter()
             .map(|n| {
                 self.imported.is_some()
-                    || n.kind == NodeKind::District
+                    || matches!(n.kind, NodeKind::District | NodeKind::Street)
                     || seoul.is_some_and(|s| net.crow_m(s, n.id) <= 12_000.0)
             })
             .collect()
@@ -480,7 +527,7 @@ impl Cx<'_> {
             peaks: self.peaks(d)?,
             stop_at,
             intercity_share: d.intercity_share,
-            intercity: self.data.intercity.clone(),
+            intercity: self.intercity.to_vec(),
             districts,
             addons: self.data.addons.clone(),
             scheduled_share: d.scheduled_share,

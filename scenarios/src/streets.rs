@@ -1,0 +1,177 @@
+//! The street-level Seoul network, `data/networks/seoul-streets/` (built by
+//! `data/tools/build_seoul_streets.py`; sources and rules in data/README.md): Seoul's MOLIT
+//! standard node-link roads joined to the intercity expressways at their interchanges, with
+//! hourly speed factors for its classes from the city's traffic data.
+//!
+//! Node names: a street node is named by its MOLIT id; the node nearest each district's
+//! centroid carries the district's name, the one nearest City Hall is `Seoul`, and the
+//! Gyeongbu's north end is `Hannam IC`, so every place the coarse network names exists here.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sim_core::ids::NodeId;
+use sim_core::sim::PartnerSpec;
+use sim_core::traffic::Profiles;
+use sim_core::world::{NetworkError, RoadNetwork, World};
+
+use crate::data::{self, Data, DataFiles};
+use crate::error::InputError;
+use crate::table::Table;
+
+/// The directory under `data/`.
+pub const DIR: &str = "networks/seoul-streets";
+
+/// The street network and what the data says about places on it.
+#[derive(Debug)]
+pub struct Streets {
+    /// The network.
+    pub world: Arc<World>,
+    /// The bundled profiles with the street classes' hourly factors in place.
+    pub profiles: Profiles,
+    /// Each node's district (`None` outside Seoul).
+    pub district: Vec<Option<Arc<str>>>,
+    /// The partners, each at a street node of its district.
+    pub partners: Vec<PartnerSpec>,
+    /// Intercity destinations and weights, on this network's nodes.
+    pub intercity: Vec<(NodeId, f64)>,
+}
+
+/// Reads `data/networks/seoul-streets/` and places the data's partners and destinations on it.
+pub fn load(files: &DataFiles, data: &Data) -> Result<Streets, InputError> {
+    let read = |name: &str| -> Result<(String, String), InputError> {
+        let rel = format!("{DIR}/{name}");
+        match files.extra(&rel) {
+            Some(Ok(found)) => Ok(found),
+            Some(Err(e)) => Err(InputError::at(&rel, "", None, "file")
+                .value(rel.clone())
+                .expected(format!("a readable UTF-8 CSV file ({e})"))),
+            None => Err(InputError::at(&rel, "", None, "file")
+                .value(rel.clone())
+                .expected("the street network's file (data/networks/seoul-streets)")),
+        }
+    };
+    let (nodes_file, nodes_text) = read("nodes.csv")?;
+    let (edges_file, edges_text) = read("edges.csv")?;
+    let (prof_file, prof_text) = read("profiles.csv")?;
+    let (nodes, _) = data::read_node_table(&nodes_file, &nodes_text)?;
+    let district = read_districts(&nodes_file, &nodes_text)?;
+    let t = Table::read(
+        &edges_file,
+        &edges_text,
+        &[
+            "from",
+            "to",
+            "road",
+            "class",
+            "length_m",
+            "speed_kmh",
+            "lanes",
+        ],
+    )?;
+    let mut edges = Vec::with_capacity(t.rows.len());
+    let mut lines = Vec::with_capacity(t.rows.len());
+    for (line, row) in &t.rows {
+        edges.push(data::edge_cells(&t, *line, row, nodes.len())?);
+        lines.push(*line);
+    }
+    let net = RoadNetwork::build_directed(nodes, edges)
+        .map_err(|e| network_error(e, &edges_file, &lines))?;
+    let factors = data::read_profile_table(&prof_file, &prof_text, Some(&data.profiles.factors))?;
+    let partners = place_partners(&data.world.net, &net, &district, &data.partners)?;
+    let intercity = (data.intercity.iter())
+        .filter_map(|&(n, w)| {
+            net.node_by_name(&data.world.net.node(n).name)
+                .map(|m| (m, w))
+        })
+        .collect();
+    Ok(Streets {
+        world: Arc::new(World::new(net)),
+        profiles: Profiles { factors },
+        district,
+        partners,
+        intercity,
+    })
+}
+
+fn network_error(e: NetworkError, file: &str, lines: &[usize]) -> InputError {
+    match e {
+        NetworkError::DuplicateName { name, .. } => InputError::on_line(file, 1, "name")
+            .value(name)
+            .expected("unique node names"),
+        NetworkError::SelfLoop { row, node } => {
+            InputError::on_line(file, lines.get(row).copied().unwrap_or(1), "to")
+                .value(node.to_string())
+                .expected("a node other than `from`")
+        }
+        other => InputError::on_line(file, 1, "network").expected(other.to_string()),
+    }
+}
+
+/// The `district` column: a district name, or empty outside Seoul.
+fn read_districts(file: &str, text: &str) -> Result<Vec<Option<Arc<str>>>, InputError> {
+    let t = Table::read(file, text, &["district"])?;
+    let mut names: BTreeMap<&str, Arc<str>> = BTreeMap::new();
+    Ok(t.rows
+        .iter()
+        .map(|(_, row)| {
+            let raw = t.raw(row, "district");
+            (!raw.is_empty()).then(|| names.entry(raw).or_insert_with(|| raw.into()).clone())
+        })
+        .collect())
+}
+
+/// FNV-1a, 64 bits: a stable hash of a name (the same on every machine and build).
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The partners' rule: the data gives each partner's district, not its address, so a partner
+/// sits at the street node of its district that the FNV-1a hash of its name picks (stable
+/// when other partners are added or reordered). Partners named at another place (a city)
+/// keep the node of that name.
+fn place_partners(
+    coarse: &RoadNetwork,
+    net: &RoadNetwork,
+    district: &[Option<Arc<str>>],
+    partners: &[PartnerSpec],
+) -> Result<Vec<PartnerSpec>, InputError> {
+    let mut members: BTreeMap<&str, Vec<NodeId>> = BTreeMap::new();
+    for n in net.nodes() {
+        if let Some(d) = &district[n.id.index()] {
+            if n.kind != sim_core::world::NodeKind::City {
+                members.entry(d).or_default().push(n.id);
+            }
+        }
+    }
+    partners
+        .iter()
+        .map(|p| {
+            let place = coarse.node(p.node).name.as_str();
+            let node = match members.get(place) {
+                Some(m) if m.len() > 1 => m[(fnv1a(&p.name) % m.len() as u64) as usize],
+                _ => net.node_by_name(place).ok_or_else(|| {
+                    InputError::at("partners.csv", "", None, "node")
+                        .value(place)
+                        .expected(format!("a place the street network ({DIR}) also has"))
+                })?,
+            };
+            Ok(PartnerSpec { node, ..p.clone() })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_is_the_published_function() {
+        // Test vectors of the FNV specification (draft-eastlake-fnv).
+        assert_eq!(fnv1a(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a("foobar"), 0x8594_4171_f739_67e8);
+    }
+}
