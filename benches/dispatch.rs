@@ -98,7 +98,13 @@ fn request<'a>(p: &'a PlanStop, d: &'a PlanStop) -> Request<'a> {
 /// dispatcher places them (best insertion, plan updated), so plans hold a few stops each.
 fn loaded_fleet(city: &City, vans: u32, seed: u64) -> Fleet {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let estimates = Estimates::new(city.world.clone(), city.traffic.clone(), None);
+    let estimates = Estimates::new(std::sync::Arc::new(
+        sim_core::dispatch::estimates::ProfileHierarchies::new(
+            city.world.clone(),
+            city.traffic.clone(),
+            None,
+        ),
+    ));
     let dwell = Dwell {
         pickup: SimDuration::from_mins(3),
         dropoff: SimDuration::from_mins(3),

@@ -138,5 +138,59 @@ fn imported(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, routing, imported);
+/// The street-level Seoul network (about 7,400 nodes, 19,500 directed links) at the
+/// profile speeds of a weekday 10:30: preparation, time and route queries, A*.
+fn streets(c: &mut Criterion) {
+    use sim_core::world::Ch;
+    let files = DataFiles::bundled();
+    let data = data::load(&files).expect("bundled data");
+    let streets = data.streets(&files).expect("street network");
+    let world = &streets.world;
+    let net = &world.net;
+    let cfg = TrafficConfig::profile_only(
+        streets.profiles.clone(),
+        data.accidents,
+        vec![DayType::Weekday],
+    );
+    let speeds = profile_speeds(net, &cfg, SimTime::from_day_hms(0, 10, 30, 0), &[]);
+    let table = speeds.as_ref();
+    let (ch, order) = Ch::prepare(net, table, 0, None);
+    let pairs = random_pairs(net.nodes().len() as u32, 13);
+    let mut g = c.benchmark_group("streets");
+    g.sample_size(10);
+    g.bench_function("ch_prepare", |b| {
+        b.iter(|| Ch::prepare(net, table, 0, None).0)
+    });
+    g.bench_function("ch_prepare_with_order", |b| {
+        b.iter(|| Ch::prepare(net, table, 0, Some(&order)).0)
+    });
+    g.throughput(Throughput::Elements(pairs.len() as u64));
+    g.bench_function("ch_time_random_pairs", |b| {
+        b.iter(|| {
+            let found = (pairs.iter())
+                .filter(|&&(a, z)| ch.time_ms(net, a, z).is_some())
+                .count();
+            assert!(found > 900, "{found} of 1000 pairs connected");
+        });
+    });
+    g.bench_function("ch_route_random_pairs", |b| {
+        b.iter(|| {
+            let found = (pairs.iter())
+                .filter(|&&(a, z)| ch.route(net, table, a, z).is_some())
+                .count();
+            assert!(found > 900);
+        });
+    });
+    g.bench_function("astar_route_random_pairs", |b| {
+        b.iter(|| {
+            let found = (pairs.iter())
+                .filter(|&&(a, z)| world.route(table, a, z).is_some())
+                .count();
+            assert!(found > 900);
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, routing, imported, streets);
 criterion_main!(benches);

@@ -30,6 +30,10 @@ from collections import Counter, defaultdict
 DATA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 EARTH_RADIUS_M = 6_371_008.8
 URBAN_DETOUR_FACTOR = 1.3  # joins without a surveyed length: haversine x 1.3 (as build_network.py)
+# A link is at least as long as the straight line between its nodes (routing's lower bounds
+# rely on it): a shorter surveyed length is raised to it, and a link under half of it means a
+# misplaced node, so the link is dropped.
+MIN_LENGTH_RATIO = 0.5
 
 MD5 = {
     "Seoul_nodes.csv": "b3a89dc7f6d9c36f51f7d99ade224761",
@@ -277,13 +281,23 @@ def add_streets(net, nodes, links, group_of, free_flow, report):
     report["parallel links dropped (a shorter one joins the same nodes)"] = (
         sum(1 for l in links if l["Source"] in nodes and l["Target"] in nodes) - len(best))
     km = Counter()
+    misplaced, stretched = 0, 0
     for (s, t), (_, l) in sorted(best.items()):
         cls, speed, lanes, group = link_attrs(l, group_of, free_flow)
+        length, crow = float(l["SHAPE_STLe"]), haversine_m(nodes[s], nodes[t])
+        if length < MIN_LENGTH_RATIO * crow:
+            misplaced += 1
+            continue
+        if length < crow:
+            stretched += 1
+            length = crow
         net.pos.setdefault("T" + s, nodes[s])
         net.pos.setdefault("T" + t, nodes[t])
-        net.edge("T" + s, "T" + t, road_name(l), cls, float(l["SHAPE_STLe"]), speed, lanes,
-                 "link " + l["LINK_ID"])
-        km[group] += float(l["SHAPE_STLe"]) / 1000
+        net.edge("T" + s, "T" + t, road_name(l), cls, length, speed, lanes, "link " + l["LINK_ID"])
+        km[group] += length / 1000
+    report[f"links under {MIN_LENGTH_RATIO} of the straight line between their nodes "
+           "(a misplaced node), dropped"] = misplaced
+    report["links shorter than the straight line, lengthened to it"] = stretched
     return km
 
 
@@ -317,9 +331,11 @@ def add_joins(net, nodes, links, group_of, free_flow, inter, keep, report):
     row = next(e for e in inter[1] if {by_id[e["from"]]["name"], by_id[e["to"]]["name"]}
                == {"Hannam IC", "Suwon"})
     inside = dijkstra_len(by_from, GYEONGBU_NORTH_END, GYEONGBU_SOUTH_EXIT, "경부고속도로")
-    rest = float(row["length_m"]) - inside
-    report["Gyeongbu inside Seoul (Hannam IC - city edge), m"] = round(inside, 1)
     suwon = keep[by_name["Suwon"]["id"]]
+    crow = haversine_m(nodes[GYEONGBU_SOUTH_EXIT], net.pos[suwon])
+    rest = max(float(row["length_m"]) - inside, crow)
+    report["Gyeongbu inside Seoul (Hannam IC - city edge), m"] = round(inside, 1)
+    report["Gyeongbu from the city edge to Suwon, m (at least the straight line)"] = round(rest, 1)
     for a, b in (("T" + GYEONGBU_SOUTH_EXIT, suwon), (suwon, "T" + GYEONGBU_SOUTH_EXIT)):
         net.edge(a, b, "Gyeongbu", "expressway", rest, float(row["speed_kmh"]), int(row["lanes"]),
                  "join Gyeongbu: intercity Hannam IC-Suwon less its length inside Seoul")
@@ -343,8 +359,8 @@ def add_joins(net, nodes, links, group_of, free_flow, inter, keep, report):
         else:
             continue
         _, speed, lanes, _ = link_attrs(l, group_of, free_flow)
-        length = (float(l["SHAPE_STLe"]) if surveyed
-                  else haversine_m(nodes[inner], net.pos[to]) * URBAN_DETOUR_FACTOR)
+        crow = haversine_m(nodes[inner], net.pos[to])
+        length = max(float(l["SHAPE_STLe"]), crow) if surveyed else crow * URBAN_DETOUR_FACTOR
         a, b = ("T" + inner, to) if s in nodes else (to, "T" + inner)
         net.pos.setdefault("T" + inner, nodes[inner])
         net.edge(a, b, road_name(l), "connector", length, speed, lanes,

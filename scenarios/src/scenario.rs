@@ -524,9 +524,10 @@ pub fn parse(src: &Source) -> Result<Scenario, InputError> {
 fn draw_household(
     rng: &mut impl rand::Rng,
     data: &Data,
-    districts: &[(NodeId, f64)],
+    homes: &sim_core::weighted::Weighted<NodeId>,
 ) -> HouseholdSpec {
-    let home = districts[pick(rng, &mut districts.iter().map(|d| d.1))].0;
+    // Never empty: the demand resolver checks that some node has residents.
+    let home = homes.draw(rng).unwrap_or(NodeId(0));
     let count = data.pet_counts[pick(rng, &mut data.pet_counts.iter().map(|c| c.1))].0;
     HouseholdSpec {
         home,

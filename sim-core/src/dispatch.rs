@@ -34,7 +34,7 @@ use self::plan::{Around, InsertMode, NewStops, Placement, PlanCache, Scratch};
 use crate::booking::{Dwell, Infeasible, PlanStop, VehicleView};
 use crate::ids::{ActorId, NodeId};
 use crate::time::SimTime;
-use crate::world::World;
+use crate::world::{Side, World};
 
 /// What dispatch holds of one vehicle.
 #[derive(Debug)]
@@ -340,9 +340,15 @@ struct Searcher<'f, 'r> {
 
 impl Visitor for Searcher<'_, '_> {
     fn travel_ms(&mut self, node: NodeId) -> Option<u64> {
+        let p = self.req.pickup.node;
         self.fleet
             .estimates
-            .time_ms(self.slot, node, self.req.pickup.node)
+            .time_shared(self.slot, node, p, Side::To)
+    }
+
+    fn bound_ms(&self, node: NodeId) -> Option<u64> {
+        let p = self.req.pickup.node;
+        self.fleet.estimates.lower_bound_ms(self.slot, node, p)
     }
 
     fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around> {
@@ -350,15 +356,15 @@ impl Visitor for Searcher<'_, '_> {
         let (p, d) = (self.req.pickup.node, self.req.dropoff.node);
         let est = &mut self.fleet.estimates;
         // A leg that cannot be driven only rules out the order of stops that needs it.
-        let mut t = |a, b| {
-            est.time_ms(self.slot, a, b)
+        let mut t = |a, b, shared| {
+            est.time_shared(self.slot, a, b, shared)
                 .map_or(plan::NO_ROUTE_MS, |x| x as i64)
         };
         Some(Around {
             to_pickup: to_pickup as i64,
-            pickup_to_next: t(p, next),
-            dropoff_to_next: t(d, next),
-            next_to_dropoff: t(next, d),
+            pickup_to_next: t(p, next, Side::From),
+            dropoff_to_next: t(d, next, Side::From),
+            next_to_dropoff: t(next, d, Side::To),
             direct,
         })
     }

@@ -313,10 +313,6 @@ impl Meter {
 
     /// Feeds driving `moved_m` metres from `t0` to `t1` along one edge, by the stop-and-go
     /// rule ([`moving_s`]): the metres while moving, then the rest of the time standing.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one interval of driving, as the meter sees it"
-    )]
     pub fn feed_driving(
         &mut self,
         tariff: &Tariff,

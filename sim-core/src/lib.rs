@@ -51,5 +51,6 @@ pub mod sim;
 pub mod synthetic;
 pub mod time;
 pub mod traffic;
+pub mod weighted;
 pub mod welfare;
 pub mod world;

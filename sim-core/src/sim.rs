@@ -12,7 +12,7 @@ use crate::actors::{
     PartnerInfo, PartnerKind, Pet, TrafficActor, Vehicle, VehicleConfig,
 };
 use crate::booking::{BookingSpec, Crates, PetSpec, Species};
-use crate::dispatch::estimates::Estimates;
+use crate::dispatch::estimates::{Estimates, ProfileHierarchies};
 use crate::dispatch::Fleet;
 use crate::engine::{Engine, RunReport};
 use crate::event::Event;
@@ -180,6 +180,11 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
     let (layout, household_pets) = layout(spec);
     let infos = partner_infos(spec, &layout);
     let static_routes = static_routes(spec);
+    let hierarchies = Arc::new(ProfileHierarchies::new(
+        spec.world.clone(),
+        spec.traffic.clone(),
+        static_routes.clone(),
+    ));
     let ctx = Arc::new(FleetContext {
         world: spec.world.clone(),
         tariff: spec.tariff.clone(),
@@ -190,6 +195,8 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
         dispatcher: layout.dispatcher,
         cfg: spec.vehicle,
         static_routes: static_routes.clone(),
+        profile_routes: (spec.world.net.routing_nodes() >= crate::world::LARGE_NETWORK_NODES)
+            .then(|| hierarchies.clone()),
     });
     let mut engine = Engine::new(spec.seed);
     let added = engine.add(
@@ -202,7 +209,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
         )),
     );
     debug_assert_eq!(added, layout.traffic);
-    let estimates = Estimates::new(spec.world.clone(), spec.traffic.clone(), static_routes);
+    let estimates = Estimates::new(hierarchies);
     let fleet = Fleet::new(
         spec.world.clone(),
         estimates,

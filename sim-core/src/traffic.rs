@@ -518,6 +518,37 @@ fn table_digest(
     h
 }
 
+/// The profile's travel times at one moment, edge by edge, without building a table: the
+/// same numbers as [`profile_speeds`] with no closures.
+pub struct ProfileAt<'a> {
+    cfg: &'a TrafficConfig,
+    day: DayType,
+    hour: f64,
+}
+
+impl<'a> ProfileAt<'a> {
+    /// The profile of `cfg` at `at`.
+    pub fn new(cfg: &'a TrafficConfig, at: SimTime) -> Self {
+        ProfileAt {
+            cfg,
+            day: cfg.day_type(at),
+            hour: at.ms_of_day() as f64 / MS_PER_H as f64,
+        }
+    }
+}
+
+impl TravelTimes for ProfileAt<'_> {
+    fn edge_time_s(&self, net: &RoadNetwork, edge: EdgeId) -> Option<f64> {
+        let e = net.edge(edge);
+        let factor = self
+            .cfg
+            .profiles
+            .factor(self.day, e.class, self.hour)
+            .clamp(MIN_FACTOR, 1.0);
+        Some(e.length_m / (e.speed_kmh / 3.6 * factor))
+    }
+}
+
 /// Speeds from the profile alone (no congestion) with the given closures: for the
 /// `route` command and for planning estimates.
 pub fn profile_speeds(

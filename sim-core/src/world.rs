@@ -1,10 +1,17 @@
 //! The world the actors live in: the road network and routing over it.
 
 pub mod ch;
+pub mod landmarks;
 pub mod network;
 pub mod routing;
 
-pub use ch::Ch;
+pub use ch::{Ch, Side, Space};
+pub use landmarks::Landmarks;
+
+/// Networks with at least this many routing nodes are "large": vehicles choose routes
+/// through the hour-profile hierarchies and dispatch bounds with landmarks; smaller ones
+/// (the district network) search with A* and great-circle bounds, quicker there.
+pub const LARGE_NETWORK_NODES: usize = 1_000;
 pub use network::{
     DirectedEdgeSpec, Edge, EdgeSpec, NetworkError, Node, NodeKind, NodeSpec, RoadClass,
     RoadNetwork,

@@ -37,17 +37,25 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
             )
         })
         .collect();
+    let won =
+        |q: &std::collections::BTreeMap<String, String>, k: &str| q[k].parse::<i64>().unwrap();
+    let (upfront, requote, fin) = (&quotes[0], &quotes[1], &quotes[2]);
+    // The owner approves the re-quote; a rise of at most 3,000 won is approved without
+    // asking (data/customers.toml, [requote] auto_approve_won).
+    let rise = won(requote, "fare_won") - won(upfront, "fare_won");
+    let approval = if rise <= 3_000 {
+        "auto_approved"
+    } else {
+        "approved"
+    };
     assert_eq!(
         kinds,
         vec![
             ("upfront", "", "accepted"),
-            ("requote", "reroute", "approved"),
+            ("requote", "reroute", approval),
             ("final", "", "charged")
         ]
     );
-    let won =
-        |q: &std::collections::BTreeMap<String, String>, k: &str| q[k].parse::<i64>().unwrap();
-    let (upfront, requote, fin) = (&quotes[0], &quotes[1], &quotes[2]);
     assert_eq!(
         requote["time"], "2026-11-23T10:30:00",
         "re-quoted the moment the van detours"

@@ -122,7 +122,11 @@ fn street_speeds_follow_the_city_traffic_data() {
     );
 }
 
-/// Runs `text` as a scenario file; the bookings and quotes it wrote.
+/// Runs `text` as a scenario file; the bookings it wrote.
+#[expect(
+    clippy::result_large_err,
+    reason = "a test helper handing back the run's own error"
+)]
 fn run_text(
     text: &str,
 ) -> Result<
@@ -223,4 +227,39 @@ fn a_place_far_from_any_road_is_refused() {
     };
     assert_eq!(e.field, "bookings[0].pickup");
     assert!(e.expected.contains("within 5 km"), "{e}");
+}
+
+/// The dispatch's own hierarchy queries (one-to-all sweeps, landmark bounds) agree with
+/// `fast_paths` on the street network.
+#[test]
+fn sweeps_and_landmarks_agree_with_the_hierarchy() {
+    use rand::{Rng, SeedableRng};
+    use sim_core::world::{ch::arcs, Ch, Landmarks, Side};
+    let (d, s) = streets();
+    let net = &s.world.net;
+    let cfg = TrafficConfig::profile_only(s.profiles.clone(), d.accidents, vec![DayType::Weekday]);
+    let table = profile_speeds(net, &cfg, SimTime::from_day_hms(0, 8, 30, 0), &[]);
+    let (ch, _) = Ch::prepare(net, table.as_ref(), table.digest, None);
+    assert!(
+        ch.has_upward(),
+        "the upward graph of fast_paths' FastGraph could be read"
+    );
+    let marks = Landmarks::build(net, &arcs(net, table.as_ref())).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let n = net.nodes().len() as u32;
+    for _ in 0..20 {
+        let root = sim_core::ids::NodeId(rng.random_range(0..n));
+        let to = ch.space(net, root, Side::To).unwrap();
+        let from = ch.space(net, root, Side::From).unwrap();
+        for _ in 0..100 {
+            let other = sim_core::ids::NodeId(rng.random_range(0..n));
+            let into = ch.time_ms(net, other, root);
+            let out = ch.time_ms(net, root, other);
+            assert_eq!(ch.meet(net, &to, other), into, "{other:?} -> {root:?}");
+            assert_eq!(ch.meet(net, &from, other), out, "{root:?} -> {other:?}");
+            if let Some(t) = into {
+                assert!(marks.lower_bound_ms(other, root) <= t);
+            }
+        }
+    }
 }

@@ -16,6 +16,7 @@ use sim_core::sim::{
 };
 use sim_core::time::{SimDuration, SimTime, MS_PER_DAY};
 use sim_core::traffic::{DayType, IncidentKind, IncidentPlan, TrafficConfig};
+use sim_core::weighted::Weighted;
 use sim_core::world::{NodeKind, World};
 
 use super::imported::{self, Imported, RefFiles};
@@ -59,7 +60,7 @@ pub fn resolve(
         ),
     };
     let imported = match &network {
-        Network::Imported(i) => Some(i),
+        Network::Imported(i) => Some(i.as_ref()),
         _ => None,
     };
     let cx = Cx {
@@ -118,7 +119,7 @@ pub fn resolve(
 /// The network a scenario runs on.
 enum Network {
     /// A user's network (`[network]`).
-    Imported(Imported),
+    Imported(Box<Imported>),
     /// Seoul's streets joined to the expressways (the default).
     Streets(Arc<crate::streets::Streets>),
     /// Seoul as district centroids (`network = "districts"`).
@@ -134,7 +135,9 @@ fn choose_network(
 ) -> Result<Network, InputError> {
     let name = match choice {
         Some(NetworkChoice::Imported(n)) => {
-            return Ok(Network::Imported(imported::network(loc, refs, n)?))
+            return Ok(Network::Imported(Box::new(imported::network(
+                loc, refs, n,
+            )?)))
         }
         Some(NetworkChoice::Bundled(name)) => name.as_str(),
         None => "streets",
@@ -517,6 +520,12 @@ impl Cx<'_> {
         let districts: Vec<(NodeId, f64)> = (self.world.net.nodes().iter())
             .filter_map(|n| n.population.map(|p| (n.id, f64::from(p))))
             .collect();
+        let districts = Weighted::new(&districts);
+        if districts.is_empty() {
+            let v = d.customers.to_string();
+            let e = "households need homes: a network whose nodes have residents (nodes.csv `population`)";
+            return Err(loc.err(&p("customers"), &v, e));
+        }
         let mut rng = sim_core::rng::actor_rng(seed, ActorKind::Population, 0);
         for _ in 0..d.customers {
             households.push(draw_household(&mut rng, self.data, &districts));
@@ -527,7 +536,7 @@ impl Cx<'_> {
             peaks: self.peaks(d)?,
             stop_at,
             intercity_share: d.intercity_share,
-            intercity: self.intercity.to_vec(),
+            intercity: Weighted::new(self.intercity),
             districts,
             addons: self.data.addons.clone(),
             scheduled_share: d.scheduled_share,

@@ -21,6 +21,7 @@ use crate::ids::{ActorId, BookingId, CustomerId, NodeId, VehicleId};
 use crate::msg::{Delivery, Msg, QuoteOffer, RequoteReason};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::TrafficConfig;
+use crate::weighted::Weighted;
 use crate::world::World;
 
 /// Behaviour parameters (`data/customers.toml`).
@@ -94,9 +95,9 @@ pub struct DemandSpec {
     /// Share of intercity trips.
     pub intercity_share: f64,
     /// Intercity destinations with weights.
-    pub intercity: Vec<(NodeId, f64)>,
+    pub intercity: Weighted<NodeId>,
     /// City destinations (districts) with weights (population).
-    pub districts: Vec<(NodeId, f64)>,
+    pub districts: Weighted<NodeId>,
     /// Add-on mix.
     pub addons: Vec<AddonOption>,
     /// Share of bookings made ahead of time.
@@ -301,12 +302,7 @@ impl Customer {
                 } else {
                     &d.spec.districts
                 };
-                let choices: Vec<(NodeId, f64)> = list
-                    .iter()
-                    .filter(|(n, _)| *n != self.home)
-                    .copied()
-                    .collect();
-                (pick(rng, &choices)?, None)
+                (list.draw_except(rng, self.home)?, None)
             }
         };
         let booking = BookingId(self.made * self.id_stride + self.id.0);

@@ -23,7 +23,8 @@ use crate::fare::{feed_route, price, Extras, Meter, Tariff};
 use crate::ids::{BookingId, NodeId, VehicleId};
 use crate::msg::{Msg, QuoteOffer};
 use crate::time::{SimDuration, SimTime};
-use crate::traffic::{profile_speeds, SpeedTable, TrafficConfig};
+use crate::traffic::{profile_speeds, ProfileAt, SpeedTable, TrafficConfig};
+use crate::world::TravelTimes;
 
 /// Dispatch settings.
 #[derive(Clone, Copy, Debug)]
@@ -237,19 +238,25 @@ impl Dispatcher {
 
     /// Predicted fare of one leg (and the plain taxi fare for it, and its length).
     fn predict(
-        &self,
+        &mut self,
         spec: &BookingSpec,
         leg: Leg,
         start: SimTime,
         surge: f64,
     ) -> Option<(i64, i64, f64)> {
-        let net = &self.ctx.world.net;
-        let speeds = match &self.static_table {
-            Some(t) => t.clone(),
-            None => profile_speeds(net, &self.traffic, start, &[]),
-        };
+        let world = self.ctx.world.clone();
+        let net = &world.net;
         let (from, to) = (spec.pickup_for(leg), spec.dropoff_for(leg));
-        let route = self.ctx.route(speeds.as_ref(), from, to)?;
+        // The route planning expects (the hour's profile), timed at the start's profile.
+        let profile = ProfileAt::new(&self.traffic, start);
+        let speeds: &dyn TravelTimes = match &self.static_table {
+            Some(t) => t.as_ref(),
+            None => &profile,
+        };
+        let route = match &self.static_table {
+            Some(t) => self.ctx.route(t.as_ref(), from, to)?,
+            None => self.fleet.estimates.route(start, from, to, speeds)?,
+        };
         let tolls = self.ctx.tolls.for_route(net, &route.edges);
         let outside = !self.ctx.in_city[from.index()];
         let metered = |tariff: &Tariff| {
@@ -258,7 +265,7 @@ impl Dispatcher {
                 &mut m,
                 tariff,
                 net,
-                speeds.as_ref(),
+                speeds,
                 start,
                 &route.edges,
                 &self.ctx.in_city,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::actors::partner::PartnerInfo;
 use crate::booking::Dwell;
+use crate::dispatch::estimates::ProfileHierarchies;
 use crate::fare::{Tariff, Tolls};
 use crate::ids::{ActorId, NodeId};
 use crate::time::{SimDuration, SimTime};
@@ -83,15 +84,30 @@ pub struct FleetContext {
     /// A contraction hierarchy for the network's speeds when they never change (no
     /// congestion, the same profile factor all day): routes at those speeds use it.
     pub static_routes: Option<Arc<Ch>>,
+    /// The hour-profile hierarchies, on networks large enough to route through them.
+    pub profile_routes: Option<Arc<ProfileHierarchies>>,
 }
 
 impl FleetContext {
-    /// The fastest route under `table`: through the static hierarchy when the table holds
-    /// exactly its speeds (no incident in force), else A* on the network.
+    /// The route a vehicle takes under `table`. The route choice rule: through the static
+    /// hierarchy when the table holds exactly its speeds; on a large network, the fastest
+    /// route at the typical speeds of the table's hour (as a navigation app's historical
+    /// model), unless it crosses an incident in force, when the fastest route at the live
+    /// speeds (A*) is taken; on a small network, always the fastest at the live speeds. The
+    /// route is timed at the live speeds.
     pub fn route(&self, table: &SpeedTable, from: NodeId, to: NodeId) -> Option<Route> {
-        match &self.static_routes {
-            Some(ch) if ch.digest == table.digest => ch.route(&self.world.net, table, from, to),
-            _ => self.world.route(table, from, to),
+        let net = &self.world.net;
+        if let Some(ch) = (self.static_routes.as_ref()).filter(|ch| ch.digest == table.digest) {
+            return ch.route(net, table, from, to);
         }
+        if let Some(h) = &self.profile_routes {
+            let typical = h.at(table.at).1.route(net, table, from, to);
+            if let Some(r) = typical
+                .filter(|r| (r.edges.iter()).all(|e| table.incident_factor[e.index()] == 1.0))
+            {
+                return Some(r);
+            }
+        }
+        self.world.route(table, from, to)
     }
 }

@@ -8,12 +8,15 @@
 //! one, about 0.1 s). A bounded direct-mapped memo keeps recent answers (a pair repeats
 //! often: the stops of a plan, the pickup of a booking checked against many vans).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::ids::NodeId;
 use crate::time::{SimTime, MS_PER_H};
 use crate::traffic::{profile_speeds, DayType, TrafficConfig};
-use crate::world::{Ch, World};
+use crate::world::ch::arcs;
+use crate::world::{
+    Ch, FreeFlow, Landmarks, Route, Side, Space, TravelTimes, World, LARGE_NETWORK_NODES,
+};
 
 /// A (day type, hour) profile: an index into the estimates' hierarchies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,33 +27,120 @@ const EMPTY: u64 = u64::MAX;
 /// Stored for an unreachable pair.
 const UNREACHABLE: u32 = u32::MAX;
 
-/// Planning travel times by hour profile.
-pub struct Estimates {
+/// The hour-profile hierarchies, shared by dispatch (its estimates) and, on large networks,
+/// the vehicles (their route choice). Every preparation reuses one node order: the
+/// network's saved order, or that of its free-flow speeds, so a hierarchy depends only on
+/// its hour, never on which actor (or thread) asked for it first.
+#[derive(Debug)]
+pub struct ProfileHierarchies {
     world: Arc<World>,
     traffic: Arc<TrafficConfig>,
+    inner: Mutex<Prepared>,
+}
+
+#[derive(Debug)]
+struct Prepared {
     /// `[day type][hour]` -> index into `graphs`, once prepared.
     slots: [[Option<u16>; 24]; 3],
     graphs: Vec<Arc<Ch>>,
-    /// The network's saved node order, or that of the first preparation: reused by the
-    /// later ones.
-    order: Option<Vec<usize>>,
-    /// Direct-mapped memo: (key, milliseconds).
-    memo: Vec<(u64, u32)>,
+    /// Landmark bounds by slot, on large networks.
+    marks: Vec<Option<Arc<Landmarks>>>,
+    order: Option<Arc<[usize]>>,
 }
 
-impl Estimates {
-    /// Estimates over `world` under `traffic`'s profiles. `seed` is a hierarchy already
+impl ProfileHierarchies {
+    /// Hierarchies over `world` under `traffic`'s profiles. `seed` is a hierarchy already
     /// prepared for some profile (the static network's), used for every hour with the
     /// same speeds.
     pub fn new(world: Arc<World>, traffic: Arc<TrafficConfig>, seed: Option<Arc<Ch>>) -> Self {
-        let order = world.ch_order().map(<[usize]>::to_vec);
-        Estimates {
+        let order = world.ch_order().map(Into::into);
+        ProfileHierarchies {
             world,
             traffic,
+            inner: Mutex::new(Prepared {
+                slots: [[None; 24]; 3],
+                marks: seed.iter().map(|_| None).collect(),
+                graphs: seed.into_iter().collect(),
+                order,
+            }),
+        }
+    }
+
+    /// The profile in force at `t` (the middle of its hour), its hierarchy and (on a large
+    /// network) its landmarks, prepared if need be.
+    pub fn at(&self, t: SimTime) -> (Slot, Arc<Ch>, Option<Arc<Landmarks>>) {
+        let day = self.traffic.day_type(t);
+        let hour = (t.ms_of_day() / MS_PER_H) as usize;
+        let mut p = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let i = match p.slots[day as usize][hour] {
+            Some(i) => i,
+            None => {
+                let i = self.prepare(&mut p, day, hour);
+                p.slots[day as usize][hour] = Some(i);
+                i
+            }
+        };
+        let i = i as usize;
+        (Slot(i as u16), p.graphs[i].clone(), p.marks[i].clone())
+    }
+
+    fn prepare(&self, p: &mut Prepared, day: DayType, hour: usize) -> u16 {
+        let mut cfg = (*self.traffic).clone();
+        cfg.calendar = vec![day];
+        let at = SimTime(hour as u64 * MS_PER_H + MS_PER_H / 2);
+        let table = profile_speeds(&self.world.net, &cfg, at, &[]);
+        if let Some(i) = p.graphs.iter().position(|g| g.digest == table.digest) {
+            return i as u16;
+        }
+        let net = &self.world.net;
+        let order = p
+            .order
+            .get_or_insert_with(|| Ch::prepare(net, &FreeFlow, 0, None).1.into())
+            .clone();
+        let (ch, _) = Ch::prepare(net, table.as_ref(), table.digest, Some(&order));
+        p.graphs.push(Arc::new(ch));
+        let marks = (net.routing_nodes() >= LARGE_NETWORK_NODES)
+            .then(|| Landmarks::build(net, &arcs(net, table.as_ref())))
+            .flatten();
+        p.marks.push(marks.map(Arc::new));
+        (p.graphs.len() - 1) as u16
+    }
+}
+
+/// Planning travel times by hour profile: the shared hierarchies, with this planner's memo.
+pub struct Estimates {
+    world: Arc<World>,
+    shared: Arc<ProfileHierarchies>,
+    /// `[day type][hour]` -> slot, as looked up.
+    slots: [[Option<Slot>; 24]; 3],
+    traffic: Arc<TrafficConfig>,
+    /// The hierarchies looked up, by slot.
+    graphs: Vec<Option<Arc<Ch>>>,
+    /// Their landmarks, by slot.
+    marks: Vec<Option<Arc<Landmarks>>>,
+    /// Direct-mapped memo: (key, milliseconds).
+    memo: Vec<(u64, u32)>,
+    /// The upward search spaces of the ends that queries share (a pickup, a drop-off),
+    /// newest last.
+    spaces: Vec<(Slot, NodeId, Space)>,
+}
+
+/// How many shared ends' search spaces are kept (a search asks from and to its pickup and
+/// its drop-off).
+const SPACES: usize = 4;
+
+impl Estimates {
+    /// Estimates from `shared`.
+    pub fn new(shared: Arc<ProfileHierarchies>) -> Self {
+        Estimates {
+            world: shared.world.clone(),
+            traffic: shared.traffic.clone(),
+            shared,
             slots: [[None; 24]; 3],
-            graphs: seed.into_iter().collect(),
-            order,
+            graphs: Vec::new(),
+            marks: Vec::new(),
             memo: vec![(EMPTY, 0); 1 << MEMO_BITS],
+            spaces: Vec::new(),
         }
     }
 
@@ -58,41 +148,79 @@ impl Estimates {
     pub fn slot(&mut self, t: SimTime) -> Slot {
         let day = self.traffic.day_type(t);
         let hour = (t.ms_of_day() / MS_PER_H) as usize;
-        if let Some(i) = self.slots[day as usize][hour] {
-            return Slot(i);
+        if let Some(s) = self.slots[day as usize][hour] {
+            return s;
         }
-        let i = self.prepare(day, hour);
-        self.slots[day as usize][hour] = Some(i);
-        Slot(i)
+        let (s, ch, marks) = self.shared.at(t);
+        self.slots[day as usize][hour] = Some(s);
+        let i = s.0 as usize;
+        if self.graphs.len() <= i {
+            self.graphs.resize(i + 1, None);
+            self.marks.resize(i + 1, None);
+        }
+        self.graphs[i] = Some(ch);
+        self.marks[i] = marks;
+        s
     }
 
-    fn prepare(&mut self, day: DayType, hour: usize) -> u16 {
-        let mut cfg = (*self.traffic).clone();
-        cfg.calendar = vec![day];
-        let at = SimTime(hour as u64 * MS_PER_H + MS_PER_H / 2);
-        let table = profile_speeds(&self.world.net, &cfg, at, &[]);
-        if let Some(i) = self.graphs.iter().position(|g| g.digest == table.digest) {
-            return i as u16;
-        }
-        let (ch, order) = Ch::prepare(
-            &self.world.net,
-            table.as_ref(),
-            table.digest,
-            self.order.as_deref(),
-        );
-        self.order.get_or_insert(order);
-        self.graphs.push(Arc::new(ch));
-        (self.graphs.len() - 1) as u16
+    /// A lower bound on the milliseconds from `a` to `b` under `slot` from its landmarks;
+    /// `None` without landmarks.
+    pub fn lower_bound_ms(&self, slot: Slot, a: NodeId, b: NodeId) -> Option<u64> {
+        let marks = self.marks.get(slot.0 as usize)?.as_ref()?;
+        Some(marks.lower_bound_ms(a, b))
     }
 
-    /// Milliseconds from `a` to `b` under the profile `slot`; `None` if unreachable.
-    pub fn time_ms(&mut self, slot: Slot, a: NodeId, b: NodeId) -> Option<u64> {
+    fn graph(&self, slot: Slot) -> &Ch {
+        self.graphs[slot.0 as usize]
+            .as_deref()
+            .expect("a slot comes from Estimates::slot, which keeps its hierarchy")
+    }
+
+    /// Milliseconds from `a` to `b` under `slot`, where many queries share `b` (`shared =
+    /// Side::To`) or `a` (`Side::From`): the shared end's search space is kept, and each query
+    /// searches from the other end only. Same answers as [`Estimates::time_ms`].
+    pub fn time_shared(&mut self, slot: Slot, a: NodeId, b: NodeId, shared: Side) -> Option<u64> {
         if a == b {
             return Some(0);
         }
+        self.memoized(slot, a, b, |est| {
+            let (root, other) = match shared {
+                Side::To => (b, a),
+                Side::From => (a, b),
+            };
+            let at = est.space_of(slot, root, shared)?;
+            let space = &est.spaces[at].2;
+            Some(est.graph(slot).meet(&est.world.net, space, other))
+        })
+    }
+
+    /// The index in `spaces` of `root`'s space under `slot`, grown if need be; `None` when
+    /// the hierarchy has no upward graph or the node no edge.
+    fn space_of(&mut self, slot: Slot, root: NodeId, side: Side) -> Option<usize> {
+        if let Some(i) =
+            (self.spaces.iter()).position(|(s, n, sp)| *s == slot && *n == root && sp.side == side)
+        {
+            return Some(i);
+        }
+        let space = self.graph(slot).space(&self.world.net, root, side)?;
+        if self.spaces.len() == SPACES {
+            self.spaces.remove(0);
+        }
+        self.spaces.push((slot, root, space));
+        Some(self.spaces.len() - 1)
+    }
+
+    /// The memo's answer for (`slot`, `a`, `b`), or `compute`'s (`None`: ask the hierarchy
+    /// directly), remembered.
+    fn memoized(
+        &mut self,
+        slot: Slot,
+        a: NodeId,
+        b: NodeId,
+        compute: impl FnOnce(&mut Self) -> Option<Option<u64>>,
+    ) -> Option<u64> {
         if (a.0 | b.0) >= 1 << 24 {
-            // Beyond the memo's key space: ask the hierarchy.
-            return self.graphs[slot.0 as usize].time_ms(&self.world.net, a, b);
+            return self.graph(slot).time_ms(&self.world.net, a, b);
         }
         let key = (u64::from(slot.0) << 48) | (u64::from(a.0) << 24) | u64::from(b.0);
         let at = memo_index(key);
@@ -100,10 +228,34 @@ impl Estimates {
         if k == key {
             return (v != UNREACHABLE).then_some(u64::from(v));
         }
-        let t = self.graphs[slot.0 as usize].time_ms(&self.world.net, a, b);
+        let t = match compute(self) {
+            Some(t) => t,
+            None => self.graph(slot).time_ms(&self.world.net, a, b),
+        };
         let stored = t.map_or(UNREACHABLE, |ms| ms.min(u64::from(UNREACHABLE - 1)) as u32);
         self.memo[at] = (key, stored);
         t
+    }
+
+    /// Milliseconds from `a` to `b` under the profile `slot`; `None` if unreachable.
+    pub fn time_ms(&mut self, slot: Slot, a: NodeId, b: NodeId) -> Option<u64> {
+        if a == b {
+            return Some(0);
+        }
+        self.memoized(slot, a, b, |_| None)
+    }
+
+    /// The route planning would take from `a` to `b` leaving at `t` (the fastest under that
+    /// hour's profile), timed by `times`.
+    pub fn route(
+        &mut self,
+        t: SimTime,
+        a: NodeId,
+        b: NodeId,
+        times: &dyn TravelTimes,
+    ) -> Option<Route> {
+        let slot = self.slot(t);
+        self.graph(slot).route(&self.world.net, times, a, b)
     }
 
     /// Milliseconds from `a` to `b` leaving at `t`.

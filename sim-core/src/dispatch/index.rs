@@ -60,6 +60,11 @@ type NodeAnchors = Vec<(Key, Held)>;
 pub trait Visitor {
     /// Milliseconds from `node` to the pickup; `None` if unreachable.
     fn travel_ms(&mut self, node: NodeId) -> Option<u64>;
+    /// A lower bound on [`Visitor::travel_ms`] tighter than the great-circle one, if the
+    /// visitor has one (landmarks).
+    fn bound_ms(&self, _node: NodeId) -> Option<u64> {
+        None
+    }
     /// The booking's travel times around a position whose next stop is at `next`, from
     /// the anchor `to_pickup` ms away; `None` if the drop-off cannot be reached from the
     /// pickup.
@@ -240,7 +245,7 @@ impl FleetIndex {
                     if bound > cutoff {
                         cells.clear();
                     } else {
-                        self.open_cell(cell, &q, &mut nodes);
+                        self.open_cell(cell, &q, &mut nodes, visitor);
                     }
                 }
                 _ => {
@@ -279,12 +284,19 @@ impl FleetIndex {
 
     /// Puts a cell's nodes in line, each by its great-circle bound: the travel time (a
     /// routing query) is only asked for when that bound comes up.
-    fn open_cell(&self, cell: u32, q: &Query<'_>, nodes: &mut BinaryHeap<Reverse<NodeStream>>) {
+    fn open_cell(
+        &self,
+        cell: u32,
+        q: &Query<'_>,
+        nodes: &mut BinaryHeap<Reverse<NodeStream>>,
+        visitor: &dyn Visitor,
+    ) {
         for (&node, list) in &self.cells[&cell] {
             let Some(at) = Self::next_admitted(list, 0, q.pets) else {
                 continue;
             };
-            let lb = SimDuration(Self::node_bound_ms(q.net, node, q.pickup));
+            let crow = Self::node_bound_ms(q.net, node, q.pickup);
+            let lb = SimDuration(visitor.bound_ms(node).map_or(crow, |b| b.max(crow)));
             let bound = list[at].0 .0.max(q.now) + lb;
             nodes.push(Reverse((bound, node, cell, UNKNOWN, at)));
         }

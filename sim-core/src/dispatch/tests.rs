@@ -389,7 +389,9 @@ fn fleet_instance(seed: u64) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool
         [p; 4],
         vec![DayType::Weekday],
     ));
-    let estimates = super::estimates::Estimates::new(world.clone(), traffic, None);
+    let estimates = super::estimates::Estimates::new(std::sync::Arc::new(
+        super::estimates::ProfileHierarchies::new(world.clone(), traffic, None),
+    ));
     let mode = if rng.random_bool(0.2) {
         InsertMode::Single
     } else {

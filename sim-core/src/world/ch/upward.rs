@@ -1,0 +1,199 @@
+//! Travel times without paths, one against all: the hierarchy's upward graph, searched by
+//! our own code.
+//!
+//! `fast_paths` answers a query with the path (it unpacks every shortcut) and runs both
+//! halves of the search every time. Dispatch asks for times only, and in families that share
+//! one end: every candidate's time to one pickup, the pickup's time to every next stop. So the
+//! upward graph is read out of the prepared `FastGraph` (through its serde form, the only
+//! public view of its edges), the shared end's upward search space is computed once and kept,
+//! and each query runs only the other half. The answers equal `fast_paths`' weights exactly
+//! (a test compares them on random pairs).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use fast_paths::FastGraph;
+use serde::Deserialize;
+
+/// The fields of `fast_paths::FastGraph` as it serializes them (version 1.0).
+#[derive(Deserialize)]
+struct GraphParts {
+    num_nodes: usize,
+    ranks: Vec<usize>,
+    edges_fwd: Vec<EdgeParts>,
+    first_edge_ids_fwd: Vec<usize>,
+    edges_bwd: Vec<EdgeParts>,
+    first_edge_ids_bwd: Vec<usize>,
+}
+
+#[derive(Deserialize)]
+struct EdgeParts {
+    adj_node: usize,
+    weight: usize,
+}
+
+/// Per node, its arcs to higher-ranked nodes: `(head, weight)`.
+#[derive(Debug, Default)]
+struct Csr {
+    start: Vec<u32>,
+    arcs: Vec<(u32, u32)>,
+}
+
+impl Csr {
+    fn build(n: usize, ranks: &[usize], first: &[usize], edges: &[EdgeParts]) -> Option<Csr> {
+        let mut start = Vec::with_capacity(n + 1);
+        let mut arcs = Vec::with_capacity(edges.len());
+        start.push(0);
+        for &rank in ranks.iter().take(n) {
+            let (a, b) = (*first.get(rank)?, *first.get(rank + 1)?);
+            for e in edges.get(a..b)? {
+                arcs.push((
+                    u32::try_from(e.adj_node).ok()?,
+                    u32::try_from(e.weight).ok()?,
+                ));
+            }
+            start.push(u32::try_from(arcs.len()).ok()?);
+        }
+        Some(Csr { start, arcs })
+    }
+
+    fn of(&self, node: usize) -> &[(u32, u32)] {
+        &self.arcs[self.start[node] as usize..self.start[node + 1] as usize]
+    }
+}
+
+/// The upward graph of a hierarchy.
+#[derive(Debug, Default)]
+pub struct Upward {
+    nodes: usize,
+    fwd: Csr,
+    bwd: Csr,
+    /// Nodes from the highest rank down.
+    descending: Vec<u32>,
+}
+
+/// Which way a search space runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// From a source, along forward arcs.
+    From,
+    /// To a target, along backward arcs.
+    To,
+}
+
+impl Upward {
+    /// Reads the upward graph out of `fast`; `None` if its serde form is not the one this
+    /// code knows (then queries go to `fast_paths`).
+    pub fn of(fast: &FastGraph) -> Option<Upward> {
+        let bytes = serde_json::to_vec(fast).ok()?;
+        let p: GraphParts = serde_json::from_slice(&bytes).ok()?;
+        let n = p.num_nodes;
+        let mut descending: Vec<u32> = (0..n).map(|v| v as u32).collect();
+        descending.sort_unstable_by_key(|&v| Reverse(p.ranks.get(v as usize).copied()));
+        Some(Upward {
+            nodes: n,
+            fwd: Csr::build(n, &p.ranks, &p.first_edge_ids_fwd, &p.edges_fwd)?,
+            bwd: Csr::build(n, &p.ranks, &p.first_edge_ids_bwd, &p.edges_bwd)?,
+            descending,
+        })
+    }
+
+    /// The weights between `root` and every node on `side` (PHAST: the upward search from the
+    /// root, then one sweep down the ranks, each node taking the best over the arcs from
+    /// the nodes above it; linear in the graph's size).
+    pub fn space(&self, root: usize, side: Side, scratch: &mut Scratch) -> Space {
+        let (up, down) = self.csrs(side);
+        scratch.reset(self.nodes);
+        scratch.relax(root, 0);
+        while let Some(Reverse((d, v))) = scratch.heap.pop() {
+            if d > scratch.get(v as usize) {
+                continue;
+            }
+            for &(w, c) in up.of(v as usize) {
+                scratch.relax(w as usize, d + u64::from(c));
+            }
+        }
+        let mut dist: Vec<u64> = (0..self.nodes).map(|v| scratch.get(v)).collect();
+        for &v in &self.descending {
+            let v = v as usize;
+            let best = (down.of(v).iter())
+                .map(|&(u, c)| dist[u as usize].saturating_add(u64::from(c)))
+                .fold(dist[v], u64::min);
+            dist[v] = best;
+        }
+        Space { root, side, dist }
+    }
+
+    /// The weight between `other` and the root of `space` (from `other` to it when the space
+    /// is a target's, from it to `other` when a source's); `None` if there is no path.
+    pub fn meet(&self, space: &Space, other: usize) -> Option<u64> {
+        let d = *space.dist.get(other)?;
+        (d != u64::MAX).then_some(d)
+    }
+
+    /// Nodes the hierarchy knows.
+    pub fn nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// The arcs the upward search on `side` follows, and those the sweep down takes (for a
+    /// source, the arcs into each node from above; for a target, those out of it upwards).
+    fn csrs(&self, side: Side) -> (&Csr, &Csr) {
+        match side {
+            Side::From => (&self.fwd, &self.bwd),
+            Side::To => (&self.bwd, &self.fwd),
+        }
+    }
+}
+
+/// A root's complete upward search space.
+#[derive(Debug, Clone)]
+pub struct Space {
+    /// The node it was grown from.
+    pub root: usize,
+    /// Whether it leads from the root or to it.
+    pub side: Side,
+    /// Weight per node (`u64::MAX`: no path).
+    dist: Vec<u64>,
+}
+
+/// Scratch arrays for one search at a time: weights stamped by search, and the heap.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    dist: Vec<u64>,
+    stamp: Vec<u32>,
+    now: u32,
+    heap: BinaryHeap<Reverse<(u64, u32)>>,
+}
+
+impl Scratch {
+    fn reset(&mut self, nodes: usize) {
+        if self.dist.len() != nodes {
+            self.dist = vec![u64::MAX; nodes];
+            self.stamp = vec![0; nodes];
+            self.now = 0;
+        }
+        self.now = self.now.wrapping_add(1);
+        if self.now == 0 {
+            self.stamp.fill(0);
+            self.now = 1;
+        }
+        self.heap.clear();
+    }
+
+    fn get(&self, v: usize) -> u64 {
+        if self.stamp[v] == self.now {
+            self.dist[v]
+        } else {
+            u64::MAX
+        }
+    }
+
+    fn relax(&mut self, v: usize, d: u64) {
+        if d < self.get(v) {
+            self.dist[v] = d;
+            self.stamp[v] = self.now;
+            self.heap.push(Reverse((d, v as u32)));
+        }
+    }
+}
