@@ -242,7 +242,15 @@ impl Estimates {
         if a == b {
             return Some(0);
         }
-        self.memoized(slot, a, b, |_| None)
+        // A kept space of either end answers at once (a search's pickup and drop-off).
+        self.memoized(slot, a, b, |est| {
+            let kept = est.spaces.iter().find(|(s, n, sp)| {
+                *s == slot && ((*n == b && sp.side == Side::To) || (*n == a && sp.side == Side::From))
+            });
+            let (_, root, space) = kept?;
+            let other = if *root == b { a } else { b };
+            Some(est.graph(slot).meet(&est.world.net, space, other))
+        })
     }
 
     /// The route planning would take from `a` to `b` leaving at `t` (the fastest under that
