@@ -346,6 +346,10 @@ impl Visitor for Searcher<'_, '_> {
             .time_shared(self.slot, node, p, Side::To)
     }
 
+    fn landmarks(&self) -> Option<(u64, Arc<crate::world::Landmarks>)> {
+        self.fleet.estimates.landmarks(self.slot)
+    }
+
     fn bound_ms(&self, node: NodeId) -> Option<u64> {
         let p = self.req.pickup.node;
         self.fleet.estimates.lower_bound_ms(self.slot, node, p)

@@ -6,7 +6,7 @@ pub mod network;
 pub mod routing;
 
 pub use ch::{Ch, Side, Space};
-pub use landmarks::Landmarks;
+pub use landmarks::{GroupMarks, Landmarks};
 
 /// Networks with at least this many routing nodes are "large": vehicles choose routes
 /// through the hour-profile hierarchies and dispatch bounds with landmarks; smaller ones

@@ -48,7 +48,10 @@ fn line_of(needle: &str, text: &str) -> usize {
 
 #[test]
 fn syntax_error_is_located() {
-    let (e, _d) = fails_with("pickup = \"Gangnam-gu\"", "pickup = \"Gangnam-gu");
+    let (e, _d) = fails_with(
+        "pickup = \"37.4979,127.0276\"",
+        "pickup = \"37.4979,127.0276",
+    );
     assert_eq!(e.line, Some(line_of("pickup =", DEFAULT)), "{e}");
     assert!(e.column.is_some(), "{e}");
 }

@@ -78,7 +78,7 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
     let t = &trips[0];
     assert_eq!(
         (t["origin"].as_str(), t["leg"].as_str()),
-        ("Gangnam-gu", "outbound")
+        ("1210034100", "outbound") // the street node at Gangnam station
     );
     assert_eq!(t["destination"], "Busan");
     assert_eq!(t["status"], "completed");

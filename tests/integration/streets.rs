@@ -220,9 +220,11 @@ fn the_district_network_stays_available_and_a_bad_name_is_located() {
 
 #[test]
 fn a_place_far_from_any_road_is_refused() {
-    let Err(RunError::Input(e)) =
-        run_text(&DEFAULT.replacen("pickup = \"Gangnam-gu\"", "pickup = \"33.5,126.5\"", 1))
-    else {
+    let Err(RunError::Input(e)) = run_text(&DEFAULT.replacen(
+        "pickup = \"37.4979,127.0276\"",
+        "pickup = \"33.5,126.5\"",
+        1,
+    )) else {
         panic!("expected an input error")
     };
     assert_eq!(e.field, "bookings[0].pickup");

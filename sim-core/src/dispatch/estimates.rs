@@ -163,6 +163,12 @@ impl Estimates {
         s
     }
 
+    /// The landmarks of `slot`, with the slot's number as their identity.
+    pub fn landmarks(&self, slot: Slot) -> Option<(u64, Arc<Landmarks>)> {
+        let marks = self.marks.get(slot.0 as usize)?.as_ref()?;
+        Some((u64::from(slot.0), marks.clone()))
+    }
+
     /// A lower bound on the milliseconds from `a` to `b` under `slot` from its landmarks;
     /// `None` without landmarks.
     pub fn lower_bound_ms(&self, slot: Slot, a: NodeId, b: NodeId) -> Option<u64> {
@@ -245,7 +251,8 @@ impl Estimates {
         // A kept space of either end answers at once (a search's pickup and drop-off).
         self.memoized(slot, a, b, |est| {
             let kept = est.spaces.iter().find(|(s, n, sp)| {
-                *s == slot && ((*n == b && sp.side == Side::To) || (*n == a && sp.side == Side::From))
+                *s == slot
+                    && ((*n == b && sp.side == Side::To) || (*n == a && sp.side == Side::From))
             });
             let (_, root, space) = kept?;
             let other = if *root == b { a } else { b };

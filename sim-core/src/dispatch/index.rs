@@ -23,6 +23,7 @@ use crate::booking::{Crates, Manifest};
 use crate::ids::NodeId;
 use crate::time::{SimDuration, SimTime};
 use crate::world::RoadNetwork;
+use crate::world::{GroupMarks, Landmarks};
 
 /// Side of a grid cell, metres.
 pub const CELL_M: f64 = 2_000.0;
@@ -65,6 +66,11 @@ pub trait Visitor {
     fn bound_ms(&self, _node: NodeId) -> Option<u64> {
         None
     }
+    /// The landmarks of the profile the search runs under, with an identity (the same
+    /// landmarks give the same identity), if the visitor has them.
+    fn landmarks(&self) -> Option<(u64, std::sync::Arc<Landmarks>)> {
+        None
+    }
     /// The booking's travel times around a position whose next stop is at `next`, from
     /// the anchor `to_pickup` ms away; `None` if the drop-off cannot be reached from the
     /// pickup.
@@ -84,6 +90,13 @@ pub struct FleetIndex {
     cell_of_node: Vec<u32>,
     /// Occupied cells -> occupied nodes -> anchors.
     cells: BTreeMap<u32, BTreeMap<NodeId, NodeAnchors>>,
+    /// Occupied cells -> the earliest anchor time in the cell (kept with `cells`).
+    first: BTreeMap<u32, SimTime>,
+    /// Cell ids in order, and each node's place in it (the groups of [`GroupMarks`]).
+    cell_ids: Vec<u32>,
+    group_of_node: Vec<u32>,
+    /// The landmark bounds of the cells, for the landmarks of that identity.
+    cell_marks: Option<(u64, std::sync::Arc<Landmarks>, GroupMarks)>,
     by_vehicle: Vec<Vec<(NodeId, Key)>>,
     /// Seconds per great-circle metre no route beats.
     s_per_m: f64,
@@ -114,12 +127,23 @@ impl FleetIndex {
             cols,
             cell_of_node: Vec::new(),
             cells: BTreeMap::new(),
+            first: BTreeMap::new(),
+            cell_ids: Vec::new(),
+            group_of_node: Vec::new(),
+            cell_marks: None,
             by_vehicle: vec![Vec::new(); vehicles],
             s_per_m: net.lower_bound_s_per_m(),
             seen: vec![0; vehicles],
             stamp: 0,
         };
         index.cell_of_node = net.nodes().iter().map(|n| index.cell_of(n.point)).collect();
+        let mut ids = index.cell_of_node.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        index.group_of_node = (index.cell_of_node.iter())
+            .map(|c| ids.binary_search(c).unwrap_or(0) as u32)
+            .collect();
+        index.cell_ids = ids;
         index
     }
 
@@ -152,6 +176,12 @@ impl FleetIndex {
     /// Replaces `vehicle`'s anchors.
     pub fn set(&mut self, vehicle: usize, anchors: &[Anchor]) {
         let mut old = std::mem::take(&mut self.by_vehicle[vehicle]);
+        let mut touched: Vec<u32> = (old.iter())
+            .map(|(n, _)| self.cell_of_node[n.index()])
+            .chain(anchors.iter().map(|a| self.cell_of_node[a.node.index()]))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
         for (node, key) in old.drain(..) {
             let cell = self.cell_of_node[node.index()];
             let Some(nodes) = self.cells.get_mut(&cell) else {
@@ -188,6 +218,16 @@ impl FleetIndex {
             old.push((a.node, key));
         }
         self.by_vehicle[vehicle] = old;
+        for cell in touched {
+            let first = (self.cells.get(&cell).into_iter())
+                .flat_map(|nodes| nodes.values().filter_map(|l| l.first()))
+                .map(|a| a.0 .0)
+                .min();
+            match first {
+                Some(t) => self.first.insert(cell, t),
+                None => self.first.remove(&cell),
+            };
+        }
     }
 
     /// The first anchor of `list` whose pets could ride with `pets`.
@@ -231,6 +271,7 @@ impl FleetIndex {
             pets,
             now,
         };
+        self.sync_marks(visitor);
         let mut cells = self.cell_heap(&q);
         // Nodes of the opened cells, by the bound of their first admitted anchor.
         let mut nodes: BinaryHeap<Reverse<NodeStream>> = BinaryHeap::new();
@@ -270,16 +311,30 @@ impl FleetIndex {
 
     /// Occupied cells by `max(earliest anchor, now) + the bound from the cell to the point`.
     fn cell_heap(&self, q: &Query) -> BinaryHeap<Reverse<(SimTime, u32)>> {
-        (self.cells.iter())
-            .filter_map(|(&cell, nodes)| {
-                let first = (nodes.values().filter_map(|l| l.first()))
-                    .map(|a| a.0)
-                    .min()?
-                    .0;
-                let lb = SimDuration(self.cell_bound_ms(cell, q.point));
-                Some(Reverse((first.max(q.now) + lb, cell)))
+        (self.first.iter())
+            .map(|(&cell, &first)| {
+                let crow = self.cell_bound_ms(cell, q.point);
+                let marks = self.cell_marks.as_ref().map_or(0, |(_, lm, g)| {
+                    let group = self.cell_ids.binary_search(&cell).unwrap_or(0) as u32;
+                    lm.group_bound_ms(g, group, q.pickup)
+                });
+                let lb = SimDuration(crow.max(marks));
+                Reverse((first.max(q.now) + lb, cell))
             })
             .collect()
+    }
+
+    /// Brings the cells' landmark bounds up to the visitor's landmarks.
+    fn sync_marks(&mut self, visitor: &dyn Visitor) {
+        match visitor.landmarks() {
+            None => self.cell_marks = None,
+            Some((id, lm)) => {
+                if self.cell_marks.as_ref().is_none_or(|(k, ..)| *k != id) {
+                    let g = lm.groups(&self.group_of_node, self.cell_ids.len());
+                    self.cell_marks = Some((id, lm, g));
+                }
+            }
+        }
     }
 
     /// Puts a cell's nodes in line, each by its great-circle bound: the travel time (a

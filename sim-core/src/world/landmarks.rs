@@ -68,6 +68,55 @@ impl Landmarks {
     }
 }
 
+/// Landmark times aggregated over groups of nodes (the cells of a grid): per group and
+/// landmark, the longest time from the landmark to a member and the shortest from a member
+/// to it, for lower bounds from any member of a group.
+#[derive(Debug)]
+pub struct GroupMarks {
+    landmarks: usize,
+    /// `[group * landmarks + k]`.
+    max_from: Vec<u32>,
+    min_to: Vec<u32>,
+}
+
+impl Landmarks {
+    /// Aggregates over the groups `group_of[node]` (`0..groups`).
+    pub fn groups(&self, group_of: &[u32], groups: usize) -> GroupMarks {
+        let k = self.from.len() / self.nodes.max(1);
+        let mut max_from = vec![0u32; groups * k];
+        let mut min_to = vec![UNREACHED; groups * k];
+        for (v, &g) in group_of.iter().enumerate().take(self.nodes) {
+            for l in 0..k {
+                let at = g as usize * k + l;
+                max_from[at] = max_from[at].max(self.from[l * self.nodes + v]);
+                min_to[at] = min_to[at].min(self.to[l * self.nodes + v]);
+            }
+        }
+        GroupMarks {
+            landmarks: k,
+            max_from,
+            min_to,
+        }
+    }
+
+    /// A lower bound on the milliseconds from any member of `group` to `b`.
+    pub fn group_bound_ms(&self, marks: &GroupMarks, group: u32, b: NodeId) -> u64 {
+        let mut best = 0u32;
+        for l in 0..marks.landmarks {
+            let at = group as usize * marks.landmarks + l;
+            let (lb, far) = (self.from[l * self.nodes + b.index()], marks.max_from[at]);
+            if lb != UNREACHED && far != UNREACHED {
+                best = best.max(lb.saturating_sub(far));
+            }
+            let (bl, near) = (self.to[l * self.nodes + b.index()], marks.min_to[at]);
+            if bl != UNREACHED && near != UNREACHED {
+                best = best.max(near.saturating_sub(bl));
+            }
+        }
+        u64::from(best)
+    }
+}
+
 /// The landmarks: among the street nodes (all nodes if the network has few), the extremes
 /// north, south, east, west and on both diagonals; ties to the lower id.
 fn pick(net: &RoadNetwork) -> Vec<usize> {
