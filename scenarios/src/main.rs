@@ -584,6 +584,36 @@ fn cli_place(
     })
 }
 
+/// A route's end, with the snap of a `lat,lon` printed.
+fn route_end(net: &RoadNetwork, flag: &str, raw: &str) -> Result<NodeId, InputError> {
+    let (node, snap) = cli_place(net, flag, raw)?;
+    if let Some(m) = snap {
+        let name = &net.node(node).name;
+        println!("{flag} {raw}: snapped to node {name} ({m:.0} m away)");
+    }
+    Ok(node)
+}
+
+/// The edges of the `--close` segments.
+fn closed_edges(
+    world: &sim_core::world::World,
+    close: &[String],
+) -> Result<Vec<sim_core::ids::EdgeId>, InputError> {
+    let mut closed = Vec::new();
+    for c in close {
+        let src = scenario::Source {
+            label: "<command line>".into(),
+            text: String::new(),
+        };
+        let edges = scenario::segment_edges(&src, world, c, None).map_err(|e| InputError {
+            field: "--close".into(),
+            ..e
+        })?;
+        closed.extend(edges);
+    }
+    Ok(closed)
+}
+
 fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
     let source = args
         .data
@@ -599,30 +629,11 @@ fn cmd_route(args: RouteArgs) -> Result<(), RunError> {
         NetworkArg::Districts => (data.world.clone(), data.profiles.clone()),
     };
     let net = &world.net;
-    let mut ends = Vec::new();
-    for (flag, raw) in [("--from", &args.from), ("--to", &args.to)] {
-        let (node, snap) = cli_place(net, flag, raw)?;
-        if let Some(m) = snap {
-            println!(
-                "{flag} {raw}: snapped to node {} ({m:.0} m away)",
-                net.node(node).name
-            );
-        }
-        ends.push(node);
-    }
-    let (from, to) = (ends[0], ends[1]);
-    let mut closed = Vec::new();
-    for c in &args.close {
-        let src = scenario::Source {
-            label: "<command line>".into(),
-            text: String::new(),
-        };
-        let edges = scenario::segment_edges(&src, &world, c, None).map_err(|e| InputError {
-            field: "--close".into(),
-            ..e
-        })?;
-        closed.extend(edges);
-    }
+    let (from, to) = (
+        route_end(net, "--from", &args.from)?,
+        route_end(net, "--to", &args.to)?,
+    );
+    let closed = closed_edges(&world, &args.close)?;
     let day = match args.day {
         Day::Weekday => DayType::Weekday,
         Day::Weekend => DayType::Weekend,

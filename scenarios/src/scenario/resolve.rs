@@ -48,32 +48,8 @@ pub fn resolve(
         dir: scenario_dir(src),
     };
     let network = choose_network(&loc, &refs, data, scenario.network.as_ref())?;
-    let (world, partners, profiles, intercity) = match &network {
-        // Imported cities have no partners (the bundled ones are in Seoul).
-        Network::Imported(i) => (&i.world, &[][..], &i.profiles, &data.intercity[..]),
-        Network::Streets(s) => (&s.world, &s.partners[..], &s.profiles, &s.intercity[..]),
-        Network::Districts => (
-            &data.world,
-            &data.partners[..],
-            &data.profiles,
-            &data.intercity[..],
-        ),
-    };
-    let imported = match &network {
-        Network::Imported(i) => Some(i.as_ref()),
-        _ => None,
-    };
-    let cx = Cx {
-        loc,
-        refs,
-        data,
-        world,
-        imported,
-        index: imported::index_of(world, imported),
-        partners,
-        profiles,
-        intercity,
-    };
+    let cx = Cx::new(loc, refs, data, &network);
+    let world = network.world(data);
     let (start_date, until) = cx.dates(&scenario, until)?;
     let seed = seed.unwrap_or(scenario.seed);
     let (vehicle, dwell) = cx.vehicle_config(&scenario)?;
@@ -124,6 +100,17 @@ enum Network {
     Streets(Arc<crate::streets::Streets>),
     /// Seoul as district centroids (`network = "districts"`).
     Districts,
+}
+
+impl Network {
+    /// The network's world.
+    fn world<'a>(&'a self, data: &'a Data) -> &'a Arc<World> {
+        match self {
+            Network::Imported(i) => &i.world,
+            Network::Streets(s) => &s.world,
+            Network::Districts => &data.world,
+        }
+    }
 }
 
 /// Resolves `network`: absent means the street network.
@@ -197,7 +184,33 @@ fn one_of<T: Copy>(
     Err(e)
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    /// The context of a scenario on `network`.
+    fn new(loc: Locator<'a>, refs: RefFiles<'a>, data: &'a Data, network: &'a Network) -> Self {
+        let (partners, profiles, intercity) = match network {
+            // Imported cities have no partners (the bundled ones are in Seoul).
+            Network::Imported(i) => (&[][..], &i.profiles, &data.intercity[..]),
+            Network::Streets(s) => (&s.partners[..], &s.profiles, &s.intercity[..]),
+            Network::Districts => (&data.partners[..], &data.profiles, &data.intercity[..]),
+        };
+        let world = network.world(data);
+        let imported = match network {
+            Network::Imported(i) => Some(i.as_ref()),
+            _ => None,
+        };
+        Cx {
+            loc,
+            refs,
+            data,
+            world,
+            imported,
+            index: imported::index_of(world, imported),
+            partners,
+            profiles,
+            intercity,
+        }
+    }
+
     /// The first day and the stop time.
     fn dates(
         &self,
