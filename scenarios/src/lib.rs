@@ -24,6 +24,7 @@ pub mod error;
 pub mod import;
 pub mod located;
 pub mod output;
+pub(crate) mod readers;
 pub mod run;
 pub mod scenario;
 pub mod streets;

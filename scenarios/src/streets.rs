@@ -15,8 +15,8 @@ use sim_core::sim::PartnerSpec;
 use sim_core::traffic::Profiles;
 use sim_core::world::{NetworkError, RoadNetwork, World};
 
-use crate::data::{self, Data, DataFiles};
 use crate::error::InputError;
+use crate::readers::{self, Factors};
 use crate::table::Table;
 
 /// The directory under `data/`.
@@ -37,11 +37,27 @@ pub struct Streets {
     pub intercity: Vec<(NodeId, f64)>,
 }
 
+/// What the street network is placed against: the bundled data's profiles, district network,
+/// partners and intercity destinations.
+pub struct Base<'a> {
+    /// Hourly speed factors of every class.
+    pub factors: &'a Factors,
+    /// The district network (where partners and destinations are named).
+    pub coarse: &'a RoadNetwork,
+    /// Partners on the district network.
+    pub partners: &'a [PartnerSpec],
+    /// Intercity destinations on the district network.
+    pub intercity: &'a [(NodeId, f64)],
+}
+
+/// A data file by its path under `data/` (as `DataFiles::extra` gives it).
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Option<Result<(String, String), String>>;
+
 /// Reads `data/networks/seoul-streets/` and places the data's partners and destinations on it.
-pub fn load(files: &DataFiles, data: &Data) -> Result<Streets, InputError> {
+pub fn load(files: ReadFile<'_>, base: &Base<'_>) -> Result<Streets, InputError> {
     let read = |name: &str| -> Result<(String, String), InputError> {
         let rel = format!("{DIR}/{name}");
-        match files.extra(&rel) {
+        match files(&rel) {
             Some(Ok(found)) => Ok(found),
             Some(Err(e)) => Err(InputError::at(&rel, "", None, "file")
                 .value(rel.clone())
@@ -54,7 +70,7 @@ pub fn load(files: &DataFiles, data: &Data) -> Result<Streets, InputError> {
     let (nodes_file, nodes_text) = read("nodes.csv")?;
     let (edges_file, edges_text) = read("edges.csv")?;
     let (prof_file, prof_text) = read("profiles.csv")?;
-    let (nodes, _) = data::read_node_table(&nodes_file, &nodes_text)?;
+    let (nodes, _) = readers::read_node_table(&nodes_file, &nodes_text)?;
     let district = read_districts(&nodes_file, &nodes_text)?;
     let t = Table::read(
         &edges_file,
@@ -72,18 +88,15 @@ pub fn load(files: &DataFiles, data: &Data) -> Result<Streets, InputError> {
     let mut edges = Vec::with_capacity(t.rows.len());
     let mut lines = Vec::with_capacity(t.rows.len());
     for (line, row) in &t.rows {
-        edges.push(data::edge_cells(&t, *line, row, nodes.len())?);
+        edges.push(readers::edge_cells(&t, *line, row, nodes.len())?);
         lines.push(*line);
     }
     let net = RoadNetwork::build_directed(nodes, edges)
         .map_err(|e| network_error(e, &edges_file, &lines))?;
-    let factors = data::read_profile_table(&prof_file, &prof_text, Some(&data.profiles.factors))?;
-    let partners = place_partners(&data.world.net, &net, &district, &data.partners)?;
-    let intercity = (data.intercity.iter())
-        .filter_map(|&(n, w)| {
-            net.node_by_name(&data.world.net.node(n).name)
-                .map(|m| (m, w))
-        })
+    let factors = readers::read_profile_table(&prof_file, &prof_text, Some(base.factors))?;
+    let partners = place_partners(base.coarse, &net, &district, base.partners)?;
+    let intercity = (base.intercity.iter())
+        .filter_map(|&(n, w)| net.node_by_name(&base.coarse.node(n).name).map(|m| (m, w)))
         .collect();
     Ok(Streets {
         world: Arc::new(World::new(net)),
