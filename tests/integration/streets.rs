@@ -231,8 +231,8 @@ fn a_place_far_from_any_road_is_refused() {
     assert!(e.expected.contains("within 5 km"), "{e}");
 }
 
-/// The dispatch's own hierarchy queries (one-to-all sweeps, landmark bounds) agree with
-/// `fast_paths` on the street network.
+/// The dispatch's own hierarchy queries (bidirectional, one-to-all sweeps, landmark bounds)
+/// agree with `fast_paths` on the street network.
 #[test]
 fn sweeps_and_landmarks_agree_with_the_hierarchy() {
     use rand::{Rng, SeedableRng};
@@ -257,6 +257,17 @@ fn sweeps_and_landmarks_agree_with_the_hierarchy() {
             let other = sim_core::ids::NodeId(rng.random_range(0..n));
             let into = ch.time_ms(net, other, root);
             let out = ch.time_ms(net, root, other);
+            // Our own queries equal fast_paths' path weights.
+            assert_eq!(
+                into,
+                ch.path_weight_ms(net, other, root),
+                "{other:?} -> {root:?}"
+            );
+            assert_eq!(
+                out,
+                ch.path_weight_ms(net, root, other),
+                "{root:?} -> {other:?}"
+            );
             assert_eq!(ch.meet(net, &to, other), into, "{other:?} -> {root:?}");
             assert_eq!(ch.meet(net, &from, other), out, "{root:?} -> {other:?}");
             if let Some(t) = into {

@@ -65,6 +65,7 @@ pub fn arcs(net: &RoadNetwork, times: &dyn TravelTimes) -> Vec<(usize, usize, us
 thread_local! {
     static CALCULATORS: RefCell<Vec<(usize, PathCalculator)>> = const { RefCell::new(Vec::new()) };
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    static SCRATCH_BACK: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// Runs `f` with this thread's calculator for graphs of `nodes` nodes.
@@ -139,10 +140,12 @@ impl Ch {
             return Some(0);
         }
         let (s, t) = self.ids(net, from, to)?;
-        with_calculator(self.known, |calc| {
-            calc.calc_path(&self.fast, s, t)
-                .map(|p| p.get_weight() as u64)
-        })
+        match &self.up {
+            Some(up) => SCRATCH.with(|f| {
+                SCRATCH_BACK.with(|b| up.query(s, t, &mut f.borrow_mut(), &mut b.borrow_mut()))
+            }),
+            None => self.path_weight_ms(net, from, to),
+        }
     }
 
     /// The complete upward search space of `node` (`Side::From`: routes leaving it,
@@ -175,6 +178,19 @@ impl Ch {
     /// Whether [`Ch::space`] and [`Ch::meet`] can answer (the upward graph was read).
     pub fn has_upward(&self) -> bool {
         self.up.is_some()
+    }
+
+    /// Milliseconds of the fastest path as `fast_paths` finds it (its path search, with the
+    /// path unpacked): the check on [`Ch::time_ms`], which searches the upward graph itself.
+    pub fn path_weight_ms(&self, net: &RoadNetwork, from: NodeId, to: NodeId) -> Option<u64> {
+        if from == to {
+            return Some(0);
+        }
+        let (s, t) = self.ids(net, from, to)?;
+        with_calculator(self.known, |calc| {
+            calc.calc_path(&self.fast, s, t)
+                .map(|p| p.get_weight() as u64)
+        })
     }
 
     /// The fastest path as a route; `times` must be the weights the hierarchy was prepared

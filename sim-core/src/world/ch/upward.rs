@@ -131,6 +131,64 @@ impl Upward {
         (d != u64::MAX).then_some(d)
     }
 
+    /// The weight from `source` to `target` (a bidirectional upward search with stall on
+    /// demand, no path unpacked); `None` if there is no path.
+    pub fn query(
+        &self,
+        source: usize,
+        target: usize,
+        fwd: &mut Scratch,
+        bwd: &mut Scratch,
+    ) -> Option<u64> {
+        if source == target {
+            return Some(0);
+        }
+        fwd.reset(self.nodes);
+        bwd.reset(self.nodes);
+        fwd.relax(source, 0);
+        bwd.relax(target, 0);
+        let mut best = u64::MAX;
+        loop {
+            let f = self.step(Side::From, fwd, bwd, &mut best);
+            let b = self.step(Side::To, bwd, fwd, &mut best);
+            if !f && !b {
+                break;
+            }
+        }
+        (best != u64::MAX).then_some(best)
+    }
+
+    /// Settles one node of the search on `side` (`me`), checking it against the other
+    /// side's labels; false once that side is done (empty, or past `best`).
+    fn step(&self, side: Side, me: &mut Scratch, other: &Scratch, best: &mut u64) -> bool {
+        let (up, stall) = self.csrs(side);
+        while let Some(Reverse((d, v))) = me.heap.pop() {
+            if d >= *best {
+                me.heap.clear();
+                return false;
+            }
+            if d > me.get(v as usize) {
+                continue;
+            }
+            let there = other.get(v as usize);
+            if there != u64::MAX {
+                *best = (*best).min(d + there);
+            }
+            if stall
+                .of(v as usize)
+                .iter()
+                .any(|&(w, c)| me.get(w as usize).saturating_add(u64::from(c)) < d)
+            {
+                return true;
+            }
+            for &(w, c) in up.of(v as usize) {
+                me.relax(w as usize, d + u64::from(c));
+            }
+            return true;
+        }
+        false
+    }
+
     /// Nodes the hierarchy knows.
     pub fn nodes(&self) -> usize {
         self.nodes
