@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use scenarios::run::{DataSource, RunOptions, RunSummary};
+use scenarios::run::{DataSource, RunError, RunOptions, RunSummary};
 use sim_core::engine::Host;
 use sim_core::time::SimTime;
 
@@ -27,6 +27,27 @@ pub fn run_into(
         scale: None,
     };
     scenarios::run::run(&opts).unwrap_or_else(|e| panic!("run of {scenario} failed: {e}"))
+}
+
+/// Writes `text` as `scenario.toml` in a new temporary directory and runs it on the
+/// reference loop into `out` there, reading data from `data`: the directory (outputs under
+/// `out/`) and the run's result.
+pub fn run_text(text: &str, data: DataSource) -> (tempfile::TempDir, Result<RunSummary, RunError>) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("scenario.toml");
+    std::fs::write(&path, text).expect("write the scenario");
+    let opts = RunOptions {
+        scenario: Some(path.to_string_lossy().into_owned()),
+        seed: None,
+        until: None,
+        out: dir.path().join("out"),
+        host: Host::Reference,
+        trace: false,
+        data,
+        scale: None,
+    };
+    let result = scenarios::run::run(&opts);
+    (dir, result)
 }
 
 /// The bytes of every file in `dir`, sorted by name.

@@ -20,7 +20,7 @@ use sim_core::welfare::Physiology;
 use sim_core::world::{EdgeSpec, NetworkError, NodeSpec, RoadClass, RoadNetwork, World};
 
 use crate::error::InputError;
-use crate::readers::{edge_cells, read_node_table, read_profile_table, Factors};
+use crate::readers::{edge_cells, read_node_table, read_profile_table, Factors, EDGE_COLUMNS};
 use crate::table::Table;
 
 /// The data files' relative paths under `data/`.
@@ -312,20 +312,9 @@ fn read_segments(
     nodes: &[NodeSpec],
 ) -> Result<(Vec<EdgeSpec>, Vec<usize>), InputError> {
     let (edges_file, edges_text) = files.get(1);
-    let t = Table::read(
-        edges_file,
-        edges_text,
-        &[
-            "from",
-            "to",
-            "road",
-            "class",
-            "length_m",
-            "speed_kmh",
-            "lanes",
-            "geometry",
-        ],
-    )?;
+    let mut columns = EDGE_COLUMNS.to_vec();
+    columns.push("geometry");
+    let t = Table::read(edges_file, edges_text, &columns)?;
     let mut segments = Vec::new();
     let mut edge_lines = Vec::new();
     for (line, row) in &t.rows {

@@ -8,17 +8,30 @@ use sim_core::world::{DirectedEdgeSpec, NodeKind, NodeSpec, RoadClass};
 use crate::error::InputError;
 use crate::table::Table;
 
-/// A nodes file of the bundled layout (`id,name,lat,lon,kind,population`, more columns
-/// allowed): the nodes and the line of each.
+/// The columns every nodes file has (more are allowed).
+pub(crate) const NODE_COLUMNS: [&str; 6] = ["id", "name", "lat", "lon", "kind", "population"];
+
+/// The columns every edges file has (more are allowed), read by [`edge_cells`].
+pub(crate) const EDGE_COLUMNS: [&str; 7] = [
+    "from",
+    "to",
+    "road",
+    "class",
+    "length_m",
+    "speed_kmh",
+    "lanes",
+];
+
+/// A nodes file of the bundled layout ([`NODE_COLUMNS`]): the nodes and the line of each.
 pub(crate) fn read_node_table(
     nodes_file: &str,
     nodes_text: &str,
 ) -> Result<(Vec<NodeSpec>, Vec<usize>), InputError> {
-    let t = Table::read(
-        nodes_file,
-        nodes_text,
-        &["id", "name", "lat", "lon", "kind", "population"],
-    )?;
+    node_rows(&Table::read(nodes_file, nodes_text, &NODE_COLUMNS)?)
+}
+
+/// The nodes of a nodes table read with at least [`NODE_COLUMNS`], and the line of each.
+pub(crate) fn node_rows(t: &Table<'_>) -> Result<(Vec<NodeSpec>, Vec<usize>), InputError> {
     let mut nodes = Vec::new();
     let mut node_lines = Vec::new();
     for (i, (line, row)) in t.rows.iter().enumerate() {

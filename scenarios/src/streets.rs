@@ -64,27 +64,19 @@ pub fn load(files: ReadFile<'_>, base: &Base<'_>) -> Result<Streets, InputError>
                 .expected(format!("a readable UTF-8 CSV file ({e})"))),
             None => Err(InputError::at(&rel, "", None, "file")
                 .value(rel.clone())
-                .expected("the street network's file (data/networks/seoul-streets)")),
+                .expected("the street network's file (data/networks/seoul-streets)")
+                .hint("copy data/networks/seoul-streets into the data directory, or run the scenario with network = \"districts\"")),
         }
     };
     let (nodes_file, nodes_text) = read("nodes.csv")?;
     let (edges_file, edges_text) = read("edges.csv")?;
     let (prof_file, prof_text) = read("profiles.csv")?;
-    let (nodes, _) = readers::read_node_table(&nodes_file, &nodes_text)?;
-    let district = read_districts(&nodes_file, &nodes_text)?;
-    let t = Table::read(
-        &edges_file,
-        &edges_text,
-        &[
-            "from",
-            "to",
-            "road",
-            "class",
-            "length_m",
-            "speed_kmh",
-            "lanes",
-        ],
-    )?;
+    let mut columns = readers::NODE_COLUMNS.to_vec();
+    columns.push("district");
+    let node_table = Table::read(&nodes_file, &nodes_text, &columns)?;
+    let (nodes, _) = readers::node_rows(&node_table)?;
+    let district = districts(&node_table);
+    let t = Table::read(&edges_file, &edges_text, &readers::EDGE_COLUMNS)?;
     let mut edges = Vec::with_capacity(t.rows.len());
     let mut lines = Vec::with_capacity(t.rows.len());
     for (line, row) in &t.rows {
@@ -122,16 +114,14 @@ fn network_error(e: NetworkError, file: &str, lines: &[usize]) -> InputError {
 }
 
 /// The `district` column: a district name, or empty outside Seoul.
-fn read_districts(file: &str, text: &str) -> Result<Vec<Option<Arc<str>>>, InputError> {
-    let t = Table::read(file, text, &["district"])?;
+fn districts(t: &Table<'_>) -> Vec<Option<Arc<str>>> {
     let mut names: BTreeMap<&str, Arc<str>> = BTreeMap::new();
-    Ok(t.rows
-        .iter()
+    (t.rows.iter())
         .map(|(_, row)| {
             let raw = t.raw(row, "district");
             (!raw.is_empty()).then(|| names.entry(raw).or_insert_with(|| raw.into()).clone())
         })
-        .collect())
+        .collect()
 }
 
 /// FNV-1a, 64 bits: a stable hash of a name (the same on every machine and build).

@@ -474,9 +474,10 @@ pub fn build_table<'a>(
             if f <= 0.0 {
                 0.0
             } else {
-                let factor = (cfg.profiles.factor(day, e.class, hour) * congestion(e.id) * f)
-                    .clamp(MIN_FACTOR, 1.0);
-                e.speed_kmh / 3.6 * factor
+                edge_speed_mps(
+                    e,
+                    cfg.profiles.factor(day, e.class, hour) * congestion(e.id) * f,
+                )
             }
         })
         .collect();
@@ -540,13 +541,15 @@ impl<'a> ProfileAt<'a> {
 impl TravelTimes for ProfileAt<'_> {
     fn edge_time_s(&self, net: &RoadNetwork, edge: EdgeId) -> Option<f64> {
         let e = net.edge(edge);
-        let factor = self
-            .cfg
-            .profiles
-            .factor(self.day, e.class, self.hour)
-            .clamp(MIN_FACTOR, 1.0);
-        Some(e.length_m / (e.speed_kmh / 3.6 * factor))
+        let factor = self.cfg.profiles.factor(self.day, e.class, self.hour);
+        Some(e.length_m / edge_speed_mps(e, factor))
     }
+}
+
+/// The speed rule: free flow times the product of the factors in force (profile,
+/// congestion, incident), held between `MIN_FACTOR` and 1; metres per second.
+fn edge_speed_mps(e: &crate::world::Edge, factor: f64) -> f64 {
+    e.speed_kmh / 3.6 * factor.clamp(MIN_FACTOR, 1.0)
 }
 
 /// Speeds from the profile alone (no congestion) with the given closures: for the

@@ -1,9 +1,9 @@
 //! Bad input gets a located error (file, line, column, field, value, expectation) and
 //! nothing is written. (Exit codes are checked through the binary in scenarios/tests/cli.rs.)
 
+use petfleet_tests::run_text;
 use scenarios::error::InputError;
-use scenarios::run::{DataSource, RunError, RunOptions};
-use sim_core::engine::Host;
+use scenarios::run::{DataSource, RunError};
 
 const DEFAULT: &str = include_str!("../../scenarios/catalog/seoul-busan-accident.toml");
 
@@ -14,24 +14,14 @@ fn fails_with(from: &str, to: &str) -> (InputError, tempfile::TempDir) {
 
 fn fails_with_data(from: &str, to: &str, data: DataSource) -> (InputError, tempfile::TempDir) {
     assert!(DEFAULT.contains(from), "test edit {from:?} not found");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bad.toml");
-    std::fs::write(&path, DEFAULT.replacen(from, to, 1)).unwrap();
-    let out = dir.path().join("out");
-    let opts = RunOptions {
-        scenario: Some(path.to_string_lossy().into_owned()),
-        seed: None,
-        until: None,
-        out: out.clone(),
-        host: Host::Reference,
-        trace: false,
-        data,
-        scale: None,
-    };
-    match scenarios::run::run(&opts) {
+    let (dir, result) = run_text(&DEFAULT.replacen(from, to, 1), data);
+    match result {
         Err(RunError::Input(e)) => {
-            assert!(!out.exists(), "nothing written for bad input");
-            assert!(e.file.ends_with("bad.toml"), "{e}");
+            assert!(
+                !dir.path().join("out").exists(),
+                "nothing written for bad input"
+            );
+            assert!(e.file.ends_with("scenario.toml"), "{e}");
             (e, dir)
         }
         Err(other) => panic!("expected an input error, got {other}"),

@@ -26,7 +26,16 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
         ),
         ("completed", "true", "1")
     );
-    let quotes = read_csv(&dir.path().join("quotes.csv"));
+    check_quotes(dir.path(), b);
+    let t = check_trip(dir.path());
+    check_reroute(dir.path());
+    check_incident(dir.path());
+    check_positions(dir.path(), &s, &t);
+}
+
+/// Quoted, accepted, re-quoted after the detour, approved, charged the capped fare.
+fn check_quotes(dir: &std::path::Path, b: &std::collections::BTreeMap<String, String>) {
+    let quotes = read_csv(&dir.join("quotes.csv"));
     let kinds: Vec<(&str, &str, &str)> = quotes
         .iter()
         .map(|q| {
@@ -72,8 +81,11 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
     );
     assert_eq!(b["final_fare_won"], fin["fare_won"]);
     assert_eq!(won(fin, "fare_won") % 100, 0);
+}
 
-    let trips = read_csv(&dir.path().join("trips.csv"));
+/// One outbound leg from Gangnam station to Busan, rerouted, about 400 km.
+fn check_trip(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let trips = read_csv(&dir.join("trips.csv"));
     assert_eq!(trips.len(), 1);
     let t = &trips[0];
     assert_eq!(
@@ -93,7 +105,12 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
     let reroutes: u32 = t["reroutes"].parse().unwrap();
     assert!(reroutes >= 1);
 
-    let rr = read_csv(&dir.path().join("reroutes.csv"));
+    t.clone()
+}
+
+/// The reroute at 10:30 off the Gyeongbu, saving time.
+fn check_reroute(dir: &std::path::Path) {
+    let rr = read_csv(&dir.join("reroutes.csv"));
     let taken: Vec<_> = rr.iter().filter(|r| r["accepted"] == "true").collect();
     assert!(!taken.is_empty());
     let first = taken[0];
@@ -107,8 +124,11 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
     let new_m: f64 = first["new_remaining_m"].parse().unwrap();
     let old_m: f64 = first["old_remaining_m"].parse().unwrap();
     assert!(new_m > 0.0 && old_m > 0.0);
+}
 
-    let incidents = read_csv(&dir.path().join("incidents.csv"));
+/// The scripted closure, as written.
+fn check_incident(dir: &std::path::Path) {
+    let incidents = read_csv(&dir.join("incidents.csv"));
     let scripted: Vec<_> = incidents
         .iter()
         .filter(|i| i["cause"] == "scripted")
@@ -123,9 +143,16 @@ fn the_dog_is_rerouted_around_the_closure_and_arrives_in_busan() {
         ("Gyeongbu", "Daejeon", "Gimcheon")
     );
     assert_eq!(scripted[0]["duration_s"], "7200");
+}
 
+/// GPS every 30 s along the route south and home again; the manifest's counters.
+fn check_positions(
+    dir: &std::path::Path,
+    s: &scenarios::run::RunSummary,
+    t: &std::collections::BTreeMap<String, String>,
+) {
     // GPS every 30 s while the vehicle is out, and the fixes follow the route south.
-    let pos = read_csv(&dir.path().join("positions.csv"));
+    let pos = read_csv(&dir.join("positions.csv"));
     assert!(pos.len() > 500, "{} fixes", pos.len());
     assert!(pos
         .iter()

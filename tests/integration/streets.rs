@@ -3,8 +3,9 @@
 
 use petfleet_tests::read_csv;
 use scenarios::data::{self, DataFiles};
-use scenarios::run::{DataSource, RunError, RunOptions};
-use sim_core::engine::Host;
+use std::collections::BTreeMap;
+
+use scenarios::run::{DataSource, RunError};
 use sim_core::time::SimTime;
 use sim_core::traffic::{profile_speeds, DayType, TrafficConfig};
 use sim_core::world::{NodeKind, RoadClass};
@@ -122,36 +123,30 @@ fn street_speeds_follow_the_city_traffic_data() {
     );
 }
 
-/// Runs `text` as a scenario file; the bookings it wrote.
-#[expect(
-    clippy::result_large_err,
-    reason = "a test helper handing back the run's own error"
-)]
-fn run_text(
-    text: &str,
-) -> Result<
-    (
-        Vec<std::collections::BTreeMap<String, String>>,
-        tempfile::TempDir,
-    ),
-    RunError,
-> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.toml");
-    std::fs::write(&path, text).unwrap();
-    let out = dir.path().join("out");
-    let opts = RunOptions {
-        scenario: Some(path.to_string_lossy().into_owned()),
-        seed: None,
-        until: None,
-        out: out.clone(),
-        host: Host::Reference,
-        trace: false,
-        data: DataSource::Bundled,
-        scale: None,
-    };
-    scenarios::run::run(&opts)?;
-    Ok((read_csv(&out.join("bookings.csv")), dir))
+/// Runs `text` as a scenario file on the bundled data: the bookings it wrote, or why it
+/// failed.
+fn bookings_of(text: &str) -> Result<Vec<BTreeMap<String, String>>, Box<RunError>> {
+    let (dir, result) = petfleet_tests::run_text(text, DataSource::Bundled);
+    result.map_err(Box::new)?;
+    Ok(read_csv(&dir.path().join("out/bookings.csv")))
+}
+
+/// The input error running `text` gives.
+fn input_error(text: &str) -> scenarios::error::InputError {
+    match bookings_of(text).map_err(|e| *e) {
+        Err(RunError::Input(e)) => e,
+        Err(other) => panic!("expected an input error, got {other}"),
+        Ok(_) => panic!("expected an input error"),
+    }
+}
+
+/// The default scenario on the network named `network`.
+fn default_on(network: &str) -> String {
+    DEFAULT.replacen(
+        "until = \"24:00\"",
+        &format!("until = \"24:00\"\nnetwork = \"{network}\""),
+        1,
+    )
 }
 
 /// DOMAIN.md: with the Seoul taxi tariff, a 7 km daytime trip costs about 11,000 won and a
@@ -183,7 +178,7 @@ pickup = "37.4979,127.0276"
 dropoff = "37.5547,126.9707"
 pets = [{ species = "cat", size = "small", weight_kg = 4.0 }]
 "#;
-    let (rows, _d) = run_text(text).unwrap();
+    let rows = bookings_of(text).unwrap();
     for (row, km_pub, won_pub) in [(&rows[0], 7.0, 11_000.0), (&rows[1], 10.0, 17_700.0)] {
         let km: f64 = row["distance_m"].parse::<f64>().unwrap() / 1_000.0;
         let won: f64 = row["final_fare_won"].parse().unwrap();
@@ -199,20 +194,11 @@ pets = [{ species = "cat", size = "small", weight_kg = 4.0 }]
 
 #[test]
 fn the_district_network_stays_available_and_a_bad_name_is_located() {
-    let (rows, _d) = run_text(&DEFAULT.replacen(
-        "until = \"24:00\"",
-        "until = \"24:00\"\nnetwork = \"districts\"",
-        1,
-    ))
-    .unwrap();
+    let rows = bookings_of(&default_on("districts")).unwrap();
     assert_eq!(rows[0]["status"], "completed");
-    let Err(RunError::Input(e)) = run_text(&DEFAULT.replacen(
-        "until = \"24:00\"",
-        "until = \"24:00\"\nnetwork = \"street\"",
-        1,
-    )) else {
-        panic!("expected an input error")
-    };
+    // Gangnam station snaps to the nearest node of the coarse network.
+    assert_eq!(rows[0]["origin"], "Hannam IC");
+    let e = input_error(&default_on("street"));
     assert_eq!(e.field, "network");
     assert_eq!(e.hint.as_deref(), Some("did you mean `streets`?"), "{e}");
     assert!(e.line.is_some(), "{e}");
@@ -220,13 +206,11 @@ fn the_district_network_stays_available_and_a_bad_name_is_located() {
 
 #[test]
 fn a_place_far_from_any_road_is_refused() {
-    let Err(RunError::Input(e)) = run_text(&DEFAULT.replacen(
+    let e = input_error(&DEFAULT.replacen(
         "pickup = \"37.4979,127.0276\"",
         "pickup = \"33.5,126.5\"",
         1,
-    )) else {
-        panic!("expected an input error")
-    };
+    ));
     assert_eq!(e.field, "bookings[0].pickup");
     assert!(e.expected.contains("within 5 km"), "{e}");
 }

@@ -186,18 +186,14 @@ impl Estimates {
     /// Side::To`) or `a` (`Side::From`): the shared end's search space is kept, and each query
     /// searches from the other end only. Same answers as [`Estimates::time_ms`].
     pub fn time_shared(&mut self, slot: Slot, a: NodeId, b: NodeId, shared: Side) -> Option<u64> {
-        if a == b {
-            return Some(0);
-        }
-        self.memoized(slot, a, b, |est| {
-            let (root, other) = match shared {
-                Side::To => (b, a),
-                Side::From => (a, b),
+        if a != b {
+            let root = match shared {
+                Side::To => b,
+                Side::From => a,
             };
-            let at = est.space_of(slot, root, shared)?;
-            let space = &est.spaces[at].2;
-            Some(est.graph(slot).meet(&est.world.net, space, other))
-        })
+            self.space_of(slot, root, shared);
+        }
+        self.time_ms(slot, a, b)
     }
 
     /// The index in `spaces` of `root`'s space under `slot`, grown if need be; `None` when

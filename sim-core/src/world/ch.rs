@@ -8,9 +8,11 @@
 //! sets of the same network (other profile hours) reuse the first node order, which
 //! `fast_paths` prepares about seven times faster.
 //!
-//! Queries need a `PathCalculator` (scratch arrays the size of the graph); each thread
-//! keeps one per graph size, so shards on several threads never share one. A query's
-//! answer depends only on the graph, never on which calculator ran it.
+//! Routes (paths) come from `fast_paths`' own query, which needs a `PathCalculator`
+//! (scratch arrays the size of the graph); travel times alone and one-to-all sweeps come
+//! from our search of the hierarchy's upward graph ([`upward`]). Each thread keeps its own
+//! scratch, so shards on several threads never share one; an answer depends only on the
+//! graph, never on which scratch computed it.
 
 mod upward;
 
@@ -148,9 +150,9 @@ impl Ch {
         }
     }
 
-    /// The complete upward search space of `node` (`Side::From`: routes leaving it,
-    /// `Side::To`: routes reaching it), for [`Ch::meet`]; `None` when the node has no edge or
-    /// the upward graph could not be read.
+    /// The times between `node` and every node (`Side::From`: leaving it, `Side::To`:
+    /// reaching it), a one-to-all sweep, for [`Ch::meet`]; `None` when the node has no edge
+    /// or the upward graph could not be read.
     pub fn space(&self, net: &RoadNetwork, node: NodeId, side: Side) -> Option<Space> {
         let up = self.up.as_ref()?;
         let root = match side {
@@ -161,8 +163,8 @@ impl Ch {
     }
 
     /// Milliseconds between `other` and the root of `space` (from `other` to a target's
-    /// space, from a source's space to `other`), as [`Ch::time_ms`] gives them; `None` when
-    /// there is no path.
+    /// sweep, from a source's sweep to `other`), as [`Ch::time_ms`] gives them: a lookup;
+    /// `None` when there is no path.
     pub fn meet(&self, net: &RoadNetwork, space: &Space, other: NodeId) -> Option<u64> {
         let up = self.up.as_ref()?;
         let id = match space.side {

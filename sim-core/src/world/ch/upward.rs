@@ -1,13 +1,12 @@
-//! Travel times without paths, one against all: the hierarchy's upward graph, searched by
-//! our own code.
+//! Travel times without paths: the hierarchy's upward graph, searched by our own code.
 //!
-//! `fast_paths` answers a query with the path (it unpacks every shortcut) and runs both
-//! halves of the search every time. Dispatch asks for times only, and in families that share
-//! one end: every candidate's time to one pickup, the pickup's time to every next stop. So the
-//! upward graph is read out of the prepared `FastGraph` (through its serde form, the only
-//! public view of its edges), the shared end's upward search space is computed once and kept,
-//! and each query runs only the other half. The answers equal `fast_paths`' weights exactly
-//! (a test compares them on random pairs).
+//! `fast_paths` answers a query with the path (it unpacks every shortcut). Dispatch asks
+//! for times only, and mostly in families that share one end: every candidate's time to one
+//! pickup, the pickup's time to every next stop. So the upward graph is read out of the
+//! prepared `FastGraph` (through its serde form, the only public view of its edges); a
+//! single time is a bidirectional upward search with stall on demand, and a shared end gets
+//! a one-to-all sweep (PHAST) after which each of its queries is a lookup. The answers equal
+//! `fast_paths`' weights exactly (a test compares them on random pairs).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -204,7 +203,7 @@ impl Upward {
     }
 }
 
-/// A root's complete upward search space.
+/// The times between a root and every node (a sweep).
 #[derive(Debug, Clone)]
 pub struct Space {
     /// The node it was grown from.
