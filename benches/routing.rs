@@ -173,6 +173,18 @@ fn streets(c: &mut Criterion) {
             assert!(found > 900, "{found} of 1000 pairs connected");
         });
     });
+    // One-to-all sweeps (dispatch grows one per search end): 100 targets.
+    g.throughput(Throughput::Elements(100));
+    g.bench_function("ch_sweep_to_100", |b| {
+        b.iter(|| {
+            let reached = (pairs.iter().take(100))
+                .filter_map(|&(_, z)| ch.space(net, z, sim_core::world::Side::To))
+                .filter(|s| ch.meet(net, s, pairs[0].0).is_some())
+                .count();
+            assert!(reached > 90, "{reached} of 100 sweeps reach a node");
+        });
+    });
+    g.throughput(Throughput::Elements(pairs.len() as u64));
     g.bench_function("ch_route_random_pairs", |b| {
         b.iter(|| {
             let found = (pairs.iter())

@@ -56,6 +56,22 @@ impl Csr {
         Some(Csr { start, arcs })
     }
 
+    /// `csr`'s arcs renumbered by place and listed in place order.
+    fn by_place(csr: &Csr, descending: &[u32], place: &[u32]) -> Csr {
+        let mut start = Vec::with_capacity(descending.len() + 1);
+        let mut arcs = Vec::with_capacity(csr.arcs.len());
+        start.push(0);
+        for &v in descending {
+            arcs.extend(
+                csr.of(v as usize)
+                    .iter()
+                    .map(|&(u, c)| (place[u as usize], c)),
+            );
+            start.push(arcs.len() as u32);
+        }
+        Csr { start, arcs }
+    }
+
     fn of(&self, node: usize) -> &[(u32, u32)] {
         &self.arcs[self.start[node] as usize..self.start[node + 1] as usize]
     }
@@ -67,9 +83,16 @@ pub struct Upward {
     nodes: usize,
     fwd: Csr,
     bwd: Csr,
-    /// Nodes from the highest rank down.
-    descending: Vec<u32>,
+    /// Each node's place in the sweep order (highest rank first).
+    place: Vec<u32>,
+    /// The sweeps' arcs, by place: for a source's sweep, the arcs into each node from the
+    /// nodes above it; for a target's, those out of it upwards (tails and heads as places).
+    sweep_from: Csr,
+    sweep_to: Csr,
 }
+
+/// A weight in a [`Space`] for no path (weights are milliseconds, far below it: 49 days).
+const UNREACHED: u32 = u32::MAX;
 
 /// Which way a search space runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,36 +112,49 @@ impl Upward {
         let n = p.num_nodes;
         let mut descending: Vec<u32> = (0..n).map(|v| v as u32).collect();
         descending.sort_unstable_by_key(|&v| Reverse(p.ranks.get(v as usize).copied()));
+        let mut place = vec![0u32; n];
+        for (i, &v) in descending.iter().enumerate() {
+            place[v as usize] = i as u32;
+        }
+        let fwd = Csr::build(n, &p.ranks, &p.first_edge_ids_fwd, &p.edges_fwd)?;
+        let bwd = Csr::build(n, &p.ranks, &p.first_edge_ids_bwd, &p.edges_bwd)?;
         Some(Upward {
             nodes: n,
-            fwd: Csr::build(n, &p.ranks, &p.first_edge_ids_fwd, &p.edges_fwd)?,
-            bwd: Csr::build(n, &p.ranks, &p.first_edge_ids_bwd, &p.edges_bwd)?,
-            descending,
+            sweep_from: Csr::by_place(&bwd, &descending, &place),
+            sweep_to: Csr::by_place(&fwd, &descending, &place),
+            fwd,
+            bwd,
+            place,
         })
     }
 
     /// The weights between `root` and every node on `side` (PHAST: the upward search from the
     /// root, then one sweep down the ranks, each node taking the best over the arcs from
-    /// the nodes above it; linear in the graph's size).
+    /// the nodes above it; linear in the graph's size, and laid out by sweep order so the
+    /// sweep reads its arcs in sequence).
     pub fn space(&self, root: usize, side: Side, scratch: &mut Scratch) -> Space {
-        let (up, down) = self.csrs(side);
+        let (up, _) = self.csrs(side);
         scratch.reset(self.nodes);
         scratch.relax(root, 0);
+        let mut dist = vec![UNREACHED; self.nodes];
         while let Some(Reverse((d, v))) = scratch.heap.pop() {
             if d > scratch.get(v as usize) {
                 continue;
             }
+            dist[self.place[v as usize] as usize] = u32::try_from(d).unwrap_or(UNREACHED - 1);
             for &(w, c) in up.of(v as usize) {
                 scratch.relax(w as usize, d + u64::from(c));
             }
         }
-        let mut dist: Vec<u64> = (0..self.nodes).map(|v| scratch.get(v)).collect();
-        for &v in &self.descending {
-            let v = v as usize;
-            let best = (down.of(v).iter())
-                .map(|&(u, c)| dist[u as usize].saturating_add(u64::from(c)))
-                .fold(dist[v], u64::min);
-            dist[v] = best;
+        let sweep = match side {
+            Side::From => &self.sweep_from,
+            Side::To => &self.sweep_to,
+        };
+        for i in 0..self.nodes {
+            let best = (sweep.of(i).iter())
+                .map(|&(u, c)| dist[u as usize].saturating_add(c))
+                .fold(dist[i], u32::min);
+            dist[i] = best;
         }
         Space { root, side, dist }
     }
@@ -126,8 +162,8 @@ impl Upward {
     /// The weight between `other` and the root of `space` (from `other` to it when the space
     /// is a target's, from it to `other` when a source's); `None` if there is no path.
     pub fn meet(&self, space: &Space, other: usize) -> Option<u64> {
-        let d = *space.dist.get(other)?;
-        (d != u64::MAX).then_some(d)
+        let d = *space.dist.get(*self.place.get(other)? as usize)?;
+        (d != UNREACHED).then_some(u64::from(d))
     }
 
     /// The weight from `source` to `target` (a bidirectional upward search with stall on
@@ -193,7 +229,7 @@ impl Upward {
         self.nodes
     }
 
-    /// The arcs the upward search on `side` follows, and those the sweep down takes (for a
+    /// The arcs the upward search on `side` follows, and those its stall test reads (for a
     /// source, the arcs into each node from above; for a target, those out of it upwards).
     fn csrs(&self, side: Side) -> (&Csr, &Csr) {
         match side {
@@ -210,8 +246,8 @@ pub struct Space {
     pub root: usize,
     /// Whether it leads from the root or to it.
     pub side: Side,
-    /// Weight per node (`u64::MAX`: no path).
-    dist: Vec<u64>,
+    /// Weight per node, by its place in the sweep order ([`UNREACHED`]: no path).
+    dist: Vec<u32>,
 }
 
 /// Scratch arrays for one search at a time: weights stamped by search, and the heap.
