@@ -346,6 +346,11 @@ impl Visitor for Searcher<'_, '_> {
             .time_shared(self.slot, node, p, Side::To)
     }
 
+    fn travel_is_lookup(&mut self) -> bool {
+        let p = self.req.pickup.node;
+        self.fleet.estimates.keeps_space(self.slot, p, Side::To)
+    }
+
     fn landmarks(&self) -> Option<(u64, Arc<crate::world::Landmarks>)> {
         self.fleet.estimates.landmarks(self.slot)
     }

@@ -196,6 +196,12 @@ impl Estimates {
         self.time_ms(slot, a, b)
     }
 
+    /// Keeps `root`'s space under `slot` (grown if need be), so that the times of `side` to
+    /// or from it are lookups; false when the hierarchy cannot grow one.
+    pub fn keeps_space(&mut self, slot: Slot, root: NodeId, side: Side) -> bool {
+        self.space_of(slot, root, side).is_some()
+    }
+
     /// The index in `spaces` of `root`'s space under `slot`, grown if need be; `None` when
     /// the hierarchy has no upward graph or the node no edge.
     fn space_of(&mut self, slot: Slot, root: NodeId, side: Side) -> Option<usize> {
@@ -212,15 +218,8 @@ impl Estimates {
         Some(self.spaces.len() - 1)
     }
 
-    /// The memo's answer for (`slot`, `a`, `b`), or `compute`'s (`None`: ask the hierarchy
-    /// directly), remembered.
-    fn memoized(
-        &mut self,
-        slot: Slot,
-        a: NodeId,
-        b: NodeId,
-        compute: impl FnOnce(&mut Self) -> Option<Option<u64>>,
-    ) -> Option<u64> {
+    /// The memo's answer for (`slot`, `a`, `b`), or the hierarchy's, remembered.
+    fn memoized(&mut self, slot: Slot, a: NodeId, b: NodeId) -> Option<u64> {
         if (a.0 | b.0) >= 1 << 24 {
             return self.graph(slot).time_ms(&self.world.net, a, b);
         }
@@ -230,10 +229,7 @@ impl Estimates {
         if k == key {
             return (v != UNREACHABLE).then_some(u64::from(v));
         }
-        let t = match compute(self) {
-            Some(t) => t,
-            None => self.graph(slot).time_ms(&self.world.net, a, b),
-        };
+        let t = self.graph(slot).time_ms(&self.world.net, a, b);
         let stored = t.map_or(UNREACHABLE, |ms| ms.min(u64::from(UNREACHABLE - 1)) as u32);
         self.memo[at] = (key, stored);
         t
@@ -244,16 +240,16 @@ impl Estimates {
         if a == b {
             return Some(0);
         }
-        // A kept space of either end answers at once (a search's pickup and drop-off).
-        self.memoized(slot, a, b, |est| {
-            let kept = est.spaces.iter().find(|(s, n, sp)| {
-                *s == slot
-                    && ((*n == b && sp.side == Side::To) || (*n == a && sp.side == Side::From))
-            });
-            let (_, root, space) = kept?;
+        // A kept space of either end answers at once (a search's pickup and drop-off): a
+        // lookup, cheaper than the memo's.
+        let kept = self.spaces.iter().find(|(s, n, sp)| {
+            *s == slot && ((*n == b && sp.side == Side::To) || (*n == a && sp.side == Side::From))
+        });
+        if let Some((_, root, space)) = kept {
             let other = if *root == b { a } else { b };
-            Some(est.graph(slot).meet(&est.world.net, space, other))
-        })
+            return self.graph(slot).meet(&self.world.net, space, other);
+        }
+        self.memoized(slot, a, b)
     }
 
     /// The route planning would take from `a` to `b` leaving at `t` (the fastest under that

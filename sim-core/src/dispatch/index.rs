@@ -14,7 +14,7 @@
 //! search follows the vehicles near enough to matter, not the fleet.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use geo::{Distance, Haversine, Point};
 
@@ -45,17 +45,25 @@ impl Held {
     }
 }
 
-/// A node in a search: (bound of its first admitted anchor, node, its cell, travel time to
-/// the pickup or [`UNKNOWN`] while the bound is the great-circle one, position of that
-/// anchor).
+/// A node in a search: (bound of its first admitted anchor, node, its cell's place in
+/// `cells`, travel time to the pickup or [`UNKNOWN`] while the bound is the great-circle
+/// one, place of that anchor in the cell's list).
 type NodeStream = (SimTime, NodeId, u32, u64, usize);
 
 /// A node's travel time not yet asked for (its bound is the great-circle one).
 const UNKNOWN: u64 = u64::MAX;
 
-/// Anchors at one node, sorted by key (small: a vector beats a tree here, and a search
-/// streams it by position).
-type NodeAnchors = Vec<(Key, Held)>;
+/// One anchor in a cell's list.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    node: NodeId,
+    key: Key,
+    held: Held,
+}
+
+/// The anchors in one cell, sorted by (node, key): one contiguous list, which a search
+/// reads in sequence (a node's anchors are a run of it, in time order).
+type CellAnchors = Vec<Entry>;
 
 /// What a search calls back.
 pub trait Visitor {
@@ -65,6 +73,12 @@ pub trait Visitor {
     /// visitor has one (landmarks).
     fn bound_ms(&self, _node: NodeId) -> Option<u64> {
         None
+    }
+    /// Whether [`Visitor::travel_ms`] is a lookup (a one-to-all sweep to the pickup is
+    /// kept): then a search asks it for every node it puts in line instead of bounding
+    /// them first.
+    fn travel_is_lookup(&mut self) -> bool {
+        false
     }
     /// The landmarks of the profile the search runs under, with an identity (the same
     /// landmarks give the same identity), if the visitor has them.
@@ -87,14 +101,15 @@ pub struct FleetIndex {
     origin: (f64, f64),
     cell_deg: (f64, f64),
     cols: u32,
-    cell_of_node: Vec<u32>,
-    /// Occupied cells -> occupied nodes -> anchors.
-    cells: BTreeMap<u32, BTreeMap<NodeId, NodeAnchors>>,
-    /// Occupied cells -> the earliest anchor time in the cell (kept with `cells`).
-    first: BTreeMap<u32, SimTime>,
-    /// Cell ids in order, and each node's place in it (the groups of [`GroupMarks`]).
+    /// Cell ids of the cells holding a node, in order; a cell's place in it is its number
+    /// here (and its group in [`GroupMarks`]).
     cell_ids: Vec<u32>,
+    /// Each node's cell, as a place in `cell_ids`.
     group_of_node: Vec<u32>,
+    /// Anchors by cell place.
+    cells: Vec<CellAnchors>,
+    /// The earliest anchor time by cell place (`SimTime::MAX`: none; kept with `cells`).
+    first: Vec<SimTime>,
     /// The landmark bounds of the cells, for the landmarks of that identity.
     cell_marks: Option<(u64, std::sync::Arc<Landmarks>, GroupMarks)>,
     by_vehicle: Vec<Vec<(NodeId, Key)>>,
@@ -125,9 +140,8 @@ impl FleetIndex {
             origin,
             cell_deg: (lat_deg, lon_deg),
             cols,
-            cell_of_node: Vec::new(),
-            cells: BTreeMap::new(),
-            first: BTreeMap::new(),
+            cells: Vec::new(),
+            first: Vec::new(),
             cell_ids: Vec::new(),
             group_of_node: Vec::new(),
             cell_marks: None,
@@ -136,13 +150,15 @@ impl FleetIndex {
             seen: vec![0; vehicles],
             stamp: 0,
         };
-        index.cell_of_node = net.nodes().iter().map(|n| index.cell_of(n.point)).collect();
-        let mut ids = index.cell_of_node.clone();
+        let cell_of_node: Vec<u32> = net.nodes().iter().map(|n| index.cell_of(n.point)).collect();
+        let mut ids = cell_of_node.clone();
         ids.sort_unstable();
         ids.dedup();
-        index.group_of_node = (index.cell_of_node.iter())
+        index.group_of_node = (cell_of_node.iter())
             .map(|c| ids.binary_search(c).unwrap_or(0) as u32)
             .collect();
+        index.cells = vec![Vec::new(); ids.len()];
+        index.first = vec![SimTime::MAX; ids.len()];
         index.cell_ids = ids;
         index
     }
@@ -176,63 +192,51 @@ impl FleetIndex {
     /// Replaces `vehicle`'s anchors.
     pub fn set(&mut self, vehicle: usize, anchors: &[Anchor]) {
         let mut old = std::mem::take(&mut self.by_vehicle[vehicle]);
-        let mut touched: Vec<u32> = (old.iter())
-            .map(|(n, _)| self.cell_of_node[n.index()])
-            .chain(anchors.iter().map(|a| self.cell_of_node[a.node.index()]))
+        let mut touched: Vec<u32> = (old.iter().map(|(n, _)| *n))
+            .chain(anchors.iter().map(|a| a.node))
+            .map(|n| self.group_of_node[n.index()])
             .collect();
         touched.sort_unstable();
         touched.dedup();
         for (node, key) in old.drain(..) {
-            let cell = self.cell_of_node[node.index()];
-            let Some(nodes) = self.cells.get_mut(&cell) else {
-                continue;
-            };
-            if let Some(list) = nodes.get_mut(&node) {
-                if let Ok(at) = list.binary_search_by(|(k, _)| k.cmp(&key)) {
-                    list.remove(at);
-                }
-                if list.is_empty() {
-                    nodes.remove(&node);
-                }
-            }
-            if nodes.is_empty() {
-                self.cells.remove(&cell);
+            let list = &mut self.cells[self.group_of_node[node.index()] as usize];
+            if let Ok(at) = list.binary_search_by(|e| (e.node, e.key).cmp(&(node, key))) {
+                list.remove(at);
             }
         }
         for a in anchors {
             let key: Key = (a.time, vehicle as u32, a.position as u32);
-            let cell = self.cell_of_node[a.node.index()];
             let held = Held {
                 aboard: a.aboard,
                 crates: a.crates,
                 next: a.next,
             };
-            let list = self
-                .cells
-                .entry(cell)
-                .or_default()
-                .entry(a.node)
-                .or_default();
-            let at = list.partition_point(|(k, _)| *k < key);
-            list.insert(at, (key, held));
+            let list = &mut self.cells[self.group_of_node[a.node.index()] as usize];
+            let at = list.partition_point(|e| (e.node, e.key) < (a.node, key));
+            list.insert(
+                at,
+                Entry {
+                    node: a.node,
+                    key,
+                    held,
+                },
+            );
             old.push((a.node, key));
         }
         self.by_vehicle[vehicle] = old;
         for cell in touched {
-            let first = (self.cells.get(&cell).into_iter())
-                .flat_map(|nodes| nodes.values().filter_map(|l| l.first()))
-                .map(|a| a.0 .0)
-                .min();
-            match first {
-                Some(t) => self.first.insert(cell, t),
-                None => self.first.remove(&cell),
-            };
+            let list = &self.cells[cell as usize];
+            self.first[cell as usize] = list.iter().map(|e| e.key.0).min().unwrap_or(SimTime::MAX);
         }
     }
 
-    /// The first anchor of `list` whose pets could ride with `pets`.
-    fn next_admitted(list: &NodeAnchors, from: usize, pets: Manifest) -> Option<usize> {
-        (from..list.len()).find(|&i| list[i].1.admits(pets))
+    /// The first anchor of `list` from `from` on, at `from`'s node, whose pets could ride
+    /// with `pets`.
+    fn next_admitted(list: &CellAnchors, from: usize, pets: Manifest) -> Option<usize> {
+        let node = list[from].node;
+        (from..list.len())
+            .take_while(|&i| list[i].node == node)
+            .find(|&i| list[i].held.admits(pets))
     }
 
     /// Whether the anchor's position could absorb the pickup's detour (see [`Detour`]).
@@ -273,6 +277,7 @@ impl FleetIndex {
         };
         self.sync_marks(visitor);
         let mut cells = self.cell_heap(&q);
+        let exact = !cells.is_empty() && visitor.travel_is_lookup();
         // Nodes of the opened cells, by the bound of their first admitted anchor.
         let mut nodes: BinaryHeap<Reverse<NodeStream>> = BinaryHeap::new();
         loop {
@@ -286,7 +291,7 @@ impl FleetIndex {
                     if bound > cutoff {
                         cells.clear();
                     } else {
-                        self.open_cell(cell, &q, &mut nodes, visitor);
+                        self.open_cell(cell, &q, (exact, cutoff), &mut nodes, visitor);
                     }
                 }
                 _ => {
@@ -301,7 +306,7 @@ impl FleetIndex {
                         cutoff = self.visit_node(stream, &q, cutoff, visitor);
                     } else if let Some(d) = visitor.travel_ms(node) {
                         // Known now: back in line by its travel time.
-                        let start = self.cells[&cell][&node][first].0 .0.max(now);
+                        let start = self.cells[cell as usize][first].key.0.max(now);
                         nodes.push(Reverse((start + SimDuration(d), node, cell, d, first)));
                     }
                 }
@@ -309,17 +314,19 @@ impl FleetIndex {
         }
     }
 
-    /// Occupied cells by `max(earliest anchor, now) + the bound from the cell to the point`.
+    /// Occupied cells (by place) by `max(earliest anchor, now) + the bound from the cell to
+    /// the point`.
     fn cell_heap(&self, q: &Query) -> BinaryHeap<Reverse<(SimTime, u32)>> {
-        (self.first.iter())
-            .map(|(&cell, &first)| {
-                let crow = self.cell_bound_ms(cell, q.point);
-                let marks = self.cell_marks.as_ref().map_or(0, |(_, lm, g)| {
-                    let group = self.cell_ids.binary_search(&cell).unwrap_or(0) as u32;
-                    lm.group_bound_ms(g, group, q.pickup)
-                });
+        (self.first.iter().enumerate())
+            .filter(|(_, first)| **first != SimTime::MAX)
+            .map(|(group, &first)| {
+                let crow = self.cell_bound_ms(self.cell_ids[group], q.point);
+                let marks = self
+                    .cell_marks
+                    .as_ref()
+                    .map_or(0, |(_, lm, g)| lm.group_bound_ms(g, group as u32, q.pickup));
                 let lb = SimDuration(crow.max(marks));
-                Reverse((first.max(q.now) + lb, cell))
+                Reverse((first.max(q.now) + lb, group as u32))
             })
             .collect()
     }
@@ -337,23 +344,41 @@ impl FleetIndex {
         }
     }
 
-    /// Puts a cell's nodes in line, each by its great-circle bound: the travel time (a
-    /// routing query) is only asked for when that bound comes up.
+    /// Puts a cell's nodes in line: each by its travel time when that is a lookup (`exact`;
+    /// a node already past the cut-off is left out, it would never be visited), else by its
+    /// great-circle or landmark bound, the travel time (a routing query) asked for only when
+    /// that bound comes up. Both give the same order of visits.
     fn open_cell(
         &self,
         cell: u32,
         q: &Query<'_>,
+        (exact, cutoff): (bool, SimTime),
         nodes: &mut BinaryHeap<Reverse<NodeStream>>,
-        visitor: &dyn Visitor,
+        visitor: &mut dyn Visitor,
     ) {
-        for (&node, list) in &self.cells[&cell] {
-            let Some(at) = Self::next_admitted(list, 0, q.pets) else {
+        let list = &self.cells[cell as usize];
+        let mut from = 0;
+        while from < list.len() {
+            let node = list[from].node;
+            let found = Self::next_admitted(list, from, q.pets);
+            from += list[from..].partition_point(|e| e.node == node);
+            let Some(at) = found else {
                 continue;
             };
+            let start = list[at].key.0.max(q.now);
+            if exact {
+                let Some(d) = visitor.travel_ms(node) else {
+                    continue;
+                };
+                let bound = start + SimDuration(d);
+                if bound <= cutoff {
+                    nodes.push(Reverse((bound, node, cell, d, at)));
+                }
+                continue;
+            }
             let crow = Self::node_bound_ms(q.net, node, q.pickup);
             let lb = SimDuration(visitor.bound_ms(node).map_or(crow, |b| b.max(crow)));
-            let bound = list[at].0 .0.max(q.now) + lb;
-            nodes.push(Reverse((bound, node, cell, UNKNOWN, at)));
+            nodes.push(Reverse((start + lb, node, cell, UNKNOWN, at)));
         }
     }
 
@@ -367,8 +392,16 @@ impl FleetIndex {
         mut cutoff: SimTime,
         visitor: &mut dyn Visitor,
     ) -> SimTime {
-        let list = &self.cells[&cell][&node];
-        for &(key, held) in &list[first..] {
+        let list = &self.cells[cell as usize];
+        for &Entry {
+            node: at,
+            key,
+            held,
+        } in &list[first..]
+        {
+            if at != node {
+                break;
+            }
             let bound = key.0.max(q.now) + SimDuration(d);
             if bound > cutoff {
                 break;
