@@ -34,7 +34,7 @@ use self::plan::{Around, InsertMode, NewStops, Placement, PlanCache, Scratch};
 use crate::booking::{Dwell, Infeasible, PlanStop, VehicleView};
 use crate::ids::{ActorId, NodeId};
 use crate::time::SimTime;
-use crate::world::{Side, World};
+use crate::world::{Side, Space, World};
 
 /// What dispatch holds of one vehicle.
 #[derive(Debug)]
@@ -198,6 +198,7 @@ impl Fleet {
             whys: [0; 6],
             twins: Vec::new(),
             late: Vec::new(),
+            ends: [None, None, None, None],
         };
         match req.pinned {
             Some(v) => {
@@ -336,19 +337,27 @@ struct Searcher<'f, 'r> {
     twins: Vec<(Twin, Result<Placement, Infeasible>)>,
     /// Vehicles whose every position was late.
     late: Vec<usize>,
+    /// The sweeps of the booking's ends, as first asked for: to and from the pickup, to
+    /// and from the drop-off (`Some(None)`: the hierarchy cannot grow one).
+    ends: [Option<Option<Arc<Space>>>; 4],
+}
+
+/// Which sweep of a booking's ends (see [`Searcher::ends`]).
+#[derive(Clone, Copy)]
+enum End {
+    ToPickup = 0,
+    FromPickup = 1,
+    ToDropoff = 2,
+    FromDropoff = 3,
 }
 
 impl Visitor for Searcher<'_, '_> {
     fn travel_ms(&mut self, node: NodeId) -> Option<u64> {
-        let p = self.req.pickup.node;
-        self.fleet
-            .estimates
-            .time_shared(self.slot, node, p, Side::To)
+        self.time_via(End::ToPickup, node)
     }
 
     fn travel_is_lookup(&mut self) -> bool {
-        let p = self.req.pickup.node;
-        self.fleet.estimates.keeps_space(self.slot, p, Side::To)
+        self.end(End::ToPickup).is_some()
     }
 
     fn landmarks(&self) -> Option<(u64, Arc<crate::world::Landmarks>)> {
@@ -362,18 +371,16 @@ impl Visitor for Searcher<'_, '_> {
 
     fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around> {
         let direct = self.direct?;
-        let (p, d) = (self.req.pickup.node, self.req.dropoff.node);
-        let est = &mut self.fleet.estimates;
         // A leg that cannot be driven only rules out the order of stops that needs it.
-        let mut t = |a, b, shared| {
-            est.time_shared(self.slot, a, b, shared)
+        let mut t = |end| {
+            self.time_via(end, next)
                 .map_or(plan::NO_ROUTE_MS, |x| x as i64)
         };
         Some(Around {
             to_pickup: to_pickup as i64,
-            pickup_to_next: t(p, next, Side::From),
-            dropoff_to_next: t(d, next, Side::From),
-            next_to_dropoff: t(next, d, Side::To),
+            pickup_to_next: t(End::FromPickup),
+            dropoff_to_next: t(End::FromDropoff),
+            next_to_dropoff: t(End::ToDropoff),
             direct,
         })
     }
@@ -447,6 +454,41 @@ struct Twin {
 }
 
 impl Searcher<'_, '_> {
+    /// The sweep of one of the booking's ends, grown when first asked for.
+    fn end(&mut self, end: End) -> Option<Arc<Space>> {
+        if let Some(known) = &self.ends[end as usize] {
+            return known.clone();
+        }
+        let (root, side) = self.end_of(end);
+        let space = self.fleet.estimates.space(self.slot, root, side);
+        self.ends[end as usize] = Some(space.clone());
+        space
+    }
+
+    fn end_of(&self, end: End) -> (NodeId, Side) {
+        let (p, d) = (self.req.pickup.node, self.req.dropoff.node);
+        match end {
+            End::ToPickup => (p, Side::To),
+            End::FromPickup => (p, Side::From),
+            End::ToDropoff => (d, Side::To),
+            End::FromDropoff => (d, Side::From),
+        }
+    }
+
+    /// Milliseconds between `other` and one of the booking's ends (from `other` to a
+    /// `To` end, from a `From` end to `other`): a lookup in that end's sweep, or a query
+    /// when there is none.
+    fn time_via(&mut self, end: End, other: NodeId) -> Option<u64> {
+        let (root, side) = self.end_of(end);
+        match self.end(end) {
+            Some(space) => self.fleet.estimates.meet(self.slot, root, &space, other),
+            None => match side {
+                Side::To => self.fleet.estimates.time_ms(self.slot, other, root),
+                Side::From => self.fleet.estimates.time_ms(self.slot, root, other),
+            },
+        }
+    }
+
     /// The cached search of vehicle `v`'s plan.
     fn evaluate(
         &mut self,

@@ -8,6 +8,7 @@
 //! one, about 0.1 s). A bounded direct-mapped memo keeps recent answers (a pair repeats
 //! often: the stops of a plan, the pickup of a booking checked against many vans).
 
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::ids::NodeId;
@@ -122,8 +123,19 @@ pub struct Estimates {
     memo: Vec<(u64, u32)>,
     /// The upward search spaces of the ends that queries share (a pickup, a drop-off),
     /// newest last.
-    spaces: Vec<(Slot, NodeId, Space)>,
+    spaces: Vec<(Slot, NodeId, Arc<Space>)>,
+    /// Spaces grown lately, for the next search of the same ends (a booking's assignment
+    /// follows its quote within the batch interval), at most [`STORED`]; `grown` holds
+    /// their keys oldest first.
+    stored: BTreeMap<SpaceKey, Arc<Space>>,
+    grown: VecDeque<SpaceKey>,
 }
+
+/// A stored space's key: its profile, root and side (`Side::From` as 0).
+type SpaceKey = (Slot, NodeId, u8);
+
+/// How many recent spaces are stored (29 KB each on the street network: 30 MB at most).
+const STORED: usize = 1024;
 
 /// How many shared ends' search spaces are kept (a search asks from and to its pickup and
 /// its drop-off).
@@ -141,6 +153,8 @@ impl Estimates {
             marks: Vec::new(),
             memo: vec![(EMPTY, 0); 1 << MEMO_BITS],
             spaces: Vec::new(),
+            stored: BTreeMap::new(),
+            grown: VecDeque::new(),
         }
     }
 
@@ -196,21 +210,47 @@ impl Estimates {
         self.time_ms(slot, a, b)
     }
 
-    /// Keeps `root`'s space under `slot` (grown if need be), so that the times of `side` to
-    /// or from it are lookups; false when the hierarchy cannot grow one.
-    pub fn keeps_space(&mut self, slot: Slot, root: NodeId, side: Side) -> bool {
-        self.space_of(slot, root, side).is_some()
+    /// The times between `root` and every node on `side` under `slot` (a one-to-all
+    /// sweep, grown if need be, and kept for [`Estimates::time_ms`]); `None` when the
+    /// hierarchy has no upward graph or the node no edge.
+    pub fn space(&mut self, slot: Slot, root: NodeId, side: Side) -> Option<Arc<Space>> {
+        self.space_of(slot, root, side)
+            .map(|i| self.spaces[i].2.clone())
     }
 
-    /// The index in `spaces` of `root`'s space under `slot`, grown if need be; `None` when
-    /// the hierarchy has no upward graph or the node no edge.
+    /// Milliseconds between `other` and the root of `space` (grown under `slot`), as
+    /// [`Estimates::time_ms`] gives them.
+    pub fn meet(&self, slot: Slot, root: NodeId, space: &Space, other: NodeId) -> Option<u64> {
+        if other == root {
+            return Some(0);
+        }
+        self.graph(slot).meet(&self.world.net, space, other)
+    }
+
+    /// The index in `spaces` of `root`'s space under `slot`, grown (or taken from the
+    /// stored ones) if need be; `None` when the hierarchy has no upward graph or the node
+    /// no edge.
     fn space_of(&mut self, slot: Slot, root: NodeId, side: Side) -> Option<usize> {
         if let Some(i) =
             (self.spaces.iter()).position(|(s, n, sp)| *s == slot && *n == root && sp.side == side)
         {
             return Some(i);
         }
-        let space = self.graph(slot).space(&self.world.net, root, side)?;
+        let key = (slot, root, side as u8);
+        let space = match self.stored.get(&key) {
+            Some(space) => space.clone(),
+            None => {
+                let space = Arc::new(self.graph(slot).space(&self.world.net, root, side)?);
+                if self.grown.len() == STORED {
+                    if let Some(old) = self.grown.pop_front() {
+                        self.stored.remove(&old);
+                    }
+                }
+                self.grown.push_back(key);
+                self.stored.insert(key, space.clone());
+                space
+            }
+        };
         if self.spaces.len() == SPACES {
             self.spaces.remove(0);
         }
