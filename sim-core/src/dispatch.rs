@@ -369,12 +369,16 @@ impl Visitor for Searcher<'_, '_> {
         self.fleet.estimates.lower_bound_ms(self.slot, node, p)
     }
 
-    fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around> {
+    fn around(&mut self, to_pickup: u64, next: NodeId, exact: bool) -> Option<Around> {
         let direct = self.direct?;
         // A leg that cannot be driven only rules out the order of stops that needs it.
         let mut t = |end| {
-            self.time_via(end, next)
-                .map_or(plan::NO_ROUTE_MS, |x| x as i64)
+            let time = if exact {
+                self.time_via(end, next)
+            } else {
+                Some(self.bound_via(end, next))
+            };
+            time.map_or(plan::NO_ROUTE_MS, |x| x as i64)
         };
         Some(Around {
             to_pickup: to_pickup as i64,
@@ -475,6 +479,18 @@ impl Searcher<'_, '_> {
         }
     }
 
+    /// A lower bound on [`Searcher::time_via`] from the landmarks (0 without them).
+    fn bound_via(&self, end: End, other: NodeId) -> u64 {
+        let (root, side) = self.end_of(end);
+        let (a, b) = match side {
+            Side::To => (other, root),
+            Side::From => (root, other),
+        };
+        (self.fleet.estimates)
+            .lower_bound_ms(self.slot, a, b)
+            .unwrap_or(0)
+    }
+
     /// Milliseconds between `other` and one of the booking's ends (from `other` to a
     /// `To` end, from a `From` end to `other`): a lookup in that end's sweep, or a query
     /// when there is none.
@@ -498,6 +514,15 @@ impl Searcher<'_, '_> {
     ) -> Result<Placement, Infeasible> {
         self.fleet.ensure_cache(v, self.now, self.slot);
         self.fleet.evaluated += 1;
+        // The plan's legs to and from the booking's ends are lookups in their sweeps.
+        for end in [
+            End::ToPickup,
+            End::FromPickup,
+            End::ToDropoff,
+            End::FromDropoff,
+        ] {
+            self.end(end);
+        }
         let new = self.fleet.new_stops(self.req);
         let fleet = &mut *self.fleet;
         let mut times = AtSlot {

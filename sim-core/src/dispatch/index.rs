@@ -86,9 +86,9 @@ pub trait Visitor {
         None
     }
     /// The booking's travel times around a position whose next stop is at `next`, from
-    /// the anchor `to_pickup` ms away; `None` if the drop-off cannot be reached from the
-    /// pickup.
-    fn around(&mut self, to_pickup: u64, next: NodeId) -> Option<Around>;
+    /// the anchor `to_pickup` ms away (`exact`), or lower bounds on them (landmarks; no
+    /// routing); `None` if the drop-off cannot be reached from the pickup.
+    fn around(&mut self, to_pickup: u64, next: NodeId, exact: bool) -> Option<Around>;
     /// The booking's dwells (pickup, drop-off) and ride limit, ms.
     fn booking(&self) -> ((i64, i64), i64);
     /// Evaluates a vehicle whose arrival is at least `bound`; returns the new cut-off.
@@ -244,11 +244,14 @@ impl FleetIndex {
         let Some(detour) = held.next else {
             return true;
         };
-        let Some(around) = visitor.around(to_pickup, detour.node) else {
-            return false;
-        };
         let (dwell, limit) = visitor.booking();
-        detour.absorbs(dwell, limit, around, now)
+        // A detour grows with the times around it: if it does not fit with their lower
+        // bounds, it does not fit (and no routing was needed to say so).
+        [false, true].into_iter().all(|exact| {
+            visitor
+                .around(to_pickup, detour.node, exact)
+                .is_some_and(|around| detour.absorbs(dwell, limit, around, now))
+        })
     }
 
     /// Visits vehicles in order of a lower bound on their arrival at a pickup at `pickup`
