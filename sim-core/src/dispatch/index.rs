@@ -230,15 +230,6 @@ impl FleetIndex {
         }
     }
 
-    /// The first anchor of `list` from `from` on, at `from`'s node, whose pets could ride
-    /// with `pets`.
-    fn next_admitted(list: &CellAnchors, from: usize, pets: Manifest) -> Option<usize> {
-        let node = list[from].node;
-        (from..list.len())
-            .take_while(|&i| list[i].node == node)
-            .find(|&i| list[i].held.admits(pets))
-    }
-
     /// Whether the anchor's position could absorb the pickup's detour (see [`Detour`]).
     fn fits(held: &Held, to_pickup: u64, now: SimTime, visitor: &mut dyn Visitor) -> bool {
         let Some(detour) = held.next else {
@@ -363,8 +354,10 @@ impl FleetIndex {
         let mut from = 0;
         while from < list.len() {
             let node = list[from].node;
-            let found = Self::next_admitted(list, from, q.pets);
-            from += list[from..].partition_point(|e| e.node == node);
+            // The node's run of anchors (short: a linear scan beats a binary search).
+            let run = list[from..].iter().take_while(|e| e.node == node).count();
+            let found = (from..from + run).find(|&i| list[i].held.admits(q.pets));
+            from += run;
             let Some(at) = found else {
                 continue;
             };

@@ -21,10 +21,12 @@ const UNREACHED: u32 = u32::MAX;
 #[derive(Debug)]
 pub struct Landmarks {
     nodes: usize,
-    /// `[landmark * nodes + node]`: ms from the landmark to the node.
-    from: Vec<u32>,
-    /// `[landmark * nodes + node]`: ms from the node to the landmark.
-    to: Vec<u32>,
+    /// How many landmarks.
+    k: usize,
+    /// `[node * 2k + landmark]`: ms from the landmark to the node; `[node * 2k + k +
+    /// landmark]`: ms from the node to the landmark (a node's times side by side: a bound
+    /// reads two cache lines).
+    times: Vec<u32>,
 }
 
 impl Landmarks {
@@ -40,26 +42,43 @@ impl Landmarks {
             Adjacency::new(n, arcs, false),
             Adjacency::new(n, arcs, true),
         );
-        let mut from = Vec::with_capacity(roots.len() * n);
-        let mut to = Vec::with_capacity(roots.len() * n);
-        for &r in &roots {
-            from.extend(fwd.dijkstra(r));
-            to.extend(bwd.dijkstra(r));
+        let k = roots.len();
+        let mut times = vec![UNREACHED; 2 * k * n];
+        for (l, &r) in roots.iter().enumerate() {
+            for (v, t) in fwd.dijkstra(r).into_iter().enumerate() {
+                times[v * 2 * k + l] = t;
+            }
+            for (v, t) in bwd.dijkstra(r).into_iter().enumerate() {
+                times[v * 2 * k + k + l] = t;
+            }
         }
-        Some(Landmarks { nodes: n, from, to })
+        Some(Landmarks { nodes: n, k, times })
+    }
+
+    /// Milliseconds from landmark `l` to `v`.
+    fn from(&self, l: usize, v: usize) -> u32 {
+        self.times[v * 2 * self.k + l]
+    }
+
+    /// Milliseconds from `v` to landmark `l`.
+    fn to(&self, l: usize, v: usize) -> u32 {
+        self.times[v * 2 * self.k + self.k + l]
     }
 
     /// A lower bound on the milliseconds from `a` to `b`.
     pub fn lower_bound_ms(&self, a: NodeId, b: NodeId) -> u64 {
-        let (a, b) = (a.index(), b.index());
+        let w = 2 * self.k;
+        let (a, b) = (
+            &self.times[a.index() * w..][..w],
+            &self.times[b.index() * w..][..w],
+        );
         let mut best = 0u32;
-        for k in 0..self.from.len() / self.nodes.max(1) {
-            let at = k * self.nodes;
-            let (la, lb) = (self.from[at + a], self.from[at + b]);
+        for l in 0..self.k {
+            let (la, lb) = (a[l], b[l]);
             if la != UNREACHED && lb != UNREACHED {
                 best = best.max(lb.saturating_sub(la));
             }
-            let (al, bl) = (self.to[at + a], self.to[at + b]);
+            let (al, bl) = (a[self.k + l], b[self.k + l]);
             if al != UNREACHED && bl != UNREACHED {
                 best = best.max(al.saturating_sub(bl));
             }
@@ -82,14 +101,14 @@ pub struct GroupMarks {
 impl Landmarks {
     /// Aggregates over the groups `group_of[node]` (`0..groups`).
     pub fn groups(&self, group_of: &[u32], groups: usize) -> GroupMarks {
-        let k = self.from.len() / self.nodes.max(1);
+        let k = self.k;
         let mut max_from = vec![0u32; groups * k];
         let mut min_to = vec![UNREACHED; groups * k];
         for (v, &g) in group_of.iter().enumerate().take(self.nodes) {
             for l in 0..k {
                 let at = g as usize * k + l;
-                max_from[at] = max_from[at].max(self.from[l * self.nodes + v]);
-                min_to[at] = min_to[at].min(self.to[l * self.nodes + v]);
+                max_from[at] = max_from[at].max(self.from(l, v));
+                min_to[at] = min_to[at].min(self.to(l, v));
             }
         }
         GroupMarks {
@@ -104,11 +123,11 @@ impl Landmarks {
         let mut best = 0u32;
         for l in 0..marks.landmarks {
             let at = group as usize * marks.landmarks + l;
-            let (lb, far) = (self.from[l * self.nodes + b.index()], marks.max_from[at]);
+            let (lb, far) = (self.from(l, b.index()), marks.max_from[at]);
             if lb != UNREACHED && far != UNREACHED {
                 best = best.max(lb.saturating_sub(far));
             }
-            let (bl, near) = (self.to[l * self.nodes + b.index()], marks.min_to[at]);
+            let (bl, near) = (self.to(l, b.index()), marks.min_to[at]);
             if bl != UNREACHED && near != UNREACHED {
                 best = best.max(near.saturating_sub(bl));
             }
