@@ -479,9 +479,14 @@ impl Searcher<'_, '_> {
         }
     }
 
-    /// A lower bound on [`Searcher::time_via`] from the landmarks (0 without them).
+    /// A lower bound on [`Searcher::time_via`]: the time itself when that end's sweep is
+    /// grown already (a lookup), else from the landmarks (0 without them).
     fn bound_via(&self, end: End, other: NodeId) -> u64 {
         let (root, side) = self.end_of(end);
+        if let Some(Some(space)) = &self.ends[end as usize] {
+            let time = self.fleet.estimates.meet(self.slot, root, space, other);
+            return time.unwrap_or(plan::NO_ROUTE_MS as u64);
+        }
         let (a, b) = match side {
             Side::To => (other, root),
             Side::From => (root, other),
