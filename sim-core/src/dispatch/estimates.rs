@@ -129,6 +129,8 @@ pub struct Estimates {
     /// their keys oldest first.
     stored: BTreeMap<SpaceKey, Arc<Space>>,
     grown: VecDeque<SpaceKey>,
+    /// The memory of a space dropped from the store, for the next one.
+    spare: Option<Vec<u32>>,
 }
 
 /// A stored space's key: its profile, root and side (`Side::From` as 0).
@@ -155,6 +157,7 @@ impl Estimates {
             spaces: Vec::new(),
             stored: BTreeMap::new(),
             grown: VecDeque::new(),
+            spare: None,
         }
     }
 
@@ -240,12 +243,17 @@ impl Estimates {
         let space = match self.stored.get(&key) {
             Some(space) => space.clone(),
             None => {
-                let space = Arc::new(self.graph(slot).space(&self.world.net, root, side)?);
                 if self.grown.len() == STORED {
-                    if let Some(old) = self.grown.pop_front() {
-                        self.stored.remove(&old);
-                    }
+                    let old = self.grown.pop_front().and_then(|k| self.stored.remove(&k));
+                    self.spare = old
+                        .and_then(|s| Arc::try_unwrap(s).ok())
+                        .map(Space::into_buffer);
                 }
+                let buffer = self.spare.take().unwrap_or_default();
+                let grown = self
+                    .graph(slot)
+                    .space_in(&self.world.net, root, side, buffer);
+                let space = Arc::new(grown?);
                 self.grown.push_back(key);
                 self.stored.insert(key, space.clone());
                 space

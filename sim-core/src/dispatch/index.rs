@@ -117,6 +117,11 @@ pub struct FleetIndex {
     s_per_m: f64,
     /// Search stamps per vehicle (`seen` when equal to `stamp`).
     seen: Vec<u32>,
+    /// A search's heaps of cells and of nodes, kept for their memory.
+    heaps: (
+        BinaryHeap<Reverse<(SimTime, u32)>>,
+        BinaryHeap<Reverse<NodeStream>>,
+    ),
     stamp: u32,
 }
 
@@ -148,6 +153,7 @@ impl FleetIndex {
             by_vehicle: vec![Vec::new(); vehicles],
             s_per_m: net.lower_bound_s_per_m(),
             seen: vec![0; vehicles],
+            heaps: Default::default(),
             stamp: 0,
         };
         let cell_of_node: Vec<u32> = net.nodes().iter().map(|n| index.cell_of(n.point)).collect();
@@ -270,10 +276,11 @@ impl FleetIndex {
             now,
         };
         self.sync_marks(visitor);
-        let mut cells = self.cell_heap(&q);
+        let (mut cells, mut nodes) = std::mem::take(&mut self.heaps);
+        self.cell_heap(&q, &mut cells);
         let exact = !cells.is_empty() && visitor.travel_is_lookup();
         // Nodes of the opened cells, by the bound of their first admitted anchor.
-        let mut nodes: BinaryHeap<Reverse<NodeStream>> = BinaryHeap::new();
+        nodes.clear();
         loop {
             let next_node = nodes.peek().map(|Reverse((k, ..))| *k);
             match (cells.peek().map(|Reverse((k, _))| *k), next_node) {
@@ -306,12 +313,15 @@ impl FleetIndex {
                 }
             }
         }
+        self.heaps = (cells, nodes);
     }
 
     /// Occupied cells (by place) by `max(earliest anchor, now) + the bound from the cell to
     /// the point`.
-    fn cell_heap(&self, q: &Query) -> BinaryHeap<Reverse<(SimTime, u32)>> {
-        (self.first.iter().enumerate())
+    fn cell_heap(&self, q: &Query, heap: &mut BinaryHeap<Reverse<(SimTime, u32)>>) {
+        let mut cells = std::mem::take(heap).into_vec();
+        cells.clear();
+        let bounds = (self.first.iter().enumerate())
             .filter(|(_, first)| **first != SimTime::MAX)
             .map(|(group, &first)| {
                 let crow = self.cell_bound_ms(self.cell_ids[group], q.point);
@@ -321,8 +331,9 @@ impl FleetIndex {
                     .map_or(0, |(_, lm, g)| lm.group_bound_ms(g, group as u32, q.pickup));
                 let lb = SimDuration(crow.max(marks));
                 Reverse((first.max(q.now) + lb, group as u32))
-            })
-            .collect()
+            });
+        cells.extend(bounds);
+        *heap = BinaryHeap::from(cells);
     }
 
     /// Brings the cells' landmark bounds up to the visitor's landmarks.

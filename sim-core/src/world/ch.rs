@@ -154,12 +154,24 @@ impl Ch {
     /// reaching it), a one-to-all sweep, for [`Ch::meet`]; `None` when the node has no edge
     /// or the upward graph could not be read.
     pub fn space(&self, net: &RoadNetwork, node: NodeId, side: Side) -> Option<Space> {
+        self.space_in(net, node, side, Vec::new())
+    }
+
+    /// [`Ch::space`], its weights written in `buffer` (a space's [`Space::into_buffer`]).
+    pub fn space_in(
+        &self,
+        net: &RoadNetwork,
+        node: NodeId,
+        side: Side,
+        buffer: Vec<u32>,
+    ) -> Option<Space> {
         let up = self.up.as_ref()?;
         let root = match side {
             Side::From => net.departure_id(node),
             Side::To => node.index(),
         };
-        (root < self.known).then(|| SCRATCH.with(|s| up.space(root, side, &mut s.borrow_mut())))
+        (root < self.known)
+            .then(|| SCRATCH.with(|s| up.space(root, side, &mut s.borrow_mut(), buffer)))
     }
 
     /// Milliseconds between `other` and the root of `space` (from `other` to a target's

@@ -132,11 +132,19 @@ impl Upward {
     /// root, then one sweep down the ranks, each node taking the best over the arcs from
     /// the nodes above it; linear in the graph's size, and laid out by sweep order so the
     /// sweep reads its arcs in sequence).
-    pub fn space(&self, root: usize, side: Side, scratch: &mut Scratch) -> Space {
+    /// `buffer` is reused for the weights (a space's [`Space::into_buffer`]).
+    pub fn space(
+        &self,
+        root: usize,
+        side: Side,
+        scratch: &mut Scratch,
+        mut dist: Vec<u32>,
+    ) -> Space {
         let (up, _) = self.csrs(side);
         scratch.reset(self.nodes);
         scratch.relax(root, 0);
-        let mut dist = vec![UNREACHED; self.nodes];
+        dist.clear();
+        dist.resize(self.nodes, UNREACHED);
         while let Some(Reverse((d, v))) = scratch.heap.pop() {
             if d > scratch.get(v as usize) {
                 continue;
@@ -248,6 +256,13 @@ pub struct Space {
     pub side: Side,
     /// Weight per node, by its place in the sweep order ([`UNREACHED`]: no path).
     dist: Vec<u32>,
+}
+
+impl Space {
+    /// Its weights' memory, for the next [`Upward::space`].
+    pub fn into_buffer(self) -> Vec<u32> {
+        self.dist
+    }
 }
 
 /// Scratch arrays for one search at a time: weights stamped by search, and the heap.
