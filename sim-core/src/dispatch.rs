@@ -13,7 +13,9 @@
 //!        │                     positions checked in O(1), no allocation
 //!        ▼
 //!   Estimates (estimates)      planning travel times: one contraction hierarchy per hour
-//!                              profile, O(nodes + edges) each
+//!                              profile, O(nodes + edges) each; one-to-all sweeps to and
+//!                              from the booking's pickup and drop-off, so that a search's
+//!                              travel times are lookups
 //! ```
 //!
 //! Plans are timed with the profile travel times of the hour in which dispatch decides
@@ -82,6 +84,9 @@ pub struct Fleet {
     pub evaluated: u64,
     /// Searches run.
     pub searches: u64,
+    /// Whether searches put nodes in line by their travel time when it is a lookup (the
+    /// default), or always by bounds first (the tests check both give the same choice).
+    pub lookups: bool,
 }
 
 impl Fleet {
@@ -115,6 +120,7 @@ impl Fleet {
             anchors: Vec::new(),
             evaluated: 0,
             searches: 0,
+            lookups: true,
         }
     }
 
@@ -357,7 +363,7 @@ impl Visitor for Searcher<'_, '_> {
     }
 
     fn travel_is_lookup(&mut self) -> bool {
-        self.end(End::ToPickup).is_some()
+        self.fleet.lookups && self.end(End::ToPickup).is_some()
     }
 
     fn landmarks(&self) -> Option<(u64, Arc<crate::world::Landmarks>)> {

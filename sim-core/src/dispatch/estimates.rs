@@ -6,7 +6,10 @@
 //! speed table's digest. Hierarchies are prepared when first asked for, so a one-day run
 //! prepares at most 24 (the bundled network: about 2 ms in all; the peer's 7,617-node city:
 //! one, about 0.1 s). A bounded direct-mapped memo keeps recent answers (a pair repeats
-//! often: the stops of a plan, the pickup of a booking checked against many vans).
+//! often: the stops of a plan). A search's booking ends get one-to-all sweeps
+//! ([`Estimates::space`]): the last four answer [`Estimates::time_ms`] by lookup, and the
+//! last [`STORED`] are stored for later searches of the same ends (a booking's assignment
+//! after its quote, a partner's node as many bookings' drop-off).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
