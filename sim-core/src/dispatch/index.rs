@@ -50,6 +50,9 @@ impl Held {
 /// one, place of that anchor in the cell's list).
 type NodeStream = (SimTime, NodeId, u32, u64, usize);
 
+/// Occupied cells in a search, by (bound, place).
+type CellHeap = BinaryHeap<Reverse<(SimTime, u32)>>;
+
 /// A node's travel time not yet asked for (its bound is the great-circle one).
 const UNKNOWN: u64 = u64::MAX;
 
@@ -118,10 +121,7 @@ pub struct FleetIndex {
     /// Search stamps per vehicle (`seen` when equal to `stamp`).
     seen: Vec<u32>,
     /// A search's heaps of cells and of nodes, kept for their memory.
-    heaps: (
-        BinaryHeap<Reverse<(SimTime, u32)>>,
-        BinaryHeap<Reverse<NodeStream>>,
-    ),
+    heaps: (CellHeap, BinaryHeap<Reverse<NodeStream>>),
     stamp: u32,
 }
 
@@ -318,7 +318,7 @@ impl FleetIndex {
 
     /// Occupied cells (by place) by `max(earliest anchor, now) + the bound from the cell to
     /// the point`.
-    fn cell_heap(&self, q: &Query, heap: &mut BinaryHeap<Reverse<(SimTime, u32)>>) {
+    fn cell_heap(&self, q: &Query, heap: &mut CellHeap) {
         let mut cells = std::mem::take(heap).into_vec();
         cells.clear();
         let bounds = (self.first.iter().enumerate())
