@@ -202,20 +202,6 @@ impl Estimates {
             .expect("a slot comes from Estimates::slot, which keeps its hierarchy")
     }
 
-    /// Milliseconds from `a` to `b` under `slot`, where many queries share `b` (`shared =
-    /// Side::To`) or `a` (`Side::From`): the shared end's search space is kept, and each query
-    /// searches from the other end only. Same answers as [`Estimates::time_ms`].
-    pub fn time_shared(&mut self, slot: Slot, a: NodeId, b: NodeId, shared: Side) -> Option<u64> {
-        if a != b {
-            let root = match shared {
-                Side::To => b,
-                Side::From => a,
-            };
-            self.space_of(slot, root, shared);
-        }
-        self.time_ms(slot, a, b)
-    }
-
     /// The times between `root` and every node on `side` under `slot` (a one-to-all
     /// sweep, grown if need be, and kept for [`Estimates::time_ms`]); `None` when the
     /// hierarchy has no upward graph or the node no edge.

@@ -81,14 +81,12 @@ impl Csr {
 #[derive(Debug, Default)]
 pub struct Upward {
     nodes: usize,
+    /// Each node's place in the sweep order (highest rank first): the graph below numbers
+    /// nodes by place, so a sweep reads its arcs in sequence.
+    place: Vec<u32>,
+    /// Per place, its arcs up to higher places (`fwd`: out of it; `bwd`: into it).
     fwd: Csr,
     bwd: Csr,
-    /// Each node's place in the sweep order (highest rank first).
-    place: Vec<u32>,
-    /// The sweeps' arcs, by place: for a source's sweep, the arcs into each node from the
-    /// nodes above it; for a target's, those out of it upwards (tails and heads as places).
-    sweep_from: Csr,
-    sweep_to: Csr,
 }
 
 /// A weight in a [`Space`] for no path (weights are milliseconds, far below it: 49 days).
@@ -120,10 +118,8 @@ impl Upward {
         let bwd = Csr::build(n, &p.ranks, &p.first_edge_ids_bwd, &p.edges_bwd)?;
         Some(Upward {
             nodes: n,
-            sweep_from: Csr::by_place(&bwd, &descending, &place),
-            sweep_to: Csr::by_place(&fwd, &descending, &place),
-            fwd,
-            bwd,
+            fwd: Csr::by_place(&fwd, &descending, &place),
+            bwd: Csr::by_place(&bwd, &descending, &place),
             place,
         })
     }
@@ -140,24 +136,20 @@ impl Upward {
         scratch: &mut Scratch,
         mut dist: Vec<u32>,
     ) -> Space {
-        let (up, _) = self.csrs(side);
+        let (up, sweep) = self.csrs(side);
         scratch.reset(self.nodes);
-        scratch.relax(root, 0);
+        scratch.relax(self.place[root] as usize, 0);
         dist.clear();
         dist.resize(self.nodes, UNREACHED);
         while let Some(Reverse((d, v))) = scratch.heap.pop() {
             if d > scratch.get(v as usize) {
                 continue;
             }
-            dist[self.place[v as usize] as usize] = u32::try_from(d).unwrap_or(UNREACHED - 1);
+            dist[v as usize] = u32::try_from(d).unwrap_or(UNREACHED - 1);
             for &(w, c) in up.of(v as usize) {
                 scratch.relax(w as usize, d + u64::from(c));
             }
         }
-        let sweep = match side {
-            Side::From => &self.sweep_from,
-            Side::To => &self.sweep_to,
-        };
         for i in 0..self.nodes {
             let best = (sweep.of(i).iter())
                 .map(|&(u, c)| dist[u as usize].saturating_add(c))
@@ -188,8 +180,8 @@ impl Upward {
         }
         fwd.reset(self.nodes);
         bwd.reset(self.nodes);
-        fwd.relax(source, 0);
-        bwd.relax(target, 0);
+        fwd.relax(self.place[source] as usize, 0);
+        bwd.relax(self.place[target] as usize, 0);
         let mut best = u64::MAX;
         loop {
             let f = self.step(Side::From, fwd, bwd, &mut best);
@@ -237,8 +229,9 @@ impl Upward {
         self.nodes
     }
 
-    /// The arcs the upward search on `side` follows, and those its stall test reads (for a
-    /// source, the arcs into each node from above; for a target, those out of it upwards).
+    /// The arcs the upward search on `side` follows, and those its stall test and a sweep
+    /// down read (for a source, the arcs into each node from above; for a target, those out
+    /// of it upwards).
     fn csrs(&self, side: Side) -> (&Csr, &Csr) {
         match side {
             Side::From => (&self.fwd, &self.bwd),
