@@ -372,9 +372,17 @@ fn grid_world(rng: &mut ChaCha8Rng, side: u32) -> Arc<crate::world::World> {
 /// A fleet over a random grid city, vehicles with plans built from valid insertions and
 /// reports of various ages, and a request.
 fn fleet_instance(seed: u64) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool) {
+    fleet_instance_sized(seed, None)
+}
+
+/// A random fleet on a grid of `side` x `side` nodes (random 2-5 when `None`).
+fn fleet_instance_sized(
+    seed: u64,
+    side: Option<u32>,
+) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool) {
     use crate::traffic::{AccidentParams, DayType, Profiles, TrafficConfig};
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let side = rng.random_range(2..6);
+    let side = side.unwrap_or_else(|| rng.random_range(2..6));
     let world = grid_world(&mut rng, side);
     let nodes = side * side;
     let p = AccidentParams {
@@ -473,6 +481,75 @@ proptest! {
     #[test]
     fn indexed_fleet_search_equals_exhaustive(seed in any::<u64>()) {
         let (mut fleet, now, p, d, overtime) = fleet_instance(seed);
+        fleet.lookups = seed % 2 == 0;
+        let req = super::Request {
+            pickup: &p,
+            dropoff: &d,
+            pinned: None,
+            overtime,
+            window_end: p.latest,
+        };
+        let slow_choice = fleet.best_vehicle_exhaustive(now, req);
+        let fast_choice = fleet.best_vehicle(now, req);
+        prop_assert_eq!(fast_choice.is_ok(), slow_choice.is_ok(), "{:?} vs {:?}", fast_choice, slow_choice);
+        if let (Ok(f), Ok(s)) = (fast_choice, slow_choice) {
+            prop_assert_eq!(f, s);
+        }
+    }
+}
+
+proptest! {
+    /// A detour that fits with the booking's real legs fits with any lower bounds on them:
+    /// what lets the index rule positions out with landmark bounds before routing.
+    #[test]
+    fn a_detour_fits_with_lower_bounds_when_it_fits(
+        leg in 0i64..3_600_000,
+        rooms in (0i64..7_200_000, 0i64..7_200_000),
+        slip in 0u64..600_000,
+        dwell in (0i64..300_000, 0i64..300_000, 0i64..300_000),
+        limit in 0i64..7_200_000,
+        legs in proptest::array::uniform5(0i64..3_600_000),
+        cuts in proptest::array::uniform4(0.0f64..=1.0),
+    ) {
+        let detour = super::plan::Detour {
+            node: NodeId(0),
+            leg_ms: leg,
+            latest_room_ms: rooms.0,
+            ride_room_ms: rooms.1,
+            built: SimTime(1_000_000),
+            dwell_ms: dwell.2,
+        };
+        let now = SimTime(1_000_000 + slip);
+        let exact = super::plan::Around {
+            to_pickup: legs[0],
+            pickup_to_next: legs[1],
+            dropoff_to_next: legs[2],
+            next_to_dropoff: legs[3],
+            direct: legs[4],
+        };
+        let cut = |t: i64, f: f64| (t as f64 * f) as i64;
+        let bounds = super::plan::Around {
+            pickup_to_next: cut(exact.pickup_to_next, cuts[0]),
+            dropoff_to_next: cut(exact.dropoff_to_next, cuts[1]),
+            next_to_dropoff: cut(exact.next_to_dropoff, cuts[2]),
+            to_pickup: cut(exact.to_pickup, cuts[3]),
+            ..exact
+        };
+        let fits = |t| detour.absorbs((dwell.0, dwell.1), limit, t, now);
+        prop_assert!(!fits(exact) || fits(bounds));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// The same on a grid large enough for landmarks (1,024 nodes): positions are first
+    /// ruled out with landmark bounds, and that never rules out the choice.
+    #[test]
+    fn indexed_search_with_landmarks_equals_exhaustive(seed in any::<u64>()) {
+        let (mut fleet, now, p, d, overtime) = fleet_instance_sized(seed, Some(32));
+        let slot = fleet.estimates.slot(now);
+        prop_assert!(fleet.estimates.landmarks(slot).is_some());
         fleet.lookups = seed % 2 == 0;
         let req = super::Request {
             pickup: &p,
