@@ -490,7 +490,7 @@ impl Searcher<'_, '_> {
     fn bound_via(&self, end: End, other: NodeId) -> u64 {
         let (root, side) = self.end_of(end);
         if let Some(Some(space)) = &self.ends[end as usize] {
-            let time = self.fleet.estimates.meet(self.slot, root, space, other);
+            let time = self.fleet.estimates.meet(root, space, other);
             return time.unwrap_or(plan::NO_ROUTE_MS as u64);
         }
         let (a, b) = match side {
@@ -507,9 +507,12 @@ impl Searcher<'_, '_> {
     /// when there is none.
     fn time_via(&mut self, end: End, other: NodeId) -> Option<u64> {
         let (root, side) = self.end_of(end);
-        match self.end(end) {
-            Some(space) => self.fleet.estimates.meet(self.slot, root, &space, other),
-            None => match side {
+        if self.ends[end as usize].is_none() {
+            self.end(end);
+        }
+        match &self.ends[end as usize] {
+            Some(Some(space)) => self.fleet.estimates.meet(root, space, other),
+            _ => match side {
                 Side::To => self.fleet.estimates.time_ms(self.slot, other, root),
                 Side::From => self.fleet.estimates.time_ms(self.slot, root, other),
             },

@@ -210,13 +210,17 @@ impl Estimates {
             .map(|i| self.spaces[i].2.clone())
     }
 
-    /// Milliseconds between `other` and the root of `space` (grown under `slot`), as
-    /// [`Estimates::time_ms`] gives them.
-    pub fn meet(&self, slot: Slot, root: NodeId, space: &Space, other: NodeId) -> Option<u64> {
+    /// Milliseconds between `other` and the root of `space` (grown from `root`), as
+    /// [`Estimates::time_ms`] gives them: a lookup.
+    pub fn meet(&self, root: NodeId, space: &Space, other: NodeId) -> Option<u64> {
         if other == root {
             return Some(0);
         }
-        self.graph(slot).meet(&self.world.net, space, other)
+        let id = match space.side {
+            Side::To => self.world.net.departure_id(other),
+            Side::From => other.index(),
+        };
+        space.at(id)
     }
 
     /// The index in `spaces` of `root`'s space under `slot`, grown (or taken from the

@@ -139,31 +139,35 @@ impl Upward {
         let (up, sweep) = self.csrs(side);
         scratch.reset(self.nodes);
         scratch.relax(self.place[root] as usize, 0);
-        dist.clear();
-        dist.resize(self.nodes, UNREACHED);
+        // The sweep runs by place in the scratch; the space keeps its weights by node.
+        let mut by_place = std::mem::take(&mut scratch.sweep);
+        by_place.clear();
+        by_place.resize(self.nodes, UNREACHED);
         while let Some(Reverse((d, v))) = scratch.heap.pop() {
             if d > scratch.get(v as usize) {
                 continue;
             }
-            dist[v as usize] = u32::try_from(d).unwrap_or(UNREACHED - 1);
+            by_place[v as usize] = u32::try_from(d).unwrap_or(UNREACHED - 1);
             for &(w, c) in up.of(v as usize) {
                 scratch.relax(w as usize, d + u64::from(c));
             }
         }
         for i in 0..self.nodes {
             let best = (sweep.of(i).iter())
-                .map(|&(u, c)| dist[u as usize].saturating_add(c))
-                .fold(dist[i], u32::min);
-            dist[i] = best;
+                .map(|&(u, c)| by_place[u as usize].saturating_add(c))
+                .fold(by_place[i], u32::min);
+            by_place[i] = best;
         }
+        dist.clear();
+        dist.extend(self.place.iter().map(|&i| by_place[i as usize]));
+        scratch.sweep = by_place;
         Space { root, side, dist }
     }
 
     /// The weight between `other` and the root of `space` (from `other` to it when the space
     /// is a target's, from it to `other` when a source's); `None` if there is no path.
     pub fn meet(&self, space: &Space, other: usize) -> Option<u64> {
-        let d = *space.dist.get(*self.place.get(other)? as usize)?;
-        (d != UNREACHED).then_some(u64::from(d))
+        space.at(other)
     }
 
     /// The weight from `source` to `target` (a bidirectional upward search with stall on
@@ -247,11 +251,18 @@ pub struct Space {
     pub root: usize,
     /// Whether it leads from the root or to it.
     pub side: Side,
-    /// Weight per node, by its place in the sweep order ([`UNREACHED`]: no path).
+    /// Weight per node of the hierarchy ([`UNREACHED`]: no path).
     dist: Vec<u32>,
 }
 
 impl Space {
+    /// The weight between the hierarchy's node `id` and the root (see [`Upward::meet`]);
+    /// `None` if there is no path or no such node.
+    pub fn at(&self, id: usize) -> Option<u64> {
+        let d = *self.dist.get(id)?;
+        (d != UNREACHED).then_some(u64::from(d))
+    }
+
     /// Its weights' memory, for the next [`Upward::space`].
     pub fn into_buffer(self) -> Vec<u32> {
         self.dist
@@ -261,6 +272,8 @@ impl Space {
 /// Scratch arrays for one search at a time: weights stamped by search, and the heap.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// A sweep's weights by place.
+    sweep: Vec<u32>,
     dist: Vec<u64>,
     stamp: Vec<u32>,
     now: u32,
