@@ -59,6 +59,10 @@ pub const EXTRA: &[(&str, &str)] = &[
         include_str!("../../data/networks/seoul-streets/profiles.csv"),
     ),
     (
+        "networks/seoul-streets/ch_order.txt",
+        include_str!("../../data/networks/seoul-streets/ch_order.txt"),
+    ),
+    (
         "networks/fleetpy-example/nodes.csv",
         include_str!("../../data/networks/fleetpy-example/nodes.csv"),
     ),

@@ -250,7 +250,7 @@ pub fn network(
 }
 
 /// Reads a node order: one routing node number a line, each of `0..routing_nodes` once.
-fn read_order(label: &str, text: &str, routing_nodes: usize) -> Result<Vec<usize>, InputError> {
+pub fn read_order(label: &str, text: &str, routing_nodes: usize) -> Result<Vec<usize>, InputError> {
     let remedy = "(delete the file, or write it anew with `petfleet prepare`)";
     let mut order = Vec::with_capacity(routing_nodes);
     let mut seen = vec![false; routing_nodes];

@@ -19,6 +19,33 @@ fn streets() -> (data::Data, std::sync::Arc<scenarios::streets::Streets>) {
     (d, s)
 }
 
+/// The street network's saved node order (`ch_order.txt`, read by every run so its first
+/// hierarchy skips ordering) is the one its free-flow hierarchy gives; `UPDATE_ORDER=1`
+/// writes it anew after the network changes.
+#[test]
+fn the_street_networks_saved_order_is_its_free_flow_order() {
+    let (_, streets) = streets();
+    let net = &streets.world.net;
+    let (_, order) = sim_core::world::Ch::prepare(net, &sim_core::world::FreeFlow, 0, None);
+    if std::env::var_os("UPDATE_ORDER").is_some() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../data/networks/seoul-streets/ch_order.txt"
+        );
+        let text: String = order.iter().map(|n| format!("{n}\n")).collect();
+        std::fs::write(path, text).expect("write ch_order.txt");
+        return;
+    }
+    let saved = streets
+        .world
+        .ch_order()
+        .expect("the bundled street network has ch_order.txt");
+    assert!(
+        saved == order.as_slice(),
+        "ch_order.txt is stale: UPDATE_ORDER=1 cargo test -p petfleet-tests saved_order"
+    );
+}
+
 #[test]
 fn the_street_network_is_connected_and_every_district_has_homes() {
     let (d, s) = streets();
