@@ -55,18 +55,23 @@ pub type ReadFile<'a> = &'a dyn Fn(&str) -> Option<Result<(String, String), Stri
 
 /// Reads `data/networks/seoul-streets/` and places the data's partners and destinations on it.
 pub fn load(files: ReadFile<'_>, base: &Base<'_>) -> Result<Streets, InputError> {
-    let read = |name: &str| -> Result<(String, String), InputError> {
+    // A file of the directory: `None` if absent, an error if present but unreadable.
+    let read_if_there = |name: &str| -> Result<Option<(String, String)>, InputError> {
         let rel = format!("{DIR}/{name}");
-        match files(&rel) {
-            Some(Ok(found)) => Ok(found),
-            Some(Err(e)) => Err(InputError::at(&rel, "", None, "file")
+        files(&rel).transpose().map_err(|e| {
+            InputError::at(&rel, "", None, "file")
                 .value(rel.clone())
-                .expected(format!("a readable UTF-8 CSV file ({e})"))),
-            None => Err(InputError::at(&rel, "", None, "file")
+                .expected(format!("a readable UTF-8 text file ({e})"))
+        })
+    };
+    let read = |name: &str| -> Result<(String, String), InputError> {
+        read_if_there(name)?.ok_or_else(|| {
+            let rel = format!("{DIR}/{name}");
+            InputError::at(&rel, "", None, "file")
                 .value(rel.clone())
                 .expected("the street network's file (data/networks/seoul-streets)")
-                .hint("copy data/networks/seoul-streets into the data directory, or run the scenario with network = \"districts\"")),
-        }
+                .hint("copy data/networks/seoul-streets into the data directory, or run the scenario with network = \"districts\"")
+        })
     };
     let (nodes_file, nodes_text) = read("nodes.csv")?;
     let (edges_file, edges_text) = read("edges.csv")?;
@@ -92,13 +97,13 @@ pub fn load(files: ReadFile<'_>, base: &Base<'_>) -> Result<Streets, InputError>
         .collect();
     // The hierarchies' node order, saved beside the network (optional: without it the
     // first hierarchy of a run computes it, about 0.2 s).
-    let order = match files(&format!("{DIR}/{}", crate::import::ORDER_FILE)) {
-        Some(Ok((label, text))) => Some(crate::import::read_order(
+    let order = match read_if_there(crate::import::ORDER_FILE)? {
+        Some((label, text)) => Some(crate::import::read_order(
             &label,
             &text,
             net.routing_nodes(),
         )?),
-        _ => None,
+        None => None,
     };
     let world = match order {
         Some(order) => World::new(net).with_ch_order(order),

@@ -147,21 +147,64 @@ fn impossible_incidents_are_rejected() {
     assert_eq!(e.hint.as_deref(), Some("did you mean `closure`?"), "{e}");
 }
 
+/// A copy of the bundled data files and of the street network's `files`.
+fn data_copy(files: &[&str]) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    let streets = files
+        .iter()
+        .map(|f| format!("{}/{f}", scenarios::streets::DIR));
+    for rel in scenarios::data::FILES
+        .iter()
+        .map(|f| f.to_string())
+        .chain(streets)
+    {
+        let to = data.path().join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(&rel), &to).unwrap();
+    }
+    data
+}
+
+#[test]
+fn a_bad_saved_node_order_of_the_streets_is_located() {
+    let data = data_copy(&["nodes.csv", "edges.csv", "profiles.csv", "ch_order.txt"]);
+    let order = data
+        .path()
+        .join(scenarios::streets::DIR)
+        .join("ch_order.txt");
+    let text = std::fs::read_to_string(&order).unwrap();
+    let first = text.lines().next().unwrap().to_string();
+    // The first node twice: no longer a permutation.
+    std::fs::write(
+        &order,
+        text.replacen(
+            &format!("\n{}\n", text.lines().nth(1).unwrap()),
+            &format!("\n{first}\n"),
+            1,
+        ),
+    )
+    .unwrap();
+    let (dir, result) = run_text(DEFAULT, DataSource::Dir(data.path().to_path_buf()));
+    match result {
+        Err(RunError::Input(e)) => {
+            assert!(e.file.ends_with("ch_order.txt"), "{e}");
+            assert_eq!(e.line, Some(2), "{e}");
+            assert!(e.expected.contains("permutation"), "{e}");
+        }
+        Err(other) => panic!("expected an input error, got {other}"),
+        Ok(_) => panic!("expected the duplicated node to fail"),
+    }
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing written for bad input"
+    );
+}
+
 #[test]
 fn trip_to_an_unreachable_node_is_rejected() {
     // Jeju has no road to the mainland: add it as an island node to a copy of the data.
-    let data = tempfile::tempdir().unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
-    for f in scenarios::data::FILES {
-        let to = data.path().join(f);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(root.join(f), &to).unwrap();
-    }
-    for f in ["nodes.csv", "edges.csv", "profiles.csv"] {
-        let rel = format!("{}/{f}", scenarios::streets::DIR);
-        std::fs::create_dir_all(data.path().join(&rel).parent().unwrap()).unwrap();
-        std::fs::copy(root.join(&rel), data.path().join(&rel)).unwrap();
-    }
+    let data = data_copy(&["nodes.csv", "edges.csv", "profiles.csv"]);
     // On both networks: the default (streets) and the district centroids.
     for (nodes, extra) in [
         ("network/nodes.csv", ""),
