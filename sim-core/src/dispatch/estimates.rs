@@ -8,7 +8,7 @@
 //! one, about 0.1 s). A bounded direct-mapped memo keeps recent answers (a pair repeats
 //! often: the stops of a plan). A search's booking ends get one-to-all sweeps
 //! ([`Estimates::space`]): the last four answer [`Estimates::time_ms`] by lookup, and the
-//! last [`STORED`] are stored for later searches of the same ends (a booking's assignment
+//! last `STORED` are stored for later searches of the same ends (a booking's assignment
 //! after its quote, a partner's node as many bookings' drop-off).
 
 use std::collections::{BTreeMap, VecDeque};
@@ -216,11 +216,7 @@ impl Estimates {
         if other == root {
             return Some(0);
         }
-        let id = match space.side {
-            Side::To => self.world.net.departure_id(other),
-            Side::From => other.index(),
-        };
-        space.at(id)
+        space.meet(&self.world.net, other)
     }
 
     /// The index in `spaces` of `root`'s space under `slot`, grown (or taken from the
@@ -288,7 +284,7 @@ impl Estimates {
         });
         if let Some((_, root, space)) = kept {
             let other = if *root == b { a } else { b };
-            return self.graph(slot).meet(&self.world.net, space, other);
+            return space.meet(&self.world.net, other);
         }
         self.memoized(slot, a, b)
     }

@@ -10,7 +10,7 @@
 //!
 //! Routes (paths) come from `fast_paths`' own query, which needs a `PathCalculator`
 //! (scratch arrays the size of the graph); travel times alone and one-to-all sweeps come
-//! from our search of the hierarchy's upward graph ([`upward`]). Each thread keeps its own
+//! from our search of the hierarchy's upward graph (`upward`). Each thread keeps its own
 //! scratch, so shards on several threads never share one; an answer depends only on the
 //! graph, never on which scratch computed it.
 
@@ -178,15 +178,8 @@ impl Ch {
     /// sweep, from a source's sweep to `other`), as [`Ch::time_ms`] gives them: a lookup;
     /// `None` when there is no path.
     pub fn meet(&self, net: &RoadNetwork, space: &Space, other: NodeId) -> Option<u64> {
-        let up = self.up.as_ref()?;
-        let id = match space.side {
-            Side::To => net.departure_id(other),
-            Side::From => other.index(),
-        };
-        if id >= self.known {
-            return None;
-        }
-        up.meet(space, id)
+        self.up.as_ref()?;
+        space.meet(net, other)
     }
 
     /// Whether [`Ch::space`] and [`Ch::meet`] can answer (the upward graph was read).
@@ -244,5 +237,16 @@ impl Ch {
             h.u64(n as u64);
         }
         h.finish()
+    }
+}
+
+impl Space {
+    /// Milliseconds between `other` and the root (from `other` to a target's sweep, from a
+    /// source's sweep to `other`): one read; `None` when there is no path.
+    pub fn meet(&self, net: &RoadNetwork, other: NodeId) -> Option<u64> {
+        self.at(match self.side {
+            Side::To => net.departure_id(other),
+            Side::From => other.index(),
+        })
     }
 }

@@ -164,12 +164,6 @@ impl Upward {
         Space { root, side, dist }
     }
 
-    /// The weight between `other` and the root of `space` (from `other` to it when the space
-    /// is a target's, from it to `other` when a source's); `None` if there is no path.
-    pub fn meet(&self, space: &Space, other: usize) -> Option<u64> {
-        space.at(other)
-    }
-
     /// The weight from `source` to `target` (a bidirectional upward search with stall on
     /// demand, no path unpacked); `None` if there is no path.
     pub fn query(
@@ -256,14 +250,14 @@ pub struct Space {
 }
 
 impl Space {
-    /// The weight between the hierarchy's node `id` and the root (see [`Upward::meet`]);
+    /// The weight between the hierarchy's node `id` and the root (see [`Space::meet`]);
     /// `None` if there is no path or no such node.
     pub fn at(&self, id: usize) -> Option<u64> {
         let d = *self.dist.get(id)?;
         (d != UNREACHED).then_some(u64::from(d))
     }
 
-    /// Its weights' memory, for the next [`Upward::space`].
+    /// Its weights' memory, for the next sweep (`Ch::space_in`).
     pub fn into_buffer(self) -> Vec<u32> {
         self.dist
     }
