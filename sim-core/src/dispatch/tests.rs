@@ -375,16 +375,12 @@ fn fleet_instance(seed: u64) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool
     fleet_instance_sized(seed, None)
 }
 
-/// A random fleet on a grid of `side` x `side` nodes (random 2-5 when `None`).
-fn fleet_instance_sized(
-    seed: u64,
-    side: Option<u32>,
-) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool) {
+/// An empty fleet of 1-11 vans on `world` under flat profiles, and its insertion mode.
+fn random_fleet(
+    rng: &mut ChaCha8Rng,
+    world: Arc<crate::world::World>,
+) -> (super::Fleet, InsertMode) {
     use crate::traffic::{AccidentParams, DayType, Profiles, TrafficConfig};
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let side = side.unwrap_or_else(|| rng.random_range(2..6));
-    let world = grid_world(&mut rng, side);
-    let nodes = side * side;
     let p = AccidentParams {
         rate_per_km_h: 0.0,
         closure_share: 0.0,
@@ -410,38 +406,52 @@ fn fleet_instance_sized(
         pickup: SimDuration(DWELL_MS),
         dropoff: SimDuration(DWELL_MS),
     };
-    let mut fleet = super::Fleet::new(
-        world,
-        estimates,
-        (0..vans).map(ActorId).collect(),
-        dwell,
+    let actors = (0..vans).map(ActorId).collect();
+    (
+        super::Fleet::new(world, estimates, actors, dwell, mode),
         mode,
-    );
-    let now = SimTime(rng.random_range(30..60) * 60_000);
-    let booking = |rng: &mut ChaCha8Rng, b: u32| {
-        let species = if rng.random_bool(0.5) {
-            Species::Dog
-        } else {
-            Species::Cat
-        };
-        let size = [SizeClass::Small, SizeClass::Medium, SizeClass::Large][rng.random_range(0..3)];
-        let s = spec(
-            b,
-            rng.random_range(0..3),
-            &[(species, size)],
-            rng.random_range(0..nodes),
-            rng.random_range(0..nodes),
-        );
-        let earliest = SimTime(rng.random_range(0..90) * 60_000);
-        let latest = earliest + SimDuration::from_mins(rng.random_range(5..60));
-        stops(
-            &s,
-            earliest,
-            latest,
-            SimDuration::from_mins(rng.random_range(5..60)),
-        )
+    )
+}
+
+/// A random one-pet booking `b` between nodes below `nodes`.
+fn random_booking(rng: &mut ChaCha8Rng, b: u32, nodes: u32) -> (PlanStop, PlanStop) {
+    let species = if rng.random_bool(0.5) {
+        Species::Dog
+    } else {
+        Species::Cat
     };
-    for v in 0..vans as usize {
+    let size = [SizeClass::Small, SizeClass::Medium, SizeClass::Large][rng.random_range(0..3)];
+    let s = spec(
+        b,
+        rng.random_range(0..3),
+        &[(species, size)],
+        rng.random_range(0..nodes),
+        rng.random_range(0..nodes),
+    );
+    let earliest = SimTime(rng.random_range(0..90) * 60_000);
+    let latest = earliest + SimDuration::from_mins(rng.random_range(5..60));
+    stops(
+        &s,
+        earliest,
+        latest,
+        SimDuration::from_mins(rng.random_range(5..60)),
+    )
+}
+
+/// A random fleet on a grid of `side` x `side` nodes (random 2-5 when `None`).
+fn fleet_instance_sized(
+    seed: u64,
+    side: Option<u32>,
+) -> (super::Fleet, SimTime, PlanStop, PlanStop, bool) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let side = side.unwrap_or_else(|| rng.random_range(2..6));
+    let world = grid_world(&mut rng, side);
+    let nodes = side * side;
+    let (mut fleet, mode) = random_fleet(&mut rng, world);
+    let vans = fleet.vehicles.len();
+    let now = SimTime(rng.random_range(30..60) * 60_000);
+    let booking = |rng: &mut ChaCha8Rng, b: u32| random_booking(rng, b, nodes);
+    for v in 0..vans {
         let mut view = view([
             rng.random_range(0..3),
             rng.random_range(0..3),
@@ -472,6 +482,35 @@ fn fleet_instance_sized(
     (fleet, now, p, d, rng.random_bool(0.1))
 }
 
+/// The indexed search's choice for the booking (`p`, `d`) against the exhaustive one.
+fn indexed_equals_exhaustive(
+    fleet: &mut super::Fleet,
+    now: SimTime,
+    (p, d): (&PlanStop, &PlanStop),
+    overtime: bool,
+) -> Result<(), TestCaseError> {
+    let req = super::Request {
+        pickup: p,
+        dropoff: d,
+        pinned: None,
+        overtime,
+        window_end: p.latest,
+    };
+    let slow_choice = fleet.best_vehicle_exhaustive(now, req);
+    let fast_choice = fleet.best_vehicle(now, req);
+    prop_assert_eq!(
+        fast_choice.is_ok(),
+        slow_choice.is_ok(),
+        "{:?} vs {:?}",
+        fast_choice,
+        slow_choice
+    );
+    if let (Ok(f), Ok(s)) = (fast_choice, slow_choice) {
+        prop_assert_eq!(f, s);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(10_000))]
 
@@ -482,19 +521,7 @@ proptest! {
     fn indexed_fleet_search_equals_exhaustive(seed in any::<u64>()) {
         let (mut fleet, now, p, d, overtime) = fleet_instance(seed);
         fleet.lookups = seed % 2 == 0;
-        let req = super::Request {
-            pickup: &p,
-            dropoff: &d,
-            pinned: None,
-            overtime,
-            window_end: p.latest,
-        };
-        let slow_choice = fleet.best_vehicle_exhaustive(now, req);
-        let fast_choice = fleet.best_vehicle(now, req);
-        prop_assert_eq!(fast_choice.is_ok(), slow_choice.is_ok(), "{:?} vs {:?}", fast_choice, slow_choice);
-        if let (Ok(f), Ok(s)) = (fast_choice, slow_choice) {
-            prop_assert_eq!(f, s);
-        }
+        indexed_equals_exhaustive(&mut fleet, now, (&p, &d), overtime)?;
     }
 }
 
@@ -551,19 +578,7 @@ proptest! {
         let slot = fleet.estimates.slot(now);
         prop_assert!(fleet.estimates.landmarks(slot).is_some());
         fleet.lookups = seed % 2 == 0;
-        let req = super::Request {
-            pickup: &p,
-            dropoff: &d,
-            pinned: None,
-            overtime,
-            window_end: p.latest,
-        };
-        let slow_choice = fleet.best_vehicle_exhaustive(now, req);
-        let fast_choice = fleet.best_vehicle(now, req);
-        prop_assert_eq!(fast_choice.is_ok(), slow_choice.is_ok(), "{:?} vs {:?}", fast_choice, slow_choice);
-        if let (Ok(f), Ok(s)) = (fast_choice, slow_choice) {
-            prop_assert_eq!(f, s);
-        }
+        indexed_equals_exhaustive(&mut fleet, now, (&p, &d), overtime)?;
     }
 }
 
