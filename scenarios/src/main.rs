@@ -708,21 +708,9 @@ fn print_route(net: &RoadNetwork, route: &sim_core::world::Route, from: NodeId) 
 
 fn cmd_fare(args: FareArgs) -> Result<(), RunError> {
     use scenarios::tariff;
-    use sim_core::fare::{meter_simple, meter_trace, price, Extras};
+    use sim_core::fare::{price, Extras};
     let t = tariff::parse(&tariff::find(&args.tariff)?)?;
-    let meter = match (&args.trace, args.fast_m, args.slow_s, args.start) {
-        (Some(path), ..) => {
-            let label = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                InputError::at(&label, "", None, "--trace")
-                    .value(label.clone())
-                    .expected(format!("a readable CSV file ({e})"))
-            })?;
-            meter_trace(&t, &tariff::read_trace(&label, &text)?)
-        }
-        (None, Some(fast), Some(slow), Some(start)) => meter_simple(&t, fast, slow, start),
-        _ => unreachable!("clap requires --trace or --fast-m with --slow-s and --start"),
-    };
+    let meter = fare_meter(&args, &t)?;
     let b = price(
         &t,
         &meter,
@@ -733,24 +721,54 @@ fn cmd_fare(args: FareArgs) -> Result<(), RunError> {
     );
     if args.json {
         println!("{}", tariff::breakdown_json(&b));
-        return Ok(());
+    } else {
+        print_fare(&t, &b);
     }
+    Ok(())
+}
+
+/// The meter `petfleet fare` prices: from a GPS trace, or from distance and slow time.
+fn fare_meter(
+    args: &FareArgs,
+    t: &sim_core::fare::Tariff,
+) -> Result<sim_core::fare::Meter, RunError> {
+    use scenarios::tariff;
+    use sim_core::fare::{meter_simple, meter_trace};
+    Ok(match (&args.trace, args.fast_m, args.slow_s, args.start) {
+        (Some(path), ..) => {
+            let label = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                InputError::at(&label, "", None, "--trace")
+                    .value(label.clone())
+                    .expected(format!("a readable CSV file ({e})"))
+            })?;
+            meter_trace(t, &tariff::read_trace(&label, &text)?)
+        }
+        (None, Some(fast), Some(slow), Some(start)) => meter_simple(t, fast, slow, start),
+        _ => unreachable!("clap requires --trace or --fast-m with --slow-s and --start"),
+    })
+}
+
+/// Won with thousands separators (`-12,300`).
+fn won(v: i64) -> String {
+    let s = v.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The fare breakdown as `petfleet fare` prints it.
+fn print_fare(t: &sim_core::fare::Tariff, b: &sim_core::fare::FareBreakdown) {
     let threshold_kmh = f64::from(t.unit_distance_m) / f64::from(t.slow_unit_s) * 3.6;
-    let won = |v: i64| {
-        let s = v.abs().to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        if v < 0 {
-            format!("-{out}")
-        } else {
-            out
-        }
-    };
     println!("tariff            {}", t.name);
     println!(
         "metered distance  {:.1} m at or above {:.2} km/h",
@@ -806,5 +824,4 @@ fn cmd_fare(args: FareArgs) -> Result<(), RunError> {
         t.rounding_step_won
     );
     println!("TOTAL             {:>10} KRW", won(b.total_won));
-    Ok(())
 }
