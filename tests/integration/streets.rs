@@ -242,10 +242,10 @@ fn a_place_far_from_any_road_is_refused() {
     assert!(e.expected.contains("within 5 km"), "{e}");
 }
 
-/// The dispatch's own hierarchy queries (bidirectional, one-to-all sweeps, landmark bounds)
-/// agree with `fast_paths` on the street network.
+/// The hierarchy's own queries (bidirectional, one-to-all sweeps, routes unpacked from its
+/// upward graph, landmark bounds) agree with `fast_paths`' query on the street network.
 #[test]
-fn sweeps_and_landmarks_agree_with_the_hierarchy() {
+fn sweeps_routes_and_landmarks_agree_with_fast_paths() {
     use rand::{Rng, SeedableRng};
     use sim_core::world::{ch::arcs, Ch, Landmarks, Side};
     let (d, s) = streets();
@@ -257,9 +257,24 @@ fn sweeps_and_landmarks_agree_with_the_hierarchy() {
         ch.has_upward(),
         "the upward graph of fast_paths' FastGraph could be read"
     );
+    // The reference: fast_paths' own hierarchy and query over the same arcs.
+    let mut input = fast_paths::InputGraph::new();
+    for (from, to, w) in arcs(net, table.as_ref()) {
+        input.add_edge(from, to, w);
+    }
+    input.freeze();
+    let fast = fast_paths::prepare(&input);
+    let mut calc = fast_paths::create_calculator(&fast);
+    let mut reference = |a: sim_core::ids::NodeId, b: sim_core::ids::NodeId| {
+        if a == b {
+            return Some(0);
+        }
+        (calc.calc_path(&fast, net.departure_id(a), b.index())).map(|p| p.get_weight() as u64)
+    };
     let marks = Landmarks::build(net, &arcs(net, table.as_ref())).unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     let n = net.nodes().len() as u32;
+    let times = table.as_ref();
     for _ in 0..20 {
         let root = sim_core::ids::NodeId(rng.random_range(0..n));
         let to = ch.space(net, root, Side::To).unwrap();
@@ -268,17 +283,11 @@ fn sweeps_and_landmarks_agree_with_the_hierarchy() {
             let other = sim_core::ids::NodeId(rng.random_range(0..n));
             let into = ch.time_ms(net, other, root);
             let out = ch.time_ms(net, root, other);
-            // Our own queries equal fast_paths' path weights.
-            assert_eq!(
-                into,
-                ch.path_weight_ms(net, other, root),
-                "{other:?} -> {root:?}"
-            );
-            assert_eq!(
-                out,
-                ch.path_weight_ms(net, root, other),
-                "{root:?} -> {other:?}"
-            );
+            assert_eq!(into, reference(other, root), "{other:?} -> {root:?}");
+            assert_eq!(out, reference(root, other), "{root:?} -> {other:?}");
+            // Routes unpack to roads whose weights add up to the time.
+            assert_eq!(ch.path_weight_ms(net, times, other, root), into);
+            assert_eq!(ch.path_weight_ms(net, times, root, other), out);
             assert_eq!(ch.meet(net, &to, other), into, "{other:?} -> {root:?}");
             assert_eq!(ch.meet(net, &from, other), out, "{root:?} -> {other:?}");
             if let Some(t) = into {

@@ -8,11 +8,12 @@
 //! sets of the same network (other profile hours) reuse the first node order, which
 //! `fast_paths` prepares about seven times faster.
 //!
-//! Routes (paths) come from `fast_paths`' own query, which needs a `PathCalculator`
-//! (scratch arrays the size of the graph); travel times alone and one-to-all sweeps come
-//! from our search of the hierarchy's upward graph (`upward`). Each thread keeps its own
-//! scratch, so shards on several threads never share one; an answer depends only on the
-//! graph, never on which scratch computed it.
+//! `fast_paths` prepares the hierarchy; its upward graph is then read out (`upward`) and
+//! `fast_paths`' own graph dropped (it took four times the memory). Travel times, one-to-all
+//! sweeps and routes (each shortcut unpacked through the node it passes) are our searches
+//! of the upward graph. Each thread keeps its own scratch, so shards on several threads
+//! never share one; an answer depends only on the graph, never on which scratch computed
+//! it.
 
 mod upward;
 
@@ -22,7 +23,6 @@ use fast_paths::{FastGraph, InputGraph, PathCalculator};
 
 use super::network::RoadNetwork;
 use super::routing::{edges_of_path, Route, TravelTimes};
-use crate::engine::TraceHasher;
 use crate::ids::{EdgeId, NodeId};
 use upward::{Scratch, Upward};
 pub use upward::{Side, Space};
@@ -30,9 +30,10 @@ pub use upward::{Side, Space};
 /// A prepared hierarchy for one set of edge times.
 #[derive(Debug)]
 pub struct Ch {
-    fast: FastGraph,
-    /// Its upward graph, for times without paths (`None` if it could not be read).
+    /// Its upward graph (`None` if it could not be read).
     up: Option<Upward>,
+    /// `fast_paths`' own graph, kept only when the upward graph could not be read.
+    fast: Option<FastGraph>,
     /// Nodes the hierarchy knows (ids past the last node with an edge are isolated).
     known: usize,
     /// Identity of the weights it was prepared from (e.g. a speed table's digest).
@@ -120,6 +121,11 @@ impl Ch {
         let mut order = fast_paths::get_node_ordering(&fast);
         order.extend(known..net.routing_nodes());
         let up = Upward::of(&fast).filter(|u| u.nodes() == known);
+        let fast = up.is_none().then_some(fast);
+        drop(input);
+        // Copied once the preparation's scratch is freed, into the gaps it leaves: a run that
+        // prepares hierarchies again and again then keeps reusing the same memory.
+        let up = up.map(|u| u.compacted());
         (
             Ch {
                 fast,
@@ -142,11 +148,30 @@ impl Ch {
             return Some(0);
         }
         let (s, t) = self.ids(net, from, to)?;
-        match &self.up {
-            Some(up) => SCRATCH.with(|f| {
+        match (&self.up, &self.fast) {
+            (Some(up), _) => SCRATCH.with(|f| {
                 SCRATCH_BACK.with(|b| up.query(s, t, &mut f.borrow_mut(), &mut b.borrow_mut()))
             }),
-            None => self.path_weight_ms(net, from, to),
+            (None, Some(fast)) => with_calculator(self.known, |calc| {
+                calc.calc_path(fast, s, t).map(|p| p.get_weight() as u64)
+            }),
+            (None, None) => None,
+        }
+    }
+
+    /// The routing ids along the fastest path from `from` to `to`, both ends included.
+    fn path(&self, net: &RoadNetwork, from: NodeId, to: NodeId) -> Option<Vec<usize>> {
+        let (s, t) = self.ids(net, from, to)?;
+        match (&self.up, &self.fast) {
+            (Some(up), _) => SCRATCH
+                .with(|f| {
+                    SCRATCH_BACK.with(|b| up.path(s, t, &mut f.borrow_mut(), &mut b.borrow_mut()))
+                })
+                .map(|(_, nodes)| nodes),
+            (None, Some(fast)) => with_calculator(self.known, |calc| {
+                calc.calc_path(fast, s, t).map(|p| p.get_nodes().clone())
+            }),
+            (None, None) => None,
         }
     }
 
@@ -187,17 +212,19 @@ impl Ch {
         self.up.is_some()
     }
 
-    /// Milliseconds of the fastest path as `fast_paths` finds it (its path search, with the
-    /// path unpacked): the check on [`Ch::time_ms`], which searches the upward graph itself.
-    pub fn path_weight_ms(&self, net: &RoadNetwork, from: NodeId, to: NodeId) -> Option<u64> {
-        if from == to {
-            return Some(0);
-        }
-        let (s, t) = self.ids(net, from, to)?;
-        with_calculator(self.known, |calc| {
-            calc.calc_path(&self.fast, s, t)
-                .map(|p| p.get_weight() as u64)
-        })
+    /// Milliseconds of the route [`Ch::route`] follows, summed from its roads' weights
+    /// under `times` (the hierarchy's own): the check that paths unpack to their weight.
+    pub fn path_weight_ms(
+        &self,
+        net: &RoadNetwork,
+        times: &dyn TravelTimes,
+        from: NodeId,
+        to: NodeId,
+    ) -> Option<u64> {
+        let route = self.route(net, times, from, to)?;
+        (route.edges.iter())
+            .map(|&e| edge_weight_ms(net, times, e))
+            .sum()
     }
 
     /// The fastest path as a route; `times` must be the weights the hierarchy was prepared
@@ -216,9 +243,8 @@ impl Ch {
                 time_s: 0.0,
             });
         }
-        let (s, t) = self.ids(net, from, to)?;
-        let path = with_calculator(self.known, |calc| calc.calc_path(&self.fast, s, t))?;
-        let (edges, length_m) = edges_of_path(net, times, path.get_nodes())?;
+        let path = self.path(net, from, to)?;
+        let (edges, length_m) = edges_of_path(net, times, &path)?;
         let time_s = edges
             .iter()
             .filter_map(|&e| times.edge_time_s(net, e))
@@ -228,15 +254,6 @@ impl Ch {
             length_m,
             time_s,
         })
-    }
-
-    /// A digest of the hierarchy's node order (to check that preparation is deterministic).
-    pub fn order_digest(&self) -> u64 {
-        let mut h = TraceHasher::new();
-        for n in fast_paths::get_node_ordering(&self.fast) {
-            h.u64(n as u64);
-        }
-        h.finish()
     }
 }
 
