@@ -592,3 +592,49 @@ fn a_given_node_order_is_used() {
     let (_, used) = Ch::prepare(&world.net, &FreeFlow, 0, Some(&reversed));
     assert_eq!(used, reversed);
 }
+
+/// Over three day types (72 hour profiles), at most `RESIDENT` hierarchies are kept at
+/// once, and a hierarchy dropped and prepared again answers exactly as before.
+#[test]
+fn hierarchies_are_bounded_and_prepared_again_alike() {
+    use super::estimates::{ProfileHierarchies, RESIDENT};
+    use crate::traffic::{AccidentParams, DayType, Profiles, TrafficConfig};
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let world = grid_world(&mut rng, 6);
+    let mut profiles = Profiles::flat();
+    for (d, day) in profiles.factors.iter_mut().enumerate() {
+        for class in day.iter_mut() {
+            for (h, f) in class.iter_mut().enumerate() {
+                *f = 0.4 + 0.02 * h as f64 + 0.05 * d as f64;
+            }
+        }
+    }
+    let p = AccidentParams {
+        rate_per_km_h: 0.0,
+        closure_share: 0.0,
+        lanes_lost_max: 1,
+        mean_duration_min: 1.0,
+        capacity_factor_per_lane_lost: 1.0,
+    };
+    let calendar = vec![DayType::Weekday, DayType::Weekend, DayType::Holiday];
+    let traffic = Arc::new(TrafficConfig::profile_only(profiles, [p; 4], calendar));
+    let shared = ProfileHierarchies::new(world.clone(), traffic, None);
+    let net = &world.net;
+    let (a, b) = (NodeId(0), NodeId(35));
+    let hour = |i: u64| SimTime(i * 3_600_000 + 1_800_000);
+    let first: Vec<_> = (0..72)
+        .map(|i| {
+            let (_, ch, _) = shared.at(hour(i));
+            assert!(shared.resident() <= RESIDENT);
+            ch.time_ms(net, a, b)
+        })
+        .collect();
+    assert_eq!(shared.resident(), RESIDENT);
+    // Day one's hours were dropped for days two and three; prepared again, they agree.
+    for i in (0..72).rev() {
+        let (_, ch, _) = shared.at(hour(i));
+        assert_eq!(ch.time_ms(net, a, b), first[i as usize], "hour {i}");
+        assert!(shared.resident() <= RESIDENT);
+    }
+    assert!(first.windows(2).any(|w| w[0] != w[1]), "profiles differ");
+}
