@@ -145,52 +145,112 @@ pub fn find(arg: &str) -> Result<Source, InputError> {
 
 /// Parses and checks a tariff.
 pub fn parse(src: &Source) -> Result<Tariff, InputError> {
-    use PathKey::{Index as I, Key as K};
+    use PathKey::Key as K;
     let f: TariffFile = parse_toml(src)?;
-    let loc = Locator { src };
-    let money = |path: &[PathKey<'_>], v: i64| -> Result<i64, InputError> {
+    let c = Checks {
+        loc: Locator { src },
+    };
+    // Checked in this order, so a file with several errors reports the same first one.
+    let night = night_bands(&f.night, &c)?;
+    let surge = surge(&f.surge, &c)?;
+    if f.rounding.step_won <= 0 {
+        return Err(c.loc.err(
+            &[K("rounding"), K("step_won")],
+            &f.rounding.step_won.to_string(),
+            "a positive rounding step in won (e.g. 100)",
+        ));
+    }
+    Ok(Tariff {
+        base_fare_won: c.money(&[K("base"), K("fare_won")], f.base.fare_won)?,
+        base_distance_m: f.base.distance_m,
+        unit_distance_m: c.positive(
+            &[K("meter"), K("unit_distance_m")],
+            f.meter.unit_distance_m,
+            "unit distance in metres",
+        )?,
+        unit_fare_won: c.money(&[K("meter"), K("unit_fare_won")], f.meter.unit_fare_won)?,
+        slow_unit_s: c.positive(
+            &[K("meter"), K("slow_unit_s")],
+            f.meter.slow_unit_s,
+            "number of seconds",
+        )?,
+        night,
+        rounding_step_won: c.money(&[K("rounding"), K("step_won")], f.rounding.step_won)?,
+        out_of_city_pct: c.pct(
+            &[K("surcharges"), K("out_of_city_pct")],
+            f.surcharges.out_of_city_pct,
+        )?,
+        minimum_fare_won: c.money(
+            &[K("surcharges"), K("minimum_fare_won")],
+            f.surcharges.minimum_fare_won,
+        )?,
+        pets: pet_fees(&f.pets, &c)?,
+        waiting: WaitingFees {
+            free_min: f.waiting.free_min,
+            per_min_won: c.money(&[K("waiting"), K("per_min_won")], f.waiting.per_min_won)?,
+        },
+        addons: addon_fees(&f.addons, &c)?,
+        surge,
+        name: f.name,
+        description: f.description,
+        source: f.source,
+    })
+}
+
+/// The range checks of a tariff's fields, each error located in its file.
+struct Checks<'a> {
+    loc: Locator<'a>,
+}
+
+impl Checks<'_> {
+    fn money(&self, path: &[PathKey<'_>], v: i64) -> Result<i64, InputError> {
         if (0..=10_000_000).contains(&v) {
             Ok(v)
         } else {
-            Err(loc.err(
-                path,
-                &v.to_string(),
-                "an amount of won from 0 to 10,000,000",
-            ))
+            let expected = "an amount of won from 0 to 10,000,000";
+            Err(self.loc.err(path, &v.to_string(), expected))
         }
-    };
-    let positive = |path: &[PathKey<'_>], v: u32, what: &str| -> Result<u32, InputError> {
+    }
+
+    fn positive(&self, path: &[PathKey<'_>], v: u32, what: &str) -> Result<u32, InputError> {
         if v > 0 {
             Ok(v)
         } else {
-            Err(loc.err(path, &v.to_string(), format!("a positive {what}")))
+            Err(self
+                .loc
+                .err(path, &v.to_string(), format!("a positive {what}")))
         }
-    };
-    let pct = |path: &[PathKey<'_>], v: u32| -> Result<u32, InputError> {
+    }
+
+    fn pct(&self, path: &[PathKey<'_>], v: u32) -> Result<u32, InputError> {
         if v <= 500 {
             Ok(v)
         } else {
-            Err(loc.err(path, &v.to_string(), "a percentage from 0 to 500"))
+            Err(self
+                .loc
+                .err(path, &v.to_string(), "a percentage from 0 to 500"))
         }
-    };
+    }
+}
+
+/// The night surcharge bands: times of day as minutes, `to` wrapped past midnight.
+fn night_bands(bands: &[NightSection], c: &Checks<'_>) -> Result<Vec<NightBand>, InputError> {
+    use PathKey::{Index as I, Key as K};
     let mut night = Vec::new();
-    for (i, n) in f.night.iter().enumerate() {
+    for (i, n) in bands.iter().enumerate() {
         let minute = |field: &'static str, v: &str| -> Result<u32, InputError> {
             crate::units::parse_clock(v)
                 .filter(|t| t.as_ms() <= 24 * 3_600_000)
                 .map(|t| (t.as_ms() / 60_000) as u32)
                 .ok_or_else(|| {
-                    loc.err(
-                        &[K("night"), I(i), K(field)],
-                        v,
-                        "a time of day HH:MM from 00:00 to 24:00",
-                    )
+                    let expected = "a time of day HH:MM from 00:00 to 24:00";
+                    c.loc.err(&[K("night"), I(i), K(field)], v, expected)
                 })
         };
         let from = minute("from", &n.from)?;
         let to = minute("to", &n.to)? % 1_440;
         if from % 1_440 == to {
-            return Err(loc.err(
+            return Err(c.loc.err(
                 &[K("night"), I(i), K("to")],
                 &n.to,
                 "an end different from `from` (a band cannot be empty)",
@@ -199,100 +259,71 @@ pub fn parse(src: &Source) -> Result<Tariff, InputError> {
         night.push(NightBand {
             from_min: from % 1_440,
             to_min: to,
-            surcharge_pct: pct(&[K("night"), I(i), K("surcharge_pct")], n.surcharge_pct)?,
+            surcharge_pct: c.pct(&[K("night"), I(i), K("surcharge_pct")], n.surcharge_pct)?,
         });
     }
-    let s = &f.surge;
+    Ok(night)
+}
+
+/// The pet fees.
+fn pet_fees(p: &PetSection, c: &Checks<'_>) -> Result<PetFees, InputError> {
+    use PathKey::Key as K;
+    Ok(PetFees {
+        included_pets: p.included_pets,
+        extra_pet_won: c.money(&[K("pets"), K("extra_pet_won")], p.extra_pet_won)?,
+        size_fee_won: [
+            c.money(&[K("pets"), K("small_fee_won")], p.small_fee_won)?,
+            c.money(&[K("pets"), K("medium_fee_won")], p.medium_fee_won)?,
+            c.money(&[K("pets"), K("large_fee_won")], p.large_fee_won)?,
+        ],
+    })
+}
+
+/// The add-on fees.
+fn addon_fees(a: &AddonSection, c: &Checks<'_>) -> Result<AddonFees, InputError> {
+    use PathKey::Key as K;
+    Ok(AddonFees {
+        vet_escort_won: c.money(&[K("addons"), K("vet_escort_won")], a.vet_escort_won)?,
+        grooming_booking_won: c.money(
+            &[K("addons"), K("grooming_booking_won")],
+            a.grooming_booking_won,
+        )?,
+        hotel_checkin_won: c.money(&[K("addons"), K("hotel_checkin_won")], a.hotel_checkin_won)?,
+    })
+}
+
+/// The surge pricing: multipliers from 0.1 to 10 in order, a slope from 0 to 10.
+fn surge(s: &SurgeSection, c: &Checks<'_>) -> Result<Surge, InputError> {
+    use PathKey::Key as K;
     for (field, v) in [
         ("min_multiplier", s.min_multiplier),
         ("max_multiplier", s.max_multiplier),
     ] {
         if !(v.is_finite() && (0.1..=10.0).contains(&v)) {
-            return Err(loc.err(
-                &[K("surge"), K(field)],
-                &v.to_string(),
-                "a multiplier from 0.1 to 10",
-            ));
+            let expected = "a multiplier from 0.1 to 10";
+            return Err(c.loc.err(&[K("surge"), K(field)], &v.to_string(), expected));
         }
     }
     if s.min_multiplier > s.max_multiplier {
-        return Err(loc.err(
+        return Err(c.loc.err(
             &[K("surge"), K("max_multiplier")],
             &s.max_multiplier.to_string(),
             format!("at least min_multiplier ({})", s.min_multiplier),
         ));
     }
     if !(s.sensitivity.is_finite() && (0.0..=10.0).contains(&s.sensitivity)) {
-        return Err(loc.err(
+        let expected = "a slope from 0 to 10";
+        return Err(c.loc.err(
             &[K("surge"), K("sensitivity")],
             &s.sensitivity.to_string(),
-            "a slope from 0 to 10",
+            expected,
         ));
     }
-    if f.rounding.step_won <= 0 {
-        return Err(loc.err(
-            &[K("rounding"), K("step_won")],
-            &f.rounding.step_won.to_string(),
-            "a positive rounding step in won (e.g. 100)",
-        ));
-    }
-    Ok(Tariff {
-        name: f.name,
-        description: f.description,
-        source: f.source,
-        base_fare_won: money(&[K("base"), K("fare_won")], f.base.fare_won)?,
-        base_distance_m: f.base.distance_m,
-        unit_distance_m: positive(
-            &[K("meter"), K("unit_distance_m")],
-            f.meter.unit_distance_m,
-            "unit distance in metres",
-        )?,
-        unit_fare_won: money(&[K("meter"), K("unit_fare_won")], f.meter.unit_fare_won)?,
-        slow_unit_s: positive(
-            &[K("meter"), K("slow_unit_s")],
-            f.meter.slow_unit_s,
-            "number of seconds",
-        )?,
-        night,
-        rounding_step_won: money(&[K("rounding"), K("step_won")], f.rounding.step_won)?,
-        out_of_city_pct: pct(
-            &[K("surcharges"), K("out_of_city_pct")],
-            f.surcharges.out_of_city_pct,
-        )?,
-        minimum_fare_won: money(
-            &[K("surcharges"), K("minimum_fare_won")],
-            f.surcharges.minimum_fare_won,
-        )?,
-        pets: PetFees {
-            included_pets: f.pets.included_pets,
-            extra_pet_won: money(&[K("pets"), K("extra_pet_won")], f.pets.extra_pet_won)?,
-            size_fee_won: [
-                money(&[K("pets"), K("small_fee_won")], f.pets.small_fee_won)?,
-                money(&[K("pets"), K("medium_fee_won")], f.pets.medium_fee_won)?,
-                money(&[K("pets"), K("large_fee_won")], f.pets.large_fee_won)?,
-            ],
-        },
-        waiting: WaitingFees {
-            free_min: f.waiting.free_min,
-            per_min_won: money(&[K("waiting"), K("per_min_won")], f.waiting.per_min_won)?,
-        },
-        addons: AddonFees {
-            vet_escort_won: money(&[K("addons"), K("vet_escort_won")], f.addons.vet_escort_won)?,
-            grooming_booking_won: money(
-                &[K("addons"), K("grooming_booking_won")],
-                f.addons.grooming_booking_won,
-            )?,
-            hotel_checkin_won: money(
-                &[K("addons"), K("hotel_checkin_won")],
-                f.addons.hotel_checkin_won,
-            )?,
-        },
-        surge: Surge {
-            enabled: s.enabled,
-            min_multiplier: s.min_multiplier,
-            max_multiplier: s.max_multiplier,
-            sensitivity: s.sensitivity,
-        },
+    Ok(Surge {
+        enabled: s.enabled,
+        min_multiplier: s.min_multiplier,
+        max_multiplier: s.max_multiplier,
+        sensitivity: s.sensitivity,
     })
 }
 
