@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use sim_core::engine::{EngineError, Host, RunLimits, TraceHasher};
+use sim_core::engine::{EngineError, Host, RunLimits, RunReport, TraceHasher};
+use sim_core::event::Event;
+use sim_core::msg::Msg;
 use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis};
 use sim_core::time::SimTime;
 
@@ -190,7 +192,6 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         }
     };
     let problems = sim_core::sim::check_end(&report, &books);
-    let stats = sim_core::sim::fleet_stats(&report);
     if !problems.is_empty() {
         outputs.abandon();
         return Err(RunError::Invariant(problems));
@@ -204,8 +205,43 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         return Err(io_err(source));
     }
     let written = outputs.commit().map_err(io_err)?;
+    let manifest = manifest(
+        (&src, &files),
+        opts,
+        &resolved,
+        clock,
+        &report,
+        (&kpi_rows, &counts),
+        &written,
+    );
+    write_manifest(&opts.out, &manifest).map_err(io_err)?;
+    Ok(RunSummary {
+        resolved,
+        trace_hash: report.trace_hash,
+        delivered: report.delivered,
+        wall_s,
+        files: written,
+        sample,
+        counts,
+        kpis: kpi_rows,
+        manifest,
+    })
+}
+
+/// The run's manifest: what ran (program, scenario, data, seed, time span), its trace hash,
+/// its KPIs and fleet counts, and the files written with their rows.
+fn manifest(
+    (src, files): (&Source, &DataFiles),
+    opts: &RunOptions,
+    resolved: &Resolved,
+    clock: Clock,
+    report: &RunReport<Msg, Event>,
+    (kpi_rows, counts): (&[KpiRow], &BookingCounts),
+    written: &[(String, u64)],
+) -> serde_json::Value {
+    let stats = sim_core::sim::fleet_stats(report);
     let data_texts: Vec<&str> = files.files.iter().map(|(_, t)| t.as_str()).collect();
-    let manifest = serde_json::json!({
+    serde_json::json!({
         "program": "petfleet",
         "version": env!("CARGO_PKG_VERSION"),
         "schema_version": SCHEMA_VERSION,
@@ -214,13 +250,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         "scenario_hash": fnv_hex(&[&src.text]),
         "scale": opts.scale.unwrap_or(1.0),
         "data_hash": fnv_hex(&data_texts),
-        "seed": spec.seed,
+        "seed": resolved.spec.seed,
         "start_date": resolved.start_date.to_string(),
         "until": clock.format(resolved.until),
         "trace_hash": format!("{:016x}", report.trace_hash),
         "messages_delivered": report.delivered,
         "invariants": "ok",
-        "bookings": bookings_summary(&counts),
+        "bookings": bookings_summary(counts),
         "kpis": kpi_rows.iter().map(|(k, v, _)| (k.to_string(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
         "fleet": {
             "assigned_legs": stats.assigned_legs,
@@ -234,18 +270,6 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
             "bookings_held_at_end": stats.held_bookings,
         },
         "files": written.iter().map(|(n, rows)| (n.clone(), serde_json::json!(rows))).collect::<serde_json::Map<_, _>>(),
-    });
-    write_manifest(&opts.out, &manifest).map_err(io_err)?;
-    Ok(RunSummary {
-        resolved,
-        trace_hash: report.trace_hash,
-        delivered: report.delivered,
-        wall_s,
-        files: written,
-        sample,
-        counts,
-        kpis: kpi_rows,
-        manifest,
     })
 }
 
