@@ -143,14 +143,7 @@ pub fn fnv_hex(parts: &[&str]) -> String {
 
 /// Loads, resolves and runs a scenario, writing its outputs.
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
-    let src = find_scenario(opts.scenario.as_deref())?;
-    let mut parsed = scenario::parse(&src)?;
-    if let Some(k) = opts.scale {
-        scenario::scale(&mut parsed, k)?;
-    }
-    let files = opts.data.files()?;
-    let data = data::load(&files)?;
-    let resolved = scenario::resolve(&src, parsed, &data, &files, opts.seed, opts.until)?;
+    let (src, files, resolved) = load(opts)?;
     let spec = &resolved.spec;
     tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
 
@@ -163,17 +156,12 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
     let clock = Clock::new(resolved.start_date);
     let out = &resolved.scenario.output;
-    let outputs = CsvOutputs::create(
-        &opts.out,
-        spec.world.clone(),
-        clock,
-        out.positions,
-        out.pets,
-        opts.trace,
-    )
-    .map_err(io_err)?;
+    let (world, shown) = (spec.world.clone(), (out.positions, out.pets));
+    let outputs = CsvOutputs::create(&opts.out, world, clock, shown.0, shown.1, opts.trace)
+        .map_err(io_err)?;
+    let until = resolved.until;
     let limits = RunLimits {
-        until: resolved.until,
+        until,
         ..RunLimits::default()
     };
     let checks = (
@@ -197,8 +185,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         return Err(RunError::Invariant(problems));
     }
     kpis.finish(report.end_time);
-    let kpi_rows = kpis.rows();
-    let counts = kpis.counts();
+    let (kpi_rows, counts) = (kpis.rows(), kpis.counts());
     let sample = std::mem::take(&mut outputs.sample);
     if let Err(source) = outputs.write_kpis(&kpi_rows) {
         outputs.abandon();
@@ -226,6 +213,19 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         kpis: kpi_rows,
         manifest,
     })
+}
+
+/// The scenario (scaled if asked), the data files and the resolved run.
+fn load(opts: &RunOptions) -> Result<(Source, DataFiles, Resolved), RunError> {
+    let src = find_scenario(opts.scenario.as_deref())?;
+    let mut parsed = scenario::parse(&src)?;
+    if let Some(k) = opts.scale {
+        scenario::scale(&mut parsed, k)?;
+    }
+    let files = opts.data.files()?;
+    let data = data::load(&files)?;
+    let resolved = scenario::resolve(&src, parsed, &data, &files, opts.seed, opts.until)?;
+    Ok((src, files, resolved))
 }
 
 /// The run's manifest: what ran (program, scenario, data, seed, time span), its trace hash,
