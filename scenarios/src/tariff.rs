@@ -330,8 +330,59 @@ fn surge(s: &SurgeSection, c: &Checks<'_>) -> Result<Surge, InputError> {
 /// Reads a GPS trace CSV (`time` as an ISO 8601 local date-time, `lat`, `lon`), times in
 /// order. Times become milliseconds since midnight of the first sample's date.
 pub fn read_trace(label: &str, text: &str) -> Result<Vec<sim_core::fare::Sample>, InputError> {
-    use chrono::NaiveDateTime;
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let (ct, cla, clo) = trace_columns(label, &mut reader)?;
+    let mut samples: Vec<sim_core::fare::Sample> = Vec::new();
+    let mut day0: Option<chrono::NaiveDate> = None;
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            InputError::on_line(label, line, "row").expected(format!("a well-formed CSV row ({e})"))
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let at = |field: &str| InputError::on_line(label, line, field);
+        let raw_t = rec.get(ct).unwrap_or("").trim();
+        let t = parse_date_time(raw_t).ok_or_else(|| {
+            at("time")
+                .value(raw_t)
+                .expected("an ISO 8601 local date-time such as 2026-11-23T09:00:00")
+        })?;
+        let day0 = *day0.get_or_insert(t.date());
+        let ms = (t - day0.and_hms_opt(0, 0, 0).expect("midnight")).num_milliseconds();
+        let num = |c: usize, field: &str, lo: f64, hi: f64| -> Result<f64, InputError> {
+            let raw = rec.get(c).unwrap_or("").trim();
+            match raw.parse::<f64>() {
+                Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+                _ => Err(at(field)
+                    .value(raw)
+                    .expected(format!("a number from {lo} to {hi} (degrees)"))),
+            }
+        };
+        let lat = num(cla, "lat", -90.0, 90.0)?;
+        let lon = num(clo, "lon", -180.0, 180.0)?;
+        let previous = samples.last().map_or(0, |p| p.t.as_ms() as i64);
+        if ms < previous {
+            return Err(at("time")
+                .value(raw_t)
+                .expected("times in order: not earlier than the previous sample"));
+        }
+        samples.push(sim_core::fare::Sample {
+            t: sim_core::time::SimTime(ms as u64),
+            lat,
+            lon,
+        });
+    }
+    if samples.is_empty() {
+        return Err(InputError::on_line(label, 2, "time").expected("at least one sample"));
+    }
+    Ok(samples)
+}
+
+/// The places of a GPS trace's `time`, `lat` and `lon` columns, from its header.
+fn trace_columns(
+    label: &str,
+    reader: &mut csv::Reader<&[u8]>,
+) -> Result<(usize, usize, usize), InputError> {
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| {
@@ -352,59 +403,17 @@ pub fn read_trace(label: &str, text: &str) -> Result<Vec<sim_core::fare::Sample>
             e
         })
     };
-    let (ct, cla, clo) = (col("time")?, col("lat")?, col("lon")?);
-    let mut samples: Vec<sim_core::fare::Sample> = Vec::new();
-    let mut day0: Option<chrono::NaiveDate> = None;
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            InputError::on_line(label, line, "row").expected(format!("a well-formed CSV row ({e})"))
-        })?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        let raw_t = rec.get(ct).unwrap_or("").trim();
-        let t = [
-            "%Y-%m-%dT%H:%M:%S%.f",
-            "%Y-%m-%d %H:%M:%S%.f",
-            "%Y-%m-%dT%H:%M",
-        ]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(raw_t, f).ok())
-        .ok_or_else(|| {
-            InputError::on_line(label, line, "time")
-                .value(raw_t)
-                .expected("an ISO 8601 local date-time such as 2026-11-23T09:00:00")
-        })?;
-        let day0 = *day0.get_or_insert(t.date());
-        let since = t - day0.and_hms_opt(0, 0, 0).expect("midnight");
-        let ms = since.num_milliseconds();
-        let num = |c: usize, field: &str, lo: f64, hi: f64| -> Result<f64, InputError> {
-            let raw = rec.get(c).unwrap_or("").trim();
-            match raw.parse::<f64>() {
-                Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-                _ => Err(InputError::on_line(label, line, field)
-                    .value(raw)
-                    .expected(format!("a number from {lo} to {hi} (degrees)"))),
-            }
-        };
-        let lat = num(cla, "lat", -90.0, 90.0)?;
-        let lon = num(clo, "lon", -180.0, 180.0)?;
-        if let Some(prev) = samples.last() {
-            if (ms as u64) < prev.t.as_ms() {
-                return Err(InputError::on_line(label, line, "time")
-                    .value(raw_t)
-                    .expected("times in order: not earlier than the previous sample"));
-            }
-        }
-        samples.push(sim_core::fare::Sample {
-            t: sim_core::time::SimTime(ms as u64),
-            lat,
-            lon,
-        });
-    }
-    if samples.is_empty() {
-        return Err(InputError::on_line(label, 2, "time").expected("at least one sample"));
-    }
-    Ok(samples)
+    Ok((col("time")?, col("lat")?, col("lon")?))
+}
+
+/// An ISO 8601 local date-time (seconds optional, fractions allowed, `T` or a space).
+fn parse_date_time(raw: &str) -> Option<chrono::NaiveDateTime> {
+    let formats = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ];
+    (formats.iter()).find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
 }
 
 /// A fare breakdown as a JSON object (`total_won` is the fare).
@@ -435,6 +444,18 @@ pub fn breakdown_json(b: &sim_core::fare::FareBreakdown) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trace_going_back_a_day_is_refused_at_its_line() {
+        let text = "time,lat,lon\n2026-11-23T09:00:00,37.5,127.0\n2026-11-22T09:10:00,37.5,127.0\n";
+        let e = read_trace("t.csv", text).unwrap_err().to_string();
+        assert!(e.contains("t.csv:3: field `time`"), "{e}");
+        assert!(e.contains("times in order"), "{e}");
+        let next_day =
+            "time,lat,lon\n2026-11-23T23:59:00,37.5,127.0\n2026-11-24T00:01:00,37.5,127.0\n";
+        let samples = read_trace("t.csv", next_day).unwrap();
+        assert_eq!(samples[1].t.as_ms() - samples[0].t.as_ms(), 120_000);
+    }
 
     #[test]
     fn bundled_tariffs_parse() {
