@@ -362,8 +362,11 @@ impl Visitor for Searcher<'_, '_> {
         self.time_via(End::ToPickup, node)
     }
 
-    fn travel_is_lookup(&mut self) -> bool {
-        self.fleet.lookups && self.end(End::ToPickup).is_some()
+    fn travel_sweep(&mut self) -> Option<Arc<Space>> {
+        self.fleet
+            .lookups
+            .then(|| self.end(End::ToPickup))
+            .flatten()
     }
 
     fn landmarks(&self) -> Option<(u64, Arc<crate::world::Landmarks>)> {

@@ -348,10 +348,7 @@ impl Estimates {
     /// Milliseconds between `other` and the root of `space` (grown from `root`), as
     /// [`Estimates::time_ms`] gives them: a lookup.
     pub fn meet(&self, root: NodeId, space: &Space, other: NodeId) -> Option<u64> {
-        if other == root {
-            return Some(0);
-        }
-        space.meet(&self.world.net, other)
+        space.between(&self.world.net, root, other)
     }
 
     /// The index in `spaces` of `root`'s space under `slot`, grown (or taken from the

@@ -23,7 +23,7 @@ use crate::booking::{Crates, Manifest};
 use crate::ids::NodeId;
 use crate::time::{SimDuration, SimTime};
 use crate::world::RoadNetwork;
-use crate::world::{GroupMarks, Landmarks};
+use crate::world::{GroupMarks, Landmarks, Space};
 
 /// Side of a grid cell, metres.
 pub const CELL_M: f64 = 2_000.0;
@@ -77,11 +77,11 @@ pub trait Visitor {
     fn bound_ms(&self, _node: NodeId) -> Option<u64> {
         None
     }
-    /// Whether [`Visitor::travel_ms`] is a lookup (a one-to-all sweep to the pickup is
-    /// kept): then a search asks it for every node it puts in line instead of bounding
-    /// them first.
-    fn travel_is_lookup(&mut self) -> bool {
-        false
+    /// The one-to-all sweep to the pickup, if the visitor keeps one: then
+    /// [`Visitor::travel_ms`] is a lookup in it, which a search makes itself for every
+    /// node it puts in line instead of bounding them first.
+    fn travel_sweep(&mut self) -> Option<std::sync::Arc<Space>> {
+        None
     }
     /// The landmarks of the profile the search runs under, with an identity (the same
     /// landmarks give the same identity), if the visitor has them.
@@ -278,7 +278,11 @@ impl FleetIndex {
         self.sync_marks(visitor);
         let (mut cells, mut nodes) = std::mem::take(&mut self.heaps);
         self.cell_heap(&q, &mut cells);
-        let exact = !cells.is_empty() && visitor.travel_is_lookup();
+        let sweep = if cells.is_empty() {
+            None
+        } else {
+            visitor.travel_sweep()
+        };
         // Nodes of the opened cells, by the bound of their first admitted anchor.
         nodes.clear();
         loop {
@@ -292,7 +296,8 @@ impl FleetIndex {
                     if bound > cutoff {
                         cells.clear();
                     } else {
-                        self.open_cell(cell, &q, (exact, cutoff), &mut nodes, visitor);
+                        let lookup = sweep.as_deref();
+                        self.open_cell(cell, &q, (lookup, cutoff), &mut nodes, visitor);
                     }
                 }
                 _ => {
@@ -349,7 +354,7 @@ impl FleetIndex {
         }
     }
 
-    /// Puts a cell's nodes in line: each by its travel time when that is a lookup (`exact`;
+    /// Puts a cell's nodes in line: each by its travel time when that is a lookup (`sweep`;
     /// a node already past the cut-off is left out, it would never be visited), else by its
     /// great-circle or landmark bound, the travel time (a routing query) asked for only when
     /// that bound comes up. Both give the same order of visits.
@@ -357,7 +362,7 @@ impl FleetIndex {
         &self,
         cell: u32,
         q: &Query<'_>,
-        (exact, cutoff): (bool, SimTime),
+        (sweep, cutoff): (Option<&Space>, SimTime),
         nodes: &mut BinaryHeap<Reverse<NodeStream>>,
         visitor: &mut dyn Visitor,
     ) {
@@ -373,8 +378,8 @@ impl FleetIndex {
                 continue;
             };
             let start = list[at].key.0.max(q.now);
-            if exact {
-                let Some(d) = visitor.travel_ms(node) else {
+            if let Some(sweep) = sweep {
+                let Some(d) = sweep.between(q.net, q.pickup, node) else {
                     continue;
                 };
                 let bound = start + SimDuration(d);

@@ -258,6 +258,15 @@ impl Ch {
 }
 
 impl Space {
+    /// Milliseconds between `other` and `root`, the node this space was grown from (0 for
+    /// the root itself, whichever routing id its side reads), else [`Space::meet`].
+    pub fn between(&self, net: &RoadNetwork, root: NodeId, other: NodeId) -> Option<u64> {
+        if other == root {
+            return Some(0);
+        }
+        self.meet(net, other)
+    }
+
     /// Milliseconds between `other` and the root (from `other` to a target's sweep, from a
     /// source's sweep to `other`): one read; `None` when there is no path.
     pub fn meet(&self, net: &RoadNetwork, other: NodeId) -> Option<u64> {
