@@ -54,6 +54,12 @@ pub trait SimActor<M, E>: Send + Any {
     /// here are dropped.
     fn on_end(&mut self, _now: SimTime, _cx: &mut Cx<'_, M, E>) {}
 
+    /// What this actor found wrong with the run (for the end-of-run invariants): for
+    /// example messages it received that were meant for another kind of actor.
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// For end-of-run inspection by tests and invariant checks.
     fn as_any(&self) -> &dyn Any;
 }
@@ -138,17 +144,17 @@ impl<'a, M, E> Cx<'a, M, E> {
     }
 
     /// Sends `msg` to `to`, delivered `delay` from now.
-    pub fn send(&mut self, to: ActorId, delay: SimDuration, msg: M) {
+    pub fn send(&mut self, to: ActorId, delay: SimDuration, msg: impl Into<M>) {
         self.out.sends.push(Outgoing {
             tag: self.tag,
             delay,
             to,
-            msg,
+            msg: msg.into(),
         });
     }
 
     /// Sends `msg` to the handling actor itself (a timer).
-    pub fn send_self(&mut self, delay: SimDuration, msg: M) {
+    pub fn send_self(&mut self, delay: SimDuration, msg: impl Into<M>) {
         let me = self.me;
         self.send(me, delay, msg);
     }
@@ -591,8 +597,8 @@ impl<M: Message, E: Fact> Engine<M, E> {
     }
 
     /// Queues a message before the run starts.
-    pub fn schedule(&mut self, at: SimTime, to: ActorId, msg: M) {
-        self.initial.push((at, to, msg));
+    pub fn schedule(&mut self, at: SimTime, to: ActorId, msg: impl Into<M>) {
+        self.initial.push((at, to, msg.into()));
     }
 
     /// Runs on `host` until `limits.until`, reporting to `observer`, which is handed

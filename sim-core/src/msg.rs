@@ -12,12 +12,17 @@
 
 use std::sync::Arc;
 
-use crate::booking::{BookingSpec, Leg, PlanStop, VehicleView};
+pub use crate::actors::customer::msg::CustomerMsg;
+pub use crate::actors::dispatcher::msg::DispatcherMsg;
+pub use crate::actors::partner::msg::{PartnerMsg, ServiceReply};
+pub use crate::actors::pet::msg::PetMsg;
+pub use crate::actors::traffic::msg::TrafficMsg;
+pub use crate::actors::vehicle::msg::VehicleMsg;
+use crate::booking::{BookingSpec, Leg};
 use crate::engine::{TraceEncode, TraceHasher};
-use crate::ids::{ActorId, BookingId, IncidentId, PetId, VehicleId};
-use crate::time::{SimDuration, SimTime};
-use crate::traffic::{Incident, IncidentPlan, SpeedTable};
-use crate::welfare::Env;
+use crate::ids::{BookingId, VehicleId};
+use crate::time::SimTime;
+use crate::traffic::{Incident, SpeedTable};
 
 /// A change in incidents that comes with a speed update.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,289 +110,120 @@ pub struct Delivery {
     pub metered_won: i64,
 }
 
-/// Every internal message.
+/// Every internal message: one variant per kind of recipient, each a group of that
+/// recipient's messages defined in the recipient's own module (its trace encoding and its
+/// `events.csv` detail beside it). A new actor adds one group and one variant here.
 #[derive(Clone, Debug)]
 pub enum Msg {
     /// Sent to every actor at time 0.
     Start,
-    /// Traffic: time to step congestion and broadcast speeds.
-    TrafficTick,
-    /// Traffic: a random accident happens now.
-    AccidentDue,
-    /// Traffic: a scripted incident happens now.
-    StartIncident(Arc<IncidentPlan>),
-    /// Traffic: an incident clears now.
-    ClearIncident(IncidentId),
-    /// Vehicle: new speeds (and incident changes).
-    Traffic(TrafficUpdate),
-
-    /// Customer: a candidate moment of the booking process (thinning).
-    DemandTick,
-    /// Customer: make this scripted booking now.
-    BookScripted(Arc<BookingSpec>),
-    /// Customer: the upfront quote.
-    Quote(QuoteOffer),
-    /// Customer: no vehicle can serve the booking.
-    Rejected {
-        /// Booking.
-        booking: BookingId,
-        /// Why.
-        reason: Arc<str>,
-    },
-    /// Customer: a vehicle is assigned.
-    Assigned {
-        /// Booking.
-        booking: BookingId,
-        /// Vehicle.
-        vehicle: VehicleId,
-        /// Estimated pickup.
-        pickup_eta: SimTime,
-    },
-    /// Customer: time to check whether the pickup is too late.
-    PatienceCheck {
-        /// Booking.
-        booking: BookingId,
-    },
-    /// Customer: time to check whether the information is stale.
-    StaleCheck,
-    /// Customer: the vehicle is at the door.
-    AtPickup {
-        /// Booking.
-        booking: BookingId,
-    },
-    /// Customer: the pets are aboard.
-    PickedUp {
-        /// Booking.
-        booking: BookingId,
-        /// Leg.
-        leg: Leg,
-    },
-    /// Customer: live position / ETA update.
-    TripUpdate {
-        /// Booking.
-        booking: BookingId,
-    },
-    /// Customer: the expected fare changed; approve?
-    Requote {
-        /// Booking.
-        booking: BookingId,
-        /// The approved fare so far.
-        old_won: i64,
-        /// The new expected fare.
-        new_won: i64,
-        /// Why.
-        reason: RequoteReason,
-        /// Who asks (the vehicle).
-        from: ActorId,
-    },
-    /// Customer: a leg is delivered.
-    Delivered(Arc<Delivery>),
-    /// Customer: the partner service could not be done.
-    ServiceFailed {
-        /// Booking.
-        booking: BookingId,
-        /// Why.
-        reason: Arc<str>,
-    },
-
-    /// Dispatcher: a new booking.
-    BookingRequest(Arc<BookingSpec>),
-    /// Dispatcher: the customer's answer to the quote.
-    QuoteAnswer {
-        /// Booking.
-        booking: BookingId,
-        /// Accepted?
-        accepted: bool,
-    },
-    /// Dispatcher: the customer cancels.
-    CancelBooking {
-        /// Booking.
-        booking: BookingId,
-    },
-    /// Dispatcher: the booking reached its final state; forget it.
-    BookingEnded {
-        /// Booking.
-        booking: BookingId,
-    },
-    /// Dispatcher: a vehicle's state.
-    VehicleStatus {
-        /// Vehicle.
-        vehicle: VehicleId,
-        /// What dispatch needs to know.
-        view: Arc<VehicleView>,
-    },
-    /// Dispatcher: assign the pending bookings (batch mode) and retry returns.
-    BatchTick,
-    /// Dispatcher: a vehicle could not take a booking's pets aboard after all (its plan
-    /// changed under a plan that was in flight); assign the leg again.
-    Bounce {
-        /// Booking.
-        booking: BookingId,
-        /// Leg.
-        leg: Leg,
-        /// Vehicle.
-        vehicle: VehicleId,
-    },
-    /// Requester (and, forwarded, the customer): a partner started a service.
-    ServiceStarted {
-        /// Booking.
-        booking: BookingId,
-        /// Expected end.
-        until: SimTime,
-    },
-    /// Requester: a partner finished a service.
-    ServiceDone {
-        /// Booking.
-        booking: BookingId,
-    },
-    /// Requester: a partner refused a service.
-    ServiceRejected {
-        /// Booking.
-        booking: BookingId,
-        /// Why.
-        reason: Arc<str>,
-    },
-
-    /// Vehicle: the new plan.
-    Assign {
-        /// The stops to drive, in order.
-        plan: Arc<[PlanStop]>,
-    },
-    /// Vehicle: drop a booking that was not picked up.
-    Unassign {
-        /// Booking.
-        booking: BookingId,
-    },
-    /// Vehicle: the customer's answer to a re-quote.
-    RequoteAnswer {
-        /// Booking.
-        booking: BookingId,
-        /// Approved?
-        approved: bool,
-        /// The fare approved (or not).
-        new_won: i64,
-    },
-    /// Vehicle: a pet's welfare is critical.
-    WelfareCritical {
-        /// Booking.
-        booking: BookingId,
-        /// Pet.
-        pet: PetId,
-    },
-    /// Vehicle: the climate control fails (false) or is repaired (true).
-    Hvac {
-        /// Working?
-        ok: bool,
-    },
-    /// Vehicle: report the ride to the pets aboard.
-    WelfareTick,
-    /// Vehicle: send live updates to the customers.
-    CustomerTick,
-    /// Vehicle: the hour is over; report its statistics.
-    HourTick,
-    /// Vehicle: the current edge should be done (ignored unless `gen` is current).
-    EdgeDone {
-        /// Timer generation.
-        gen: u32,
-    },
-    /// Vehicle: the current stop is over.
-    StopDone {
-        /// Timer generation.
-        gen: u32,
-    },
-    /// Vehicle: report a GPS position.
-    PositionTick,
-
-    /// Pet: boarded a vehicle.
-    Boarded {
-        /// Booking.
-        booking: BookingId,
-        /// The vehicle's actor.
-        vehicle: ActorId,
-        /// The vehicle.
-        vehicle_id: VehicleId,
-    },
-    /// Pet: the ride since the last report.
-    Ride {
-        /// Conditions.
-        env: Env,
-        /// Time since the last report.
-        dt: SimDuration,
-    },
-    /// Pet: treated at a vet.
-    Treated,
-    /// Pet: left the vehicle.
-    Alighted,
-
-    /// Partner: serve these pets.
-    ServiceRequest {
-        /// Booking.
-        booking: BookingId,
-        /// How long.
-        duration: SimDuration,
-        /// Who to tell.
-        reply_to: ActorId,
-        /// An emergency (welfare diversion).
-        emergency: bool,
-    },
-    /// Partner: a service ends.
-    ServiceEnd {
-        /// Booking.
-        booking: BookingId,
-    },
+    /// To the traffic actor.
+    Traffic(TrafficMsg),
+    /// To a customer.
+    Customer(CustomerMsg),
+    /// To the dispatcher.
+    Dispatcher(DispatcherMsg),
+    /// To a vehicle.
+    Vehicle(VehicleMsg),
+    /// To a pet.
+    Pet(PetMsg),
+    /// To a partner.
+    Partner(PartnerMsg),
+    /// To whoever asked a partner for a service (a vehicle or the dispatcher; the
+    /// dispatcher forwards the start to the customer).
+    Reply(ServiceReply),
 }
+
+/// What every group of messages provides to [`Msg`].
+pub trait MsgGroup {
+    /// A short name for traces and `events.csv`, unique across all groups.
+    fn kind(&self) -> &'static str;
+    /// Feeds the fields to the trace hash (the kind is fed by [`Msg`]); every field of
+    /// every variant, destructured so that a new field does not compile until it is
+    /// hashed.
+    fn encode_fields(&self, h: &mut TraceHasher);
+    /// A one-line description for `events.csv` (empty when the kind says it all).
+    fn detail(&self) -> String;
+}
+
+macro_rules! groups {
+    ($($variant:ident($group:ty)),*) => {
+        $(impl From<$group> for Msg {
+            fn from(m: $group) -> Msg {
+                Msg::$variant(m)
+            }
+        })*
+
+        impl Msg {
+            /// The group of the message (`None` for [`Msg::Start`]).
+            fn group(&self) -> Option<&dyn MsgGroup> {
+                match self {
+                    Msg::Start => None,
+                    $(Msg::$variant(m) => Some(m),)*
+                }
+            }
+        }
+    };
+}
+
+groups!(
+    Traffic(TrafficMsg),
+    Customer(CustomerMsg),
+    Dispatcher(DispatcherMsg),
+    Vehicle(VehicleMsg),
+    Pet(PetMsg),
+    Partner(PartnerMsg),
+    Reply(ServiceReply)
+);
 
 impl Msg {
     /// A short name for traces.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Msg::Start => "start",
-            Msg::TrafficTick => "traffic_tick",
-            Msg::AccidentDue => "accident_due",
-            Msg::StartIncident(_) => "start_incident",
-            Msg::ClearIncident(_) => "clear_incident",
-            Msg::Traffic(_) => "traffic",
-            Msg::DemandTick => "demand_tick",
-            Msg::BookScripted(_) => "book_scripted",
-            Msg::Quote(_) => "quote",
-            Msg::Rejected { .. } => "rejected",
-            Msg::Assigned { .. } => "assigned",
-            Msg::PatienceCheck { .. } => "patience_check",
-            Msg::StaleCheck => "stale_check",
-            Msg::AtPickup { .. } => "at_pickup",
-            Msg::PickedUp { .. } => "picked_up",
-            Msg::TripUpdate { .. } => "trip_update",
-            Msg::Requote { .. } => "requote",
-            Msg::Delivered(_) => "delivered",
-            Msg::ServiceFailed { .. } => "service_failed",
-            Msg::BookingRequest(_) => "booking_request",
-            Msg::QuoteAnswer { .. } => "quote_answer",
-            Msg::CancelBooking { .. } => "cancel_booking",
-            Msg::BookingEnded { .. } => "booking_ended",
-            Msg::VehicleStatus { .. } => "vehicle_status",
-            Msg::BatchTick => "batch_tick",
-            Msg::Bounce { .. } => "bounce",
-            Msg::ServiceStarted { .. } => "service_started",
-            Msg::ServiceDone { .. } => "service_done",
-            Msg::ServiceRejected { .. } => "service_rejected",
-            Msg::Assign { .. } => "assign",
-            Msg::Unassign { .. } => "unassign",
-            Msg::RequoteAnswer { .. } => "requote_answer",
-            Msg::WelfareCritical { .. } => "welfare_critical",
-            Msg::Hvac { .. } => "hvac",
-            Msg::WelfareTick => "welfare_tick",
-            Msg::CustomerTick => "customer_tick",
-            Msg::HourTick => "hour_tick",
-            Msg::EdgeDone { .. } => "edge_done",
-            Msg::StopDone { .. } => "stop_done",
-            Msg::PositionTick => "position_tick",
-            Msg::Boarded { .. } => "boarded",
-            Msg::Ride { .. } => "ride",
-            Msg::Treated => "treated",
-            Msg::Alighted => "alighted",
-            Msg::ServiceRequest { .. } => "service_request",
-            Msg::ServiceEnd { .. } => "service_end",
+        self.group().map_or("start", |g| g.kind())
+    }
+
+    /// A one-line description for `events.csv`.
+    pub fn detail(&self) -> String {
+        self.group().map_or_else(String::new, |g| g.detail())
+    }
+}
+
+impl TraceEncode for Msg {
+    fn encode(&self, h: &mut TraceHasher) {
+        // The kind's name tags the message, so adding a kind changes nothing before it.
+        h.str(self.kind());
+        if let Some(g) = self.group() {
+            g.encode_fields(h);
         }
+    }
+}
+
+/// Messages an actor received that were meant for another kind of actor: a model bug,
+/// counted (never silently dropped) and reported by the end-of-run invariants.
+#[derive(Clone, Debug, Default)]
+pub struct Misrouted {
+    count: u32,
+    first: Option<&'static str>,
+}
+
+impl Misrouted {
+    /// Counts `msg`, received by the wrong kind of actor.
+    pub fn count(&mut self, msg: &Msg) {
+        self.count += 1;
+        self.first.get_or_insert(msg.kind());
+        tracing::error!(
+            kind = msg.kind(),
+            "a message reached the wrong kind of actor"
+        );
+    }
+
+    /// The problem to report, if any, for an actor called `who`.
+    pub fn problem(&self, who: &str) -> Option<String> {
+        let first = self.first?;
+        Some(format!(
+            "{who} received {} message(s) meant for another kind of actor (first: {first})",
+            self.count
+        ))
     }
 }
 
@@ -454,136 +290,14 @@ impl TraceEncode for TrafficUpdate {
     }
 }
 
-impl TraceEncode for Msg {
-    fn encode(&self, h: &mut TraceHasher) {
-        // The tag is the variant's position in `kind()`'s list, by name, so that adding a
-        // variant in the middle changes nothing that came before.
-        h.str(self.kind());
-        match self {
-            Msg::Start
-            | Msg::TrafficTick
-            | Msg::AccidentDue
-            | Msg::DemandTick
-            | Msg::StaleCheck
-            | Msg::BatchTick => {}
-            Msg::WelfareTick
-            | Msg::CustomerTick
-            | Msg::HourTick
-            | Msg::PositionTick
-            | Msg::Treated
-            | Msg::Alighted => {}
-            Msg::StartIncident(p) => p.encode(h),
-            Msg::ClearIncident(id) => h.u32(id.0),
-            Msg::Traffic(u) => u.encode(h),
-            Msg::BookScripted(s) | Msg::BookingRequest(s) => s.encode(h),
-            Msg::Quote(q) => q.encode(h),
-            Msg::Rejected { booking, reason }
-            | Msg::ServiceFailed { booking, reason }
-            | Msg::ServiceRejected { booking, reason } => {
-                h.u32(booking.0);
-                h.str(reason);
-            }
-            Msg::Assigned {
-                booking,
-                vehicle,
-                pickup_eta,
-            } => {
-                h.u32(booking.0);
-                h.u32(vehicle.0);
-                h.u64(pickup_eta.as_ms());
-            }
-            Msg::PatienceCheck { booking }
-            | Msg::AtPickup { booking }
-            | Msg::TripUpdate { booking }
-            | Msg::CancelBooking { booking }
-            | Msg::BookingEnded { booking }
-            | Msg::ServiceDone { booking }
-            | Msg::Unassign { booking }
-            | Msg::ServiceEnd { booking } => h.u32(booking.0),
-            Msg::PickedUp { booking, leg } => {
-                h.u32(booking.0);
-                h.u8(*leg as u8);
-            }
-            Msg::Requote {
-                booking,
-                old_won,
-                new_won,
-                reason,
-                from,
-            } => {
-                h.u32(booking.0);
-                h.u64(*old_won as u64);
-                h.u64(*new_won as u64);
-                h.u8(*reason as u8);
-                h.u32(from.0);
-            }
-            Msg::Delivered(d) => d.encode(h),
-            Msg::Bounce {
-                booking,
-                leg,
-                vehicle,
-            } => {
-                h.u32(booking.0);
-                h.u8(*leg as u8);
-                h.u32(vehicle.0);
-            }
-            Msg::ServiceStarted { booking, until } => {
-                h.u32(booking.0);
-                h.u64(until.as_ms());
-            }
-            Msg::QuoteAnswer { booking, accepted } => {
-                h.u32(booking.0);
-                h.u8(u8::from(*accepted));
-            }
-            Msg::VehicleStatus { vehicle, view } => {
-                h.u32(vehicle.0);
-                view.encode(h);
-            }
-            Msg::Assign { plan } => {
-                h.u32(plan.len() as u32);
-                for s in plan.iter() {
-                    s.encode(h);
-                }
-            }
-            Msg::RequoteAnswer {
-                booking,
-                approved,
-                new_won,
-            } => {
-                h.u32(booking.0);
-                h.u8(u8::from(*approved));
-                h.u64(*new_won as u64);
-            }
-            Msg::WelfareCritical { booking, pet } => {
-                h.u32(booking.0);
-                h.u32(pet.0);
-            }
-            Msg::Hvac { ok } => h.u8(u8::from(*ok)),
-            Msg::EdgeDone { gen } | Msg::StopDone { gen } => h.u32(*gen),
-            Msg::Boarded {
-                booking,
-                vehicle,
-                vehicle_id,
-            } => {
-                h.u32(booking.0);
-                h.u32(vehicle.0);
-                h.u32(vehicle_id.0);
-            }
-            Msg::Ride { env, dt } => {
-                env.encode(h);
-                h.u64(dt.as_ms());
-            }
-            Msg::ServiceRequest {
-                booking,
-                duration,
-                reply_to,
-                emergency,
-            } => {
-                h.u32(booking.0);
-                h.u64(duration.as_ms());
-                h.u32(reply_to.0);
-                h.u8(u8::from(*emergency));
-            }
-        }
-    }
+/// A booking's request in `events.csv` (scripted or sent to the dispatcher).
+pub(crate) fn spec_detail(s: &BookingSpec) -> String {
+    format!(
+        "{} {} pets {} -> {} after {}",
+        s.booking,
+        s.pets.len(),
+        s.pickup,
+        s.dropoff,
+        s.pickup_after
+    )
 }

@@ -18,7 +18,7 @@ use crate::engine::{Engine, RunReport};
 use crate::event::Event;
 use crate::fare::{Addon, SizeClass, Tariff, Tolls};
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId, VehicleId};
-use crate::msg::Msg;
+use crate::msg::{CustomerMsg, Msg, TrafficMsg, VehicleMsg};
 use crate::observe::ClosingBooks;
 use crate::rng::ActorKind;
 use crate::time::{SimDuration, SimTime};
@@ -371,13 +371,13 @@ fn schedule_inputs(
         engine.schedule(SimTime::ZERO, *id, Msg::Start);
     }
     for plan in &spec.incidents {
-        let msg = Msg::StartIncident(Arc::new(plan.clone()));
+        let msg = TrafficMsg::StartIncident(Arc::new(plan.clone()));
         engine.schedule(plan.at, layout.traffic, msg);
     }
     for f in &spec.faults {
         if let Some(&v) = layout.vehicles.get(f.vehicle.index()) {
-            engine.schedule(f.at, v, Msg::Hvac { ok: false });
-            engine.schedule(f.at + f.duration, v, Msg::Hvac { ok: true });
+            engine.schedule(f.at, v, VehicleMsg::Hvac { ok: false });
+            engine.schedule(f.at + f.duration, v, VehicleMsg::Hvac { ok: true });
         }
     }
     for (k, s) in spec.scripted.iter().enumerate() {
@@ -398,7 +398,7 @@ fn schedule_inputs(
             service_time: s.addon.map_or(SimDuration::ZERO, |a| a.2),
             vehicle: s.vehicle,
         };
-        engine.schedule(s.at, customer, Msg::BookScripted(Arc::new(booking)));
+        engine.schedule(s.at, customer, CustomerMsg::BookScripted(Arc::new(booking)));
     }
     Ok(())
 }
@@ -424,13 +424,16 @@ fn static_routes(spec: &SimSpec) -> Option<Arc<Ch>> {
 ///   (`books` checked each as it closed);
 /// - no crate-slot or species-separation violation happened at any boarding;
 /// - no pet is left aboard a vehicle unless its booking is still open;
-/// - completed bookings have a pickup, a drop-off and a fare; fares are never negative.
+/// - completed bookings have a pickup, a drop-off and a fare; fares are never negative;
+/// - no actor received a message meant for another kind of actor (each reports its own
+///   [`crate::engine::SimActor::problems`]).
 pub fn check_end(report: &RunReport<Msg, Event>, books: &ClosingBooks) -> Vec<String> {
     let mut problems = books.problems.clone();
     let open: BTreeSet<BookingId> = books.open.iter().copied().collect();
     let mut made = 0u64;
     let mut violations = 0u32;
     for slot in &report.slots {
+        problems.extend(slot.actor.problems());
         if let Some(c) = slot.actor.as_any().downcast_ref::<Customer>() {
             let (m, closed) = c.counts();
             made += u64::from(m);

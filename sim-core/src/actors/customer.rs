@@ -6,6 +6,8 @@
 //! (log-normal patience past the promised pickup); phones support when its information has
 //! been stale for a while. Every booking ends here with a status and a reason.
 
+pub mod msg;
+
 use std::any::Any;
 use std::sync::Arc;
 
@@ -18,7 +20,10 @@ use crate::engine::{Cx, SimActor};
 use crate::event::{BookingRecord, BookingStatus, Event, QuoteKind, QuoteRecord, SupportCall};
 use crate::fare::Addon;
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, VehicleId};
-use crate::msg::{Delivery, Msg, QuoteOffer, RequoteReason};
+use crate::msg::{
+    CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, QuoteOffer, RequoteReason, ServiceReply,
+    VehicleMsg,
+};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::TrafficConfig;
 use crate::weighted::Weighted;
@@ -191,6 +196,7 @@ pub struct Customer {
     closed: u32,
     busy_skips: u32,
     id_stride: u32,
+    misrouted: Misrouted,
 }
 
 impl Customer {
@@ -217,6 +223,7 @@ impl Customer {
             closed: 0,
             busy_skips: 0,
             id_stride,
+            misrouted: Misrouted::default(),
         }
     }
 
@@ -242,7 +249,7 @@ impl Customer {
         if gap_h.is_finite() {
             cx.send_self(
                 SimDuration::from_secs_f64(gap_h * 3_600.0).max(SimDuration(1)),
-                Msg::DemandTick,
+                CustomerMsg::DemandTick,
             );
         }
     }
@@ -351,9 +358,9 @@ impl Customer {
         cx.send(
             self.dispatcher,
             SimDuration::ZERO,
-            Msg::BookingRequest(spec),
+            DispatcherMsg::BookingRequest(spec),
         );
-        cx.send_self(self.model.stale_after, Msg::StaleCheck);
+        cx.send_self(self.model.stale_after, CustomerMsg::StaleCheck);
     }
 
     fn close(&mut self, status: BookingStatus, reason: &str, cx: &mut Cx<'_, Msg, Event>) {
@@ -362,7 +369,7 @@ impl Customer {
         cx.send(
             self.dispatcher,
             SimDuration::ZERO,
-            Msg::BookingEnded {
+            DispatcherMsg::BookingEnded {
                 booking: a.spec.booking,
             },
         );
@@ -483,7 +490,7 @@ impl Customer {
         cx.send(
             self.dispatcher,
             SimDuration::ZERO,
-            Msg::QuoteAnswer {
+            DispatcherMsg::QuoteAnswer {
                 booking: q.booking,
                 accepted,
             },
@@ -533,7 +540,7 @@ impl Customer {
             let deadline = promised + Self::patience(&model, cx);
             cx.send_self(
                 deadline.saturating_since(now),
-                Msg::PatienceCheck { booking },
+                CustomerMsg::PatienceCheck { booking },
             );
         }
     }
@@ -558,7 +565,7 @@ impl Customer {
             cx.send(
                 self.dispatcher,
                 SimDuration::ZERO,
-                Msg::CancelBooking { booking },
+                DispatcherMsg::CancelBooking { booking },
             );
             self.close(
                 BookingStatus::Cancelled,
@@ -582,7 +589,7 @@ impl Customer {
             cx.send(
                 from,
                 SimDuration::ZERO,
-                Msg::RequoteAnswer {
+                VehicleMsg::RequoteAnswer {
                     booking,
                     approved: false,
                     new_won,
@@ -606,7 +613,7 @@ impl Customer {
         cx.send(
             from,
             SimDuration::ZERO,
-            Msg::RequoteAnswer {
+            VehicleMsg::RequoteAnswer {
                 booking,
                 approved,
                 new_won,
@@ -677,25 +684,26 @@ impl Customer {
             // The call brings them up to date.
             a.last_update = now;
         }
-        cx.send_self(model.stale_after, Msg::StaleCheck);
+        cx.send_self(model.stale_after, CustomerMsg::StaleCheck);
     }
 }
 
-impl SimActor<Msg, Event> for Customer {
-    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+impl Customer {
+    fn on_msg(&mut self, now: SimTime, msg: CustomerMsg, cx: &mut Cx<'_, Msg, Event>) {
         match msg {
-            Msg::Start => self.next_candidate(cx),
-            Msg::DemandTick => self.on_demand_tick(now, cx),
-            Msg::BookScripted(spec) => self.on_scripted(now, &spec, cx),
-            Msg::Quote(q) => self.on_quote(now, q, cx),
-            Msg::Rejected { reason, .. } => self.close(BookingStatus::Rejected, &reason, cx),
-            Msg::Assigned {
+            CustomerMsg::DemandTick => self.on_demand_tick(now, cx),
+            CustomerMsg::BookScripted(spec) => self.on_scripted(now, &spec, cx),
+            CustomerMsg::Quote(q) => self.on_quote(now, q, cx),
+            CustomerMsg::Rejected { reason, .. } => {
+                self.close(BookingStatus::Rejected, &reason, cx)
+            }
+            CustomerMsg::Assigned {
                 booking,
                 vehicle,
                 pickup_eta,
             } => self.on_assigned(now, booking, vehicle, pickup_eta, cx),
-            Msg::PatienceCheck { booking } => self.on_patience_check(booking, cx),
-            Msg::AtPickup { .. } => {
+            CustomerMsg::PatienceCheck { booking } => self.on_patience_check(booking, cx),
+            CustomerMsg::AtPickup { .. } => {
                 if let Some(a) = &mut self.active {
                     a.last_update = now;
                     if a.phase == Phase::WaitingPickup {
@@ -704,7 +712,7 @@ impl SimActor<Msg, Event> for Customer {
                     }
                 }
             }
-            Msg::PickedUp { leg, .. } => {
+            CustomerMsg::PickedUp { leg, .. } => {
                 let Some(a) = &mut self.active else { return };
                 a.last_update = now;
                 a.phase = Phase::Riding;
@@ -712,26 +720,39 @@ impl SimActor<Msg, Event> for Customer {
                     a.pickup_at = Some(now);
                 }
             }
-            Msg::TripUpdate { .. } => {
+            CustomerMsg::TripUpdate { .. } => {
                 if let Some(a) = &mut self.active {
                     a.last_update = now;
                 }
             }
-            Msg::Requote {
+            CustomerMsg::Requote {
                 booking,
                 old_won,
                 new_won,
                 reason,
                 from,
             } => self.on_requote(now, booking, (old_won, new_won), reason, from, cx),
-            Msg::Delivered(d) => self.on_delivered(now, &d, cx),
-            Msg::ServiceStarted { until, .. } => {
+            CustomerMsg::Delivered(d) => self.on_delivered(now, &d, cx),
+            CustomerMsg::ServiceFailed { reason, .. } => {
+                if let Some(a) = &mut self.active {
+                    a.service_failed = Some(reason);
+                    a.last_update = now;
+                }
+            }
+            CustomerMsg::StaleCheck => self.on_stale_check(now, cx),
+        }
+    }
+
+    /// What the dispatcher passes on from a partner: the service started or is done.
+    fn on_reply(&mut self, now: SimTime, reply: ServiceReply, cx: &mut Cx<'_, Msg, Event>) {
+        match reply {
+            ServiceReply::ServiceStarted { until, .. } => {
                 // The partner said when it will be done: the information is fresh till then.
                 if let Some(a) = &mut self.active {
                     a.last_update = a.last_update.max(until);
                 }
             }
-            Msg::ServiceDone { .. } => {
+            ServiceReply::ServiceDone { .. } => {
                 let Some(a) = &mut self.active else { return };
                 a.service_done = true;
                 a.last_update = now;
@@ -739,15 +760,28 @@ impl SimActor<Msg, Event> for Customer {
                     self.finish_if_done(cx);
                 }
             }
-            Msg::ServiceFailed { reason, .. } => {
-                if let Some(a) = &mut self.active {
-                    a.service_failed = Some(reason);
-                    a.last_update = now;
-                }
-            }
-            Msg::StaleCheck => self.on_stale_check(now, cx),
-            other => debug_assert!(false, "customer got {}", other.kind()),
+            // The dispatcher tells a customer of a refusal as `ServiceFailed`.
+            r @ ServiceReply::ServiceRejected { .. } => self.misrouted.count(&r.into()),
         }
+    }
+}
+
+impl SimActor<Msg, Event> for Customer {
+    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+        match msg {
+            Msg::Start => self.next_candidate(cx),
+            Msg::Customer(m) => self.on_msg(now, m, cx),
+            Msg::Reply(r) => self.on_reply(now, r, cx),
+            other => self.misrouted.count(&other),
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        (self
+            .misrouted
+            .problem(&format!("customer {}", self.id))
+            .into_iter())
+        .collect()
     }
 
     fn on_end(&mut self, _now: SimTime, cx: &mut Cx<'_, Msg, Event>) {

@@ -9,6 +9,8 @@
 //! Surge: multiplier from (requests in the last `surge_window`) / (vehicles free to take
 //! work, each able to serve two bookings per window), through the tariff's surge curve.
 
+pub mod msg;
+
 use std::any::Any;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -21,7 +23,9 @@ use crate::engine::{Cx, SimActor};
 use crate::event::Event;
 use crate::fare::{feed_route, price, Extras, Meter, Tariff};
 use crate::ids::{BookingId, NodeId, VehicleId};
-use crate::msg::{Msg, QuoteOffer};
+use crate::msg::{
+    CustomerMsg, DispatcherMsg, Misrouted, Msg, QuoteOffer, ServiceReply, VehicleMsg,
+};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, ProfileAt, SpeedTable, TrafficConfig};
 use crate::world::TravelTimes;
@@ -81,6 +85,7 @@ pub struct Dispatcher {
     rejected: u32,
     assigned: u32,
     bounced: u32,
+    misrouted: Misrouted,
 }
 
 impl Dispatcher {
@@ -114,6 +119,7 @@ impl Dispatcher {
             rejected: 0,
             assigned: 0,
             bounced: 0,
+            misrouted: Misrouted::default(),
         }
     }
 
@@ -297,7 +303,7 @@ impl Dispatcher {
         cx.send(
             spec.customer_actor,
             SimDuration::ZERO,
-            Msg::Rejected {
+            CustomerMsg::Rejected {
                 booking: spec.booking,
                 reason: reason.into(),
             },
@@ -361,7 +367,11 @@ impl Dispatcher {
             surge,
         };
         self.quoted.insert(spec.booking, quoted);
-        cx.send(spec.customer_actor, SimDuration::ZERO, Msg::Quote(q));
+        cx.send(
+            spec.customer_actor,
+            SimDuration::ZERO,
+            CustomerMsg::Quote(q),
+        );
     }
 
     /// Assigns a booking's leg, or says why no vehicle can take it now.
@@ -396,7 +406,7 @@ impl Dispatcher {
         cx.send(
             actor,
             SimDuration::ZERO,
-            Msg::Assign {
+            VehicleMsg::Assign {
                 plan: plan.clone().into(),
             },
         );
@@ -408,7 +418,7 @@ impl Dispatcher {
         cx.send(
             q.spec.customer_actor,
             SimDuration::ZERO,
-            Msg::Assigned {
+            CustomerMsg::Assigned {
                 booking,
                 vehicle: VehicleId(i as u32),
                 pickup_eta: ins.pickup_eta,
@@ -446,7 +456,7 @@ impl Dispatcher {
         self.retry_returns(now, cx);
         cx.send_self(
             self.cfg.batch.unwrap_or(SimDuration::from_mins(1)),
-            Msg::BatchTick,
+            DispatcherMsg::BatchTick,
         );
     }
 
@@ -456,7 +466,7 @@ impl Dispatcher {
             cx.send(
                 self.fleet.vehicles[v].actor,
                 SimDuration::ZERO,
-                Msg::Unassign { booking },
+                VehicleMsg::Unassign { booking },
             );
         }
         self.quoted.remove(&booking);
@@ -474,15 +484,15 @@ impl Dispatcher {
             return;
         };
         let to = q.spec.customer_actor;
-        let msg = match failed {
+        let msg: Msg = match failed {
             Some(reason) => {
                 // The pets come home whatever the add-on was.
                 let mut spec = (*q.spec).clone();
                 spec.returns = true;
                 q.spec = Arc::new(spec);
-                Msg::ServiceFailed { booking, reason }
+                CustomerMsg::ServiceFailed { booking, reason }.into()
             }
-            None => Msg::ServiceDone { booking },
+            None => ServiceReply::ServiceDone { booking }.into(),
         };
         let returns = q.spec.returns;
         cx.send(to, SimDuration::ZERO, msg);
@@ -501,15 +511,11 @@ impl Dispatcher {
     }
 }
 
-impl SimActor<Msg, Event> for Dispatcher {
-    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+impl Dispatcher {
+    fn on_msg(&mut self, now: SimTime, msg: DispatcherMsg, cx: &mut Cx<'_, Msg, Event>) {
         match msg {
-            Msg::Start => cx.send_self(
-                self.cfg.batch.unwrap_or(SimDuration::from_mins(1)),
-                Msg::BatchTick,
-            ),
-            Msg::BookingRequest(spec) => self.on_request(now, spec, cx),
-            Msg::QuoteAnswer { booking, accepted } => {
+            DispatcherMsg::BookingRequest(spec) => self.on_request(now, spec, cx),
+            DispatcherMsg::QuoteAnswer { booking, accepted } => {
                 if !accepted {
                     self.quoted.remove(&booking);
                 } else if self.cfg.batch.is_some() {
@@ -518,17 +524,17 @@ impl SimActor<Msg, Event> for Dispatcher {
                     self.assign_outbound(now, booking, cx);
                 }
             }
-            Msg::BatchTick => self.on_batch(now, cx),
-            Msg::VehicleStatus { vehicle, view } => {
+            DispatcherMsg::BatchTick => self.on_batch(now, cx),
+            DispatcherMsg::VehicleStatus { vehicle, view } => {
                 let i = vehicle.index();
                 // A report sent before the vehicle applied our last plan would undo it.
                 if i < self.sent.len() && view.version >= self.sent[i] {
                     self.set_view(i, view, now);
                 }
             }
-            Msg::CancelBooking { booking } => self.on_cancel(booking, cx),
-            Msg::BookingEnded { booking } => self.forget(booking),
-            Msg::Bounce { booking, leg, .. } => {
+            DispatcherMsg::CancelBooking { booking } => self.on_cancel(booking, cx),
+            DispatcherMsg::BookingEnded { booking } => self.forget(booking),
+            DispatcherMsg::Bounce { booking, leg, .. } => {
                 self.bounced += 1;
                 match leg {
                     Leg::Outbound => self.assign_outbound(now, booking, cx),
@@ -539,21 +545,47 @@ impl SimActor<Msg, Event> for Dispatcher {
                     }
                 }
             }
-            Msg::ServiceStarted { booking, until } => {
+        }
+    }
+
+    /// A partner's answer about a service the dispatcher asked for (a booking's add-on).
+    fn on_reply(&mut self, now: SimTime, reply: ServiceReply, cx: &mut Cx<'_, Msg, Event>) {
+        match reply {
+            ServiceReply::ServiceStarted { booking, until } => {
                 if let Some(q) = self.quoted.get(&booking) {
                     cx.send(
                         q.spec.customer_actor,
                         SimDuration::ZERO,
-                        Msg::ServiceStarted { booking, until },
+                        ServiceReply::ServiceStarted { booking, until },
                     );
                 }
             }
-            Msg::ServiceDone { booking } => self.on_service_end(now, booking, None, cx),
-            Msg::ServiceRejected { booking, reason } => {
+            ServiceReply::ServiceDone { booking } => self.on_service_end(now, booking, None, cx),
+            ServiceReply::ServiceRejected { booking, reason } => {
                 self.on_service_end(now, booking, Some(reason), cx)
             }
-            other => debug_assert!(false, "dispatcher got {}", other.kind()),
         }
+    }
+}
+
+impl SimActor<Msg, Event> for Dispatcher {
+    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+        match msg {
+            Msg::Start => cx.send_self(
+                self.cfg.batch.unwrap_or(SimDuration::from_mins(1)),
+                DispatcherMsg::BatchTick,
+            ),
+            Msg::Dispatcher(m) => self.on_msg(now, m, cx),
+            Msg::Reply(r) => self.on_reply(now, r, cx),
+            other => self.misrouted.count(&other),
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.misrouted
+            .problem("the dispatcher")
+            .into_iter()
+            .collect()
     }
 
     fn as_any(&self) -> &dyn Any {

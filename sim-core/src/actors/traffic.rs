@@ -3,13 +3,15 @@
 //! speeds are static (no congestion, one profile factor all day) it broadcasts only when
 //! an incident starts or clears.
 
+pub mod msg;
+
 use std::any::Any;
 use std::sync::Arc;
 
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
 use crate::ids::ActorId;
-use crate::msg::{IncidentChange, Msg, TrafficUpdate};
+use crate::msg::{IncidentChange, Misrouted, Msg, TrafficMsg, TrafficUpdate, VehicleMsg};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{IncidentCause, IncidentKind, TrafficConfig, TrafficState};
 use crate::world::World;
@@ -21,6 +23,7 @@ pub struct TrafficActor {
     state: TrafficState,
     subscribers: Vec<ActorId>,
     last_tick: SimTime,
+    misrouted: Misrouted,
 }
 
 impl TrafficActor {
@@ -33,6 +36,7 @@ impl TrafficActor {
             state,
             subscribers,
             last_tick: SimTime::ZERO,
+            misrouted: Misrouted::default(),
         }
     }
 
@@ -52,7 +56,7 @@ impl TrafficActor {
             changes: changes.into(),
         };
         for &to in &self.subscribers {
-            cx.send(to, SimDuration::ZERO, Msg::Traffic(update.clone()));
+            cx.send(to, SimDuration::ZERO, VehicleMsg::Traffic(update.clone()));
         }
     }
 
@@ -75,7 +79,7 @@ impl TrafficActor {
             duration,
         );
         tracing::debug!(at = %now, id = %incident.id, ?kind, ?cause, "incident starts");
-        cx.send_self(duration, Msg::ClearIncident(incident.id));
+        cx.send_self(duration, TrafficMsg::ClearIncident(incident.id));
         cx.emit(Event::IncidentStarted(incident.clone()));
         self.broadcast(
             now,
@@ -88,39 +92,40 @@ impl TrafficActor {
     }
 }
 
-impl SimActor<Msg, Event> for TrafficActor {
-    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
-        match msg {
-            Msg::Start => {
-                self.last_tick = now;
-                self.broadcast(now, Vec::new(), cx);
-                // Static speeds change only with incidents: no periodic update.
-                if !self.cfg.is_static() {
-                    cx.send_self(self.cfg.update_interval, Msg::TrafficTick);
-                }
-                if self.cfg.random_accidents {
-                    if let Some(gap) = self.state.next_accident_gap(cx.rng()) {
-                        cx.send_self(gap, Msg::AccidentDue);
-                    }
-                }
+impl TrafficActor {
+    fn on_start(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        self.last_tick = now;
+        self.broadcast(now, Vec::new(), cx);
+        // Static speeds change only with incidents: no periodic update.
+        if !self.cfg.is_static() {
+            cx.send_self(self.cfg.update_interval, TrafficMsg::TrafficTick);
+        }
+        if self.cfg.random_accidents {
+            if let Some(gap) = self.state.next_accident_gap(cx.rng()) {
+                cx.send_self(gap, TrafficMsg::AccidentDue);
             }
-            Msg::TrafficTick => {
+        }
+    }
+
+    fn on_msg(&mut self, now: SimTime, msg: TrafficMsg, cx: &mut Cx<'_, Msg, Event>) {
+        match msg {
+            TrafficMsg::TrafficTick => {
                 let dt = now.saturating_since(self.last_tick);
                 self.last_tick = now;
                 self.state.step_congestion(&self.cfg, dt, cx.rng());
                 self.broadcast(now, Vec::new(), cx);
-                cx.send_self(self.cfg.update_interval, Msg::TrafficTick);
+                cx.send_self(self.cfg.update_interval, TrafficMsg::TrafficTick);
             }
-            Msg::AccidentDue => {
+            TrafficMsg::AccidentDue => {
                 let (edge, kind, duration) =
                     self.state
                         .draw_accident(&self.world.net, &self.cfg, cx.rng());
                 self.start(now, vec![edge], kind, IncidentCause::Random, duration, cx);
                 if let Some(gap) = self.state.next_accident_gap(cx.rng()) {
-                    cx.send_self(gap, Msg::AccidentDue);
+                    cx.send_self(gap, TrafficMsg::AccidentDue);
                 }
             }
-            Msg::StartIncident(plan) => {
+            TrafficMsg::StartIncident(plan) => {
                 self.start(
                     now,
                     plan.edges.clone(),
@@ -130,7 +135,7 @@ impl SimActor<Msg, Event> for TrafficActor {
                     cx,
                 );
             }
-            Msg::ClearIncident(id) => {
+            TrafficMsg::ClearIncident(id) => {
                 if let Some(incident) = self.state.clear_incident(id) {
                     cx.emit(Event::IncidentCleared(incident.clone()));
                     self.broadcast(
@@ -143,8 +148,24 @@ impl SimActor<Msg, Event> for TrafficActor {
                     );
                 }
             }
-            other => debug_assert!(false, "traffic got {}", other.kind()),
         }
+    }
+}
+
+impl SimActor<Msg, Event> for TrafficActor {
+    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+        match msg {
+            Msg::Start => self.on_start(now, cx),
+            Msg::Traffic(m) => self.on_msg(now, m, cx),
+            other => self.misrouted.count(&other),
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.misrouted
+            .problem("the traffic actor")
+            .into_iter()
+            .collect()
     }
 
     fn as_any(&self) -> &dyn Any {

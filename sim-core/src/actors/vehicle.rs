@@ -16,6 +16,7 @@
 mod cargo;
 mod driving;
 mod meters;
+pub mod msg;
 mod stats;
 
 use std::any::Any;
@@ -33,7 +34,10 @@ use crate::booking::{Crates, Leg, PlanStop, StopKind, VehicleView};
 use crate::engine::{Cx, SimActor};
 use crate::event::{Event, TripRecord, TripStatus};
 use crate::ids::{ActorId, BookingId, IncidentId, NodeId, VehicleId};
-use crate::msg::{Delivery, Msg, RequoteReason, TrafficUpdate};
+use crate::msg::{
+    CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, PartnerMsg, PetMsg, RequoteReason,
+    ServiceReply, TrafficUpdate, VehicleMsg,
+};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::SpeedTable;
 use crate::welfare::{rest_due, Cabin, Env};
@@ -92,6 +96,7 @@ pub struct Vehicle {
     /// The last edge driven was an expressway (tolls: the entry fee once per stretch).
     prev_expressway: bool,
     ticking: Ticking,
+    misrouted: Misrouted,
 }
 
 impl Vehicle {
@@ -121,6 +126,7 @@ impl Vehicle {
             rest_from: SimTime::ZERO,
             prev_expressway: false,
             ticking: Ticking::default(),
+            misrouted: Misrouted::default(),
             ctx,
         }
     }
@@ -179,13 +185,13 @@ impl Vehicle {
 
     fn schedule_edge_done(&mut self, cx: &mut Cx<'_, Msg, Event>) {
         if let (Some(delay), gen) = self.drive.edge_timer(&self.ctx.world) {
-            cx.send_self(delay, Msg::EdgeDone { gen });
+            cx.send_self(delay, VehicleMsg::EdgeDone { gen });
         }
     }
 
     fn stop_for(&mut self, d: SimDuration, cx: &mut Cx<'_, Msg, Event>) {
         let gen = self.drive.stop_timer();
-        cx.send_self(d, Msg::StopDone { gen });
+        cx.send_self(d, VehicleMsg::StopDone { gen });
     }
 
     fn start_ticks(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
@@ -195,16 +201,19 @@ impl Vehicle {
         };
         if !self.ticking.position {
             self.ticking.position = true;
-            cx.send_self(aligned(self.ctx.cfg.position_interval), Msg::PositionTick);
+            cx.send_self(
+                aligned(self.ctx.cfg.position_interval),
+                VehicleMsg::PositionTick,
+            );
         }
         if !self.ticking.welfare && !self.cargo.rides.is_empty() {
             self.ticking.welfare = true;
-            cx.send_self(self.ctx.cfg.welfare_interval, Msg::WelfareTick);
+            cx.send_self(self.ctx.cfg.welfare_interval, VehicleMsg::WelfareTick);
         }
         if let Some(every) = self.ctx.cfg.customer_update_interval {
             if !self.ticking.customers && self.cargo.busy() {
                 self.ticking.customers = true;
-                cx.send_self(aligned(every), Msg::CustomerTick);
+                cx.send_self(aligned(every), VehicleMsg::CustomerTick);
             }
         }
     }
@@ -231,7 +240,7 @@ impl Vehicle {
         cx.send(
             self.ctx.dispatcher,
             SimDuration::ZERO,
-            Msg::VehicleStatus {
+            DispatcherMsg::VehicleStatus {
                 vehicle: self.id,
                 view: Arc::new(self.view(now)),
             },
@@ -364,7 +373,7 @@ impl Vehicle {
                 cx.send(
                     info.actor,
                     SimDuration::ZERO,
-                    Msg::ServiceRequest {
+                    PartnerMsg::ServiceRequest {
                         booking,
                         duration: self.ctx.cfg.vet_treatment,
                         reply_to: cx.me(),
@@ -395,7 +404,7 @@ impl Vehicle {
                 cx.send(
                     stop.spec.customer_actor,
                     SimDuration::ZERO,
-                    Msg::AtPickup {
+                    CustomerMsg::AtPickup {
                         booking: stop.booking,
                     },
                 );
@@ -435,7 +444,7 @@ impl Vehicle {
                         cx.send(
                             self.ctx.dispatcher,
                             SimDuration::ZERO,
-                            Msg::Bounce {
+                            DispatcherMsg::Bounce {
                                 booking: stop.booking,
                                 leg: stop.leg,
                                 vehicle: self.id,
@@ -483,7 +492,7 @@ impl Vehicle {
             cx.send(
                 p.actor,
                 SimDuration::ZERO,
-                Msg::Boarded {
+                PetMsg::Boarded {
                     booking: b,
                     vehicle: cx.me(),
                     vehicle_id: self.id,
@@ -493,7 +502,7 @@ impl Vehicle {
         cx.send(
             ride.stop.spec.customer_actor,
             SimDuration::ZERO,
-            Msg::PickedUp {
+            CustomerMsg::PickedUp {
                 booking: b,
                 leg: ride.stop.leg,
             },
@@ -522,7 +531,7 @@ impl Vehicle {
             cx.send(
                 ride.stop.spec.customer_actor,
                 SimDuration::ZERO,
-                Msg::Requote {
+                CustomerMsg::Requote {
                     booking: ride.stop.booking,
                     old_won: ride.fare.approved_won,
                     new_won: ride.fare.approved_won + fee,
@@ -548,13 +557,13 @@ impl Vehicle {
         );
         let b = ride.stop.booking;
         for p in &ride.stop.spec.pets {
-            cx.send(p.actor, SimDuration::ZERO, Msg::Alighted);
+            cx.send(p.actor, SimDuration::ZERO, PetMsg::Alighted);
         }
         let arrived = self.stop_arrived;
         cx.send(
             ride.stop.spec.customer_actor,
             SimDuration::ZERO,
-            Msg::Delivered(Arc::new(Delivery {
+            CustomerMsg::Delivered(Arc::new(Delivery {
                 booking: b,
                 leg: ride.stop.leg,
                 vehicle: self.id,
@@ -596,7 +605,7 @@ impl Vehicle {
             cx.send(
                 info.actor,
                 SimDuration::ZERO,
-                Msg::ServiceRequest {
+                PartnerMsg::ServiceRequest {
                     booking: ride.stop.booking,
                     duration: ride.stop.spec.service_time,
                     reply_to: self.ctx.dispatcher,
@@ -623,7 +632,7 @@ impl Vehicle {
                 cx.send(
                     r.stop.spec.customer_actor,
                     SimDuration::ZERO,
-                    Msg::Requote {
+                    CustomerMsg::Requote {
                         booking: r.stop.booking,
                         old_won: r.fare.approved_won,
                         new_won: expected,
@@ -772,7 +781,7 @@ impl Vehicle {
         }
         if let Some(r) = self.cargo.rides.iter().find(|r| r.stop.booking == booking) {
             for p in &r.stop.spec.pets {
-                cx.send(p.actor, SimDuration::ZERO, Msg::Treated);
+                cx.send(p.actor, SimDuration::ZERO, PetMsg::Treated);
             }
         }
         // Parked in the shade at the clinic: the cabin is back at the set point.
@@ -840,7 +849,7 @@ impl Vehicle {
                 self.id,
                 now,
             )));
-            cx.send_self(self.ctx.cfg.position_interval, Msg::PositionTick);
+            cx.send_self(self.ctx.cfg.position_interval, VehicleMsg::PositionTick);
         }
     }
 
@@ -853,10 +862,10 @@ impl Vehicle {
         let dt = self.ctx.cfg.welfare_interval;
         for r in &self.cargo.rides {
             for p in &r.stop.spec.pets {
-                cx.send(p.actor, SimDuration::ZERO, Msg::Ride { env, dt });
+                cx.send(p.actor, SimDuration::ZERO, PetMsg::Ride { env, dt });
             }
         }
-        cx.send_self(dt, Msg::WelfareTick);
+        cx.send_self(dt, VehicleMsg::WelfareTick);
     }
 
     fn on_customer_tick(&mut self, cx: &mut Cx<'_, Msg, Event>) {
@@ -879,17 +888,17 @@ impl Vehicle {
             return;
         }
         for (booking, to) in customers {
-            cx.send(to, SimDuration::ZERO, Msg::TripUpdate { booking });
+            cx.send(to, SimDuration::ZERO, CustomerMsg::TripUpdate { booking });
         }
         if let Some(every) = self.ctx.cfg.customer_update_interval {
-            cx.send_self(every, Msg::CustomerTick);
+            cx.send_self(every, VehicleMsg::CustomerTick);
         }
     }
 
     fn on_hour_tick(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
         let hour = self.stats.close_hour(now, self.cargo.pets());
         cx.emit(Event::VehicleHour(hour));
-        cx.send_self(SimDuration(MS_PER_H), Msg::HourTick);
+        cx.send_self(SimDuration(MS_PER_H), VehicleMsg::HourTick);
         // A shift ended (the vehicle takes no new work) or a new one began: tell dispatch.
         let end = self.shift.end_at(now);
         let just_ended = now >= end && now.saturating_since(end) < SimDuration(MS_PER_H);
@@ -899,40 +908,40 @@ impl Vehicle {
     }
 }
 
-impl SimActor<Msg, Event> for Vehicle {
-    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
-        self.account(now);
+impl Vehicle {
+    fn on_start(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        self.stats.hour.hour_start = SimTime((now.as_ms() / MS_PER_H) * MS_PER_H);
+        cx.send_self(
+            SimDuration(MS_PER_H - now.as_ms() % MS_PER_H),
+            VehicleMsg::HourTick,
+        );
+        self.report(now, cx);
+    }
+
+    fn on_msg(&mut self, now: SimTime, msg: VehicleMsg, cx: &mut Cx<'_, Msg, Event>) {
         match msg {
-            Msg::Start => {
-                self.stats.hour.hour_start = SimTime((now.as_ms() / MS_PER_H) * MS_PER_H);
-                cx.send_self(
-                    SimDuration(MS_PER_H - now.as_ms() % MS_PER_H),
-                    Msg::HourTick,
-                );
-                self.report(now, cx);
-            }
-            Msg::Traffic(update) => self.on_traffic(now, update, cx),
-            Msg::Assign { plan } => {
+            VehicleMsg::Traffic(update) => self.on_traffic(now, update, cx),
+            VehicleMsg::Assign { plan } => {
                 self.on_assign(now, &plan, cx);
                 self.cargo.plans_applied += 1;
                 self.report(now, cx);
             }
-            Msg::Unassign { booking } => self.on_unassign(now, booking, cx),
-            Msg::EdgeDone { gen } => {
+            VehicleMsg::Unassign { booking } => self.on_unassign(now, booking, cx),
+            VehicleMsg::EdgeDone { gen } => {
                 if gen == self.drive.gen && self.drive.on_edge.is_some() {
                     self.on_edge_done(now, cx);
                 }
             }
-            Msg::StopDone { gen } => {
+            VehicleMsg::StopDone { gen } => {
                 if gen == self.drive.gen {
                     self.on_stop_done(now, cx);
                 }
             }
-            Msg::PositionTick => self.on_position_tick(now, cx),
-            Msg::WelfareTick => self.on_welfare_tick(now, cx),
-            Msg::CustomerTick => self.on_customer_tick(cx),
-            Msg::HourTick => self.on_hour_tick(now, cx),
-            Msg::RequoteAnswer {
+            VehicleMsg::PositionTick => self.on_position_tick(now, cx),
+            VehicleMsg::WelfareTick => self.on_welfare_tick(now, cx),
+            VehicleMsg::CustomerTick => self.on_customer_tick(cx),
+            VehicleMsg::HourTick => self.on_hour_tick(now, cx),
+            VehicleMsg::RequoteAnswer {
                 booking,
                 approved,
                 new_won,
@@ -944,14 +953,38 @@ impl SimActor<Msg, Event> for Vehicle {
                     }
                 }
             }
-            Msg::WelfareCritical { booking, .. } => self.divert(now, booking, cx),
-            Msg::Hvac { ok } => self.cabin.hvac_ok = ok,
-            Msg::ServiceStarted { .. } => {}
-            Msg::ServiceDone { booking } | Msg::ServiceRejected { booking, .. } => {
-                self.on_treated(now, booking, cx)
-            }
-            other => debug_assert!(false, "vehicle got {}", other.kind()),
+            VehicleMsg::WelfareCritical { booking, .. } => self.divert(now, booking, cx),
+            VehicleMsg::Hvac { ok } => self.cabin.hvac_ok = ok,
         }
+    }
+
+    /// A partner's answer about a treatment the vehicle asked for (a welfare diversion).
+    fn on_reply(&mut self, now: SimTime, reply: ServiceReply, cx: &mut Cx<'_, Msg, Event>) {
+        match reply {
+            ServiceReply::ServiceStarted { .. } => {}
+            ServiceReply::ServiceDone { booking }
+            | ServiceReply::ServiceRejected { booking, .. } => self.on_treated(now, booking, cx),
+        }
+    }
+}
+
+impl SimActor<Msg, Event> for Vehicle {
+    fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
+        self.account(now);
+        match msg {
+            Msg::Start => self.on_start(now, cx),
+            Msg::Vehicle(m) => self.on_msg(now, m, cx),
+            Msg::Reply(r) => self.on_reply(now, r, cx),
+            other => self.misrouted.count(&other),
+        }
+    }
+
+    fn problems(&self) -> Vec<String> {
+        (self
+            .misrouted
+            .problem(&format!("vehicle {}", self.id))
+            .into_iter())
+        .collect()
     }
 
     fn on_end(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
