@@ -220,7 +220,7 @@ pub struct Data {
     /// Public holidays.
     pub holidays: BTreeMap<NaiveDate, String>,
     /// Expressway tolls.
-    pub tolls: sim_core::fare::Tolls,
+    pub tolls: sim_core::money::Tolls,
     /// Booking shares by day type and hour.
     pub hourly: [[f64; 24]; 3],
     /// Intercity destinations and weights.
@@ -496,7 +496,7 @@ fn read_holidays(files: &DataFiles) -> Result<BTreeMap<NaiveDate, String>, Input
 }
 
 struct DemandSide {
-    tolls: sim_core::fare::Tolls,
+    tolls: sim_core::money::Tolls,
     hourly: [[f64; 24]; 3],
     intercity: Vec<(NodeId, f64)>,
     pet_mix: Vec<(Species, SizeClass, f64, f64, f64)>,
@@ -587,13 +587,10 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
 }
 
 /// `network/tolls.csv`: the expressway toll.
-fn read_tolls(files: &DataFiles) -> Result<sim_core::fare::Tolls, InputError> {
+fn read_tolls(files: &DataFiles) -> Result<sim_core::money::Tolls, InputError> {
     let (f, text) = files.get(6);
     let t = Table::read(f, text, &["class", "entry_won", "per_km_won"])?;
-    let mut tolls = sim_core::fare::Tolls {
-        entry_won: 0,
-        per_km_won: 0.0,
-    };
+    let mut tolls = sim_core::money::Tolls::default();
     for (line, row) in &t.rows {
         if t.raw(row, "class") == "expressway" {
             tolls.entry_won = t.parse(
@@ -603,10 +600,12 @@ fn read_tolls(files: &DataFiles) -> Result<sim_core::fare::Tolls, InputError> {
                 "a whole number of won >= 0",
                 |v: &i64| *v >= 0,
             )?;
-            tolls.per_km_won =
-                t.parse(*line, row, "per_km_won", "won per km >= 0", |v: &f64| {
-                    v.is_finite() && *v >= 0.0
-                })?;
+            // Kept in whole won per 1,000 km: money is integer won.
+            let expected = "won per km >= 0 with at most 3 decimals";
+            let per_km: f64 = t.parse(*line, row, "per_km_won", expected, |v: &f64| {
+                (0.0..1e9).contains(v) && ((v * 1_000.0).round() - v * 1_000.0).abs() < 1e-6
+            })?;
+            tolls.per_1000km_won = (per_km * 1_000.0).round() as i64;
         }
     }
     Ok(tolls)

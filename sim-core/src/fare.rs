@@ -531,36 +531,6 @@ pub fn meter_simple(tariff: &Tariff, fast_m: f64, slow_s: f64, start: SimTime) -
     m
 }
 
-/// Expressway tolls (closed system): an entry charge per stretch of expressway plus a
-/// charge per km on it (`data/network/tolls.csv`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Tolls {
-    /// Per stretch entered.
-    pub entry_won: i64,
-    /// Per km driven on expressways.
-    pub per_km_won: f64,
-}
-
-impl Tolls {
-    /// Tolls for driving `edges` (entering from a non-expressway before the first).
-    pub fn for_route(&self, net: &crate::world::RoadNetwork, edges: &[crate::ids::EdgeId]) -> i64 {
-        let mut won = 0.0;
-        let mut on = false;
-        for &e in edges {
-            let edge = net.edge(e);
-            let exp = edge.class == crate::world::RoadClass::Expressway;
-            if exp {
-                if !on {
-                    won += self.entry_won as f64;
-                }
-                won += self.per_km_won * edge.length_m / 1_000.0;
-            }
-            on = exp;
-        }
-        won.round() as i64
-    }
-}
-
 /// The stop-and-go rule: how many of `dt_s` seconds a vehicle that drove `moved_m` metres
 /// along `edge` spent moving. On city streets with signals (class arterial) a vehicle slower
 /// than the street's free-flow speed drives at that speed and stands at signals and in

@@ -44,6 +44,7 @@ pub mod engine;
 pub mod event;
 pub mod fare;
 pub mod ids;
+pub mod money;
 pub mod msg;
 pub mod observe;
 pub mod rng;

@@ -245,3 +245,24 @@ fn every_catalogue_scenario_parses_and_resolves() {
         scenarios::scenario::resolve(&src, s, &data, &files, None, None).unwrap();
     }
 }
+
+#[test]
+fn a_toll_rate_finer_than_whole_won_per_1000_km_is_located() {
+    let data = data_copy(&["nodes.csv", "edges.csv", "profiles.csv", "ch_order.txt"]);
+    let tolls = data.path().join("network/tolls.csv");
+    let text = std::fs::read_to_string(&tolls).unwrap();
+    std::fs::write(&tolls, text.replace(",44.3\n", ",44.3125\n")).unwrap();
+    let (dir, result) = run_text(DEFAULT, DataSource::Dir(data.path().to_path_buf()));
+    match result {
+        Err(RunError::Input(e)) => {
+            assert!(e.file.ends_with("tolls.csv"), "{e}");
+            assert_eq!(e.line, Some(2), "{e}");
+            assert_eq!(e.field, "per_km_won", "{e}");
+            assert_eq!(e.value.as_deref(), Some("44.3125"), "{e}");
+            assert!(e.expected.contains("at most 3 decimals"), "{e}");
+        }
+        Err(other) => panic!("expected an input error, got {other}"),
+        Ok(_) => panic!("expected the toll rate to fail"),
+    }
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}

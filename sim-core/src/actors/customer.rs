@@ -20,6 +20,7 @@ use crate::engine::{Cx, SimActor};
 use crate::event::{BookingRecord, BookingStatus, Event, QuoteKind, QuoteRecord, SupportCall};
 use crate::fare::Addon;
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, VehicleId};
+use crate::money::Account;
 use crate::msg::{
     CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, QuoteOffer, RequoteReason, ServiceReply,
     VehicleMsg,
@@ -174,8 +175,8 @@ struct Active {
     dropoff_at: Option<SimTime>,
     ride_s: u64,
     distance_m: f64,
-    metered_won: i64,
-    approved_won: i64,
+    /// The quote, approved re-quotes and metered legs.
+    account: Account,
     requotes: u32,
     phase: Phase,
     last_update: SimTime,
@@ -347,8 +348,7 @@ impl Customer {
             dropoff_at: None,
             ride_s: 0,
             distance_m: 0.0,
-            metered_won: 0,
-            approved_won: 0,
+            account: Account::default(),
             requotes: 0,
             phase: Phase::Quoting,
             last_update: now,
@@ -387,15 +387,13 @@ impl Customer {
             })
             .collect::<Vec<_>>()
             .join(" ");
-        let final_fare = (status == BookingStatus::Completed
-            || (status == BookingStatus::Cancelled && a.metered_won > 0))
-            .then(|| a.metered_won.min(a.approved_won));
+        let final_fare = a.account.charge(status);
         if let Some(f) = final_fare {
             cx.emit(Event::Quote(QuoteRecord {
                 booking: s.booking,
                 kind: QuoteKind::Final,
                 fare_won: f,
-                compared_won: a.metered_won,
+                compared_won: a.account.metered_won,
                 decision: "charged",
             }));
         }
@@ -495,7 +493,7 @@ impl Customer {
                 accepted,
             },
         );
-        a.approved_won = q.fare_won;
+        a.account = Account::quoted(q.fare_won);
         a.quote = Some(q);
         a.accepted = accepted;
         a.last_update = now;
@@ -601,7 +599,7 @@ impl Customer {
         a.requotes += 1;
         let (approved, decision) = Self::approves(&model, old_won, new_won, cx);
         if approved {
-            a.approved_won += new_won - old_won;
+            a.account.approve(old_won, new_won);
         }
         cx.emit(Event::Quote(QuoteRecord {
             booking,
@@ -646,7 +644,7 @@ impl Customer {
         a.last_update = now;
         a.distance_m += d.distance_m;
         a.ride_s += d.dropped_at.saturating_since(d.picked_at).as_ms() / 1_000;
-        a.metered_won += d.metered_won;
+        a.account.metered(d.metered_won);
         a.dropoff_at = Some(d.dropped_at);
         let done = match (d.leg, a.spec.addon) {
             (Leg::Return, _) | (Leg::Outbound, None) => true,

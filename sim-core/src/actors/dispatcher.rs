@@ -21,8 +21,9 @@ use crate::dispatch::plan::{InsertMode, Placement};
 use crate::dispatch::{Fleet, Request};
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
-use crate::fare::{feed_route, price, Extras, Meter, Tariff};
+use crate::fare::{feed_route, price, Meter, Tariff};
 use crate::ids::{BookingId, NodeId, VehicleId};
+use crate::money;
 use crate::msg::{
     CustomerMsg, DispatcherMsg, Misrouted, Msg, QuoteOffer, ServiceReply, VehicleMsg,
 };
@@ -278,22 +279,9 @@ impl Dispatcher {
             );
             m
         };
-        let extras = Extras {
-            pets: spec.pets.iter().map(|p| p.size).collect(),
-            waited_s: 0,
-            addons: match (leg, spec.addon) {
-                (Leg::Outbound, Some((a, _))) => vec![a],
-                _ => vec![],
-            },
-            tolls_won: tolls,
-            surge,
-        };
+        let extras = money::extras(spec, leg, 0, tolls, surge);
         let fare = price(&self.ctx.tariff, &metered(&self.ctx.tariff), &extras).total_won;
-        let plain = Extras {
-            tolls_won: tolls,
-            surge: 1.0,
-            ..Extras::default()
-        };
+        let plain = money::plain_extras(tolls);
         let reference = price(&self.reference, &metered(&self.reference), &plain).total_won;
         Some((fare, reference, route.length_m))
     }

@@ -26,7 +26,7 @@ use rand_distr::{Distribution, Exp};
 
 use self::cargo::{Cargo, Ride};
 use self::driving::Driving;
-use self::meters::{edge_toll_won, expected_fare, requote_due, RideFare};
+use self::meters::{expected_fare, requote_due, RideFare};
 use self::stats::Stats;
 use crate::actors::fleet::{FleetContext, Shift};
 use crate::actors::partner::PartnerKind;
@@ -328,13 +328,14 @@ impl Vehicle {
     fn on_edge_done(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
         let edge = self.drive.finish_edge(&self.ctx.world);
         let edge = self.ctx.world.net.edge(edge);
-        // Tolls: entry to each stretch of expressway, then per km, shared by the bookings aboard.
-        let toll = edge_toll_won(&self.ctx, edge, self.prev_expressway);
+        // Tolls: entry to each stretch of expressway, then per km, shared by the bookings
+        // aboard in whole won (the remainder to the first aboard).
+        let toll = self.ctx.tolls.edge_won(edge, !self.prev_expressway);
         self.prev_expressway = toll.is_some();
         if let (Some(won), false) = (toll, self.cargo.rides.is_empty()) {
-            let n = self.cargo.rides.len() as f64;
-            for r in &mut self.cargo.rides {
-                r.fare.tolls_won += won / n;
+            let shares = crate::money::split_won(won, self.cargo.rides.len());
+            for (r, share) in self.cargo.rides.iter_mut().zip(shares) {
+                r.fare.tolls_won += share;
             }
         }
         if !self.drive.route.is_empty() && self.rest_due(now) {
@@ -533,8 +534,8 @@ impl Vehicle {
                 SimDuration::ZERO,
                 CustomerMsg::Requote {
                     booking: ride.stop.booking,
-                    old_won: ride.fare.approved_won,
-                    new_won: ride.fare.approved_won + fee,
+                    old_won: ride.fare.account.approved_won,
+                    new_won: ride.fare.account.approved_won + fee,
                     reason: RequoteReason::Waiting,
                     from: cx.me(),
                 },
@@ -571,7 +572,7 @@ impl Vehicle {
                 dropped_at: arrived,
                 distance_m: ride.distance_m,
                 waited_s: ride.fare.waited_s,
-                tolls_won: ride.fare.tolls_won.round() as i64,
+                tolls_won: ride.fare.tolls_won,
                 metered_m: ride.fare.meter.metered_m,
                 slow_s: ride.fare.meter.slow_s,
                 metered_won: fare.total_won,
@@ -634,7 +635,7 @@ impl Vehicle {
                     SimDuration::ZERO,
                     CustomerMsg::Requote {
                         booking: r.stop.booking,
-                        old_won: r.fare.approved_won,
+                        old_won: r.fare.account.approved_won,
                         new_won: expected,
                         reason,
                         from: me,
@@ -949,7 +950,8 @@ impl Vehicle {
                 if let Some(r) = self.cargo.ride_mut(booking) {
                     r.fare.requote_pending = false;
                     if approved {
-                        r.fare.approved_won = new_won;
+                        let old = r.fare.account.approved_won;
+                        r.fare.account.approve(old, new_won);
                     }
                 }
             }
