@@ -46,6 +46,7 @@ pub mod fare;
 pub mod ids;
 pub mod money;
 pub mod msg;
+pub mod notify;
 pub mod observe;
 pub mod rng;
 pub mod sim;
