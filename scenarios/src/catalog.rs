@@ -30,6 +30,10 @@ pub const CATALOG: &[(&str, &str)] = &[
         include_str!("../catalog/seoul-day-large.toml"),
     ),
     (
+        "alimtalk-outage",
+        include_str!("../catalog/alimtalk-outage.toml"),
+    ),
+    (
         "fleetpy-hail-400-20",
         include_str!("../catalog/fleetpy-hail-400-20.toml"),
     ),

@@ -47,6 +47,14 @@ pub const FILES: [&str; 16] = [
 /// requests, vehicle positions), compiled into the binary for the bundled copy.
 pub const EXTRA: &[(&str, &str)] = &[
     (
+        "notify/providers.csv",
+        include_str!("../../data/notify/providers.csv"),
+    ),
+    (
+        "notify/policies.csv",
+        include_str!("../../data/notify/policies.csv"),
+    ),
+    (
         "networks/seoul-streets/nodes.csv",
         include_str!("../../data/networks/seoul-streets/nodes.csv"),
     ),

@@ -23,6 +23,7 @@ pub mod data;
 pub mod error;
 pub mod import;
 pub mod located;
+pub mod notify_data;
 pub mod output;
 pub(crate) mod readers;
 pub mod run;

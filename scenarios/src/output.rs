@@ -34,7 +34,22 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ("vehicles_hourly.csv", "hour_start,vehicle_id,utilisation,busy_s,loaded_s,loaded_km,empty_km,pet_km,max_pets"),
     ("events.csv", "time,time_ms,seq,stream,kind,actor,detail"),
     ("kpis.csv", "kpi,value,unit"),
+    ("notifications.csv", "message_id,idempotency_key,kind,booking_id,customer_id,channel_first,channel_used,provider,attempts,enqueued_at,delivered_at,latency_ms,outcome,reason,cost_won"),
+    ("dead_letters.csv", "time,message_id,idempotency_key,kind,booking_id,customer_id,channel_first,channel_used,provider,attempts,reason,kept_for_redrive"),
 ];
+
+/// Which optional files a run writes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Optional {
+    /// `positions.csv`.
+    pub positions: bool,
+    /// `pets.csv`.
+    pub pets: bool,
+    /// `events.csv` (`--trace`).
+    pub trace: bool,
+    /// `notifications.csv` and `dead_letters.csv` (a run with a notifier).
+    pub notifications: bool,
+}
 
 /// The output schema version, written to the manifest; bump it when a column changes.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -115,6 +130,8 @@ const SUPPORT: usize = 8;
 const HOURLY: usize = 9;
 const EVENTS: usize = 10;
 const KPIS: usize = 11;
+const NOTIFICATIONS: usize = 12;
+const DEAD_LETTERS: usize = 13;
 
 impl CsvOutputs {
     /// Opens the streams in `dir` (created if needed), removing any old manifest first.
@@ -122,9 +139,7 @@ impl CsvOutputs {
         dir: &Path,
         world: std::sync::Arc<World>,
         clock: Clock,
-        positions: bool,
-        pets: bool,
-        trace: bool,
+        optional: Optional,
     ) -> std::io::Result<CsvOutputs> {
         fs::create_dir_all(dir)?;
         match fs::remove_file(dir.join("manifest.json")) {
@@ -135,9 +150,10 @@ impl CsvOutputs {
         let mut streams = Vec::new();
         for (i, (name, header)) in OUTPUTS.iter().enumerate() {
             let wanted = match i {
-                POSITIONS => positions,
-                PETS => pets,
-                EVENTS => trace,
+                POSITIONS => optional.positions,
+                PETS => optional.pets,
+                EVENTS => optional.trace,
+                NOTIFICATIONS | DEAD_LETTERS => optional.notifications,
                 _ => true,
             };
             if !wanted {
@@ -403,6 +419,56 @@ impl CsvOutputs {
     }
 }
 
+impl CsvOutputs {
+    fn notification_row(
+        &mut self,
+        time: &str,
+        f: &sim_core::notify::Final,
+    ) -> Result<(), ObserveError> {
+        let n = &f.notice;
+        let delivered = opt_time(&self.clock, f.delivered_at);
+        let latency = (f.delivered_at).map_or(String::new(), |t| {
+            t.saturating_since(n.created_at).as_ms().to_string()
+        });
+        let row = [
+            n.id.to_string(),
+            n.key.to_string(),
+            f.kind.to_string(),
+            n.booking.0.to_string(),
+            n.customer.0.to_string(),
+            f.channel_first.to_string(),
+            f.channel_used.to_string(),
+            f.provider.to_string(),
+            f.attempts.to_string(),
+            self.clock.format(n.created_at),
+            delivered,
+            latency,
+            f.outcome.name().to_string(),
+            f.reason.clone(),
+            f.cost_won.to_string(),
+        ];
+        self.row(NOTIFICATIONS, row)?;
+        if f.outcome == sim_core::notify::Outcome::DeadLettered {
+            let row = [
+                time.to_string(),
+                n.id.to_string(),
+                n.key.to_string(),
+                f.kind.to_string(),
+                n.booking.0.to_string(),
+                n.customer.0.to_string(),
+                f.channel_first.to_string(),
+                f.channel_used.to_string(),
+                f.provider.to_string(),
+                f.attempts.to_string(),
+                f.reason.clone(),
+                f.kept.to_string(),
+            ];
+            self.row(DEAD_LETTERS, row)?;
+        }
+        Ok(())
+    }
+}
+
 /// A time, or empty.
 fn opt_time(clock: &Clock, t: Option<SimTime>) -> String {
     t.map_or(String::new(), |t| clock.format(t))
@@ -486,6 +552,7 @@ impl Observer<Msg, Event> for CsvOutputs {
             Event::VehicleHour(h) => self.hour_row(h)?,
             Event::IncidentStarted(inc) => self.incident_row(time, inc)?,
             Event::Rerouted(r) => self.reroute_row(time, r)?,
+            Event::Notification(f) => self.notification_row(&time, f)?,
             Event::TripStarted { .. }
             | Event::IncidentCleared(_)
             | Event::NoRoute { .. }
@@ -553,6 +620,15 @@ pub fn event_detail(ev: &Event) -> String {
             r.old_remaining_s - r.new_remaining_s
         ),
         Event::NoRoute { vehicle, from, to } => format!("{vehicle} {from} -> {to}"),
+        Event::Notification(f) => format!(
+            "n{} {} {} via {} {} attempts {}",
+            f.notice.id,
+            f.notice.key,
+            f.outcome.name(),
+            f.channel_used,
+            f.provider,
+            f.attempts
+        ),
         Event::BookingClosed(b) => format!("{} {} {}", b.booking, b.status.name(), b.reason),
         Event::Quote(q) => format!(
             "{} {:?} {} ({}) {}",

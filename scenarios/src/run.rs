@@ -7,13 +7,13 @@ use std::time::Instant;
 use sim_core::engine::{EngineError, Host, RunLimits, RunReport, TraceHasher};
 use sim_core::event::Event;
 use sim_core::msg::Msg;
-use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis};
+use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis, NotifyKpis};
 use sim_core::time::SimTime;
 
 use crate::catalog;
 use crate::data::{self, DataFiles};
 use crate::error::{did_you_mean, InputError};
-use crate::output::{write_manifest, Clock, CsvOutputs, SCHEMA_VERSION};
+use crate::output::{write_manifest, Clock, CsvOutputs, Optional, SCHEMA_VERSION};
 use crate::scenario::{self, Resolved, Source};
 
 /// Where the data comes from.
@@ -156,9 +156,14 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
     let clock = Clock::new(resolved.start_date);
     let out = &resolved.scenario.output;
-    let (world, shown) = (spec.world.clone(), (out.positions, out.pets));
-    let outputs = CsvOutputs::create(&opts.out, world, clock, shown.0, shown.1, opts.trace)
-        .map_err(io_err)?;
+    let optional = Optional {
+        positions: out.positions,
+        pets: out.pets,
+        trace: opts.trace,
+        notifications: spec.notifier.is_some(),
+    };
+    let outputs =
+        CsvOutputs::create(&opts.out, spec.world.clone(), clock, optional).map_err(io_err)?;
     let until = resolved.until;
     let limits = RunLimits {
         until,
@@ -166,10 +171,10 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
     let checks = (
         Kpis::new(spec.fleet.len() as u32, resolved.until),
-        ClosingBooks::default(),
+        (ClosingBooks::default(), NotifyKpis::default()),
     );
     let started = Instant::now();
-    let ((mut outputs, (mut kpis, books)), report) =
+    let ((mut outputs, (mut kpis, (books, notify))), report) =
         engine.run(opts.host, limits, (outputs, checks));
     let wall_s = started.elapsed().as_secs_f64();
     let report = match report {
@@ -185,7 +190,10 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         return Err(RunError::Invariant(problems));
     }
     kpis.finish(report.end_time);
-    let (kpi_rows, counts) = (kpis.rows(), kpis.counts());
+    let (mut kpi_rows, counts) = (kpis.rows(), kpis.counts());
+    if spec.notifier.is_some() {
+        kpi_rows.extend(notify.rows());
+    }
     let sample = std::mem::take(&mut outputs.sample);
     if let Err(source) = outputs.write_kpis(&kpi_rows) {
         outputs.abandon();

@@ -75,6 +75,11 @@ pub struct Scenario {
     /// Output options.
     #[serde(default)]
     pub output: OutputSection,
+    /// The notification gateway (none when absent: customers hear directly and at once).
+    pub notifier: Option<NotifierSection>,
+    /// Scripted operations (`redrive_notifications`).
+    #[serde(default)]
+    pub operations: Vec<OperationSection>,
 }
 
 fn default_seed() -> u64 {
@@ -407,6 +412,87 @@ pub struct FaultSection {
     pub duration: String,
 }
 
+/// `[notifier]`: a notification gateway over `data/notify/`, with faults.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifierSection {
+    /// `false` turns it off (the section may stay for reference).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Share of customers with the app and a push token (default 0.8).
+    pub app_share: Option<f64>,
+    /// Share of customers on KakaoTalk (default 0.93).
+    pub kakao_share: Option<f64>,
+    /// Share of customers who gave an e-mail address (default 0.5).
+    pub email_share: Option<f64>,
+    /// Share of customers who prefer AlimTalk to push (default 0.5).
+    pub prefers_alimtalk_share: Option<f64>,
+    /// A fault: the share of triggers that arrive twice (default 0).
+    pub duplicate_share: Option<f64>,
+    /// Dead letters kept for a re-drive (default 100,000).
+    pub dead_letter_capacity: Option<usize>,
+    /// ETA notices to each customer at most this often (default `5min`).
+    pub eta_every: Option<String>,
+    /// Outages of a provider or of a whole channel.
+    #[serde(default)]
+    pub outages: Vec<OutageSection>,
+    /// Changes to the bundled providers, by name.
+    #[serde(default)]
+    pub providers: Vec<ProviderOverride>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[[notifier.outages]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageSection {
+    /// A provider's name or a channel's (every provider of it).
+    pub target: String,
+    /// From (a clock time).
+    pub from: String,
+    /// Until (a clock time, after `from`).
+    pub until: String,
+}
+
+/// `[[notifier.providers]]`: fields of a bundled provider to change.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderOverride {
+    /// The provider (`data/notify/providers.csv`).
+    pub name: String,
+    /// Median latency, ms.
+    pub latency_p50_ms: Option<u64>,
+    /// 95th percentile latency, ms.
+    pub latency_p95_ms: Option<u64>,
+    /// Failure probability.
+    pub fail_prob: Option<f64>,
+    /// Of the failures, the transient share.
+    pub transient_share: Option<f64>,
+    /// Timeout, ms.
+    pub timeout_ms: Option<u64>,
+    /// Rate limit, messages per second.
+    pub rate_per_s: Option<f64>,
+    /// Bucket size.
+    pub burst: Option<u32>,
+    /// Queue bound.
+    pub queue_bound: Option<u32>,
+    /// Price per delivered message, won.
+    pub price_won: Option<i64>,
+}
+
+/// `[[operations]]`: something an operator does at a time.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationSection {
+    /// When.
+    pub at: String,
+    /// `redrive_notifications`: send the dead letters again.
+    pub action: String,
+}
+
 /// `[[depots]]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -476,6 +562,7 @@ impl Default for OutputSection {
 pub use crate::located::Source;
 
 mod imported;
+mod notifier;
 mod resolve;
 
 pub use resolve::resolve;

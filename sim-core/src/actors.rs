@@ -5,6 +5,7 @@
 pub mod customer;
 pub mod dispatcher;
 pub mod fleet;
+pub mod notifier;
 pub mod partner;
 pub mod pet;
 pub mod traffic;
@@ -14,6 +15,7 @@ pub use crate::welfare::Climate;
 pub use customer::{Customer, CustomerModel, Demand};
 pub use dispatcher::{DispatchConfig, Dispatcher};
 pub use fleet::{FleetContext, Shift, VehicleConfig};
+pub use notifier::{Notifier, NotifierConfig};
 pub use partner::Partner;
 pub use partner::{PartnerInfo, PartnerKind};
 pub use pet::Pet;

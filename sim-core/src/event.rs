@@ -141,6 +141,8 @@ pub enum Event {
     IncidentCleared(Incident),
     /// A vehicle considered a new route.
     Rerouted(Box<RerouteRecord>),
+    /// A notice ended (delivered, expired, dead-lettered, or open at the end).
+    Notification(Box<crate::notify::Final>),
     /// A vehicle found no open route to its destination and waits for a change.
     NoRoute {
         /// Vehicle.
@@ -170,6 +172,7 @@ impl Event {
             Event::IncidentCleared(_) => "incident_cleared",
             Event::Rerouted(_) => "rerouted",
             Event::NoRoute { .. } => "no_route",
+            Event::Notification(_) => "notification",
         }
     }
 }

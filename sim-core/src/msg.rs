@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 pub use crate::actors::customer::msg::CustomerMsg;
 pub use crate::actors::dispatcher::msg::DispatcherMsg;
+pub use crate::actors::notifier::msg::{NoticeRequest, NotifierMsg};
 pub use crate::actors::partner::msg::{PartnerMsg, ServiceReply};
 pub use crate::actors::pet::msg::PetMsg;
 pub use crate::actors::traffic::msg::TrafficMsg;
@@ -129,6 +130,8 @@ pub enum Msg {
     Pet(PetMsg),
     /// To a partner.
     Partner(PartnerMsg),
+    /// To the notification gateway.
+    Notifier(NotifierMsg),
     /// To whoever asked a partner for a service (a vehicle or the dispatcher; the
     /// dispatcher forwards the start to the customer).
     Reply(ServiceReply),
@@ -173,6 +176,7 @@ groups!(
     Vehicle(VehicleMsg),
     Pet(PetMsg),
     Partner(PartnerMsg),
+    Notifier(NotifierMsg),
     Reply(ServiceReply)
 );
 

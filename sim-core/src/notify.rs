@@ -6,10 +6,12 @@
 
 pub mod channel;
 pub mod gateway;
+pub mod notice;
 pub mod provider;
 #[cfg(test)]
 mod tests;
 
 pub use channel::{Channel, Channels, Recipient};
 pub use gateway::{Counts, Effects, Final, Gateway, GatewayError, Notice, Outcome, Policy, Wake};
+pub use notice::{Facts, NoticeKind, Reach};
 pub use provider::{Answer, Bucket, ErrorClass, Outage, ProviderSpec};

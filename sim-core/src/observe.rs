@@ -256,6 +256,121 @@ impl Observer<Msg, Event> for Kpis {
     }
 }
 
+/// Streaming KPIs of the notification gateway: counts by outcome, fallback, cost, and the
+/// exact delivery latency (trigger to delivery report, ms) per channel.
+#[derive(Clone, Debug, Default)]
+pub struct NotifyKpis {
+    notices: u64,
+    delivered: u64,
+    fallback: u64,
+    expired: u64,
+    dead_lettered: u64,
+    open: u64,
+    cost_won: i64,
+    /// By channel, in [`NOTIFY_CHANNELS`] order.
+    latency_ms: [Histogram; 5],
+}
+
+/// The bundled channels, in the order of their KPI rows.
+pub const NOTIFY_CHANNELS: [&str; 5] = ["push", "alimtalk", "sms", "lms", "email"];
+
+/// KPI names of the latency percentiles: `[channel][p50, p95, p99]`.
+const LATENCY_ROWS: [[&str; 3]; 5] = [
+    [
+        "notify_push_p50_ms",
+        "notify_push_p95_ms",
+        "notify_push_p99_ms",
+    ],
+    [
+        "notify_alimtalk_p50_ms",
+        "notify_alimtalk_p95_ms",
+        "notify_alimtalk_p99_ms",
+    ],
+    [
+        "notify_sms_p50_ms",
+        "notify_sms_p95_ms",
+        "notify_sms_p99_ms",
+    ],
+    [
+        "notify_lms_p50_ms",
+        "notify_lms_p95_ms",
+        "notify_lms_p99_ms",
+    ],
+    [
+        "notify_email_p50_ms",
+        "notify_email_p95_ms",
+        "notify_email_p99_ms",
+    ],
+];
+
+impl NotifyKpis {
+    fn on_final(&mut self, f: &crate::notify::Final) {
+        use crate::notify::Outcome;
+        self.notices += 1;
+        match f.outcome {
+            Outcome::Delivered => {
+                self.delivered += 1;
+                self.cost_won += f.cost_won;
+                self.fallback += u64::from(f.channel_used != f.channel_first);
+                if let (Some(c), Some(t)) = (
+                    NOTIFY_CHANNELS.iter().position(|c| **c == *f.channel_used),
+                    f.delivered_at,
+                ) {
+                    self.latency_ms[c].add(t.saturating_since(f.notice.created_at).as_ms());
+                }
+            }
+            Outcome::Expired => self.expired += 1,
+            Outcome::DeadLettered => self.dead_lettered += 1,
+            Outcome::Open => self.open += 1,
+        }
+    }
+
+    /// The notifier's KPIs (rows of `kpis.csv` after the fleet's).
+    pub fn rows(&self) -> Vec<KpiRow> {
+        let share = |n: u64| (self.notices > 0).then(|| n as f64 / self.notices as f64);
+        let mut rows = vec![
+            // notices that ended in the run (duplicates dropped by their key not counted)
+            ("notifications", Some(self.notices as f64), "notices"),
+            ("notify_delivered_share", share(self.delivered), "share"),
+            // delivered on another channel than the first of its chain / delivered
+            (
+                "notify_fallback_share",
+                (self.delivered > 0).then(|| self.fallback as f64 / self.delivered as f64),
+                "share",
+            ),
+            ("notify_expired", Some(self.expired as f64), "notices"),
+            (
+                "notify_dead_letters",
+                Some(self.dead_lettered as f64),
+                "notices",
+            ),
+            ("notify_open_at_end", Some(self.open as f64), "notices"),
+            // the providers' prices of the delivered notices, before VAT
+            ("notify_cost_won", Some(self.cost_won as f64), "won"),
+        ];
+        for (h, names) in self.latency_ms.iter().zip(LATENCY_ROWS) {
+            for (q, name) in [0.5, 0.95, 0.99].into_iter().zip(names) {
+                rows.push((name, h.quantile(q).map(|v| v as f64), "ms"));
+            }
+        }
+        rows
+    }
+}
+
+impl Observer<Msg, Event> for NotifyKpis {
+    fn on_event(
+        &mut self,
+        _at: SimTime,
+        _from: ActorId,
+        event: &Event,
+    ) -> Result<(), ObserveError> {
+        if let Event::Notification(f) = event {
+            self.on_final(f);
+        }
+        Ok(())
+    }
+}
+
 /// The closing books: checks, as bookings close, that each closes once with a reason and
 /// that completed ones have a pickup, a drop-off and a fare. Keeps only the last closed
 /// booking of each household (a household has one booking under way at a time and its ids

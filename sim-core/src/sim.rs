@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 pub use crate::actors::customer::DemandSpec;
 use crate::actors::{
-    Climate, Customer, CustomerModel, Demand, DispatchConfig, Dispatcher, FleetContext, Partner,
-    PartnerInfo, PartnerKind, Pet, TrafficActor, Vehicle, VehicleConfig,
+    Climate, Customer, CustomerModel, Demand, DispatchConfig, Dispatcher, FleetContext, Notifier,
+    NotifierConfig, Partner, PartnerInfo, PartnerKind, Pet, TrafficActor, Vehicle, VehicleConfig,
 };
 use crate::booking::{BookingSpec, Crates, PetSpec, Species};
 use crate::dispatch::estimates::{Estimates, ProfileHierarchies};
@@ -19,7 +19,7 @@ use crate::event::Event;
 use crate::fare::{Addon, SizeClass, Tariff};
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId, VehicleId};
 use crate::money::Tolls;
-use crate::msg::{CustomerMsg, Msg, TrafficMsg, VehicleMsg};
+use crate::msg::{CustomerMsg, Msg, NotifierMsg, TrafficMsg, VehicleMsg};
 use crate::observe::ClosingBooks;
 use crate::rng::ActorKind;
 use crate::time::{SimDuration, SimTime};
@@ -148,6 +148,33 @@ pub struct SimSpec {
     pub faults: Vec<Fault>,
     /// pets.csv sampling.
     pub pet_sample_interval: SimDuration,
+    /// The notification gateway, if the run models one (else vans and the dispatcher tell
+    /// customers directly and instantly).
+    pub notifier: Option<NotifierSpec>,
+}
+
+/// A notification gateway: its channels, providers, policies (one per
+/// [`crate::notify::NoticeKind`], in that order), faults and operations.
+#[derive(Clone, Debug)]
+pub struct NotifierSpec {
+    /// Channels.
+    pub channels: crate::notify::Channels,
+    /// Providers.
+    pub providers: Vec<crate::notify::ProviderSpec>,
+    /// Delivery policies, by notice kind.
+    pub policies: Vec<crate::notify::Policy>,
+    /// Provider and channel outages.
+    pub outages: Vec<crate::notify::Outage>,
+    /// How customers can be reached.
+    pub reach: crate::notify::Reach,
+    /// Dead letters kept for a re-drive.
+    pub dead_capacity: usize,
+    /// A fault: the share of triggers that arrive twice.
+    pub duplicate_share: f64,
+    /// When dead letters are re-driven (`[[operations]] action = "redrive_notifications"`).
+    pub redrives: Vec<SimTime>,
+    /// A van sends each customer an ETA notice at most this often.
+    pub eta_every: SimDuration,
 }
 
 /// Where each actor is.
@@ -165,6 +192,8 @@ pub struct Layout {
     pub customers: Vec<ActorId>,
     /// Pets, by pet id.
     pub pets: Vec<ActorId>,
+    /// The notifier, after the pets (so the other actors' ids do not depend on it).
+    pub notifier: Option<ActorId>,
 }
 
 /// Why a spec cannot be assembled.
@@ -174,6 +203,9 @@ pub enum SpecError {
     /// A scripted booking names a household that does not exist.
     #[error("scripted booking {0} names household {1}, which does not exist")]
     UnknownHousehold(usize, usize),
+    /// The notifier's channels, providers and policies do not fit together.
+    #[error("notifier: {0}")]
+    Notifier(#[from] crate::notify::GatewayError),
 }
 
 /// Builds the engine for `spec`.
@@ -194,6 +226,11 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
         partners: infos.clone(),
         climate: spec.climate.clone(),
         dispatcher: layout.dispatcher,
+        notifier: layout.notifier,
+        eta_every: spec
+            .notifier
+            .as_ref()
+            .map_or(SimDuration::ZERO, |n| n.eta_every),
         cfg: spec.vehicle,
         static_routes: static_routes.clone(),
         profile_routes: (spec.world.net.routing_nodes() >= crate::world::LARGE_NETWORK_NODES)
@@ -229,6 +266,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
     debug_assert_eq!(added, layout.dispatcher);
     add_vehicles_and_partners(&mut engine, spec, &layout, &ctx, &infos);
     add_households(&mut engine, spec, &layout, &household_pets, &infos);
+    add_notifier(&mut engine, spec, &layout)?;
     schedule_inputs(&mut engine, spec, &layout, &household_pets)?;
     Ok((engine, layout))
 }
@@ -266,6 +304,7 @@ fn layout(spec: &SimSpec) -> (Layout, Vec<Vec<PetSpec>>) {
         partners: (0..n_p).map(|i| ActorId(2 + n_v + i)).collect(),
         customers: (0..n_h).map(|i| ActorId(2 + n_v + n_p + i)).collect(),
         pets,
+        notifier: spec.notifier.as_ref().map(|_| ActorId(next)),
     };
     (layout, household_pets)
 }
@@ -341,7 +380,8 @@ fn add_households(
             layout.dispatcher,
             d,
             n_h,
-        );
+        )
+        .with_notifier(layout.notifier);
         let added = engine.add(ActorKind::Customer, i as u32, Box::new(c));
         debug_assert_eq!(added, layout.customers[i]);
     }
@@ -354,6 +394,40 @@ fn add_households(
             pet_index += 1;
         }
     }
+}
+
+/// The notifier, if the run has one, and its scripted re-drives.
+fn add_notifier(
+    engine: &mut Engine<Msg, crate::event::Event>,
+    spec: &SimSpec,
+    layout: &Layout,
+) -> Result<(), SpecError> {
+    let (Some(n), Some(id)) = (&spec.notifier, layout.notifier) else {
+        return Ok(());
+    };
+    let gateway = crate::notify::Gateway::new(
+        &n.channels,
+        n.providers.clone(),
+        n.policies.clone(),
+        n.outages.clone(),
+        n.dead_capacity,
+    )?;
+    let cfg = NotifierConfig {
+        seed: spec.seed,
+        reach: n.reach,
+        duplicate_share: n.duplicate_share,
+    };
+    let added = engine.add(
+        ActorKind::Notifier,
+        0,
+        Box::new(Notifier::new(gateway, cfg)),
+    );
+    debug_assert_eq!(added, id);
+    engine.schedule(SimTime::ZERO, id, Msg::Start);
+    for &at in &n.redrives {
+        engine.schedule(at, id, NotifierMsg::Redrive);
+    }
+    Ok(())
 }
 
 /// What comes from outside the model: the start, incidents, faults, scripted bookings.

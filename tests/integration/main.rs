@@ -5,6 +5,7 @@ mod determinism;
 mod dispatch;
 mod golden;
 mod import;
+mod notifier;
 mod routing;
 mod scenario;
 mod streets;

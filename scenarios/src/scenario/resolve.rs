@@ -83,6 +83,12 @@ pub fn resolve(
             &[K("welfare"), K("sample_interval")],
             &scenario.welfare.sample_interval,
         )?,
+        notifier: super::notifier::resolve(
+            &cx.loc,
+            files,
+            scenario.notifier.as_ref(),
+            &scenario.operations,
+        )?,
     };
     Ok(Resolved {
         spec,

@@ -22,9 +22,10 @@ use crate::fare::Addon;
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, VehicleId};
 use crate::money::Account;
 use crate::msg::{
-    CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, QuoteOffer, RequoteReason, ServiceReply,
-    VehicleMsg,
+    CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, QuoteOffer,
+    RequoteReason, ServiceReply, VehicleMsg,
 };
+use crate::notify::{Facts, NoticeKind};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::TrafficConfig;
 use crate::weighted::Weighted;
@@ -184,6 +185,17 @@ struct Active {
     service_done: bool,
 }
 
+impl Active {
+    /// The customer hears of the booking at `now` directly from the app, or, when the
+    /// run has a notifier (`notices`), only through the notices it delivers: then an
+    /// outage leaves the customer's information stale.
+    fn heard(&mut self, now: SimTime, notices: bool) {
+        if !notices {
+            self.last_update = now;
+        }
+    }
+}
+
 /// A customer (household).
 pub struct Customer {
     id: CustomerId,
@@ -197,6 +209,9 @@ pub struct Customer {
     closed: u32,
     busy_skips: u32,
     id_stride: u32,
+    /// The notifier, if the run has one: receipts go through it and the customer hears of
+    /// the booking through its notices.
+    notifier: Option<ActorId>,
     misrouted: Misrouted,
 }
 
@@ -224,8 +239,15 @@ impl Customer {
             closed: 0,
             busy_skips: 0,
             id_stride,
+            notifier: None,
             misrouted: Misrouted::default(),
         }
+    }
+
+    /// Sends receipts through `notifier` and hears of bookings through its notices.
+    pub fn with_notifier(mut self, notifier: Option<ActorId>) -> Customer {
+        self.notifier = notifier;
+        self
     }
 
     /// Bookings made and closed.
@@ -396,6 +418,26 @@ impl Customer {
                 compared_won: a.account.metered_won,
                 decision: "charged",
             }));
+            if let Some(notifier) = self.notifier {
+                let receipt = NoticeRequest {
+                    kind: NoticeKind::Receipt,
+                    booking: s.booking,
+                    customer: self.id,
+                    customer_actor: cx.me(),
+                    seq: 0,
+                    facts: Facts {
+                        won: [f, 0],
+                        ..Facts::default()
+                    },
+                    payload: None,
+                    on_fail: None,
+                };
+                cx.send(
+                    notifier,
+                    SimDuration::ZERO,
+                    NotifierMsg::Notify(Arc::new(receipt)),
+                );
+            }
         }
         cx.emit(Event::BookingClosed(Box::new(BookingRecord {
             booking: s.booking,
@@ -524,10 +566,10 @@ impl Customer {
         pickup_eta: SimTime,
         cx: &mut Cx<'_, Msg, Event>,
     ) {
-        let model = self.model;
+        let (model, notices) = (self.model, self.notifier.is_some());
         let Some(a) = &mut self.active else { return };
         a.vehicle = Some(vehicle);
-        a.last_update = now;
+        a.heard(now, notices);
         if a.phase == Phase::Accepted {
             a.assigned_at = Some(now);
             a.phase = Phase::WaitingPickup;
@@ -640,8 +682,9 @@ impl Customer {
     }
 
     fn on_delivered(&mut self, now: SimTime, d: &Delivery, cx: &mut Cx<'_, Msg, Event>) {
+        let notices = self.notifier.is_some();
         let Some(a) = &mut self.active else { return };
-        a.last_update = now;
+        a.heard(now, notices);
         a.distance_m += d.distance_m;
         a.ride_s += d.dropped_at.saturating_since(d.picked_at).as_ms() / 1_000;
         a.account.metered(d.metered_won);
@@ -688,6 +731,7 @@ impl Customer {
 
 impl Customer {
     fn on_msg(&mut self, now: SimTime, msg: CustomerMsg, cx: &mut Cx<'_, Msg, Event>) {
+        let notices = self.notifier.is_some();
         match msg {
             CustomerMsg::DemandTick => self.on_demand_tick(now, cx),
             CustomerMsg::BookScripted(spec) => self.on_scripted(now, &spec, cx),
@@ -703,7 +747,7 @@ impl Customer {
             CustomerMsg::PatienceCheck { booking } => self.on_patience_check(booking, cx),
             CustomerMsg::AtPickup { .. } => {
                 if let Some(a) = &mut self.active {
-                    a.last_update = now;
+                    a.heard(now, notices);
                     if a.phase == Phase::WaitingPickup {
                         a.phase = Phase::AtDoor;
                         a.at_door_at.get_or_insert(now);
@@ -712,7 +756,7 @@ impl Customer {
             }
             CustomerMsg::PickedUp { leg, .. } => {
                 let Some(a) = &mut self.active else { return };
-                a.last_update = now;
+                a.heard(now, notices);
                 a.phase = Phase::Riding;
                 if leg == Leg::Outbound {
                     a.pickup_at = Some(now);
@@ -720,7 +764,7 @@ impl Customer {
             }
             CustomerMsg::TripUpdate { .. } => {
                 if let Some(a) = &mut self.active {
-                    a.last_update = now;
+                    a.heard(now, notices);
                 }
             }
             CustomerMsg::Requote {
@@ -738,6 +782,11 @@ impl Customer {
                 }
             }
             CustomerMsg::StaleCheck => self.on_stale_check(now, cx),
+            CustomerMsg::Notice { booking, .. } => {
+                if let Some(a) = (self.active.as_mut()).filter(|a| a.spec.booking == booking) {
+                    a.last_update = now;
+                }
+            }
         }
     }
 

@@ -25,8 +25,10 @@ use crate::fare::{feed_route, price, Meter, Tariff};
 use crate::ids::{BookingId, NodeId, VehicleId};
 use crate::money;
 use crate::msg::{
-    CustomerMsg, DispatcherMsg, Misrouted, Msg, QuoteOffer, ServiceReply, VehicleMsg,
+    CustomerMsg, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, QuoteOffer,
+    ServiceReply, VehicleMsg,
 };
+use crate::notify::{Facts, NoticeKind};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, ProfileAt, SpeedTable, TrafficConfig};
 use crate::world::TravelTimes;
@@ -412,6 +414,12 @@ impl Dispatcher {
                 pickup_eta: ins.pickup_eta,
             },
         );
+        let facts = Facts {
+            at: Some(ins.pickup_eta),
+            vehicle: Some(VehicleId(i as u32)),
+            ..Facts::default()
+        };
+        self.tell(&q.spec, (NoticeKind::Assigned, leg as u32), facts, cx);
         self.assigned += 1;
         Ok(())
     }
@@ -490,6 +498,34 @@ impl Dispatcher {
         }
     }
 
+    /// Asks the notifier, if the run has one, to tell `spec`'s customer.
+    fn tell(
+        &self,
+        spec: &BookingSpec,
+        (kind, seq): (NoticeKind, u32),
+        facts: Facts,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
+        let Some(notifier) = self.ctx.notifier else {
+            return;
+        };
+        let request = NoticeRequest {
+            kind,
+            booking: spec.booking,
+            customer: spec.customer,
+            customer_actor: spec.customer_actor,
+            seq,
+            facts,
+            payload: None,
+            on_fail: None,
+        };
+        cx.send(
+            notifier,
+            SimDuration::ZERO,
+            NotifierMsg::Notify(Arc::new(request)),
+        );
+    }
+
     /// Forgets everything about a booking that ended.
     fn forget(&mut self, booking: BookingId) {
         self.quoted.remove(&booking);
@@ -504,6 +540,14 @@ impl Dispatcher {
         match msg {
             DispatcherMsg::BookingRequest(spec) => self.on_request(now, spec, cx),
             DispatcherMsg::QuoteAnswer { booking, accepted } => {
+                if let Some(q) = self.quoted.get(&booking).filter(|_| accepted) {
+                    let facts = Facts {
+                        at: Some(q.spec.pickup_after),
+                        won: [q.out_won + q.ret_won, 0],
+                        vehicle: None,
+                    };
+                    self.tell(&q.spec.clone(), (NoticeKind::Confirmed, 0), facts, cx);
+                }
                 if !accepted {
                     self.quoted.remove(&booking);
                 } else if self.cfg.batch.is_some() {

@@ -80,6 +80,11 @@ pub struct FleetContext {
     pub climate: Arc<Climate>,
     /// The dispatcher.
     pub dispatcher: ActorId,
+    /// The notifier, if the run has one: customers hear of their bookings through it.
+    pub notifier: Option<ActorId>,
+    /// With a notifier: a van sends each customer an ETA notice at most this often (its
+    /// live updates tick more often; the app shows those without a notice).
+    pub eta_every: SimDuration,
     /// Settings.
     pub cfg: VehicleConfig,
     /// A contraction hierarchy for the network's speeds when they never change (no

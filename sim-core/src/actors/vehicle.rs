@@ -30,17 +30,19 @@ use self::meters::{expected_fare, requote_due, RideFare};
 use self::stats::Stats;
 use crate::actors::fleet::{FleetContext, Shift};
 use crate::actors::partner::PartnerKind;
-use crate::booking::{Crates, Leg, PlanStop, StopKind, VehicleView};
+use crate::booking::{BookingSpec, Crates, Leg, PlanStop, StopKind, VehicleView};
 use crate::engine::{Cx, SimActor};
 use crate::event::{Event, TripRecord, TripStatus};
 use crate::ids::{ActorId, BookingId, IncidentId, NodeId, VehicleId};
 use crate::msg::{
-    CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, PartnerMsg, PetMsg, RequoteReason,
-    ServiceReply, TrafficUpdate, VehicleMsg,
+    CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, PartnerMsg,
+    PetMsg, RequoteReason, ServiceReply, TrafficUpdate, VehicleMsg,
 };
+use crate::notify::{Facts, NoticeKind};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::SpeedTable;
 use crate::welfare::{rest_due, Cabin, Env};
+use crate::world::TravelTimes;
 
 /// Where the vehicle is heading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -512,6 +514,13 @@ impl Vehicle {
             trip: b,
             vehicle: self.id,
         });
+        let leg = ride.stop.leg as u32;
+        tell(
+            &self.ctx,
+            &ride.stop.spec,
+            Tell::new(NoticeKind::PickedUp, leg, Facts::default()),
+            cx,
+        );
         self.requote_waiting(&mut ride, cx);
         self.cargo.rides.push(ride);
         // Check what dispatch promised: crates and species separation, with the pets aboard now.
@@ -529,17 +538,9 @@ impl Vehicle {
         let fee = crate::fare::waiting_fee_won(&self.ctx.tariff, ride.fare.waited_s);
         if fee > self.ctx.cfg.requote_threshold_won {
             ride.fare.requote_pending = true;
-            cx.send(
-                ride.stop.spec.customer_actor,
-                SimDuration::ZERO,
-                CustomerMsg::Requote {
-                    booking: ride.stop.booking,
-                    old_won: ride.fare.account.approved_won,
-                    new_won: ride.fare.account.approved_won + fee,
-                    reason: RequoteReason::Waiting,
-                    from: cx.me(),
-                },
-            );
+            let old_won = ride.fare.account.approved_won;
+            let ask = (old_won, old_won + fee, RequoteReason::Waiting);
+            ask_requote(&self.ctx, &ride.stop, ask, cx);
         }
     }
 
@@ -578,6 +579,8 @@ impl Vehicle {
                 metered_won: fare.total_won,
             })),
         );
+        let arrived_notice = Tell::new(NoticeKind::Arrived, ride.stop.leg as u32, Facts::default());
+        tell(&self.ctx, &ride.stop.spec, arrived_notice, cx);
         cx.emit(Event::TripEnded(Box::new(TripRecord {
             trip: b,
             leg: ride.stop.leg,
@@ -618,7 +621,6 @@ impl Vehicle {
 
     /// Re-quotes every booking aboard whose expected fare now exceeds what was approved.
     fn requote_all(&mut self, now: SimTime, reason: RequoteReason, cx: &mut Cx<'_, Msg, Event>) {
-        let me = cx.me();
         let from = self.drive.next_node(&self.ctx.world);
         for r in &mut self.cargo.rides {
             if r.fare.requote_pending {
@@ -630,17 +632,8 @@ impl Vehicle {
                     .total_won;
             if requote_due(&self.ctx, &r.fare, expected) {
                 r.fare.requote_pending = true;
-                cx.send(
-                    r.stop.spec.customer_actor,
-                    SimDuration::ZERO,
-                    CustomerMsg::Requote {
-                        booking: r.stop.booking,
-                        old_won: r.fare.account.approved_won,
-                        new_won: expected,
-                        reason,
-                        from: me,
-                    },
-                );
+                let ask = (r.fare.account.approved_won, expected, reason);
+                ask_requote(&self.ctx, &r.stop, ask, cx);
             }
         }
     }
@@ -756,6 +749,14 @@ impl Vehicle {
         };
         tracing::debug!(vehicle = %self.id, %booking, vet = %self.ctx.partners[partner].name, "diverting to a vet");
         self.target = Target::Vet { partner, booking };
+        if let Some(spec) = self.cargo.spec_of(booking) {
+            tell(
+                &self.ctx,
+                spec,
+                Tell::new(NoticeKind::Welfare, 0, Facts::default()),
+                cx,
+            );
+        }
         let vet = self.ctx.partners[partner].node;
         if self.drive.on_edge.is_some() {
             self.drive.route_from_next(&self.ctx, Some(vet));
@@ -869,6 +870,16 @@ impl Vehicle {
         cx.send_self(dt, VehicleMsg::WelfareTick);
     }
 
+    /// When the van reaches its current target at the speeds in force (now when idle).
+    fn target_eta(&self, now: SimTime) -> SimTime {
+        let net = &self.ctx.world.net;
+        let rest: f64 = (self.drive.route.iter())
+            .filter_map(|&e| self.drive.speeds.edge_time_s(net, e))
+            .sum();
+        let here = self.drive.free_at(&self.ctx.world, now).1;
+        here + SimDuration::from_secs_f64(rest)
+    }
+
     fn on_customer_tick(&mut self, cx: &mut Cx<'_, Msg, Event>) {
         let mut customers: Vec<(BookingId, ActorId)> = self
             .cargo
@@ -888,8 +899,28 @@ impl Vehicle {
             self.ticking.customers = false;
             return;
         }
+        let eta = self.target_eta(cx.now());
+        // With a notifier, the first tick of each `eta_every` window sends ETA notices.
+        let (now_ms, every_ms) = (cx.now().as_ms(), self.ctx.eta_every.as_ms().max(1));
+        let tick_ms = (self.ctx.cfg.customer_update_interval).map_or(every_ms, |d| d.as_ms());
+        let eta_due = now_ms % every_ms < tick_ms.max(1);
         for (booking, to) in customers {
-            cx.send(to, SimDuration::ZERO, CustomerMsg::TripUpdate { booking });
+            match self.ctx.notifier {
+                None => cx.send(to, SimDuration::ZERO, CustomerMsg::TripUpdate { booking }),
+                Some(_) if !eta_due => {}
+                Some(_) => {
+                    // The ETA of the van's current target, for the booking going there;
+                    // the others hear the van is on its way (the minute keys the notice).
+                    let seq = (cx.now().as_ms() / 60_000) as u32;
+                    let facts = Facts {
+                        at: Some(eta),
+                        ..Facts::default()
+                    };
+                    if let Some(spec) = self.cargo.spec_of(booking) {
+                        tell(&self.ctx, spec, Tell::new(NoticeKind::Eta, seq, facts), cx);
+                    }
+                }
+            }
         }
         if let Some(every) = self.ctx.cfg.customer_update_interval {
             cx.send_self(every, VehicleMsg::CustomerTick);
@@ -1016,5 +1047,90 @@ impl SimActor<Msg, Event> for Vehicle {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+/// A notice a van asks the notifier for.
+struct Tell {
+    kind: NoticeKind,
+    seq: u32,
+    facts: Facts,
+    /// Delivered to the customer with the notice.
+    payload: Option<CustomerMsg>,
+    /// Sent back to the van if the notice ends undelivered.
+    on_fail: Option<VehicleMsg>,
+}
+
+impl Tell {
+    fn new(kind: NoticeKind, seq: u32, facts: Facts) -> Tell {
+        Tell {
+            kind,
+            seq,
+            facts,
+            payload: None,
+            on_fail: None,
+        }
+    }
+}
+
+/// Asks the notifier to tell `spec`'s customer; false (nothing sent) without a notifier.
+fn tell(ctx: &FleetContext, spec: &BookingSpec, t: Tell, cx: &mut Cx<'_, Msg, Event>) -> bool {
+    let Some(notifier) = ctx.notifier else {
+        return false;
+    };
+    let request = NoticeRequest {
+        kind: t.kind,
+        booking: spec.booking,
+        customer: spec.customer,
+        customer_actor: spec.customer_actor,
+        seq: t.seq,
+        facts: t.facts,
+        payload: t.payload,
+        on_fail: t.on_fail.map(|m| (cx.me(), m)),
+    };
+    cx.send(
+        notifier,
+        SimDuration::ZERO,
+        NotifierMsg::Notify(Arc::new(request)),
+    );
+    true
+}
+
+/// Puts a new fare (`old_won` -> `new_won`, for `reason`) to the customer of `stop`: through
+/// the notifier when the run has one (an undelivered question counts as declined, so the
+/// approved fare stands), else straight to the customer.
+fn ask_requote(
+    ctx: &FleetContext,
+    stop: &PlanStop,
+    (old_won, new_won, reason): (i64, i64, RequoteReason),
+    cx: &mut Cx<'_, Msg, Event>,
+) {
+    let booking = stop.booking;
+    let question = CustomerMsg::Requote {
+        booking,
+        old_won,
+        new_won,
+        reason,
+        from: cx.me(),
+    };
+    let seq = (cx.now().as_ms() / 1_000) as u32;
+    let t = Tell {
+        payload: Some(question.clone()),
+        on_fail: Some(VehicleMsg::RequoteAnswer {
+            booking,
+            approved: false,
+            new_won,
+        }),
+        ..Tell::new(
+            NoticeKind::Requote,
+            seq,
+            Facts {
+                won: [old_won, new_won],
+                ..Facts::default()
+            },
+        )
+    };
+    if !tell(ctx, &stop.spec, t, cx) {
+        cx.send(stop.spec.customer_actor, SimDuration::ZERO, question);
     }
 }

@@ -80,6 +80,8 @@ pub enum Outcome {
     Expired,
     /// Every channel and attempt failed: in the dead-letter queue.
     DeadLettered,
+    /// Still on its way when the run stopped.
+    Open,
 }
 
 impl Outcome {
@@ -89,6 +91,7 @@ impl Outcome {
             Outcome::Delivered => "delivered",
             Outcome::Expired => "expired",
             Outcome::DeadLettered => "dead_lettered",
+            Outcome::Open => "open",
         }
     }
 }
@@ -116,6 +119,8 @@ pub struct Final {
     pub reason: String,
     /// What the delivery cost, won.
     pub cost_won: i64,
+    /// A dead letter the queue kept for a re-drive (false when the queue was full).
+    pub kept: bool,
 }
 
 /// Something the gateway wants to happen later: the actor sends it to itself.
@@ -173,6 +178,31 @@ pub struct Counts {
     pub delivered_twice: u64,
     /// Dead letters sent again by a re-drive.
     pub redriven: u64,
+    /// On their way when the run stopped.
+    pub open: u64,
+}
+
+impl Counts {
+    /// What the invariants require of the counters, as problems: every notice taken
+    /// (duplicates aside, re-drives counted again) ended once, as delivered, expired,
+    /// dead-lettered or open at the end; no idempotency key was delivered twice.
+    pub fn problems(&self, in_flight: usize) -> Vec<String> {
+        let mut p = Vec::new();
+        let taken = self.submitted - self.duplicates + self.redriven;
+        let ended = self.delivered + self.expired + self.dead_lettered + self.open;
+        if taken != ended + in_flight as u64 {
+            p.push(format!(
+                "notifier: {taken} notices taken but {ended} ended and {in_flight} in flight"
+            ));
+        }
+        if self.delivered_twice > 0 {
+            p.push(format!(
+                "notifier: {} idempotency keys delivered twice",
+                self.delivered_twice
+            ));
+        }
+        p
+    }
 }
 
 /// The notification gateway's state.
@@ -302,18 +332,33 @@ impl Gateway {
             .collect()
     }
 
-    /// Takes a notice triggered now.
-    pub fn submit(&mut self, now: SimTime, notice: Notice, rng: &mut ChaCha8Rng, fx: &mut Effects) {
+    /// Takes a notice triggered now; false if its key was seen (a duplicate, dropped).
+    pub fn submit(
+        &mut self,
+        now: SimTime,
+        notice: Notice,
+        rng: &mut ChaCha8Rng,
+        fx: &mut Effects,
+    ) -> bool {
         self.counts.submitted += 1;
         self.forget_keys(now);
         if self.keys.contains_key(&notice.key) {
             self.counts.duplicates += 1;
-            return;
+            return false;
         }
         self.keys.insert(notice.key.clone(), false);
         self.key_order
             .push_back((now + KEY_TTL, notice.key.clone()));
         self.start(now, notice, rng, fx);
+        true
+    }
+
+    /// Ends every notice still on its way as open (the run stops).
+    pub fn close_open(&mut self, now: SimTime, fx: &mut Effects) {
+        let ids: Vec<u64> = self.flights.keys().copied().collect();
+        for id in ids {
+            self.end(now, id, Outcome::Open, "the run ended first".into(), fx);
+        }
     }
 
     fn start(&mut self, now: SimTime, notice: Notice, rng: &mut ChaCha8Rng, fx: &mut Effects) {
@@ -505,6 +550,7 @@ impl Gateway {
             None => (first.clone(), Arc::from("")),
         };
         let mut cost_won = 0;
+        let mut kept = false;
         match outcome {
             Outcome::Delivered => {
                 self.counts.delivered += 1;
@@ -514,9 +560,11 @@ impl Gateway {
                 }
             }
             Outcome::Expired => self.counts.expired += 1,
+            Outcome::Open => self.counts.open += 1,
             Outcome::DeadLettered => {
                 self.counts.dead_lettered += 1;
-                if self.dead.len() < self.dead_capacity {
+                kept = self.dead.len() < self.dead_capacity;
+                if kept {
                     self.dead.push_back(f.notice.clone());
                 }
             }
@@ -531,6 +579,7 @@ impl Gateway {
             outcome,
             reason,
             cost_won,
+            kept,
             notice: f.notice,
         });
     }

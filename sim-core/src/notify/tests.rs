@@ -396,6 +396,7 @@ proptest! {
         prop_assert_eq!(c.submitted - c.duplicates, c.delivered + c.expired + c.dead_lettered);
         prop_assert_eq!(w.finals.len() as u64, 100);
         prop_assert_eq!(c.delivered_twice, 0);
+        prop_assert!(c.problems(w.g.in_flight()).is_empty());
         let mut ids: Vec<u64> = w.finals.iter().map(|f| f.notice.id).collect();
         ids.sort_unstable();
         ids.dedup();

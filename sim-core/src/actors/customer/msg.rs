@@ -6,6 +6,7 @@ use crate::booking::{BookingSpec, Leg};
 use crate::engine::{TraceEncode, TraceHasher};
 use crate::ids::{ActorId, BookingId, VehicleId};
 use crate::msg::{spec_detail, Delivery, MsgGroup, QuoteOffer, RequoteReason};
+use crate::notify::NoticeKind;
 use crate::time::SimTime;
 
 /// What a customer receives.
@@ -79,6 +80,13 @@ pub enum CustomerMsg {
         /// Why.
         reason: Arc<str>,
     },
+    /// A notice reached the customer (through the notifier).
+    Notice {
+        /// Booking.
+        booking: BookingId,
+        /// Kind.
+        kind: NoticeKind,
+    },
 }
 
 impl MsgGroup for CustomerMsg {
@@ -97,6 +105,7 @@ impl MsgGroup for CustomerMsg {
             CustomerMsg::Requote { .. } => "requote",
             CustomerMsg::Delivered(_) => "delivered",
             CustomerMsg::ServiceFailed { .. } => "service_failed",
+            CustomerMsg::Notice { .. } => "notice",
         }
     }
 
@@ -140,6 +149,10 @@ impl MsgGroup for CustomerMsg {
                 h.u32(from.0);
             }
             CustomerMsg::Delivered(d) => d.encode(h),
+            CustomerMsg::Notice { booking, kind } => {
+                h.u32(booking.0);
+                h.u8(*kind as u8);
+            }
         }
     }
 
@@ -173,6 +186,7 @@ impl MsgGroup for CustomerMsg {
                 "{} {:?} {:.0} m metered {}",
                 d.booking, d.leg, d.distance_m, d.metered_won
             ),
+            CustomerMsg::Notice { booking, kind } => format!("{booking} {}", kind.name()),
         }
     }
 }

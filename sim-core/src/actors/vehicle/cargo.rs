@@ -83,6 +83,17 @@ impl Cargo {
         self.rides.iter_mut().find(|r| r.stop.booking == booking)
     }
 
+    /// The booking spec of `booking`, if it is aboard or in the plan.
+    pub fn spec_of(
+        &self,
+        booking: BookingId,
+    ) -> Option<&std::sync::Arc<crate::booking::BookingSpec>> {
+        (self.rides.iter().map(|r| &r.stop))
+            .chain(self.plan.iter())
+            .find(|s| s.booking == booking)
+            .map(|s| &s.spec)
+    }
+
     /// Whether `booking`'s pets are aboard.
     pub fn has_aboard(&self, booking: BookingId) -> bool {
         self.rides.iter().any(|r| r.stop.booking == booking)

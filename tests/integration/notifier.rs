@@ -1,0 +1,162 @@
+//! The notification gateway in whole runs: an AlimTalk outage, duplicated triggers and a
+//! flaky SMS provider; nothing is lost or delivered twice, and bad notifier configuration
+//! is a located error.
+
+use std::collections::BTreeMap;
+
+use petfleet_tests::{read_csv, run_into, run_text};
+use scenarios::run::{DataSource, RunError};
+use sim_core::engine::Host;
+
+const SMALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/alimtalk-small.toml");
+const SMALL_TEXT: &str = include_str!("../scenarios/alimtalk-small.toml");
+
+#[test]
+fn an_alimtalk_outage_falls_back_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_into(SMALL, dir.path(), None, Host::Reference, false, None);
+    let rows = read_csv(&dir.path().join("notifications.csv"));
+    assert!(rows.len() > 10_000, "{} notices", rows.len());
+    let in_outage = |t: &str| ("2026-11-24T18:00:00".."2026-11-24T18:30:00").contains(&t);
+    // Nothing is delivered by AlimTalk while it is down; its notices go elsewhere.
+    let during: Vec<_> = (rows.iter())
+        .filter(|r| in_outage(&r["delivered_at"]))
+        .collect();
+    assert!(!during.is_empty());
+    assert!(during.iter().all(|r| r["channel_used"] != "alimtalk"));
+    let fell_back = (during.iter())
+        .filter(|r| r["channel_first"] == "alimtalk" && r["channel_used"] != "alimtalk")
+        .count();
+    assert!(
+        fell_back > during.len() / 3,
+        "{fell_back} of {}",
+        during.len()
+    );
+    // Fallback to SMS or LMS by the text's length: re-quotes and welfare notices never fit.
+    for r in rows.iter().filter(|r| r["channel_used"] == "sms") {
+        assert!(
+            !["requote", "welfare"].contains(&r["kind"].as_str()),
+            "{r:?}"
+        );
+    }
+    // The flaky SMS provider fails over to the other one.
+    assert!(rows.iter().any(|r| r["provider"] == "sms-nhn"));
+    // Every notice ends once; a key is delivered at most once (duplicated triggers are
+    // dropped); dead letters are listed with a reason and re-driven at 19:00.
+    let mut delivered: BTreeMap<&str, u32> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r["outcome"] == "delivered") {
+        *delivered.entry(&r["idempotency_key"]).or_default() += 1;
+    }
+    assert!(delivered.values().all(|n| *n == 1));
+    let dead = read_csv(&dir.path().join("dead_letters.csv"));
+    assert!(!dead.is_empty() && dead.iter().all(|r| !r["reason"].is_empty()));
+    let kpi = |name: &str| s.kpis.iter().find(|k| k.0 == name).and_then(|k| k.1);
+    assert_eq!(kpi("notify_dead_letters"), Some(dead.len() as f64));
+    assert_eq!(kpi("notifications"), Some(rows.len() as f64));
+    let redriven = (rows.iter())
+        .filter(|r| r["enqueued_at"].as_str() >= "2026-11-24T19:00:00" && r["attempts"] != "0")
+        .count();
+    assert!(redriven > 0);
+    assert!(kpi("notify_fallback_share").unwrap() > 0.0);
+}
+
+#[test]
+fn the_notifier_is_byte_identical_on_every_host() {
+    use petfleet_tests::dir_bytes;
+    let until = Some(sim_core::time::SimTime::from_day_hms(0, 18, 40, 0));
+    let base = tempfile::tempdir().unwrap();
+    let reference = run_into(SMALL, base.path(), None, Host::Reference, true, until);
+    for shards in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = run_into(SMALL, dir.path(), None, Host::Actix { shards }, true, until);
+        assert_eq!(s.trace_hash, reference.trace_hash, "{shards} shards");
+        assert_eq!(
+            dir_bytes(dir.path()),
+            dir_bytes(base.path()),
+            "{shards} shards"
+        );
+    }
+}
+
+/// Runs the small scenario with `from` replaced by `to`; the input error.
+fn refused(from: &str, to: &str) -> scenarios::error::InputError {
+    assert!(
+        SMALL_TEXT.contains(from),
+        "{from:?} not in the test scenario"
+    );
+    let (dir, result) = run_text(&SMALL_TEXT.replacen(from, to, 1), DataSource::Bundled);
+    assert!(!dir.path().join("out").exists(), "nothing written");
+    match result {
+        Err(RunError::Input(e)) => e,
+        Err(other) => panic!("expected an input error, got {other}"),
+        Ok(_) => panic!("expected {to:?} to be refused"),
+    }
+}
+
+#[test]
+fn bad_notifier_configuration_is_located() {
+    let e = refused("target = \"alimtalk\"", "target = \"alimtlak\"");
+    assert_eq!(e.field, "notifier.outages[0].target");
+    assert_eq!(e.value.as_deref(), Some("alimtlak"));
+    assert_eq!(e.hint.as_deref(), Some("did you mean `alimtalk`?"), "{e}");
+    assert!(e.line.is_some() && e.column.is_some(), "{e}");
+    let e = refused("until = \"18:30\"", "until = \"17:30\"");
+    assert_eq!(e.field, "notifier.outages[0].until");
+    let e = refused(
+        "action = \"redrive_notifications\"",
+        "action = \"redrive_notificatoins\"",
+    );
+    assert_eq!(e.field, "operations[0].action");
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("did you mean `redrive_notifications`?"),
+        "{e}"
+    );
+    let e = refused("name = \"sms-solapi\"", "name = \"sms-acme\"");
+    assert_eq!(e.field, "notifier.providers[0].name");
+    assert!(e.expected.contains("sms-nhn"), "{e}");
+    let e = refused("fail_prob = 0.3", "fail_prob = 1.3");
+    assert_eq!(e.field, "notifier.providers[0].fail_prob");
+    let e = refused("duplicate_share = 0.05", "duplicate_share = -1");
+    assert_eq!(e.field, "notifier.duplicate_share");
+    let e = refused("[notifier]\n", "[notifier]\nenabled = false\n");
+    assert_eq!(
+        e.field, "operations[0].action",
+        "a re-drive needs a notifier: {e}"
+    );
+}
+
+#[test]
+fn a_bad_policy_file_is_located() {
+    let data = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    let streets = ["nodes.csv", "edges.csv", "profiles.csv", "ch_order.txt"]
+        .map(|f| format!("{}/{f}", scenarios::streets::DIR));
+    let files = (scenarios::data::FILES.iter().map(|f| f.to_string()))
+        .chain(streets)
+        .chain(["notify/providers.csv".into(), "notify/policies.csv".into()]);
+    for rel in files {
+        let to = data.path().join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(&rel), &to).unwrap();
+    }
+    let policies = data.path().join("notify/policies.csv");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    std::fs::write(
+        &policies,
+        text.replace("eta,push>alimtalk>sms,", "eta,push>pager,"),
+    )
+    .unwrap();
+    let (dir, result) = run_text(SMALL_TEXT, DataSource::Dir(data.path().to_path_buf()));
+    match result {
+        Err(RunError::Input(e)) => {
+            assert!(e.file.ends_with("policies.csv"), "{e}");
+            assert_eq!((e.line, e.field.as_str()), (Some(4), "chain"), "{e}");
+            assert_eq!(e.value.as_deref(), Some("push>pager"), "{e}");
+            assert!(e.expected.contains("`pager` has none"), "{e}");
+        }
+        Err(other) => panic!("expected an input error, got {other}"),
+        Ok(_) => panic!("expected the unknown channel to fail"),
+    }
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
