@@ -49,6 +49,7 @@ pub mod msg;
 pub mod notify;
 pub mod observe;
 pub mod rng;
+pub mod settle;
 pub mod sim;
 pub mod synthetic;
 pub mod time;
