@@ -33,6 +33,15 @@ pub const CATALOG: &[(&str, &str)] = &[
         "alimtalk-outage",
         include_str!("../catalog/alimtalk-outage.toml"),
     ),
+    ("pg-degraded", include_str!("../catalog/pg-degraded.toml")),
+    (
+        "settlement-batch-vs-realtime",
+        include_str!("../catalog/settlement-batch-vs-realtime.toml"),
+    ),
+    (
+        "settlement-crash",
+        include_str!("../catalog/settlement-crash.toml"),
+    ),
     (
         "fleetpy-hail-400-20",
         include_str!("../catalog/fleetpy-hail-400-20.toml"),

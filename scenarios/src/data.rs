@@ -55,6 +55,10 @@ pub const EXTRA: &[(&str, &str)] = &[
         include_str!("../../data/notify/policies.csv"),
     ),
     (
+        "settle/parameters.csv",
+        include_str!("../../data/settle/parameters.csv"),
+    ),
+    (
         "networks/seoul-streets/nodes.csv",
         include_str!("../../data/networks/seoul-streets/nodes.csv"),
     ),

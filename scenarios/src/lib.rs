@@ -28,6 +28,7 @@ pub mod output;
 pub(crate) mod readers;
 pub mod run;
 pub mod scenario;
+pub mod settle_data;
 pub mod streets;
 pub(crate) mod table;
 pub mod tariff;

@@ -36,6 +36,8 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ("kpis.csv", "kpi,value,unit"),
     ("notifications.csv", "message_id,idempotency_key,kind,booking_id,customer_id,channel_first,channel_used,provider,attempts,enqueued_at,delivered_at,latency_ms,outcome,reason,cost_won"),
     ("dead_letters.csv", "time,message_id,idempotency_key,kind,booking_id,customer_id,channel_first,channel_used,provider,attempts,reason,kept_for_redrive"),
+    ("ledger.csv", "transfer_id,posting_id,debit_account,credit_account,amount_won,phase,at,booking_id,reason,created"),
+    ("settlements.csv", "booking_id,completed_at,settled_at,lag_s,charged_won,status,attempts,reason"),
 ];
 
 /// Which optional files a run writes.
@@ -49,6 +51,8 @@ pub struct Optional {
     pub trace: bool,
     /// `notifications.csv` and `dead_letters.csv` (a run with a notifier).
     pub notifications: bool,
+    /// `ledger.csv` and `settlements.csv` (a run with a settlement service).
+    pub settlement: bool,
 }
 
 /// The output schema version, written to the manifest; bump it when a column changes.
@@ -132,6 +136,8 @@ const EVENTS: usize = 10;
 const KPIS: usize = 11;
 const NOTIFICATIONS: usize = 12;
 const DEAD_LETTERS: usize = 13;
+const LEDGER: usize = 14;
+const SETTLEMENTS: usize = 15;
 
 impl CsvOutputs {
     /// Opens the streams in `dir` (created if needed), removing any old manifest first.
@@ -154,6 +160,7 @@ impl CsvOutputs {
                 PETS => optional.pets,
                 EVENTS => optional.trace,
                 NOTIFICATIONS | DEAD_LETTERS => optional.notifications,
+                LEDGER | SETTLEMENTS => optional.settlement,
                 _ => true,
             };
             if !wanted {
@@ -420,6 +427,55 @@ impl CsvOutputs {
 }
 
 impl CsvOutputs {
+    fn transfer_row(
+        &mut self,
+        time: &str,
+        t: &sim_core::settle::Transfer,
+        created: sim_core::settle::Created,
+    ) -> Result<(), ObserveError> {
+        use sim_core::settle::{Action, Created};
+        let (posting, phase) = match t.action {
+            Action::Post => (String::new(), "posted"),
+            Action::Pending => (String::new(), "pending"),
+            Action::PostPending(p) => (p.to_string(), "posted"),
+            Action::VoidPending(p) => (p.to_string(), "voided"),
+        };
+        let created = match created {
+            Created::New(_) => "new",
+            Created::Exists => "exists",
+        };
+        let row = [
+            t.id.to_string(),
+            posting,
+            t.debit.name().to_string(),
+            t.credit.name().to_string(),
+            t.amount.to_string(),
+            phase.to_string(),
+            time.to_string(),
+            t.booking.0.to_string(),
+            t.reason.to_string(),
+            created.to_string(),
+        ];
+        self.row(LEDGER, row)
+    }
+
+    fn settled_row(&mut self, s: &sim_core::settle::Settled) -> Result<(), ObserveError> {
+        let lag = (s.completed_at).map_or(String::new(), |c| {
+            (s.settled_at.saturating_since(c).as_ms() / 1_000).to_string()
+        });
+        let row = [
+            s.booking.0.to_string(),
+            opt_time(&self.clock, s.completed_at),
+            self.clock.format(s.settled_at),
+            lag,
+            s.charged_won.to_string(),
+            s.status.to_string(),
+            s.attempts.to_string(),
+            s.reason.clone(),
+        ];
+        self.row(SETTLEMENTS, row)
+    }
+
     fn notification_row(
         &mut self,
         time: &str,
@@ -553,6 +609,8 @@ impl Observer<Msg, Event> for CsvOutputs {
             Event::IncidentStarted(inc) => self.incident_row(time, inc)?,
             Event::Rerouted(r) => self.reroute_row(time, r)?,
             Event::Notification(f) => self.notification_row(&time, f)?,
+            Event::Transfer(t) => self.transfer_row(&time, &t.0, t.1)?,
+            Event::Settled(s) => self.settled_row(s)?,
             Event::TripStarted { .. }
             | Event::IncidentCleared(_)
             | Event::NoRoute { .. }
@@ -620,6 +678,16 @@ pub fn event_detail(ev: &Event) -> String {
             r.old_remaining_s - r.new_remaining_s
         ),
         Event::NoRoute { vehicle, from, to } => format!("{vehicle} {from} -> {to}"),
+        Event::Transfer(t) => format!(
+            "{} {} {} -> {} {} {:?}",
+            t.0.id,
+            t.0.reason,
+            t.0.debit.name(),
+            t.0.credit.name(),
+            t.0.amount,
+            t.1
+        ),
+        Event::Settled(s) => format!("{} {} {} won", s.booking, s.status, s.charged_won),
         Event::Notification(f) => format!(
             "n{} {} {} via {} {} attempts {}",
             f.notice.id,

@@ -7,7 +7,7 @@ use std::time::Instant;
 use sim_core::engine::{EngineError, Host, RunLimits, RunReport, TraceHasher};
 use sim_core::event::Event;
 use sim_core::msg::Msg;
-use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis, NotifyKpis};
+use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis, NotifyKpis, SettleKpis};
 use sim_core::time::SimTime;
 
 use crate::catalog;
@@ -161,6 +161,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         pets: out.pets,
         trace: opts.trace,
         notifications: spec.notifier.is_some(),
+        settlement: spec.settlement.is_some(),
     };
     let outputs =
         CsvOutputs::create(&opts.out, spec.world.clone(), clock, optional).map_err(io_err)?;
@@ -171,10 +172,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
     let checks = (
         Kpis::new(spec.fleet.len() as u32, resolved.until),
-        (ClosingBooks::default(), NotifyKpis::default()),
+        (
+            ClosingBooks::default(),
+            (NotifyKpis::default(), SettleKpis::default()),
+        ),
     );
     let started = Instant::now();
-    let ((mut outputs, (mut kpis, (books, notify))), report) =
+    let ((mut outputs, (mut kpis, (books, (notify, settle)))), report) =
         engine.run(opts.host, limits, (outputs, checks));
     let wall_s = started.elapsed().as_secs_f64();
     let report = match report {
@@ -193,6 +197,9 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let (mut kpi_rows, counts) = (kpis.rows(), kpis.counts());
     if spec.notifier.is_some() {
         kpi_rows.extend(notify.rows());
+    }
+    if let Some(counts) = sim_core::sim::settlement_counts(&report) {
+        kpi_rows.extend(settle.rows(&counts));
     }
     let sample = std::mem::take(&mut outputs.sample);
     if let Err(source) = outputs.write_kpis(&kpi_rows) {

@@ -77,6 +77,8 @@ pub struct Scenario {
     pub output: OutputSection,
     /// The notification gateway (none when absent: customers hear directly and at once).
     pub notifier: Option<NotifierSection>,
+    /// The settlement service (none when absent).
+    pub settlement: Option<SettlementSection>,
     /// Scripted operations (`redrive_notifications`).
     #[serde(default)]
     pub operations: Vec<OperationSection>,
@@ -483,6 +485,49 @@ pub struct ProviderOverride {
     pub price_won: Option<i64>,
 }
 
+/// `[settlement]`: a settlement service over `data/settle/parameters.csv`, with faults.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementSection {
+    /// `false` turns it off.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// `realtime` (capture at completion, the default) or `batch`.
+    pub mode: Option<String>,
+    /// With `mode = "batch"`: how often captures run (default `1h`).
+    pub batch_every: Option<String>,
+    /// Windows of a degraded payment gateway.
+    #[serde(default)]
+    pub degraded: Vec<DegradedSection>,
+    /// Crashes of the settlement service.
+    #[serde(default)]
+    pub crashes: Vec<CrashSection>,
+}
+
+/// `[[settlement.degraded]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DegradedSection {
+    /// From (a clock time).
+    pub from: String,
+    /// Until (a clock time, after `from`).
+    pub until: String,
+    /// Share of gateway requests failing (5xx) in the window.
+    pub fail_prob: f64,
+    /// Share timing out (unknown outcome) in the window.
+    pub timeout_prob: f64,
+}
+
+/// `[[settlement.crashes]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashSection {
+    /// When (a clock time).
+    pub at: String,
+    /// Down this long, then restarted from its journal.
+    pub down_for: String,
+}
+
 /// `[[operations]]`: something an operator does at a time.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -564,6 +609,7 @@ pub use crate::located::Source;
 mod imported;
 mod notifier;
 mod resolve;
+mod settlement;
 
 pub use resolve::resolve;
 

@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod notifier;
 pub mod partner;
 pub mod pet;
+pub mod settlement;
 pub mod traffic;
 pub mod vehicle;
 
@@ -19,5 +20,6 @@ pub use notifier::{Notifier, NotifierConfig};
 pub use partner::Partner;
 pub use partner::{PartnerInfo, PartnerKind};
 pub use pet::Pet;
+pub use settlement::SettlementActor;
 pub use traffic::TrafficActor;
 pub use vehicle::Vehicle;

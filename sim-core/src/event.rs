@@ -143,6 +143,10 @@ pub enum Event {
     Rerouted(Box<RerouteRecord>),
     /// A notice ended (delivered, expired, dead-lettered, or open at the end).
     Notification(Box<crate::notify::Final>),
+    /// A ledger transfer was created (or found to exist already).
+    Transfer(Box<(crate::settle::Transfer, crate::settle::Created)>),
+    /// A booking's settlement ended.
+    Settled(Box<crate::settle::Settled>),
     /// A vehicle found no open route to its destination and waits for a change.
     NoRoute {
         /// Vehicle.
@@ -173,6 +177,8 @@ impl Event {
             Event::Rerouted(_) => "rerouted",
             Event::NoRoute { .. } => "no_route",
             Event::Notification(_) => "notification",
+            Event::Transfer(_) => "transfer",
+            Event::Settled(_) => "settled",
         }
     }
 }

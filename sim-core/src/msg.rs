@@ -17,6 +17,7 @@ pub use crate::actors::dispatcher::msg::DispatcherMsg;
 pub use crate::actors::notifier::msg::{NoticeRequest, NotifierMsg};
 pub use crate::actors::partner::msg::{PartnerMsg, ServiceReply};
 pub use crate::actors::pet::msg::PetMsg;
+pub use crate::actors::settlement::msg::SettlementMsg;
 pub use crate::actors::traffic::msg::TrafficMsg;
 pub use crate::actors::vehicle::msg::VehicleMsg;
 use crate::booking::{BookingSpec, Leg};
@@ -132,6 +133,8 @@ pub enum Msg {
     Partner(PartnerMsg),
     /// To the notification gateway.
     Notifier(NotifierMsg),
+    /// To the settlement service.
+    Settlement(SettlementMsg),
     /// To whoever asked a partner for a service (a vehicle or the dispatcher; the
     /// dispatcher forwards the start to the customer).
     Reply(ServiceReply),
@@ -177,6 +180,7 @@ groups!(
     Pet(PetMsg),
     Partner(PartnerMsg),
     Notifier(NotifierMsg),
+    Settlement(SettlementMsg),
     Reply(ServiceReply)
 );
 

@@ -371,6 +371,69 @@ impl Observer<Msg, Event> for NotifyKpis {
     }
 }
 
+/// Streaming KPIs of the settlement service: settlements by status, captured money and
+/// the exact lag from a booking's end to its settlement (s).
+#[derive(Clone, Debug, Default)]
+pub struct SettleKpis {
+    captured: u64,
+    captured_won: i64,
+    voided: u64,
+    dead: u64,
+    open: u64,
+    lag_s: Histogram,
+}
+
+impl SettleKpis {
+    /// The settlement's KPIs; `counts` are the service's own counters at the end.
+    pub fn rows(&self, counts: &crate::settle::SettleCounts) -> Vec<KpiRow> {
+        let q = |x: f64| self.lag_s.quantile(x).map(|v| v as f64);
+        vec![
+            ("settle_captured", Some(self.captured as f64), "bookings"),
+            ("settle_captured_won", Some(self.captured_won as f64), "won"),
+            ("settle_voided", Some(self.voided as f64), "bookings"),
+            ("settle_dead_letters", Some(self.dead as f64), "bookings"),
+            ("settle_open_at_end", Some(self.open as f64), "bookings"),
+            // booking ended -> its settlement ended, captured and voided bookings
+            ("settle_lag_p50_s", q(0.5), "s"),
+            ("settle_lag_p95_s", q(0.95), "s"),
+            ("settle_lag_p99_s", q(0.99), "s"),
+            (
+                "settle_unknown_resolved",
+                Some(counts.unknown_resolved as f64),
+                "requests",
+            ),
+            ("settle_retries", Some(counts.retries as f64), "requests"),
+            ("settle_crashes", Some(counts.crashes as f64), "crashes"),
+        ]
+    }
+}
+
+impl Observer<Msg, Event> for SettleKpis {
+    fn on_event(
+        &mut self,
+        _at: SimTime,
+        _from: ActorId,
+        event: &Event,
+    ) -> Result<(), ObserveError> {
+        if let Event::Settled(s) = event {
+            match s.status {
+                "captured" => {
+                    self.captured += 1;
+                    self.captured_won += s.charged_won;
+                }
+                "voided" => self.voided += 1,
+                "dead_lettered" => self.dead += 1,
+                _ => self.open += 1,
+            }
+            if let (Some(c), "captured" | "voided") = (s.completed_at, s.status) {
+                self.lag_s
+                    .add(s.settled_at.saturating_since(c).as_ms() / 1_000);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The closing books: checks, as bookings close, that each closes once with a reason and
 /// that completed ones have a pickup, a drop-off and a fare. Keeps only the last closed
 /// booking of each household (a household has one booking under way at a time and its ids

@@ -9,7 +9,8 @@ use std::sync::Arc;
 pub use crate::actors::customer::DemandSpec;
 use crate::actors::{
     Climate, Customer, CustomerModel, Demand, DispatchConfig, Dispatcher, FleetContext, Notifier,
-    NotifierConfig, Partner, PartnerInfo, PartnerKind, Pet, TrafficActor, Vehicle, VehicleConfig,
+    NotifierConfig, Partner, PartnerInfo, PartnerKind, Pet, SettlementActor, TrafficActor, Vehicle,
+    VehicleConfig,
 };
 use crate::booking::{BookingSpec, Crates, PetSpec, Species};
 use crate::dispatch::estimates::{Estimates, ProfileHierarchies};
@@ -19,7 +20,7 @@ use crate::event::Event;
 use crate::fare::{Addon, SizeClass, Tariff};
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId, VehicleId};
 use crate::money::Tolls;
-use crate::msg::{CustomerMsg, Msg, NotifierMsg, TrafficMsg, VehicleMsg};
+use crate::msg::{CustomerMsg, Msg, NotifierMsg, SettlementMsg, TrafficMsg, VehicleMsg};
 use crate::observe::ClosingBooks;
 use crate::rng::ActorKind;
 use crate::time::{SimDuration, SimTime};
@@ -151,6 +152,17 @@ pub struct SimSpec {
     /// The notification gateway, if the run models one (else vans and the dispatcher tell
     /// customers directly and instantly).
     pub notifier: Option<NotifierSpec>,
+    /// The settlement service, if the run models one.
+    pub settlement: Option<SettlementSpec>,
+}
+
+/// A settlement service: its flow's settings and its crashes.
+#[derive(Clone, Debug)]
+pub struct SettlementSpec {
+    /// The flow's settings (mode, gateway, rates, retries).
+    pub config: crate::settle::SettleConfig,
+    /// Crashes: (at, restarted after).
+    pub crashes: Vec<(SimTime, SimDuration)>,
 }
 
 /// A notification gateway: its channels, providers, policies (one per
@@ -194,6 +206,8 @@ pub struct Layout {
     pub pets: Vec<ActorId>,
     /// The notifier, after the pets (so the other actors' ids do not depend on it).
     pub notifier: Option<ActorId>,
+    /// The settlement service, after the notifier.
+    pub settlement: Option<ActorId>,
 }
 
 /// Why a spec cannot be assembled.
@@ -267,6 +281,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
     add_vehicles_and_partners(&mut engine, spec, &layout, &ctx, &infos);
     add_households(&mut engine, spec, &layout, &household_pets, &infos);
     add_notifier(&mut engine, spec, &layout)?;
+    add_settlement(&mut engine, spec, &layout);
     schedule_inputs(&mut engine, spec, &layout, &household_pets)?;
     Ok((engine, layout))
 }
@@ -305,6 +320,8 @@ fn layout(spec: &SimSpec) -> (Layout, Vec<Vec<PetSpec>>) {
         customers: (0..n_h).map(|i| ActorId(2 + n_v + n_p + i)).collect(),
         pets,
         notifier: spec.notifier.as_ref().map(|_| ActorId(next)),
+        settlement: (spec.settlement.as_ref())
+            .map(|_| ActorId(next + u32::from(spec.notifier.is_some()))),
     };
     (layout, household_pets)
 }
@@ -381,7 +398,8 @@ fn add_households(
             d,
             n_h,
         )
-        .with_notifier(layout.notifier);
+        .with_notifier(layout.notifier)
+        .with_settlement(layout.settlement);
         let added = engine.add(ActorKind::Customer, i as u32, Box::new(c));
         debug_assert_eq!(added, layout.customers[i]);
     }
@@ -428,6 +446,25 @@ fn add_notifier(
         engine.schedule(at, id, NotifierMsg::Redrive);
     }
     Ok(())
+}
+
+/// The settlement service, if the run has one, and its scripted crashes.
+fn add_settlement(engine: &mut Engine<Msg, crate::event::Event>, spec: &SimSpec, layout: &Layout) {
+    let (Some(s), Some(id)) = (&spec.settlement, layout.settlement) else {
+        return;
+    };
+    let flow = crate::settle::Settlement::new(s.config.clone());
+    let added = engine.add(
+        ActorKind::Settlement,
+        0,
+        Box::new(SettlementActor::new(flow)),
+    );
+    debug_assert_eq!(added, id);
+    engine.schedule(SimTime::ZERO, id, Msg::Start);
+    for &(at, down) in &s.crashes {
+        engine.schedule(at, id, SettlementMsg::Crash);
+        engine.schedule(at + down, id, SettlementMsg::Restart);
+    }
 }
 
 /// What comes from outside the model: the start, incidents, faults, scripted bookings.
@@ -536,6 +573,13 @@ pub fn check_end(report: &RunReport<Msg, Event>, books: &ClosingBooks) -> Vec<St
         ));
     }
     problems
+}
+
+/// The settlement service's counters at the end of a run, if it had one.
+pub fn settlement_counts(report: &RunReport<Msg, Event>) -> Option<crate::settle::SettleCounts> {
+    (report.slots.iter())
+        .find_map(|s| s.actor.as_any().downcast_ref::<SettlementActor>())
+        .map(|a| a.flow().counts())
 }
 
 /// Counters gathered from the actors at the end of a run.

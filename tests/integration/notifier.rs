@@ -134,7 +134,14 @@ fn a_bad_policy_file_is_located() {
         .map(|f| format!("{}/{f}", scenarios::streets::DIR));
     let files = (scenarios::data::FILES.iter().map(|f| f.to_string()))
         .chain(streets)
-        .chain(["notify/providers.csv".into(), "notify/policies.csv".into()]);
+        .chain(
+            [
+                "notify/providers.csv",
+                "notify/policies.csv",
+                "settle/parameters.csv",
+            ]
+            .map(String::from),
+        );
     for rel in files {
         let to = data.path().join(&rel);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -159,4 +166,82 @@ fn a_bad_policy_file_is_located() {
         Ok(_) => panic!("expected the unknown channel to fail"),
     }
     assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn settlement_loses_nothing_and_charges_nothing_twice_across_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_into(SMALL, dir.path(), None, Host::Reference, false, None);
+    let settled = read_csv(&dir.path().join("settlements.csv"));
+    let ledger = read_csv(&dir.path().join("ledger.csv"));
+    let bookings = read_csv(&dir.path().join("bookings.csv"));
+    // Every booking with a charge is captured once, for its charge, or dead-lettered with
+    // a reason, or still open when the run stopped.
+    let mut by_booking: BTreeMap<&str, &BTreeMap<String, String>> = BTreeMap::new();
+    for r in &settled {
+        assert!(
+            by_booking.insert(&r["booking_id"], r).is_none(),
+            "settled twice: {r:?}"
+        );
+        assert!(
+            r["status"] != "dead_lettered" || !r["reason"].is_empty(),
+            "{r:?}"
+        );
+    }
+    let mut charged = 0;
+    for b in bookings.iter().filter(|b| !b["final_fare_won"].is_empty()) {
+        let r = by_booking
+            .get(b["booking_id"].as_str())
+            .expect("every charge is settled");
+        match r["status"].as_str() {
+            "captured" => assert_eq!(r["charged_won"], b["final_fare_won"], "{r:?}"),
+            "dead_lettered" | "open" => {}
+            other => panic!("a charged booking {other}: {r:?}"),
+        }
+        charged += 1;
+    }
+    assert!(charged > 300, "{charged} charged bookings");
+    // The ledger posts each captured booking's charge once, and balances.
+    let mut capture: BTreeMap<&str, i64> = BTreeMap::new();
+    let (mut debits, mut credits) = (0i64, 0i64);
+    for t in ledger.iter().filter(|t| t["phase"] == "posted") {
+        let amount: i64 = t["amount_won"].parse().unwrap();
+        debits += amount;
+        credits += amount;
+        if t["reason"] == "capture" {
+            *capture.entry(&t["booking_id"]).or_default() += amount;
+        }
+    }
+    assert_eq!(debits, credits);
+    for r in settled.iter().filter(|r| r["status"] == "captured") {
+        assert_eq!(
+            capture[r["booking_id"].as_str()].to_string(),
+            r["charged_won"],
+            "{r:?}"
+        );
+    }
+    // The crash shows: settlements of bookings that ended while it was down wait for the
+    // restart at 18:20.
+    let waited = (settled.iter())
+        .filter(|r| {
+            ("2026-11-24T18:11:00".."2026-11-24T18:19:00").contains(&r["completed_at"].as_str())
+        })
+        .filter(|r| r["settled_at"].as_str() >= "2026-11-24T18:20:00")
+        .count();
+    assert!(waited > 0);
+    let kpi = |name: &str| s.kpis.iter().find(|k| k.0 == name).and_then(|k| k.1);
+    assert_eq!(kpi("settle_crashes"), Some(1.0));
+    assert!(kpi("settle_unknown_resolved").unwrap() > 0.0);
+    assert!(kpi("settle_retries").unwrap() > 0.0);
+}
+
+#[test]
+fn bad_settlement_configuration_is_located() {
+    let e = refused("mode = \"realtime\"", "mode = \"realtme\"");
+    assert_eq!(e.field, "settlement.mode");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `realtime`?"), "{e}");
+    let e = refused("timeout_prob = 0.05", "timeout_prob = 0.9");
+    assert_eq!(e.field, "settlement.degraded[0].timeout_prob", "{e}");
+    let e = refused("down_for = \"10min\"", "down_for = \"0min\"");
+    assert_eq!(e.field, "settlement.crashes[0].down_for", "{e}");
 }

@@ -83,6 +83,7 @@ pub fn resolve(
             &[K("welfare"), K("sample_interval")],
             &scenario.welfare.sample_interval,
         )?,
+        settlement: super::settlement::resolve(&cx.loc, files, scenario.settlement.as_ref())?,
         notifier: super::notifier::resolve(
             &cx.loc,
             files,

@@ -23,7 +23,7 @@ use crate::ids::{ActorId, BookingId, CustomerId, NodeId, VehicleId};
 use crate::money::Account;
 use crate::msg::{
     CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, QuoteOffer,
-    RequoteReason, ServiceReply, VehicleMsg,
+    RequoteReason, ServiceReply, SettlementMsg, VehicleMsg,
 };
 use crate::notify::{Facts, NoticeKind};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
@@ -212,6 +212,9 @@ pub struct Customer {
     /// The notifier, if the run has one: receipts go through it and the customer hears of
     /// the booking through its notices.
     notifier: Option<ActorId>,
+    /// The settlement service, if the run has one: quotes accepted, fares raised and
+    /// bookings ended go to it.
+    settlement: Option<ActorId>,
     misrouted: Misrouted,
 }
 
@@ -240,8 +243,15 @@ impl Customer {
             busy_skips: 0,
             id_stride,
             notifier: None,
+            settlement: None,
             misrouted: Misrouted::default(),
         }
+    }
+
+    /// Reports its bookings' money to `settlement`.
+    pub fn with_settlement(mut self, settlement: Option<ActorId>) -> Customer {
+        self.settlement = settlement;
+        self
     }
 
     /// Sends receipts through `notifier` and hears of bookings through its notices.
@@ -410,6 +420,18 @@ impl Customer {
             .collect::<Vec<_>>()
             .join(" ");
         let final_fare = a.account.charge(status);
+        if let Some(settlement) = self.settlement.filter(|_| a.accepted) {
+            // A partner's add-on fee is part of the charge only when the fare was charged.
+            let charge_won = final_fare.unwrap_or(0);
+            let addon = a.quote.as_ref().map_or(0, |q| q.addon_fee_won);
+            let ended = SettlementMsg::Ended {
+                booking: s.booking,
+                at: cx.now(),
+                charge_won,
+                partner_won: addon.min(charge_won),
+            };
+            cx.send(settlement, SimDuration::ZERO, ended);
+        }
         if let Some(f) = final_fare {
             cx.emit(Event::Quote(QuoteRecord {
                 booking: s.booking,
@@ -539,6 +561,15 @@ impl Customer {
         a.quote = Some(q);
         a.accepted = accepted;
         a.last_update = now;
+        if let Some(s) = self.settlement.filter(|_| accepted) {
+            let booking = a.spec.booking;
+            let quote_won = a.account.quoted_won;
+            cx.send(
+                s,
+                SimDuration::ZERO,
+                SettlementMsg::Accepted { booking, quote_won },
+            );
+        }
         if accepted {
             a.phase = Phase::Accepted;
         } else {
@@ -642,6 +673,14 @@ impl Customer {
         let (approved, decision) = Self::approves(&model, old_won, new_won, cx);
         if approved {
             a.account.approve(old_won, new_won);
+            if let Some(s) = self.settlement {
+                let delta_won = new_won - old_won;
+                cx.send(
+                    s,
+                    SimDuration::ZERO,
+                    SettlementMsg::Raised { booking, delta_won },
+                );
+            }
         }
         cx.emit(Event::Quote(QuoteRecord {
             booking,

@@ -176,6 +176,8 @@ pub struct SettleCounts {
     pub differences: u64,
     /// Crashes.
     pub crashes: u64,
+    /// Bookings with a charge still open when the run stopped.
+    pub open_with_charge: u64,
 }
 
 /// The settlement service's state.
@@ -282,12 +284,12 @@ impl Settlement {
         }
     }
 
-    /// The booking ended at `now`, with `charge` won to capture (0: none) of which
-    /// `partner_won` is a partner's add-on fee.
+    /// The booking ended at `at` (heard of at `now`), with `charge` won to capture (0:
+    /// none) of which `partner_won` is a partner's add-on fee.
     pub fn ended(
         &mut self,
         now: SimTime,
-        booking: BookingId,
+        (booking, at): (BookingId, SimTime),
         (charge, partner_won): (i64, i64),
         rng: &mut ChaCha8Rng,
         fx: &mut SettleFx,
@@ -295,7 +297,7 @@ impl Settlement {
         let Some(c) = self.cases.get_mut(&booking) else {
             return;
         };
-        c.end = Some((now, charge, partner_won));
+        c.end = Some((at, charge, partner_won));
         if charge > 0 {
             self.counts.to_capture += 1;
         }
@@ -706,8 +708,11 @@ impl Settlement {
             );
             self.note(what);
         }
+        if status == "open" && c.end.is_some_and(|e| e.1 > 0) {
+            self.counts.open_with_charge += 1;
+        }
         self.ledger.forget(booking);
-        self.pg.forget_keys(booking);
+        self.pg.close(booking);
         fx.settled.push(Settled {
             booking,
             completed_at: c.end.map(|e| e.0),
@@ -761,9 +766,10 @@ impl Settlement {
     /// booking that ended with a charge was captured once or dead-lettered with a reason
     /// (or is still open); captured money equals the charges; no difference between the
     /// gateway, the ledger and the bookings.
-    pub fn problems(&self, still_open_with_charge: u64) -> Vec<String> {
+    pub fn problems(&self) -> Vec<String> {
         let mut p = self.ledger.problems();
         let c = &self.counts;
+        let still_open_with_charge = c.open_with_charge + self.open_with_charge();
         if c.captured + c.dead_with_charge + still_open_with_charge != c.to_capture {
             p.push(format!(
                 "settlement: {} bookings to capture, {} captured, {} dead-lettered, {} open",

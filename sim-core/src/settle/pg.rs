@@ -174,14 +174,10 @@ impl Pg {
         self.payments.get(&booking).copied().unwrap_or_default()
     }
 
-    /// Every payment, for the end-of-run reconciliation.
-    pub fn payments(&self) -> impl Iterator<Item = (&BookingId, &Payment)> {
-        self.payments.iter()
-    }
-
-    /// Forgets the idempotency keys of a settled booking (its payment stays for the
-    /// reconciliation).
-    pub fn forget_keys(&mut self, booking: BookingId) {
+    /// Forgets a settled booking's payment and idempotency keys (the settlement has
+    /// reconciled them), so memory stays flat.
+    pub fn close(&mut self, booking: BookingId) {
+        self.payments.remove(&booking);
         let keys: Vec<(BookingId, u32)> = (self.answers.range((booking, 0)..=(booking, u32::MAX)))
             .map(|(k, _)| *k)
             .collect();

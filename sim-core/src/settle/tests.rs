@@ -107,7 +107,7 @@ impl World {
         match i {
             Input::Accepted(b, q) => self.s.accepted(now, BookingId(b), q, rng, fx),
             Input::Raised(b, d) => self.s.raised(now, BookingId(b), d, rng, fx),
-            Input::Ended(b, c, p) => self.s.ended(now, BookingId(b), (c, p), rng, fx),
+            Input::Ended(b, c, p) => self.s.ended(now, (BookingId(b), now), (c, p), rng, fx),
             Input::Crash | Input::Restart => {}
         }
     }
@@ -179,7 +179,7 @@ fn a_booking_is_held_raised_captured_and_split() {
             "platform_fee"
         ]
     );
-    assert!(w.s.problems(0).is_empty(), "{:?}", w.s.problems(0));
+    assert!(w.s.problems().is_empty(), "{:?}", w.s.problems());
 }
 
 #[test]
@@ -225,7 +225,7 @@ fn a_declined_authorisation_is_dead_lettered_with_its_reason() {
     w.run();
     assert_eq!(w.settled[0].status, "dead_lettered");
     assert!(w.settled[0].reason.contains("authorise declined"));
-    assert!(w.s.problems(0).is_empty(), "{:?}", w.s.problems(0));
+    assert!(w.s.problems().is_empty(), "{:?}", w.s.problems());
 }
 
 proptest! {
@@ -262,7 +262,7 @@ proptest! {
         let c = w.s.counts();
         prop_assert_eq!(w.s.open(), 0);
         prop_assert_eq!(w.settled.len(), 40);
-        let problems = w.s.problems(0);
+        let problems = w.s.problems();
         prop_assert!(problems.is_empty(), "{:?}", problems);
         prop_assert_eq!(c.captured + c.dead_with_charge, c.to_capture);
         for s in &w.settled {
