@@ -1,7 +1,8 @@
 //! `petfleet`: run scenarios, list the catalogue, query routes.
 //!
-//! Exit codes: 0 success; 2 bad input (scenario, data, flag); 1 a run that failed
-//! (output directory not writable, engine bound exceeded, invariant violated).
+//! Exit codes: 0 success; 2 bad input (scenario, data, flag); 3 an invariant violated at
+//! the end of a run (a model bug: the report names each violation); 1 a run that failed
+//! otherwise (output directory not writable, engine bound exceeded).
 
 #![expect(
     clippy::result_large_err,
@@ -221,6 +222,10 @@ fn main() -> ExitCode {
         Err(RunError::Input(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
+        }
+        Err(e @ RunError::Invariant(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(3)
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -476,10 +481,10 @@ fn run_child(args: &ScaleArgs, factor: f64, out: &std::path::Path) -> Result<Mea
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         let err = String::from_utf8_lossy(&output.stderr);
-        return Err(RunError::Invariant(vec![format!(
+        return Err(RunError::Child(format!(
             "the run at scale {factor} failed: {}",
             err.trim()
-        )]));
+        )));
     }
     // The child's summary is read by its labels; a label it lacks is an error, never a
     // number made up.

@@ -74,9 +74,12 @@ pub enum RunError {
     /// The engine stopped the run.
     #[error("the run stopped: {0}")]
     Engine(#[from] EngineError),
-    /// An end-of-run invariant failed (a model bug).
+    /// An end-of-run invariant failed (a model bug): exit code 3.
     #[error("invariants violated at the end of the run:\n  {}", .0.join("\n  "))]
     Invariant(Vec<String>),
+    /// A run started as a child process (`petfleet scale`) failed.
+    #[error("{0}")]
+    Child(String),
 }
 
 /// What a finished run reports.
@@ -141,6 +144,14 @@ pub fn fnv_hex(parts: &[&str]) -> String {
     format!("{:016x}", h.finish())
 }
 
+/// The notifier's KPIs, with its outages.
+fn notify_kpis(spec: &sim_core::sim::SimSpec) -> NotifyKpis {
+    let outages = spec.notifier.as_ref().map_or(Vec::new(), |n| {
+        n.outages.iter().map(|o| (o.from, o.until)).collect()
+    });
+    NotifyKpis::new(outages)
+}
+
 /// Loads, resolves and runs a scenario, writing its outputs.
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let (src, files, resolved) = load(opts)?;
@@ -174,7 +185,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         Kpis::new(spec.fleet.len() as u32, resolved.until),
         (
             ClosingBooks::default(),
-            (NotifyKpis::default(), SettleKpis::default()),
+            (notify_kpis(spec), SettleKpis::default()),
         ),
     );
     let started = Instant::now();

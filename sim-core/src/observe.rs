@@ -269,6 +269,11 @@ pub struct NotifyKpis {
     cost_won: i64,
     /// By channel, in [`NOTIFY_CHANNELS`] order.
     latency_ms: [Histogram; 5],
+    /// Provider and channel outages (from, until).
+    outages: Vec<(SimTime, SimTime)>,
+    support_calls: u64,
+    support_calls_in_outages: u64,
+    outage_min: u64,
 }
 
 /// The bundled channels, in the order of their KPI rows.
@@ -304,6 +309,20 @@ const LATENCY_ROWS: [[&str; 3]; 5] = [
 ];
 
 impl NotifyKpis {
+    /// KPIs of a run whose notifier has these outages (from, until).
+    pub fn new(outages: Vec<(SimTime, SimTime)>) -> NotifyKpis {
+        let mut minutes: Vec<u64> = (outages.iter())
+            .flat_map(|(f, u)| f.as_ms() / 60_000..u.as_ms().div_ceil(60_000))
+            .collect();
+        minutes.sort_unstable();
+        minutes.dedup();
+        NotifyKpis {
+            outage_min: minutes.len() as u64,
+            outages,
+            ..NotifyKpis::default()
+        }
+    }
+
     fn on_final(&mut self, f: &crate::notify::Final) {
         use crate::notify::Outcome;
         self.notices += 1;
@@ -347,6 +366,14 @@ impl NotifyKpis {
             ("notify_open_at_end", Some(self.open as f64), "notices"),
             // the providers' prices of the delivered notices, before VAT
             ("notify_cost_won", Some(self.cost_won as f64), "won"),
+            ("support_calls", Some(self.support_calls as f64), "calls"),
+            // support calls while a provider or channel was down / outage minutes
+            (
+                "support_calls_per_outage_min",
+                (self.outage_min > 0)
+                    .then(|| self.support_calls_in_outages as f64 / self.outage_min as f64),
+                "calls/min",
+            ),
         ];
         for (h, names) in self.latency_ms.iter().zip(LATENCY_ROWS) {
             for (q, name) in [0.5, 0.95, 0.99].into_iter().zip(names) {
@@ -358,14 +385,15 @@ impl NotifyKpis {
 }
 
 impl Observer<Msg, Event> for NotifyKpis {
-    fn on_event(
-        &mut self,
-        _at: SimTime,
-        _from: ActorId,
-        event: &Event,
-    ) -> Result<(), ObserveError> {
-        if let Event::Notification(f) = event {
-            self.on_final(f);
+    fn on_event(&mut self, at: SimTime, _from: ActorId, event: &Event) -> Result<(), ObserveError> {
+        match event {
+            Event::Notification(f) => self.on_final(f),
+            Event::SupportCall(_) => {
+                self.support_calls += 1;
+                let down = self.outages.iter().any(|(f, u)| (*f..*u).contains(&at));
+                self.support_calls_in_outages += u64::from(down);
+            }
+            _ => {}
         }
         Ok(())
     }

@@ -75,6 +75,7 @@ impl Notifier {
         let notice = Notice {
             id,
             key: r.key().into(),
+            key_id: r.key_id(),
             kind: r.kind.index(),
             booking: r.booking,
             customer: r.customer,

@@ -57,6 +57,9 @@ pub struct Notice {
     pub id: u64,
     /// Idempotency key: the same logical message always has the same key.
     pub key: Arc<str>,
+    /// The key as a number (one-to-one with `key`), which the gateway remembers: 16 bytes a
+    /// key for a day of millions of notices.
+    pub key_id: u64,
     /// Index of its kind's [`Policy`].
     pub kind: usize,
     /// Booking.
@@ -220,8 +223,8 @@ pub struct Gateway {
     outages: Vec<Outage>,
     flights: BTreeMap<u64, Flight>,
     /// Keys seen, with whether delivered, by key; and their expiry order.
-    keys: BTreeMap<Arc<str>, bool>,
-    key_order: VecDeque<(SimTime, Arc<str>)>,
+    keys: BTreeMap<u64, bool>,
+    key_order: VecDeque<(SimTime, u64)>,
     dead: VecDeque<Notice>,
     dead_capacity: usize,
     counts: Counts,
@@ -342,13 +345,12 @@ impl Gateway {
     ) -> bool {
         self.counts.submitted += 1;
         self.forget_keys(now);
-        if self.keys.contains_key(&notice.key) {
+        if self.keys.contains_key(&notice.key_id) {
             self.counts.duplicates += 1;
             return false;
         }
-        self.keys.insert(notice.key.clone(), false);
-        self.key_order
-            .push_back((now + KEY_TTL, notice.key.clone()));
+        self.keys.insert(notice.key_id, false);
+        self.key_order.push_back((now + KEY_TTL, notice.key_id));
         self.start(now, notice, rng, fx);
         true
     }
@@ -555,7 +557,7 @@ impl Gateway {
             Outcome::Delivered => {
                 self.counts.delivered += 1;
                 cost_won = f.sent_by.map_or(0, |p| self.providers[p].price_won);
-                if self.keys.insert(f.notice.key.clone(), true) == Some(true) {
+                if self.keys.insert(f.notice.key_id, true) == Some(true) {
                     self.counts.delivered_twice += 1;
                 }
             }

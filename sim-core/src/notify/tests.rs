@@ -64,6 +64,7 @@ fn notice(id: u64, kind: usize, r: Recipient, text: &str) -> Notice {
     Notice {
         id,
         key: format!("k{id}").into(),
+        key_id: id,
         kind,
         booking: BookingId(id as u32),
         customer: CustomerId(0),

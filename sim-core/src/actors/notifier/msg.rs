@@ -34,6 +34,14 @@ impl NoticeRequest {
     pub fn key(&self) -> String {
         format!("{}-{}-{}", self.booking, self.kind.name(), self.seq)
     }
+
+    /// The key as a number, one-to-one with [`NoticeRequest::key`] for sequence numbers
+    /// under 2^28: booking (32 bits), kind (4 bits), sequence (28 bits).
+    pub fn key_id(&self) -> u64 {
+        (u64::from(self.booking.0) << 32)
+            | ((self.kind as u64) << 28)
+            | u64::from(self.seq & 0x0fff_ffff)
+    }
 }
 
 /// What the notifier receives.
