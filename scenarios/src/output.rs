@@ -37,7 +37,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ("notifications.csv", "message_id,idempotency_key,kind,booking_id,customer_id,channel_first,channel_used,provider,attempts,enqueued_at,delivered_at,latency_ms,outcome,reason,cost_won"),
     ("dead_letters.csv", "time,message_id,idempotency_key,kind,booking_id,customer_id,channel_first,channel_used,provider,attempts,reason,kept_for_redrive"),
     ("ledger.csv", "transfer_id,posting_id,debit_account,credit_account,amount_won,phase,at,booking_id,reason,created"),
-    ("settlements.csv", "booking_id,completed_at,settled_at,lag_s,charged_won,status,attempts,reason"),
+    ("settlements.csv", "booking_id,completed_at,settled_at,lag_s,charged_won,refunded_won,status,attempts,reason"),
 ];
 
 /// Which optional files a run writes.
@@ -469,6 +469,7 @@ impl CsvOutputs {
             self.clock.format(s.settled_at),
             lag,
             s.charged_won.to_string(),
+            s.refunded_won.to_string(),
             s.status.to_string(),
             s.attempts.to_string(),
             s.reason.clone(),

@@ -431,6 +431,10 @@ pub struct NotifierSection {
     pub prefers_alimtalk_share: Option<f64>,
     /// A fault: the share of triggers that arrive twice (default 0).
     pub duplicate_share: Option<f64>,
+    /// A fault: the share of triggers that arrive late (default 0).
+    pub delayed_share: Option<f64>,
+    /// With `delayed_share`: the longest delay, uniform from 0 (default `2min`).
+    pub delay_max: Option<String>,
     /// Dead letters kept for a re-drive (default 100,000).
     pub dead_letter_capacity: Option<usize>,
     /// ETA notices to each customer at most this often (default `5min`).

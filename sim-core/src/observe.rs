@@ -418,6 +418,11 @@ impl SettleKpis {
         vec![
             ("settle_captured", Some(self.captured as f64), "bookings"),
             ("settle_captured_won", Some(self.captured_won as f64), "won"),
+            (
+                "settle_refunded_won",
+                Some(counts.refunded_won as f64),
+                "won",
+            ),
             ("settle_voided", Some(self.voided as f64), "bookings"),
             ("settle_dead_letters", Some(self.dead as f64), "bookings"),
             ("settle_open_at_end", Some(self.open as f64), "bookings"),

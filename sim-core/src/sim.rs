@@ -183,6 +183,8 @@ pub struct NotifierSpec {
     pub dead_capacity: usize,
     /// A fault: the share of triggers that arrive twice.
     pub duplicate_share: f64,
+    /// A fault: the share of triggers that arrive late, and the longest delay.
+    pub delay: (f64, SimDuration),
     /// When dead letters are re-driven (`[[operations]] action = "redrive_notifications"`).
     pub redrives: Vec<SimTime>,
     /// A van sends each customer an ETA notice at most this often.
@@ -434,6 +436,7 @@ fn add_notifier(
         seed: spec.seed,
         reach: n.reach,
         duplicate_share: n.duplicate_share,
+        delay: n.delay,
     };
     let added = engine.add(
         ActorKind::Notifier,

@@ -53,6 +53,13 @@ pub(super) fn resolve(
             prefers_alimtalk: share("prefers_alimtalk_share", n.prefers_alimtalk_share, 0.5)?,
         },
         duplicate_share: share("duplicate_share", n.duplicate_share, 0.0)?,
+        delay: (
+            share("delayed_share", n.delayed_share, 0.0)?,
+            match &n.delay_max {
+                Some(v) => loc.positive_duration(&[K("notifier"), K("delay_max")], v)?,
+                None => SimDuration::from_mins(2),
+            },
+        ),
         dead_capacity: n.dead_letter_capacity.unwrap_or(100_000),
         eta_every: match &n.eta_every {
             Some(v) => loc.positive_duration(&[K("notifier"), K("eta_every")], v)?,

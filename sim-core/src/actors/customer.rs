@@ -423,12 +423,19 @@ impl Customer {
         if let Some(settlement) = self.settlement.filter(|_| a.accepted) {
             // A partner's add-on fee is part of the charge only when the fare was charged.
             let charge_won = final_fare.unwrap_or(0);
-            let addon = a.quote.as_ref().map_or(0, |q| q.addon_fee_won);
+            let addon = a
+                .quote
+                .as_ref()
+                .map_or(0, |q| q.addon_fee_won)
+                .min(charge_won);
+            // The refund rule: an add-on the partner could not do is refunded its fee.
+            let refund_won = if a.service_failed.is_some() { addon } else { 0 };
             let ended = SettlementMsg::Ended {
                 booking: s.booking,
                 at: cx.now(),
                 charge_won,
-                partner_won: addon.min(charge_won),
+                partner_won: addon - refund_won,
+                refund_won,
             };
             cx.send(settlement, SimDuration::ZERO, ended);
         }

@@ -18,6 +18,7 @@ use crate::ids::{ActorId, BookingId};
 use crate::msg::{CustomerMsg, Misrouted, Msg, VehicleMsg};
 use crate::notify::{Effects, Gateway, Notice, NoticeKind, Outcome, Reach, Wake};
 use crate::time::{SimDuration, SimTime};
+use std::sync::Arc;
 
 pub use msg::{NoticeRequest, NotifierMsg};
 
@@ -40,6 +41,8 @@ pub struct NotifierConfig {
     pub reach: Reach,
     /// A fault: the share of triggers that arrive twice.
     pub duplicate_share: f64,
+    /// A fault: the share of triggers that arrive late, and the longest delay (uniform).
+    pub delay: (f64, SimDuration),
 }
 
 /// The notification gateway actor.
@@ -69,7 +72,28 @@ impl Notifier {
         &self.gateway
     }
 
-    fn on_notify(&mut self, now: SimTime, r: &NoticeRequest, cx: &mut Cx<'_, Msg, Event>) {
+    /// A trigger arrives: a delayed-trigger fault may hold it back (it keeps its trigger
+    /// time, so its deadline runs meanwhile).
+    fn on_trigger(&mut self, now: SimTime, r: Arc<NoticeRequest>, cx: &mut Cx<'_, Msg, Event>) {
+        let (share, max) = self.cfg.delay;
+        if share > 0.0 && cx.rng().random::<f64>() < share {
+            let delay = SimDuration(cx.rng().random_range(0..=max.as_ms()));
+            let late = NotifierMsg::Delayed {
+                request: r,
+                triggered_at: now,
+            };
+            return cx.send_self(delay, late);
+        }
+        self.on_notify(now, now, &r, cx);
+    }
+
+    fn on_notify(
+        &mut self,
+        now: SimTime,
+        triggered_at: SimTime,
+        r: &NoticeRequest,
+        cx: &mut Cx<'_, Msg, Event>,
+    ) {
         let id = self.next_id;
         self.next_id += 1;
         let notice = Notice {
@@ -81,7 +105,7 @@ impl Notifier {
             customer: r.customer,
             recipient: self.cfg.reach.of(self.cfg.seed, r.customer),
             text: crate::notify::notice::text(r.kind, r.booking, &r.facts).into(),
-            created_at: now,
+            created_at: triggered_at,
         };
         let twice =
             self.cfg.duplicate_share > 0.0 && cx.rng().random::<f64>() < self.cfg.duplicate_share;
@@ -176,7 +200,11 @@ impl SimActor<Msg, Event> for Notifier {
     fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
         match msg {
             Msg::Start => {}
-            Msg::Notifier(NotifierMsg::Notify(r)) => self.on_notify(now, &r, cx),
+            Msg::Notifier(NotifierMsg::Notify(r)) => self.on_trigger(now, r, cx),
+            Msg::Notifier(NotifierMsg::Delayed {
+                request,
+                triggered_at,
+            }) => self.on_notify(now, triggered_at, &request, cx),
             Msg::Notifier(NotifierMsg::Wake(w)) => self.on_wake(now, w, cx),
             Msg::Notifier(NotifierMsg::Redrive) => self.on_redrive(now, cx),
             other => self.misrouted.count(&other),

@@ -71,8 +71,9 @@ impl SettlementActor {
                 at,
                 charge_won,
                 partner_won,
+                refund_won,
             } => {
-                let charge = (charge_won, partner_won);
+                let charge = (charge_won, partner_won, refund_won);
                 self.flow
                     .ended(now, (booking, at), charge, cx.rng(), &mut fx);
             }

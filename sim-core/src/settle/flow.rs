@@ -9,6 +9,9 @@
 //!   fee, the partner's add-on share, the driver's share, the platform's revenue.
 //! - **Void** on a booking that ends without a charge: the gateway cancels, the ledger voids
 //!   the holds.
+//! - **Refund** after the capture when the booking is owed one (an add-on the partner could
+//!   not do): the gateway refunds it and the ledger posts a compensating transfer (refunds
+//!   -> gateway clearing); nothing already posted is changed.
 //! - **Unknown outcomes**: a request that times out is followed by a status query; if the
 //!   gateway applied it, the flow goes on; if not, it is sent again under the same
 //!   idempotency key, which the gateway honours, so nothing is charged twice.
@@ -81,6 +84,8 @@ pub enum Stage {
     Held,
     /// Capturing the charge.
     Capturing,
+    /// Refunding part of the capture.
+    Refunding,
     /// Cancelling the authorisation.
     Voiding,
 }
@@ -101,8 +106,13 @@ pub struct Case {
     op: Option<(PgOp, u32, u32)>,
     /// Next sequence number (transfer ids and idempotency keys).
     next: u32,
-    /// The charge, once the booking ended (0: nothing to charge).
-    end: Option<(SimTime, i64, i64)>,
+    /// Once the booking ended: when, the charge (0: nothing to charge), a partner's add-on
+    /// fee in it, and the refund owed.
+    end: Option<(SimTime, i64, i64, i64)>,
+    /// Refunded so far.
+    refunded: i64,
+    /// Captured.
+    charged: i64,
     /// Requests sent, all kinds.
     attempts: u32,
     /// The request's answer was unknown and its status asked.
@@ -120,6 +130,8 @@ pub struct Settled {
     pub settled_at: SimTime,
     /// Captured, won.
     pub charged_won: i64,
+    /// Refunded after the capture, won.
+    pub refunded_won: i64,
     /// `captured`, `voided`, `dead_lettered`, `open`.
     pub status: &'static str,
     /// Requests sent to the gateway.
@@ -162,6 +174,8 @@ pub struct SettleCounts {
     pub captured_won: i64,
     /// Charges of the captured bookings, won.
     pub charged_won: i64,
+    /// Refunded, won.
+    pub refunded_won: i64,
     /// Voided.
     pub voided: u64,
     /// Dead-lettered.
@@ -255,6 +269,8 @@ impl Settlement {
             op: None,
             next: 0,
             end: None,
+            refunded: 0,
+            charged: 0,
             attempts: 0,
             resolving: false,
         };
@@ -285,19 +301,19 @@ impl Settlement {
     }
 
     /// The booking ended at `at` (heard of at `now`), with `charge` won to capture (0:
-    /// none) of which `partner_won` is a partner's add-on fee.
+    /// none) of which `partner_won` is a partner's add-on fee, and `refund` won owed back.
     pub fn ended(
         &mut self,
         now: SimTime,
         (booking, at): (BookingId, SimTime),
-        (charge, partner_won): (i64, i64),
+        (charge, partner_won, refund): (i64, i64, i64),
         rng: &mut ChaCha8Rng,
         fx: &mut SettleFx,
     ) {
         let Some(c) = self.cases.get_mut(&booking) else {
             return;
         };
-        c.end = Some((at, charge, partner_won));
+        c.end = Some((at, charge, partner_won, refund.clamp(0, charge)));
         if charge > 0 {
             self.counts.to_capture += 1;
         }
@@ -324,11 +340,11 @@ impl Settlement {
         }
         match c.end {
             None => {}
-            Some((_, 0, _)) => {
+            Some((_, 0, _, _)) => {
                 c.stage = Stage::Voiding;
                 self.start(now, booking, PgOp::Cancel, rng, fx);
             }
-            Some((_, charge, _)) if self.cfg.mode == Mode::Realtime => {
+            Some((_, charge, _, _)) if self.cfg.mode == Mode::Realtime => {
                 c.stage = Stage::Capturing;
                 self.start(now, booking, PgOp::Capture(charge), rng, fx);
             }
@@ -511,6 +527,7 @@ impl Settlement {
             PgOp::Authorise(a) => p.authorised + p.captured >= held + a && !p.cancelled,
             PgOp::Capture(x) => p.captured >= x,
             PgOp::Cancel => p.cancelled,
+            PgOp::Refund(r) => p.refunded >= c.refunded + r,
             PgOp::Status => true,
         };
         if applied {
@@ -554,11 +571,12 @@ impl Settlement {
                 self.apply(t, fx);
                 self.after_hold(now, booking, rng, fx);
             }
-            PgOp::Capture(x) => self.captured(now, booking, x, p, fx),
+            PgOp::Capture(x) => self.captured(now, (booking, x, p), rng, fx),
             PgOp::Cancel => {
                 self.release_holds(now, booking, 0, fx);
                 self.close(now, booking, "voided", 0, String::new(), fx);
             }
+            PgOp::Refund(r) => self.refunded(now, booking, r, fx),
             PgOp::Status => {}
         }
     }
@@ -622,9 +640,8 @@ impl Settlement {
     fn captured(
         &mut self,
         now: SimTime,
-        booking: BookingId,
-        x: i64,
-        p: Payment,
+        (booking, x, p): (BookingId, i64, Payment),
+        rng: &mut ChaCha8Rng,
         fx: &mut SettleFx,
     ) {
         let Some(c) = self.cases.get(&booking) else {
@@ -665,7 +682,41 @@ impl Settlement {
         self.counts.captured += 1;
         self.counts.captured_won += p.captured.min(x);
         self.counts.charged_won += x;
-        self.close(now, booking, "captured", x, String::new(), fx);
+        let Some(c) = self.cases.get_mut(&booking) else {
+            return;
+        };
+        c.charged = x;
+        match c.end.map_or(0, |e| e.3) {
+            0 => self.close(now, booking, "captured", x, String::new(), fx),
+            owed => {
+                c.stage = Stage::Refunding;
+                self.start(now, booking, PgOp::Refund(owed), rng, fx);
+            }
+        }
+    }
+
+    /// The gateway refunded `r`: a compensating transfer, then the case closes.
+    fn refunded(&mut self, now: SimTime, booking: BookingId, r: i64, fx: &mut SettleFx) {
+        let Some(c) = self.cases.get_mut(&booking) else {
+            return;
+        };
+        let id = Self::transfer_id(booking, c.next);
+        c.next += 1;
+        c.refunded += r;
+        let charged = c.charged;
+        self.counts.refunded_won += r;
+        let t = Transfer {
+            id,
+            debit: Account::Refunds,
+            credit: Account::GatewayClearing,
+            amount: r,
+            action: Action::Post,
+            booking,
+            at: now,
+            reason: "refund",
+        };
+        self.apply(t, fx);
+        self.close(now, booking, "captured", charged, String::new(), fx);
     }
 
     fn dead(&mut self, now: SimTime, booking: BookingId, why: String, fx: &mut SettleFx) {
@@ -700,11 +751,13 @@ impl Settlement {
         }
         // The reconciliation, as each booking closes: the gateway captured what the ledger
         // posted, nothing more (an `open` case may still have a request in flight).
-        let at_gateway = self.pg.state(booking).captured;
-        if at_gateway != charged && status != "open" {
+        let gateway = self.pg.state(booking);
+        let net = (gateway.captured - gateway.refunded, charged - c.refunded);
+        if net.0 != net.1 && status != "open" {
             self.counts.differences += 1;
             let what = format!(
-                "{booking} {status}: the gateway captured {at_gateway}, the ledger {charged}"
+                "{booking} {status}: the gateway holds {} net of refunds, the ledger {}",
+                net.0, net.1
             );
             self.note(what);
         }
@@ -718,6 +771,7 @@ impl Settlement {
             completed_at: c.end.map(|e| e.0),
             settled_at: now,
             charged_won: charged,
+            refunded_won: c.refunded,
             status,
             attempts: c.attempts,
             reason,
@@ -780,6 +834,13 @@ impl Settlement {
             p.push(format!(
                 "settlement: captured {} won for {} won of charges",
                 c.captured_won, c.charged_won
+            ));
+        }
+        let refunds = self.ledger.balance(Account::Refunds).debits_posted;
+        if refunds != c.refunded_won {
+            p.push(format!(
+                "settlement: the ledger posted {refunds} won of refunds, the gateway {}",
+                c.refunded_won
             ));
         }
         let posted = self

@@ -22,6 +22,8 @@ pub enum PgOp {
     Capture(i64),
     /// Cancel the authorisation (a void, or the net-cancel after a timeout).
     Cancel,
+    /// Refund this much of what was captured.
+    Refund(i64),
     /// Ask what the gateway holds for the payment.
     Status,
 }
@@ -33,6 +35,7 @@ impl PgOp {
             PgOp::Authorise(_) => "authorise",
             PgOp::Capture(_) => "capture",
             PgOp::Cancel => "cancel",
+            PgOp::Refund(_) => "refund",
             PgOp::Status => "status",
         }
     }
@@ -47,6 +50,8 @@ pub struct Payment {
     pub captured: i64,
     /// Cancelled.
     pub cancelled: bool,
+    /// Refunded.
+    pub refunded: i64,
 }
 
 /// The answer the platform gets.
@@ -164,6 +169,8 @@ impl Pg {
                 p.authorised = 0;
                 p.cancelled = true;
             }
+            PgOp::Refund(r) if r <= 0 || r > p.captured - p.refunded => return PgReply::Declined,
+            PgOp::Refund(r) => p.refunded += r,
             PgOp::Status => {}
         }
         PgReply::Ok(*p)

@@ -107,7 +107,11 @@ impl World {
         match i {
             Input::Accepted(b, q) => self.s.accepted(now, BookingId(b), q, rng, fx),
             Input::Raised(b, d) => self.s.raised(now, BookingId(b), d, rng, fx),
-            Input::Ended(b, c, p) => self.s.ended(now, (BookingId(b), now), (c, p), rng, fx),
+            Input::Ended(b, c, p) => {
+                let refund = if b % 5 == 0 { p } else { 0 };
+                self.s
+                    .ended(now, (BookingId(b), now), (c, p, refund), rng, fx)
+            }
             Input::Crash | Input::Restart => {}
         }
     }
@@ -179,6 +183,25 @@ fn a_booking_is_held_raised_captured_and_split() {
             "platform_fee"
         ]
     );
+    assert!(w.s.problems().is_empty(), "{:?}", w.s.problems());
+}
+
+#[test]
+fn an_undone_add_on_is_refunded_by_a_compensating_transfer() {
+    let mut w = World::new(cfg(Mode::Realtime, pg(0.0, 0.0)), 1);
+    w.input(mins(1), Input::Accepted(10, 40_000));
+    // Booking 10 is owed its partner fee back (the test world refunds every fifth).
+    w.input(mins(60), Input::Ended(10, 38_000, 12_000));
+    w.run();
+    let s = &w.settled[0];
+    assert_eq!(
+        (s.status, s.charged_won, s.refunded_won),
+        ("captured", 38_000, 12_000)
+    );
+    let l = w.s.ledger();
+    assert_eq!(l.balance(Account::Refunds).debits_posted, 12_000);
+    assert_eq!(l.balance(Account::CustomerReceivable).debits_posted, 38_000);
+    assert_eq!(w.transfers.last().unwrap().0.reason, "refund");
     assert!(w.s.problems().is_empty(), "{:?}", w.s.problems());
 }
 

@@ -53,6 +53,13 @@ pub enum NotifierMsg {
     Wake(Wake),
     /// Send the dead letters again (a scripted operation).
     Redrive,
+    /// A trigger held back by a delayed-message fault, arriving now.
+    Delayed {
+        /// The notice asked for.
+        request: Arc<NoticeRequest>,
+        /// When the business triggered it.
+        triggered_at: crate::time::SimTime,
+    },
 }
 
 fn encode_group(m: &dyn MsgGroup, h: &mut TraceHasher) {
@@ -66,11 +73,19 @@ impl MsgGroup for NotifierMsg {
             NotifierMsg::Notify(_) => "notify",
             NotifierMsg::Wake(_) => "notifier_wake",
             NotifierMsg::Redrive => "redrive_notifications",
+            NotifierMsg::Delayed { .. } => "notify_delayed",
         }
     }
 
     fn encode_fields(&self, h: &mut TraceHasher) {
         match self {
+            NotifierMsg::Delayed {
+                request,
+                triggered_at,
+            } => {
+                h.u64(triggered_at.as_ms());
+                NotifierMsg::Notify(request.clone()).encode_fields(h);
+            }
             NotifierMsg::Notify(r) => {
                 let NoticeRequest {
                     kind,
@@ -133,6 +148,15 @@ impl MsgGroup for NotifierMsg {
             ),
             NotifierMsg::Wake(Wake::Drain(p)) => format!("drain provider {p}"),
             NotifierMsg::Redrive => String::new(),
+            NotifierMsg::Delayed {
+                request,
+                triggered_at,
+            } => format!(
+                "{} {} #{} triggered {triggered_at}",
+                request.booking,
+                request.kind.name(),
+                request.seq
+            ),
         }
     }
 }

@@ -33,6 +33,8 @@ pub enum SettlementMsg {
         charge_won: i64,
         /// Of it, a partner's add-on fee, won.
         partner_won: i64,
+        /// Owed back after the capture (an add-on the partner could not do), won.
+        refund_won: i64,
     },
     /// A gateway answer, a retry or the batch is due (sent in `incarnation`).
     Wake {
@@ -53,6 +55,7 @@ fn op_code(op: PgOp) -> (u8, u64) {
         PgOp::Capture(c) => (1, c as u64),
         PgOp::Cancel => (2, 0),
         PgOp::Status => (3, 0),
+        PgOp::Refund(r) => (4, r as u64),
     }
 }
 
@@ -63,11 +66,13 @@ fn encode_reply(r: PgReply, h: &mut TraceHasher) {
                 authorised,
                 captured,
                 cancelled,
+                refunded,
             } = p;
             h.u8(0);
             h.u64(authorised as u64);
             h.u64(captured as u64);
             h.u8(u8::from(cancelled));
+            h.u64(refunded as u64);
         }
         PgReply::Declined => h.u8(1),
         PgReply::Failed => h.u8(2),
@@ -102,11 +107,13 @@ impl MsgGroup for SettlementMsg {
                 at,
                 charge_won,
                 partner_won,
+                refund_won,
             } => {
                 h.u32(booking.0);
                 h.u64(at.as_ms());
                 h.u64(charge_won as u64);
                 h.u64(partner_won as u64);
+                h.u64(refund_won as u64);
             }
             SettlementMsg::Wake { incarnation, wake } => {
                 h.u32(incarnation);
