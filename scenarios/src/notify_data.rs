@@ -50,66 +50,73 @@ pub fn providers(files: &DataFiles, channels: &Channels) -> Result<Vec<ProviderS
     let t = Table::read(&file, &text, &cols)?;
     let mut out: Vec<ProviderSpec> = Vec::new();
     for (line, row) in &t.rows {
-        let name = t.raw(row, "name").to_string();
-        if name.is_empty() || out.iter().any(|p| p.name == name) {
+        let p = provider_row(&t, *line, row, channels)?;
+        if out.iter().any(|q| q.name == p.name) {
             return Err(t
                 .err(*line, row, "name")
                 .expected("a provider name not used above"));
         }
-        let channel = t.raw(row, "channel").to_string();
-        if channels.get(&channel).is_none() {
-            let known = channels.names().collect::<Vec<_>>().join("`, `");
-            return Err(t
-                .err(*line, row, "channel")
-                .expected(format!("one of `{known}`")));
-        }
-        let ms = |col: &str| t.parse(*line, row, col, "whole milliseconds > 0", |v: &u64| *v > 0);
-        let share = |col: &str| {
-            t.parse(*line, row, col, "a share from 0 to 1", |v: &f64| {
-                (0.0..=1.0).contains(v)
-            })
-        };
-        let p50 = ms("latency_p50_ms")?;
-        let p95 = t.parse(
-            *line,
-            row,
-            "latency_p95_ms",
-            "whole milliseconds >= latency_p50_ms",
-            |v: &u64| *v >= p50,
-        )?;
-        out.push(ProviderSpec {
-            name,
-            channel,
-            latency_p50_ms: p50,
-            latency_p95_ms: p95,
-            fail_prob: share("fail_prob")?,
-            transient_share: share("transient_share")?,
-            timeout_ms: ms("timeout_ms")?,
-            rate_per_s: t.parse(
-                *line,
-                row,
-                "rate_per_s",
-                "messages per second > 0",
-                |v: &f64| v.is_finite() && *v > 0.0,
-            )?,
-            burst: t.parse(
-                *line,
-                row,
-                "burst",
-                "a whole number of messages >= 1",
-                |v: &u32| *v >= 1,
-            )?,
-            queue_bound: t.parse(
-                *line,
-                row,
-                "queue_bound",
-                "a whole number of messages",
-                |_: &u32| true,
-            )?,
-            price_won: t.parse(*line, row, "price_won", "whole won >= 0", |v: &i64| *v >= 0)?,
-        });
+        out.push(p);
     }
     Ok(out)
+}
+
+/// One provider row.
+fn provider_row(
+    t: &Table<'_>,
+    line: usize,
+    row: &csv::StringRecord,
+    channels: &Channels,
+) -> Result<ProviderSpec, InputError> {
+    let name = t.raw(row, "name").to_string();
+    if name.is_empty() {
+        return Err(t.err(line, row, "name").expected("a provider name"));
+    }
+    let channel = t.raw(row, "channel").to_string();
+    if channels.get(&channel).is_none() {
+        let known = channels.names().collect::<Vec<_>>().join("`, `");
+        return Err(t
+            .err(line, row, "channel")
+            .expected(format!("one of `{known}`")));
+    }
+    let ms = |col: &str| t.parse(line, row, col, "whole milliseconds > 0", |v: &u64| *v > 0);
+    let share = |col: &str| {
+        t.parse(line, row, col, "a share from 0 to 1", |v: &f64| {
+            (0.0..=1.0).contains(v)
+        })
+    };
+    let p50 = ms("latency_p50_ms")?;
+    let p95_expected = "whole milliseconds >= latency_p50_ms";
+    let rate_expected = "messages per second > 0";
+    Ok(ProviderSpec {
+        name,
+        channel,
+        latency_p50_ms: p50,
+        latency_p95_ms: t.parse(line, row, "latency_p95_ms", p95_expected, |v: &u64| {
+            *v >= p50
+        })?,
+        fail_prob: share("fail_prob")?,
+        transient_share: share("transient_share")?,
+        timeout_ms: ms("timeout_ms")?,
+        rate_per_s: t.parse(line, row, "rate_per_s", rate_expected, |v: &f64| {
+            v.is_finite() && *v > 0.0
+        })?,
+        burst: t.parse(
+            line,
+            row,
+            "burst",
+            "a whole number of messages >= 1",
+            |v: &u32| *v >= 1,
+        )?,
+        queue_bound: t.parse(
+            line,
+            row,
+            "queue_bound",
+            "a whole number of messages",
+            |_: &u32| true,
+        )?,
+        price_won: t.parse(line, row, "price_won", "whole won >= 0", |v: &i64| *v >= 0)?,
+    })
 }
 
 /// The policies, one per notice kind in the order of [`NoticeKind::ALL`]; each chain's

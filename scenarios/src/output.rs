@@ -12,7 +12,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use sim_core::booking::Leg;
 use sim_core::engine::{ObserveError, Observer};
 use sim_core::event::{
-    BookingRecord, Event, PetSample, QuoteKind, RerouteRecord, TripRecord, VehicleHour,
+    AlertRecord, BookingRecord, Event, PetSample, PositionFix, QuoteKind, QuoteRecord,
+    RerouteRecord, TripRecord, VehicleHour,
 };
 use sim_core::ids::ActorId;
 use sim_core::msg::Msg;
@@ -427,6 +428,53 @@ impl CsvOutputs {
 }
 
 impl CsvOutputs {
+    fn position_row(&mut self, time: String, p: &PositionFix) -> Result<(), ObserveError> {
+        if self.streams[POSITIONS].is_none() {
+            return Ok(());
+        }
+        let row = [
+            time,
+            p.vehicle.0.to_string(),
+            format!("{:.6}", p.lat),
+            format!("{:.6}", p.lon),
+            format!("{:.1}", p.speed_kmh),
+            p.edge.map_or(String::new(), |e| e.0.to_string()),
+        ];
+        self.row(POSITIONS, row)
+    }
+
+    fn quote_row(&mut self, time: String, q: &QuoteRecord) -> Result<(), ObserveError> {
+        let (kind, reason) = match q.kind {
+            QuoteKind::Upfront => ("upfront", ""),
+            QuoteKind::Requote(r) => ("requote", r.name()),
+            QuoteKind::Final => ("final", ""),
+        };
+        let row = [
+            time,
+            q.booking.0.to_string(),
+            kind.to_string(),
+            reason.to_string(),
+            q.fare_won.to_string(),
+            q.compared_won.to_string(),
+            q.decision.to_string(),
+        ];
+        self.row(QUOTES, row)
+    }
+
+    fn alert_row(&mut self, time: String, a: &AlertRecord) -> Result<(), ObserveError> {
+        let row = [
+            time,
+            a.pet.0.to_string(),
+            a.booking.0.to_string(),
+            a.level.name().to_string(),
+            a.cause.name().to_string(),
+            format!("{:.2}", a.value),
+            format!("{:.2}", a.threshold),
+            a.action.clone(),
+        ];
+        self.row(ALERTS, row)
+    }
+
     fn transfer_row(
         &mut self,
         time: &str,
@@ -550,52 +598,12 @@ impl Observer<Msg, Event> for CsvOutputs {
             )?;
         }
         match event {
-            Event::Position(p) => {
-                if self.streams[POSITIONS].is_some() {
-                    let row = [
-                        time,
-                        p.vehicle.0.to_string(),
-                        format!("{:.6}", p.lat),
-                        format!("{:.6}", p.lon),
-                        format!("{:.1}", p.speed_kmh),
-                        p.edge.map_or(String::new(), |e| e.0.to_string()),
-                    ];
-                    self.row(POSITIONS, row)?;
-                }
-            }
+            Event::Position(p) => self.position_row(time, p)?,
             Event::TripEnded(r) => self.trip_row(r)?,
             Event::BookingClosed(b) => self.booking_row(b)?,
-            Event::Quote(q) => {
-                let (kind, reason) = match q.kind {
-                    QuoteKind::Upfront => ("upfront", ""),
-                    QuoteKind::Requote(r) => ("requote", r.name()),
-                    QuoteKind::Final => ("final", ""),
-                };
-                let row = [
-                    time,
-                    q.booking.0.to_string(),
-                    kind.to_string(),
-                    reason.to_string(),
-                    q.fare_won.to_string(),
-                    q.compared_won.to_string(),
-                    q.decision.to_string(),
-                ];
-                self.row(QUOTES, row)?;
-            }
+            Event::Quote(q) => self.quote_row(time, q)?,
             Event::PetSample(p) => self.pet_row(time, p)?,
-            Event::PetAlert(a) => {
-                let row = [
-                    time,
-                    a.pet.0.to_string(),
-                    a.booking.0.to_string(),
-                    a.level.name().to_string(),
-                    a.cause.name().to_string(),
-                    format!("{:.2}", a.value),
-                    format!("{:.2}", a.threshold),
-                    a.action.clone(),
-                ];
-                self.row(ALERTS, row)?;
-            }
+            Event::PetAlert(a) => self.alert_row(time, a)?,
             Event::SupportCall(c) => {
                 let row = [
                     time,
@@ -679,25 +687,7 @@ pub fn event_detail(ev: &Event) -> String {
             r.old_remaining_s - r.new_remaining_s
         ),
         Event::NoRoute { vehicle, from, to } => format!("{vehicle} {from} -> {to}"),
-        Event::Transfer(t) => format!(
-            "{} {} {} -> {} {} {:?}",
-            t.0.id,
-            t.0.reason,
-            t.0.debit.name(),
-            t.0.credit.name(),
-            t.0.amount,
-            t.1
-        ),
-        Event::Settled(s) => format!("{} {} {} won", s.booking, s.status, s.charged_won),
-        Event::Notification(f) => format!(
-            "n{} {} {} via {} {} attempts {}",
-            f.notice.id,
-            f.notice.key,
-            f.outcome.name(),
-            f.channel_used,
-            f.provider,
-            f.attempts
-        ),
+        Event::Notification(_) | Event::Transfer(_) | Event::Settled(_) => service_detail(ev),
         Event::BookingClosed(b) => format!("{} {} {}", b.booking, b.status.name(), b.reason),
         Event::Quote(q) => format!(
             "{} {:?} {} ({}) {}",
@@ -740,4 +730,30 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> std::io::Resu
         f.get_ref().sync_all()?;
     }
     fs::rename(tmp, dir.join("manifest.json"))
+}
+
+/// The detail of a notifier's or a settlement service's event in events.csv.
+fn service_detail(ev: &Event) -> String {
+    match ev {
+        Event::Transfer(t) => format!(
+            "{} {} {} -> {} {} {:?}",
+            t.0.id,
+            t.0.reason,
+            t.0.debit.name(),
+            t.0.credit.name(),
+            t.0.amount,
+            t.1
+        ),
+        Event::Settled(s) => format!("{} {} {} won", s.booking, s.status, s.charged_won),
+        Event::Notification(f) => format!(
+            "n{} {} {} via {} {} attempts {}",
+            f.notice.id,
+            f.notice.key,
+            f.outcome.name(),
+            f.channel_used,
+            f.provider,
+            f.attempts
+        ),
+        _ => String::new(),
+    }
 }

@@ -144,12 +144,64 @@ pub fn fnv_hex(parts: &[&str]) -> String {
     format!("{:016x}", h.finish())
 }
 
-/// The notifier's KPIs, with its outages.
-fn notify_kpis(spec: &sim_core::sim::SimSpec) -> NotifyKpis {
+/// The run's report if it ran to its end and its invariants hold; else the outputs are
+/// abandoned (nothing half-written stays) and the error says why.
+fn checked(
+    report: Result<RunReport<Msg, Event>, sim_core::engine::EngineError>,
+    books: &ClosingBooks,
+    outputs: CsvOutputs,
+) -> Result<(RunReport<Msg, Event>, CsvOutputs), RunError> {
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            outputs.abandon();
+            return Err(e.into());
+        }
+    };
+    let problems = sim_core::sim::check_end(&report, books);
+    if !problems.is_empty() {
+        outputs.abandon();
+        return Err(RunError::Invariant(problems));
+    }
+    Ok((report, outputs))
+}
+
+/// The optional files a run writes.
+fn optional(opts: &RunOptions, resolved: &Resolved) -> Optional {
+    let out = &resolved.scenario.output;
+    Optional {
+        positions: out.positions,
+        pets: out.pets,
+        trace: opts.trace,
+        notifications: resolved.spec.notifier.is_some(),
+        settlement: resolved.spec.settlement.is_some(),
+    }
+}
+
+/// The notifier's KPIs (with its outages) and the settlement's.
+fn services_kpis(spec: &sim_core::sim::SimSpec) -> (NotifyKpis, SettleKpis) {
     let outages = spec.notifier.as_ref().map_or(Vec::new(), |n| {
         n.outages.iter().map(|o| (o.from, o.until)).collect()
     });
-    NotifyKpis::new(outages)
+    (NotifyKpis::new(outages), SettleKpis::default())
+}
+
+/// Every KPI row: the fleet's, then the notifier's and the settlement's when the run has
+/// them.
+fn kpi_rows(
+    kpis: &Kpis,
+    spec: &sim_core::sim::SimSpec,
+    (notify, settle): (&NotifyKpis, &SettleKpis),
+    report: &RunReport<Msg, Event>,
+) -> Vec<KpiRow> {
+    let mut rows = kpis.rows();
+    if spec.notifier.is_some() {
+        rows.extend(notify.rows());
+    }
+    if let Some(counts) = sim_core::sim::settlement_counts(report) {
+        rows.extend(settle.rows(&counts));
+    }
+    rows
 }
 
 /// Loads, resolves and runs a scenario, writing its outputs.
@@ -166,16 +218,13 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         source,
     };
     let clock = Clock::new(resolved.start_date);
-    let out = &resolved.scenario.output;
-    let optional = Optional {
-        positions: out.positions,
-        pets: out.pets,
-        trace: opts.trace,
-        notifications: spec.notifier.is_some(),
-        settlement: spec.settlement.is_some(),
-    };
-    let outputs =
-        CsvOutputs::create(&opts.out, spec.world.clone(), clock, optional).map_err(io_err)?;
+    let outputs = CsvOutputs::create(
+        &opts.out,
+        spec.world.clone(),
+        clock,
+        optional(opts, &resolved),
+    )
+    .map_err(io_err)?;
     let until = resolved.until;
     let limits = RunLimits {
         until,
@@ -183,35 +232,16 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     };
     let checks = (
         Kpis::new(spec.fleet.len() as u32, resolved.until),
-        (
-            ClosingBooks::default(),
-            (notify_kpis(spec), SettleKpis::default()),
-        ),
+        (ClosingBooks::default(), services_kpis(spec)),
     );
     let started = Instant::now();
-    let ((mut outputs, (mut kpis, (books, (notify, settle)))), report) =
+    let ((outputs, (mut kpis, (books, (notify, settle)))), report) =
         engine.run(opts.host, limits, (outputs, checks));
     let wall_s = started.elapsed().as_secs_f64();
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            outputs.abandon();
-            return Err(e.into());
-        }
-    };
-    let problems = sim_core::sim::check_end(&report, &books);
-    if !problems.is_empty() {
-        outputs.abandon();
-        return Err(RunError::Invariant(problems));
-    }
+    let (report, mut outputs) = checked(report, &books, outputs)?;
     kpis.finish(report.end_time);
-    let (mut kpi_rows, counts) = (kpis.rows(), kpis.counts());
-    if spec.notifier.is_some() {
-        kpi_rows.extend(notify.rows());
-    }
-    if let Some(counts) = sim_core::sim::settlement_counts(&report) {
-        kpi_rows.extend(settle.rows(&counts));
-    }
+    let counts = kpis.counts();
+    let kpi_rows = kpi_rows(&kpis, spec, (&notify, &settle), &report);
     let sample = std::mem::take(&mut outputs.sample);
     if let Err(source) = outputs.write_kpis(&kpi_rows) {
         outputs.abandon();

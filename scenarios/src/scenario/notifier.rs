@@ -148,29 +148,21 @@ fn apply_override(
         return Err(e);
     };
     let spec = &mut providers[at];
-    let share = |f: &'static str, v: f64| -> Result<f64, InputError> {
-        if (0.0..=1.0).contains(&v) {
-            Ok(v)
-        } else {
-            Err(loc.err(&p(f), &v.to_string(), "a share from 0 to 1"))
-        }
+    let checked = |f: &'static str, v: f64, ok: bool, expected: &str| {
+        ok.then_some(v)
+            .ok_or_else(|| loc.err(&p(f), &v.to_string(), expected.to_string()))
     };
-    let positive_ms = |f: &'static str, v: u64| -> Result<u64, InputError> {
-        if v > 0 {
-            Ok(v)
-        } else {
-            Err(loc.err(&p(f), &v.to_string(), "whole milliseconds > 0"))
-        }
-    };
+    let share = |f, v: f64| checked(f, v, (0.0..=1.0).contains(&v), "a share from 0 to 1");
+    let ms = |f, v: u64| checked(f, v as f64, v > 0, "whole milliseconds > 0").map(|_| v);
     if let Some(v) = o.latency_p50_ms {
-        spec.latency_p50_ms = positive_ms("latency_p50_ms", v)?;
+        spec.latency_p50_ms = ms("latency_p50_ms", v)?;
     }
     if let Some(v) = o.latency_p95_ms {
-        spec.latency_p95_ms = positive_ms("latency_p95_ms", v)?;
+        spec.latency_p95_ms = ms("latency_p95_ms", v)?;
     }
     if spec.latency_p95_ms < spec.latency_p50_ms {
-        let v = spec.latency_p95_ms.to_string();
-        return Err(loc.err(&p("latency_p95_ms"), &v, "at least the median latency"));
+        let v = spec.latency_p95_ms as f64;
+        checked("latency_p95_ms", v, false, "at least the median latency")?;
     }
     if let Some(v) = o.fail_prob {
         spec.fail_prob = share("fail_prob", v)?;
@@ -179,27 +171,26 @@ fn apply_override(
         spec.transient_share = share("transient_share", v)?;
     }
     if let Some(v) = o.timeout_ms {
-        spec.timeout_ms = positive_ms("timeout_ms", v)?;
+        spec.timeout_ms = ms("timeout_ms", v)?;
     }
     if let Some(v) = o.rate_per_s {
-        if !(v.is_finite() && v > 0.0) {
-            return Err(loc.err(&p("rate_per_s"), &v.to_string(), "messages per second > 0"));
-        }
-        spec.rate_per_s = v;
+        let ok = v.is_finite() && v > 0.0;
+        spec.rate_per_s = checked("rate_per_s", v, ok, "messages per second > 0")?;
     }
     if let Some(v) = o.burst {
-        if v == 0 {
-            return Err(loc.err(&p("burst"), "0", "a whole number of messages >= 1"));
-        }
+        checked(
+            "burst",
+            f64::from(v),
+            v > 0,
+            "a whole number of messages >= 1",
+        )?;
         spec.burst = v;
     }
     if let Some(v) = o.queue_bound {
         spec.queue_bound = v;
     }
     if let Some(v) = o.price_won {
-        if v < 0 {
-            return Err(loc.err(&p("price_won"), &v.to_string(), "whole won >= 0"));
-        }
+        checked("price_won", v as f64, v >= 0, "whole won >= 0")?;
         spec.price_won = v;
     }
     Ok(())

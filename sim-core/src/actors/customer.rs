@@ -398,17 +398,79 @@ impl Customer {
     fn close(&mut self, status: BookingStatus, reason: &str, cx: &mut Cx<'_, Msg, Event>) {
         let Some(a) = self.active.take() else { return };
         self.closed += 1;
+        let booking = a.spec.booking;
         cx.send(
             self.dispatcher,
             SimDuration::ZERO,
-            DispatcherMsg::BookingEnded {
-                booking: a.spec.booking,
-            },
+            DispatcherMsg::BookingEnded { booking },
         );
+        let final_fare = a.account.charge(status);
+        self.report_money(&a, final_fare, cx);
+        if let Some(f) = final_fare {
+            cx.emit(Event::Quote(QuoteRecord {
+                booking,
+                kind: QuoteKind::Final,
+                fare_won: f,
+                compared_won: a.account.metered_won,
+                decision: "charged",
+            }));
+        }
+        cx.emit(Event::BookingClosed(Box::new(Self::record(
+            self.id,
+            &a,
+            (final_fare, status),
+            reason,
+        ))));
+    }
+
+    /// The booking's money to the settlement service (an accepted booking's charge, its
+    /// partner's share, a refund owed) and its receipt through the notifier.
+    fn report_money(&self, a: &Active, final_fare: Option<i64>, cx: &mut Cx<'_, Msg, Event>) {
+        let booking = a.spec.booking;
+        if let Some(settlement) = self.settlement.filter(|_| a.accepted) {
+            // A partner's add-on fee is part of the charge only when the fare was charged.
+            let charge_won = final_fare.unwrap_or(0);
+            let addon = (a.quote.as_ref().map_or(0, |q| q.addon_fee_won)).min(charge_won);
+            // The refund rule: an add-on the partner could not do is refunded its fee.
+            let refund_won = if a.service_failed.is_some() { addon } else { 0 };
+            let ended = SettlementMsg::Ended {
+                booking,
+                at: cx.now(),
+                charge_won,
+                partner_won: addon - refund_won,
+                refund_won,
+            };
+            cx.send(settlement, SimDuration::ZERO, ended);
+        }
+        let (Some(f), Some(notifier)) = (final_fare, self.notifier) else {
+            return;
+        };
+        let receipt = NoticeRequest {
+            kind: NoticeKind::Receipt,
+            booking,
+            customer: self.id,
+            customer_actor: cx.me(),
+            seq: 0,
+            facts: Facts {
+                won: [f, 0],
+                ..Facts::default()
+            },
+            payload: None,
+            on_fail: None,
+        };
+        let notify = NotifierMsg::Notify(Arc::new(receipt));
+        cx.send(notifier, SimDuration::ZERO, notify);
+    }
+
+    /// The row of `bookings.csv` for a booking that ends.
+    fn record(
+        customer: CustomerId,
+        a: &Active,
+        (final_fare, status): (Option<i64>, BookingStatus),
+        reason: &str,
+    ) -> BookingRecord {
         let s = &a.spec;
-        let pets = s
-            .pets
-            .iter()
+        let pets = (s.pets.iter())
             .map(|p| {
                 format!(
                     "{}/{}/{:.1}kg",
@@ -419,58 +481,9 @@ impl Customer {
             })
             .collect::<Vec<_>>()
             .join(" ");
-        let final_fare = a.account.charge(status);
-        if let Some(settlement) = self.settlement.filter(|_| a.accepted) {
-            // A partner's add-on fee is part of the charge only when the fare was charged.
-            let charge_won = final_fare.unwrap_or(0);
-            let addon = a
-                .quote
-                .as_ref()
-                .map_or(0, |q| q.addon_fee_won)
-                .min(charge_won);
-            // The refund rule: an add-on the partner could not do is refunded its fee.
-            let refund_won = if a.service_failed.is_some() { addon } else { 0 };
-            let ended = SettlementMsg::Ended {
-                booking: s.booking,
-                at: cx.now(),
-                charge_won,
-                partner_won: addon - refund_won,
-                refund_won,
-            };
-            cx.send(settlement, SimDuration::ZERO, ended);
-        }
-        if let Some(f) = final_fare {
-            cx.emit(Event::Quote(QuoteRecord {
-                booking: s.booking,
-                kind: QuoteKind::Final,
-                fare_won: f,
-                compared_won: a.account.metered_won,
-                decision: "charged",
-            }));
-            if let Some(notifier) = self.notifier {
-                let receipt = NoticeRequest {
-                    kind: NoticeKind::Receipt,
-                    booking: s.booking,
-                    customer: self.id,
-                    customer_actor: cx.me(),
-                    seq: 0,
-                    facts: Facts {
-                        won: [f, 0],
-                        ..Facts::default()
-                    },
-                    payload: None,
-                    on_fail: None,
-                };
-                cx.send(
-                    notifier,
-                    SimDuration::ZERO,
-                    NotifierMsg::Notify(Arc::new(receipt)),
-                );
-            }
-        }
-        cx.emit(Event::BookingClosed(Box::new(BookingRecord {
+        BookingRecord {
             booking: s.booking,
-            customer: self.id,
+            customer,
             pets,
             pickup: s.pickup,
             dropoff: s.dropoff,
@@ -484,16 +497,14 @@ impl Customer {
             vehicle: a.vehicle,
             pickup_at: a.pickup_at,
             dropoff_at: a.dropoff_at,
-            wait_s: a
-                .pickup_at
-                .map(|p| p.saturating_since(s.pickup_after).as_ms() / 1_000),
+            wait_s: (a.pickup_at).map(|p| p.saturating_since(s.pickup_after).as_ms() / 1_000),
             ride_s: a.ride_s,
             distance_m: a.distance_m,
             requotes: a.requotes,
             final_fare_won: final_fare,
             status,
             reason: reason.to_string(),
-        })));
+        }
     }
 
     fn logistic(x: f64, mid: f64, scale: f64) -> f64 {
