@@ -9,6 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
+use sim_core::actors::Msg;
 use sim_core::booking::Leg;
 use sim_core::engine::{ObserveError, Observer};
 use sim_core::event::{
@@ -16,7 +17,6 @@ use sim_core::event::{
     RerouteRecord, TripRecord, VehicleHour,
 };
 use sim_core::ids::ActorId;
-use sim_core::msg::Msg;
 use sim_core::time::SimTime;
 use sim_core::traffic::{IncidentCause, IncidentKind};
 use sim_core::world::World;

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use sim_core::actors::Msg;
 use sim_core::engine::{EngineError, Host, RunLimits, RunReport, TraceHasher};
 use sim_core::event::Event;
-use sim_core::msg::Msg;
 use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis, NotifyKpis, SettleKpis};
 use sim_core::time::SimTime;
 

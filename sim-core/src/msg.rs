@@ -1,25 +1,9 @@
-//! Internal messages between actors (commands), kept apart from outward [`crate::event`]s.
-//!
-//! ```text
-//! Customer --BookingRequest--> Dispatcher --Quote--> Customer --QuoteAnswer--> Dispatcher
-//! Customer --CancelBooking/BookingEnded--> Dispatcher
-//! Dispatcher --Assign(plan)--> Vehicle, --Assigned--> Customer
-//! Vehicle --VehicleStatus--> Dispatcher;  Vehicle --PickedUp/TripUpdate/Requote/Delivered--> Customer
-//! Vehicle --Boarded/Ride/Alighted--> Pet --WelfareCritical--> Vehicle
-//! Vehicle/Dispatcher --ServiceRequest--> Partner --ServiceDone/ServiceRejected--> requester
-//! Traffic --Traffic(speeds)--> Vehicle
-//! ```
+//! What internal messages carry (their payloads) and what every group of them provides
+//! ([`MsgGroup`]); the messages themselves are grouped by recipient in each actor's module
+//! and gathered in [`crate::actors::Msg`]. Kept apart from outward [`crate::event`]s.
 
 use std::sync::Arc;
 
-pub use crate::actors::customer::msg::CustomerMsg;
-pub use crate::actors::dispatcher::msg::DispatcherMsg;
-pub use crate::actors::notifier::msg::{NoticeRequest, NotifierMsg};
-pub use crate::actors::partner::msg::{PartnerMsg, ServiceReply};
-pub use crate::actors::pet::msg::PetMsg;
-pub use crate::actors::settlement::msg::SettlementMsg;
-pub use crate::actors::traffic::msg::TrafficMsg;
-pub use crate::actors::vehicle::msg::VehicleMsg;
 use crate::booking::{BookingSpec, Leg};
 use crate::engine::{TraceEncode, TraceHasher};
 use crate::ids::{BookingId, VehicleId};
@@ -112,127 +96,16 @@ pub struct Delivery {
     pub metered_won: i64,
 }
 
-/// Every internal message: one variant per kind of recipient, each a group of that
-/// recipient's messages defined in the recipient's own module (its trace encoding and its
-/// `events.csv` detail beside it). A new actor adds one group and one variant here.
-#[derive(Clone, Debug)]
-pub enum Msg {
-    /// Sent to every actor at time 0.
-    Start,
-    /// To the traffic actor.
-    Traffic(TrafficMsg),
-    /// To a customer.
-    Customer(CustomerMsg),
-    /// To the dispatcher.
-    Dispatcher(DispatcherMsg),
-    /// To a vehicle.
-    Vehicle(VehicleMsg),
-    /// To a pet.
-    Pet(PetMsg),
-    /// To a partner.
-    Partner(PartnerMsg),
-    /// To the notification gateway.
-    Notifier(NotifierMsg),
-    /// To the settlement service.
-    Settlement(SettlementMsg),
-    /// To whoever asked a partner for a service (a vehicle or the dispatcher; the
-    /// dispatcher forwards the start to the customer).
-    Reply(ServiceReply),
-}
-
-/// What every group of messages provides to [`Msg`].
+/// What every group of messages provides to [`crate::actors::Msg`].
 pub trait MsgGroup {
     /// A short name for traces and `events.csv`, unique across all groups.
     fn kind(&self) -> &'static str;
-    /// Feeds the fields to the trace hash (the kind is fed by [`Msg`]); every field of
+    /// Feeds the fields to the trace hash (the kind is fed by [`crate::actors::Msg`]); every field of
     /// every variant, destructured so that a new field does not compile until it is
     /// hashed.
     fn encode_fields(&self, h: &mut TraceHasher);
     /// A one-line description for `events.csv` (empty when the kind says it all).
     fn detail(&self) -> String;
-}
-
-macro_rules! groups {
-    ($($variant:ident($group:ty)),*) => {
-        $(impl From<$group> for Msg {
-            fn from(m: $group) -> Msg {
-                Msg::$variant(m)
-            }
-        })*
-
-        impl Msg {
-            /// The group of the message (`None` for [`Msg::Start`]).
-            fn group(&self) -> Option<&dyn MsgGroup> {
-                match self {
-                    Msg::Start => None,
-                    $(Msg::$variant(m) => Some(m),)*
-                }
-            }
-        }
-    };
-}
-
-groups!(
-    Traffic(TrafficMsg),
-    Customer(CustomerMsg),
-    Dispatcher(DispatcherMsg),
-    Vehicle(VehicleMsg),
-    Pet(PetMsg),
-    Partner(PartnerMsg),
-    Notifier(NotifierMsg),
-    Settlement(SettlementMsg),
-    Reply(ServiceReply)
-);
-
-impl Msg {
-    /// A short name for traces.
-    pub fn kind(&self) -> &'static str {
-        self.group().map_or("start", |g| g.kind())
-    }
-
-    /// A one-line description for `events.csv`.
-    pub fn detail(&self) -> String {
-        self.group().map_or_else(String::new, |g| g.detail())
-    }
-}
-
-impl TraceEncode for Msg {
-    fn encode(&self, h: &mut TraceHasher) {
-        // The kind's name tags the message, so adding a kind changes nothing before it.
-        h.str(self.kind());
-        if let Some(g) = self.group() {
-            g.encode_fields(h);
-        }
-    }
-}
-
-/// Messages an actor received that were meant for another kind of actor: a model bug,
-/// counted (never silently dropped) and reported by the end-of-run invariants.
-#[derive(Clone, Debug, Default)]
-pub struct Misrouted {
-    count: u32,
-    first: Option<&'static str>,
-}
-
-impl Misrouted {
-    /// Counts `msg`, received by the wrong kind of actor.
-    pub fn count(&mut self, msg: &Msg) {
-        self.count += 1;
-        self.first.get_or_insert(msg.kind());
-        tracing::error!(
-            kind = msg.kind(),
-            "a message reached the wrong kind of actor"
-        );
-    }
-
-    /// The problem to report, if any, for an actor called `who`.
-    pub fn problem(&self, who: &str) -> Option<String> {
-        let first = self.first?;
-        Some(format!(
-            "{who} received {} message(s) meant for another kind of actor (first: {first})",
-            self.count
-        ))
-    }
 }
 
 impl TraceEncode for QuoteOffer {

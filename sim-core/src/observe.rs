@@ -7,10 +7,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::actors::Msg;
 use crate::engine::{ObserveError, Observer};
 use crate::event::{BookingRecord, BookingStatus, Event, TripStatus};
 use crate::ids::{ActorId, BookingId};
-use crate::msg::Msg;
 use crate::time::SimTime;
 
 /// Exact histogram of whole seconds.

@@ -12,6 +12,7 @@ use crate::actors::{
     NotifierConfig, Partner, PartnerInfo, PartnerKind, Pet, SettlementActor, TrafficActor, Vehicle,
     VehicleConfig,
 };
+use crate::actors::{CustomerMsg, Msg, NotifierMsg, SettlementMsg, TrafficMsg, VehicleMsg};
 use crate::booking::{BookingSpec, Crates, PetSpec, Species};
 use crate::dispatch::estimates::{Estimates, ProfileHierarchies};
 use crate::dispatch::Fleet;
@@ -20,7 +21,6 @@ use crate::event::Event;
 use crate::fare::{Addon, SizeClass, Tariff};
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId, VehicleId};
 use crate::money::Tolls;
-use crate::msg::{CustomerMsg, Msg, NotifierMsg, SettlementMsg, TrafficMsg, VehicleMsg};
 use crate::observe::ClosingBooks;
 use crate::rng::ActorKind;
 use crate::time::{SimDuration, SimTime};

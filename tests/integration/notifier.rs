@@ -245,3 +245,93 @@ fn bad_settlement_configuration_is_located() {
     let e = refused("down_for = \"10min\"", "down_for = \"0min\"");
     assert_eq!(e.field, "settlement.crashes[0].down_for", "{e}");
 }
+
+/// The small scenario with a fault mix drawn from `seed`: which provider or channel goes
+/// down and when, duplicated and delayed triggers, a degraded gateway, a crash; the run's
+/// own seed too. Stops at 14:00 to keep each run short.
+fn fault_mix(seed: u64) -> String {
+    use rand::{Rng, SeedableRng};
+    let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let targets = [
+        "alimtalk",
+        "push",
+        "sms",
+        "sms-solapi",
+        "fcm",
+        "kakao-bizm",
+        "lms",
+    ];
+    let target = targets[r.random_range(0..targets.len())];
+    let (down, crash, degraded) = (
+        r.random_range(7..12u32),
+        r.random_range(7..12u32),
+        r.random_range(7..12u32),
+    );
+    let swaps = [
+        (
+            "seed = 2026".to_string(),
+            format!("seed = {}", r.random::<u32>()),
+        ),
+        ("until = \"19:30\"".into(), "until = \"14:00\"".into()),
+        (
+            "target = \"alimtalk\"".into(),
+            format!("target = \"{target}\""),
+        ),
+        (
+            "from = \"18:00\"\nuntil = \"18:30\"".into(),
+            format!("from = \"{down:02}:00\"\nuntil = \"{down:02}:45\""),
+        ),
+        (
+            "duplicate_share = 0.05".into(),
+            format!("duplicate_share = {:.3}", r.random_range(0.0..0.2)),
+        ),
+        (
+            "delayed_share = 0.05".into(),
+            format!("delayed_share = {:.3}", r.random_range(0.0..0.2)),
+        ),
+        (
+            "from = \"17:00\"\nuntil = \"19:00\"".into(),
+            format!("from = \"{degraded:02}:00\"\nuntil = \"{degraded:02}:50\""),
+        ),
+        (
+            "fail_prob = 0.2".into(),
+            format!("fail_prob = {:.3}", r.random_range(0.0..0.4)),
+        ),
+        (
+            "timeout_prob = 0.05".into(),
+            format!("timeout_prob = {:.3}", r.random_range(0.0..0.2)),
+        ),
+        ("at = \"18:10\"".into(), format!("at = \"{crash:02}:10\"")),
+        ("at = \"19:00\"".into(), "at = \"13:00\"".into()),
+    ];
+    let mut text = SMALL_TEXT.to_string();
+    for (from, to) in swaps {
+        assert!(text.contains(&from), "{from:?} not in the test scenario");
+        text = text.replacen(&from, &to, 1);
+    }
+    if r.random::<bool>() {
+        text = text.replacen(
+            "mode = \"realtime\"",
+            "mode = \"batch\"\nbatch_every = \"30min\"",
+            1,
+        );
+    }
+    text
+}
+
+/// In the manner of TigerBeetle's VOPR: whole runs over seeds and fault mixes, every
+/// end-of-run invariant checked (a violation fails the run). `FAULT_SEEDS=200` runs 200.
+#[test]
+fn invariants_hold_over_seeds_and_fault_mixes() {
+    let n: u64 = std::env::var("FAULT_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6);
+    for seed in 0..n {
+        let text = fault_mix(seed);
+        let (_dir, result) = run_text(&text, DataSource::Bundled);
+        if let Err(e) = result {
+            panic!("fault seed {seed} failed: {e}\n{text}");
+        }
+    }
+}

@@ -15,16 +15,17 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal};
 
 use crate::actors::partner::{PartnerInfo, PartnerKind};
+use crate::actors::{
+    CustomerMsg, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, ServiceReply,
+    SettlementMsg, VehicleMsg,
+};
 use crate::booking::{BookingSpec, Leg, PetSpec};
 use crate::engine::{Cx, SimActor};
 use crate::event::{BookingRecord, BookingStatus, Event, QuoteKind, QuoteRecord, SupportCall};
 use crate::fare::Addon;
 use crate::ids::{ActorId, BookingId, CustomerId, NodeId, VehicleId};
 use crate::money::Account;
-use crate::msg::{
-    CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, QuoteOffer,
-    RequoteReason, ServiceReply, SettlementMsg, VehicleMsg,
-};
+use crate::msg::{Delivery, QuoteOffer, RequoteReason};
 use crate::notify::{Facts, NoticeKind};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::TrafficConfig;

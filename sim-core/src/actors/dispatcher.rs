@@ -16,6 +16,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use crate::actors::fleet::FleetContext;
+use crate::actors::{
+    CustomerMsg, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, ServiceReply,
+    VehicleMsg,
+};
 use crate::booking::{BookingSpec, Dwell, Infeasible, Leg, PlanStop, StopKind, VehicleView};
 use crate::dispatch::plan::{InsertMode, Placement};
 use crate::dispatch::{Fleet, Request};
@@ -24,10 +28,7 @@ use crate::event::Event;
 use crate::fare::{feed_route, price, Meter, Tariff};
 use crate::ids::{BookingId, NodeId, VehicleId};
 use crate::money;
-use crate::msg::{
-    CustomerMsg, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, QuoteOffer,
-    ServiceReply, VehicleMsg,
-};
+use crate::msg::QuoteOffer;
 use crate::notify::{Facts, NoticeKind};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, ProfileAt, SpeedTable, TrafficConfig};

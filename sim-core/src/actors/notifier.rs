@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 
+use crate::actors::{CustomerMsg, Misrouted, Msg, VehicleMsg};
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
 use crate::ids::{ActorId, BookingId};
-use crate::msg::{CustomerMsg, Misrouted, Msg, VehicleMsg};
 use crate::notify::{Effects, Gateway, Notice, NoticeKind, Outcome, Reach, Wake};
 use crate::time::{SimDuration, SimTime};
 use std::sync::Arc;

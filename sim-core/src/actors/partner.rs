@@ -8,10 +8,10 @@ use std::any::Any;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::actors::{Misrouted, Msg, PartnerMsg, ServiceReply};
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
 use crate::ids::{ActorId, BookingId, NodeId, PartnerId};
-use crate::msg::{Misrouted, Msg, PartnerMsg, ServiceReply};
 use crate::time::{SimDuration, SimTime};
 
 /// Kind of partner.
@@ -201,9 +201,9 @@ impl SimActor<Msg, Event> for Partner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actors::VehicleMsg;
     use crate::engine::Outbox;
     use crate::ids::{NodeId, PartnerId};
-    use crate::msg::VehicleMsg;
     use crate::rng::{actor_rng, ActorKind};
 
     fn vet(capacity: u32) -> Partner {

@@ -5,11 +5,11 @@ pub mod msg;
 
 use std::any::Any;
 
+use crate::actors::{Misrouted, Msg, PetMsg, VehicleMsg};
 use crate::booking::PetSpec;
 use crate::engine::{Cx, SimActor};
 use crate::event::{AlertRecord, Event, PetSample};
 use crate::ids::{ActorId, BookingId, VehicleId};
-use crate::msg::{Misrouted, Msg, PetMsg, VehicleMsg};
 use crate::time::{SimDuration, SimTime};
 use crate::welfare::{Env, Level, Physiology, Welfare};
 

@@ -9,9 +9,9 @@ pub mod msg;
 
 use std::any::Any;
 
+use crate::actors::{Misrouted, Msg};
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
-use crate::msg::{Misrouted, Msg};
 use crate::settle::{SettleFx, SettleWake, Settlement};
 use crate::time::SimTime;
 

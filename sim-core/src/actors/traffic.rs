@@ -8,10 +8,11 @@ pub mod msg;
 use std::any::Any;
 use std::sync::Arc;
 
+use crate::actors::{Misrouted, Msg, TrafficMsg, VehicleMsg};
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
 use crate::ids::ActorId;
-use crate::msg::{IncidentChange, Misrouted, Msg, TrafficMsg, TrafficUpdate, VehicleMsg};
+use crate::msg::{IncidentChange, TrafficUpdate};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{IncidentCause, IncidentKind, TrafficConfig, TrafficState};
 use crate::world::World;

@@ -30,14 +30,15 @@ use self::meters::{expected_fare, requote_due, RideFare};
 use self::stats::Stats;
 use crate::actors::fleet::{FleetContext, Shift};
 use crate::actors::partner::PartnerKind;
+use crate::actors::{
+    CustomerMsg, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, PartnerMsg, PetMsg,
+    ServiceReply, VehicleMsg,
+};
 use crate::booking::{BookingSpec, Crates, Leg, PlanStop, StopKind, VehicleView};
 use crate::engine::{Cx, SimActor};
 use crate::event::{Event, TripRecord, TripStatus};
 use crate::ids::{ActorId, BookingId, IncidentId, NodeId, VehicleId};
-use crate::msg::{
-    CustomerMsg, Delivery, DispatcherMsg, Misrouted, Msg, NoticeRequest, NotifierMsg, PartnerMsg,
-    PetMsg, RequoteReason, ServiceReply, TrafficUpdate, VehicleMsg,
-};
+use crate::msg::{Delivery, RequoteReason, TrafficUpdate};
 use crate::notify::{Facts, NoticeKind};
 use crate::time::{SimDuration, SimTime, MS_PER_H};
 use crate::traffic::SpeedTable;

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::actors::{CustomerMsg, VehicleMsg};
 use crate::engine::TraceHasher;
 use crate::ids::{ActorId, BookingId, CustomerId};
-use crate::msg::{CustomerMsg, MsgGroup, VehicleMsg};
+use crate::msg::MsgGroup;
 use crate::notify::{Facts, NoticeKind, Wake};
 
 /// A notice the business asks for.
