@@ -500,7 +500,12 @@ impl CsvOutputs {
             t.amount.to_string(),
             phase.to_string(),
             time.to_string(),
-            t.booking.0.to_string(),
+            // Payouts are nobody's booking.
+            if t.booking == sim_core::settle::flow::PAYOUTS {
+                String::new()
+            } else {
+                t.booking.0.to_string()
+            },
             t.reason.to_string(),
             created.to_string(),
         ];

@@ -500,6 +500,9 @@ pub struct SettlementSection {
     pub mode: Option<String>,
     /// With `mode = "batch"`: how often captures run (default `1h`).
     pub batch_every: Option<String>,
+    /// How often drivers and partners are paid out (default `24h`; `"never"`: not in the
+    /// run).
+    pub payout_every: Option<String>,
     /// Windows of a degraded payment gateway.
     #[serde(default)]
     pub degraded: Vec<DegradedSection>,

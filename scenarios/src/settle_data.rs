@@ -107,5 +107,6 @@ pub fn config(files: &DataFiles, mode: Mode) -> Result<SettleConfig, InputError>
         backoff_base: secs(12)?,
         backoff_cap: secs(13)?,
         status_delay: secs(14)?,
+        payout_every: None,
     })
 }

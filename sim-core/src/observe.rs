@@ -437,6 +437,11 @@ impl SettleKpis {
             ),
             ("settle_retries", Some(counts.retries as f64), "requests"),
             ("settle_crashes", Some(counts.crashes as f64), "crashes"),
+            (
+                "settle_paid_out_won",
+                Some(counts.paid_out_won as f64),
+                "won",
+            ),
         ]
     }
 }

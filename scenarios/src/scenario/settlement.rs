@@ -33,6 +33,11 @@ pub(super) fn resolve(
         }
     };
     let mut config = settle_data::config(files, mode)?;
+    config.payout_every = match s.payout_every.as_deref() {
+        None => Some(SimDuration::from_hours(24)),
+        Some("never") => None,
+        Some(v) => Some(loc.positive_duration(&p("payout_every"), v)?),
+    };
     for (i, d) in s.degraded.iter().enumerate() {
         let q = |f| [K("settlement"), K("degraded"), I(i), K(f)];
         let from = loc.clock(&q("from"), &d.from)?;

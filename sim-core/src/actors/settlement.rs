@@ -52,6 +52,10 @@ impl SettlementActor {
             } => {
                 self.flow.batch(now, cx.rng(), &mut fx);
             }
+            SettlementMsg::Wake {
+                wake: SettleWake::Payout,
+                ..
+            } => self.flow.payout(now, &mut fx),
             SettlementMsg::Wake { incarnation, .. } if incarnation != self.incarnation => {}
             _ if self.flow.is_down()
                 && !matches!(m, SettlementMsg::Restart | SettlementMsg::Wake { .. }) =>
@@ -113,7 +117,7 @@ impl SettlementActor {
                 self.flow.answered(now, (b, key, op, reply), cx.rng(), fx);
             }
             SettleWake::Retry(b) => self.flow.retry(now, b, cx.rng(), fx),
-            SettleWake::Batch => {}
+            SettleWake::Batch | SettleWake::Payout => {}
         }
     }
 
@@ -135,12 +139,14 @@ impl SimActor<Msg, Event> for SettlementActor {
     fn handle(&mut self, now: SimTime, msg: Msg, cx: &mut Cx<'_, Msg, Event>) {
         match msg {
             Msg::Start => {
+                let incarnation = self.incarnation;
                 if let crate::settle::Mode::Batch(every) = self.flow.mode() {
-                    let wake = SettlementMsg::Wake {
-                        incarnation: self.incarnation,
-                        wake: SettleWake::Batch,
-                    };
-                    cx.send_self(every, wake);
+                    let wake = SettleWake::Batch;
+                    cx.send_self(every, SettlementMsg::Wake { incarnation, wake });
+                }
+                if let Some(every) = self.flow.payout_every() {
+                    let wake = SettleWake::Payout;
+                    cx.send_self(every, SettlementMsg::Wake { incarnation, wake });
                 }
             }
             Msg::Settlement(m) => self.on_msg(now, m, cx),

@@ -17,6 +17,9 @@
 //!   idempotency key, which the gateway honours, so nothing is charged twice.
 //! - **Retries**: failures (5xx) are retried with exponential backoff up to
 //!   `max_attempts`; then, as after a decline, the booking is dead-lettered with the reason.
+//! - **Payouts**: every `payout_every` what the ledger owes drivers and partners is paid
+//!   out (payable -> gateway clearing), one transfer per account; a payout missed while the
+//!   service is down is caught up by the next.
 //! - **Crash and restart**: what a case records ([`Case`]) and the ledger are the journal;
 //!   a crash loses only what is in flight (answers addressed to the crashed incarnation are
 //!   dropped). On restart every case with a request in flight asks the gateway for the
@@ -31,6 +34,9 @@ use super::ledger::{Account, Action, Created, Ledger, Transfer};
 use super::pg::{Payment, Pg, PgDegradation, PgOp, PgReply, PgSpec};
 use crate::ids::BookingId;
 use crate::time::{SimDuration, SimTime};
+
+/// The booking id payouts are filed under (no booking has it).
+pub const PAYOUTS: BookingId = BookingId(u32::MAX);
 
 /// When charges are captured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +79,8 @@ pub struct SettleConfig {
     pub backoff_cap: SimDuration,
     /// How long after an unknown outcome the status is asked.
     pub status_delay: SimDuration,
+    /// How often drivers and partners are paid out (`None`: never in the run).
+    pub payout_every: Option<SimDuration>,
 }
 
 /// Where a booking's settlement stands.
@@ -150,6 +158,8 @@ pub enum SettleWake {
     Retry(BookingId),
     /// Capture the due charges (batch mode).
     Batch,
+    /// Pay drivers and partners what they are owed.
+    Payout,
 }
 
 /// What a call produced.
@@ -192,6 +202,10 @@ pub struct SettleCounts {
     pub crashes: u64,
     /// Bookings with a charge still open when the run stopped.
     pub open_with_charge: u64,
+    /// Paid out to drivers and partners, won.
+    pub paid_out_won: i64,
+    /// Payouts made.
+    pub payouts: u32,
 }
 
 /// The settlement service's state.
@@ -246,6 +260,11 @@ impl Settlement {
     /// The capture mode.
     pub fn mode(&self) -> Mode {
         self.cfg.mode
+    }
+
+    /// How often drivers and partners are paid out.
+    pub fn payout_every(&self) -> Option<SimDuration> {
+        self.cfg.payout_every
     }
 
     fn transfer_id(booking: BookingId, seq: u32) -> u64 {
@@ -369,6 +388,41 @@ impl Settlement {
                 c.stage = Stage::Capturing;
             }
             self.start(now, booking, PgOp::Capture(charge), rng, fx);
+        }
+    }
+
+    /// Pays out what drivers and partners are owed (the payables' posted credits less
+    /// debits), one transfer per account.
+    pub fn payout(&mut self, now: SimTime, fx: &mut SettleFx) {
+        if let Some(every) = self.cfg.payout_every {
+            fx.wakes.push((every, SettleWake::Payout));
+        }
+        if self.down {
+            return;
+        }
+        self.counts.payouts += 1;
+        for account in [Account::DriverPayable, Account::PartnerPayable] {
+            let b = self.ledger.balance(account);
+            let owed = b.credits_posted - b.debits_posted;
+            if owed <= 0 {
+                continue;
+            }
+            // Payout transfers have the top bit set: they are nobody's booking.
+            let seq =
+                u64::from(self.counts.payouts) * 2 + u64::from(account == Account::PartnerPayable);
+            let t = Transfer {
+                id: (1 << 63) | seq,
+                debit: account,
+                credit: Account::GatewayClearing,
+                amount: owed,
+                action: Action::Post,
+                booking: PAYOUTS,
+                at: now,
+                reason: "payout",
+            };
+            self.apply(t, fx);
+            self.ledger.forget(PAYOUTS);
+            self.counts.paid_out_won += owed;
         }
     }
 
@@ -835,6 +889,15 @@ impl Settlement {
                 "settlement: captured {} won for {} won of charges",
                 c.captured_won, c.charged_won
             ));
+        }
+        for a in [Account::DriverPayable, Account::PartnerPayable] {
+            let b = self.ledger.balance(a);
+            if b.debits_posted > b.credits_posted {
+                p.push(format!(
+                    "settlement: more paid out of {} than it was owed",
+                    a.name()
+                ));
+            }
         }
         let refunds = self.ledger.balance(Account::Refunds).debits_posted;
         if refunds != c.refunded_won {

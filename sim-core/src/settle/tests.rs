@@ -38,6 +38,7 @@ fn cfg(mode: Mode, pg: PgSpec) -> SettleConfig {
         backoff_base: SimDuration::from_secs(2),
         backoff_cap: SimDuration::from_mins(5),
         status_delay: SimDuration::from_secs(30),
+        payout_every: Some(SimDuration::from_hours(2)),
     }
 }
 
@@ -81,6 +82,10 @@ impl World {
         if let Mode::Batch(every) = w.s.mode() {
             w.push(SimTime::ZERO + every, (0, Some(SettleWake::Batch), None));
         }
+        w.push(
+            SimTime::from_day_hms(0, 2, 0, 0),
+            (0, Some(SettleWake::Payout), None),
+        );
         w
     }
 
@@ -121,6 +126,7 @@ impl World {
             let mut fx = SettleFx::default();
             match (wake, input) {
                 (Some(SettleWake::Batch), _) => self.s.batch(now, &mut self.rng, &mut fx),
+                (Some(SettleWake::Payout), _) => self.s.payout(now, &mut fx),
                 (Some(_), _) if inc != self.incarnation || self.s.is_down() => {}
                 (Some(SettleWake::Answer(b, k, op, r)), _) => {
                     self.s.answered(now, (b, k, op, r), &mut self.rng, &mut fx)
@@ -202,6 +208,37 @@ fn an_undone_add_on_is_refunded_by_a_compensating_transfer() {
     assert_eq!(l.balance(Account::Refunds).debits_posted, 12_000);
     assert_eq!(l.balance(Account::CustomerReceivable).debits_posted, 38_000);
     assert_eq!(w.transfers.last().unwrap().0.reason, "refund");
+    assert!(w.s.problems().is_empty(), "{:?}", w.s.problems());
+}
+
+#[test]
+fn payouts_pay_drivers_and_partners_what_they_are_owed() {
+    let mut w = World::new(cfg(Mode::Realtime, pg(0.0, 0.0)), 1);
+    w.input(mins(1), Input::Accepted(1, 33_000));
+    w.input(mins(30), Input::Ended(1, 33_000, 11_000));
+    w.run();
+    // The payout pays booking 1's shares.
+    let mut fx = SettleFx::default();
+    w.s.payout(SimTime::from_day_hms(0, 2, 0, 0), &mut fx);
+    let l = w.s.ledger();
+    for a in [Account::DriverPayable, Account::PartnerPayable] {
+        let b = l.balance(a);
+        assert!(
+            b.credits_posted > 0 && b.debits_posted == b.credits_posted,
+            "{a:?} {b:?}"
+        );
+    }
+    let paid: i64 = fx
+        .transfers
+        .iter()
+        .filter(|t| t.0.reason == "payout")
+        .map(|t| t.0.amount)
+        .sum();
+    assert_eq!(paid, w.s.counts().paid_out_won);
+    // Nothing more is owed: the next payout pays nothing.
+    let mut again = SettleFx::default();
+    w.s.payout(SimTime::from_day_hms(0, 4, 0, 0), &mut again);
+    assert!(again.transfers.is_empty());
     assert!(w.s.problems().is_empty(), "{:?}", w.s.problems());
 }
 

@@ -132,6 +132,7 @@ impl MsgGroup for SettlementMsg {
                         h.u32(b.0);
                     }
                     SettleWake::Batch => h.u8(2),
+                    SettleWake::Payout => h.u8(3),
                 }
             }
             SettlementMsg::Crash | SettlementMsg::Restart => {}
@@ -154,6 +155,7 @@ impl MsgGroup for SettlementMsg {
                 }
                 SettleWake::Retry(b) => format!("#{incarnation} retry {b}"),
                 SettleWake::Batch => format!("#{incarnation} batch"),
+                SettleWake::Payout => format!("#{incarnation} payout"),
             },
             SettlementMsg::Crash | SettlementMsg::Restart => String::new(),
         }
