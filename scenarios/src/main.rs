@@ -282,7 +282,8 @@ fn cmd_prepare(args: PrepareArgs) -> Result<(), RunError> {
 }
 
 fn cmd_list() {
-    println!("{:<24} DESCRIPTION", "SCENARIO");
+    let width = catalog::names().map(str::len).max().unwrap_or(8);
+    println!("{:<width$} DESCRIPTION", "SCENARIO");
     for (name, text) in catalog::CATALOG {
         let description = toml::from_str::<toml::Table>(text)
             .ok()
@@ -298,7 +299,7 @@ fn cmd_list() {
         } else {
             ""
         };
-        println!("{:<24} {first}{marker}", name);
+        println!("{name:<width$} {first}{marker}");
     }
 }
 
