@@ -557,25 +557,14 @@ impl CsvOutputs {
             f.reason.clone(),
             f.cost_won.to_string(),
         ];
-        self.row(NOTIFICATIONS, row)?;
         if f.outcome == sim_core::notify::Outcome::DeadLettered {
-            let row = [
-                time.to_string(),
-                n.id.to_string(),
-                n.key.to_string(),
-                f.kind.to_string(),
-                n.booking.0.to_string(),
-                n.customer.0.to_string(),
-                f.channel_first.to_string(),
-                f.channel_used.to_string(),
-                f.provider.to_string(),
-                f.attempts.to_string(),
-                f.reason.clone(),
-                f.kept.to_string(),
-            ];
-            self.row(DEAD_LETTERS, row)?;
+            // The same notice: when it was dead-lettered, its first columns, why, kept.
+            let dead = (std::iter::once(time.to_string()))
+                .chain(row[..9].iter().cloned())
+                .chain([f.reason.clone(), f.kept.to_string()]);
+            self.row(DEAD_LETTERS, dead)?;
         }
-        Ok(())
+        self.row(NOTIFICATIONS, row)
     }
 }
 

@@ -547,7 +547,7 @@ impl Dispatcher {
                         won: [q.out_won + q.ret_won, 0],
                         vehicle: None,
                     };
-                    self.tell(&q.spec.clone(), (NoticeKind::Confirmed, 0), facts, cx);
+                    self.tell(&q.spec, (NoticeKind::Confirmed, 0), facts, cx);
                 }
                 if !accepted {
                     self.quoted.remove(&booking);

@@ -15,19 +15,18 @@ use rand::Rng;
 use crate::actors::{CustomerMsg, Misrouted, Msg, VehicleMsg};
 use crate::engine::{Cx, SimActor};
 use crate::event::Event;
-use crate::ids::{ActorId, BookingId};
+use crate::ids::ActorId;
 use crate::notify::{Effects, Gateway, Notice, NoticeKind, Outcome, Reach, Wake};
 use crate::time::{SimDuration, SimTime};
 use std::sync::Arc;
 
 pub use msg::{NoticeRequest, NotifierMsg};
 
-/// What the notifier keeps of a notice on its way: where it goes and what comes with it.
+/// What the notifier keeps of a notice on its way besides the notice (which the gateway
+/// holds): the customer's actor and what comes with it.
 #[derive(Clone, Debug)]
 struct Pending {
     to: ActorId,
-    booking: BookingId,
-    kind: NoticeKind,
     payload: Option<CustomerMsg>,
     on_fail: Option<(ActorId, VehicleMsg)>,
 }
@@ -117,8 +116,6 @@ impl Notifier {
             id,
             Pending {
                 to: r.customer_actor,
-                booking: r.booking,
-                kind: r.kind,
                 payload: r.payload.clone(),
                 on_fail: r.on_fail.clone(),
             },
@@ -158,8 +155,8 @@ impl Notifier {
                 Outcome::Delivered => {
                     if let Some(p) = self.pending.remove(&id) {
                         let notice = CustomerMsg::Notice {
-                            booking: p.booking,
-                            kind: p.kind,
+                            booking: f.notice.booking,
+                            kind: NoticeKind::ALL[f.notice.kind],
                         };
                         cx.send(p.to, SimDuration::ZERO, notice);
                         if let Some(payload) = p.payload {

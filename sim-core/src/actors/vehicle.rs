@@ -881,6 +881,33 @@ impl Vehicle {
         here + SimDuration::from_secs_f64(rest)
     }
 
+    /// With a notifier: on the first tick of each `eta_every` window, an ETA notice to each
+    /// customer, with the arrival time for the booking whose stop the van is driving to
+    /// (the others hear the van is on its way). The minute keys the notice.
+    fn eta_notices(&self, customers: &[(BookingId, ActorId)], cx: &mut Cx<'_, Msg, Event>) {
+        let (now_ms, every_ms) = (cx.now().as_ms(), self.ctx.eta_every.as_ms().max(1));
+        let tick_ms = (self.ctx.cfg.customer_update_interval).map_or(every_ms, |d| d.as_ms());
+        if now_ms % every_ms >= tick_ms.max(1) {
+            return;
+        }
+        let heading = match self.target {
+            Target::Stop => self.cargo.plan.front().map(|s| s.booking),
+            Target::Vet { booking, .. } => Some(booking),
+            Target::None | Target::Depot => None,
+        };
+        let eta = heading.map(|b| (b, self.target_eta(cx.now())));
+        let seq = (now_ms / 60_000) as u32;
+        for &(booking, _) in customers {
+            let facts = Facts {
+                at: eta.filter(|e| e.0 == booking).map(|e| e.1),
+                ..Facts::default()
+            };
+            if let Some(spec) = self.cargo.spec_of(booking) {
+                tell(&self.ctx, spec, Tell::new(NoticeKind::Eta, seq, facts), cx);
+            }
+        }
+    }
+
     fn on_customer_tick(&mut self, cx: &mut Cx<'_, Msg, Event>) {
         let mut customers: Vec<(BookingId, ActorId)> = self
             .cargo
@@ -900,27 +927,11 @@ impl Vehicle {
             self.ticking.customers = false;
             return;
         }
-        let eta = self.target_eta(cx.now());
-        // With a notifier, the first tick of each `eta_every` window sends ETA notices.
-        let (now_ms, every_ms) = (cx.now().as_ms(), self.ctx.eta_every.as_ms().max(1));
-        let tick_ms = (self.ctx.cfg.customer_update_interval).map_or(every_ms, |d| d.as_ms());
-        let eta_due = now_ms % every_ms < tick_ms.max(1);
-        for (booking, to) in customers {
-            match self.ctx.notifier {
-                None => cx.send(to, SimDuration::ZERO, CustomerMsg::TripUpdate { booking }),
-                Some(_) if !eta_due => {}
-                Some(_) => {
-                    // The ETA of the van's current target, for the booking going there;
-                    // the others hear the van is on its way (the minute keys the notice).
-                    let seq = (cx.now().as_ms() / 60_000) as u32;
-                    let facts = Facts {
-                        at: Some(eta),
-                        ..Facts::default()
-                    };
-                    if let Some(spec) = self.cargo.spec_of(booking) {
-                        tell(&self.ctx, spec, Tell::new(NoticeKind::Eta, seq, facts), cx);
-                    }
-                }
+        if self.ctx.notifier.is_some() {
+            self.eta_notices(&customers, cx);
+        } else {
+            for (booking, to) in customers {
+                cx.send(to, SimDuration::ZERO, CustomerMsg::TripUpdate { booking });
             }
         }
         if let Some(every) = self.ctx.cfg.customer_update_interval {

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::provider::ErrorClass;
+
 /// What a customer can be reached by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Recipient {
@@ -35,6 +37,10 @@ pub trait Channel: Send + Sync + std::fmt::Debug {
     fn receives(&self, _r: &Recipient) -> bool {
         true
     }
+    /// How a provider of this channel refuses a message for good.
+    fn permanent_error(&self) -> ErrorClass {
+        ErrorClass::InvalidRecipient
+    }
 }
 
 /// Bytes of `text` in EUC-KR: ASCII one byte, a Hangul syllable (and any other character
@@ -59,6 +65,9 @@ impl Channel for Push {
     }
     fn addressable(&self, r: &Recipient) -> bool {
         r.app
+    }
+    fn permanent_error(&self) -> ErrorClass {
+        ErrorClass::Unregistered
     }
 }
 
@@ -119,6 +128,9 @@ impl Channel for AlimTalk {
     }
     fn receives(&self, r: &Recipient) -> bool {
         r.kakao
+    }
+    fn permanent_error(&self) -> ErrorClass {
+        ErrorClass::TemplateRejected
     }
 }
 

@@ -228,6 +228,16 @@ pub struct Gateway {
     dead: VecDeque<Notice>,
     dead_capacity: usize,
     counts: Counts,
+    names: Names,
+}
+
+/// The names a notice's record gives, made once.
+#[derive(Debug)]
+struct Names {
+    channels: Vec<Arc<str>>,
+    providers: Vec<Arc<str>>,
+    kinds: Vec<Arc<str>>,
+    none: Arc<str>,
 }
 
 /// A configuration the gateway cannot run with.
@@ -271,7 +281,20 @@ impl Gateway {
         let channels = (names.iter())
             .filter_map(|n| channels.get(n).cloned())
             .collect();
+        let names = Names {
+            channels: names.iter().map(|&n| Arc::from(n)).collect(),
+            providers: providers
+                .iter()
+                .map(|p| Arc::from(p.name.as_str()))
+                .collect(),
+            kinds: policies
+                .iter()
+                .map(|p| Arc::from(p.kind.as_str()))
+                .collect(),
+            none: Arc::from(""),
+        };
         Ok(Gateway {
+            names,
             buckets: (providers.iter())
                 .map(|p| Bucket::new(p.rate_per_s, p.burst))
                 .collect(),
@@ -425,6 +448,9 @@ impl Gateway {
         let down = self.outages.iter().any(|o| o.hits(spec, now));
         let mut answer = spec.answer(down, rng);
         let channel = &self.channels[self.channel_of[p]];
+        if answer.error == Some(ErrorClass::InvalidRecipient) {
+            answer.error = Some(channel.permanent_error());
+        }
         if answer.error.is_none() && !channel.receives(&f.notice.recipient) {
             answer.error = Some(ErrorClass::InvalidRecipient);
         }
@@ -540,17 +566,16 @@ impl Gateway {
         let Some(f) = self.flights.remove(&id) else {
             return;
         };
-        let channel = |c: usize| -> Arc<str> { Arc::from(self.channels[c].name()) };
-        let first = f
-            .chain
-            .first()
-            .map_or_else(|| Arc::from(""), |&c| channel(c));
+        // Names are shared, not copied: a run ends millions of notices.
+        let names = &self.names;
+        let first =
+            (f.chain.first()).map_or_else(|| names.none.clone(), |&c| names.channels[c].clone());
         let (channel_used, provider) = match f.sent_by {
             Some(p) => (
-                channel(self.channel_of[p]),
-                Arc::from(self.providers[p].name.as_str()),
+                names.channels[self.channel_of[p]].clone(),
+                names.providers[p].clone(),
             ),
-            None => (first.clone(), Arc::from("")),
+            None => (first.clone(), names.none.clone()),
         };
         let mut cost_won = 0;
         let mut kept = false;
@@ -573,7 +598,7 @@ impl Gateway {
             }
         }
         fx.finals.push(Final {
-            kind: Arc::from(self.policies[f.notice.kind].kind.as_str()),
+            kind: self.names.kinds[f.notice.kind].clone(),
             channel_first: first,
             channel_used,
             provider,

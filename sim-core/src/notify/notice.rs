@@ -102,7 +102,10 @@ pub fn text(kind: NoticeKind, booking: BookingId, f: &Facts) -> String {
             won(f.won[0])
         ),
         NoticeKind::Assigned => format!("[펫플릿] {booking} {v} 배정, {} 도착 예정", hhmm(f.at)),
-        NoticeKind::Eta => format!("[펫플릿] {booking} 도착 예정 {}", hhmm(f.at)),
+        NoticeKind::Eta => match f.at {
+            Some(_) => format!("[펫플릿] {booking} 도착 예정 {}", hhmm(f.at)),
+            None => format!("[펫플릿] {booking} 차량 이동 중"),
+        },
         NoticeKind::PickedUp => format!("[펫플릿] {booking} 반려동물 탑승 완료"),
         NoticeKind::Requote => format!(
             "[펫플릿] {booking} 경로 변경 등으로 예상 요금이 {}원에서 {}원으로 바뀌었습니다. \

@@ -153,12 +153,12 @@ impl ProviderSpec {
         }
         let error = (u < self.fail_prob).then(|| {
             let transient = u < self.fail_prob * self.transient_share;
-            match (transient, self.channel.as_str()) {
-                (true, _) if rng.random::<bool>() => ErrorClass::TooMany,
-                (true, _) => ErrorClass::ServerError,
-                (false, "push") => ErrorClass::Unregistered,
-                (false, "alimtalk") => ErrorClass::TemplateRejected,
-                (false, _) => ErrorClass::InvalidRecipient,
+            // A permanent error is reported as the channel's own class by the gateway
+            // ([`super::Channel::permanent_error`]).
+            match transient {
+                true if rng.random::<bool>() => ErrorClass::TooMany,
+                true => ErrorClass::ServerError,
+                false => ErrorClass::InvalidRecipient,
             }
         });
         Answer {

@@ -173,10 +173,10 @@ fn alimtalk_falls_back_to_sms_or_lms_by_the_encoded_length() {
     assert!(w.finals.iter().all(|f| f.outcome == Outcome::Delivered));
 }
 
-#[test]
-fn transient_errors_fail_over_to_the_next_provider_of_the_channel() {
+/// One SMS notice sent while `target` (a provider or a channel) is down for an hour.
+fn sms_notice_during_outage_of(target: &str) -> World {
     let outage = Outage {
-        target: "sms-a".into(),
+        target: target.into(),
         from: SimTime::ZERO,
         until: SimTime::from_day_hms(0, 1, 0, 0),
     };
@@ -188,6 +188,12 @@ fn transient_errors_fail_over_to_the_next_provider_of_the_channel() {
     );
     w.submit(SimTime::ZERO, notice(1, 0, everyone(), "ETA 10:42"));
     w.run();
+    w
+}
+
+#[test]
+fn transient_errors_fail_over_to_the_next_provider_of_the_channel() {
+    let w = sms_notice_during_outage_of("sms-a");
     let f = &w.finals[0];
     assert_eq!(
         (f.outcome, &*f.provider, f.attempts),
@@ -198,19 +204,7 @@ fn transient_errors_fail_over_to_the_next_provider_of_the_channel() {
 
 #[test]
 fn a_channel_down_everywhere_is_retried_then_dead_lettered_and_redriven() {
-    let outage = Outage {
-        target: "sms".into(),
-        from: SimTime::ZERO,
-        until: SimTime::from_day_hms(0, 1, 0, 0),
-    };
-    let mut w = World::new(
-        &Channels::bundled(),
-        bundled_providers(),
-        vec![policy("eta", &["sms"])],
-        vec![outage],
-    );
-    w.submit(SimTime::ZERO, notice(1, 0, everyone(), "ETA 10:42"));
-    w.run();
+    let mut w = sms_notice_during_outage_of("sms");
     let f = &w.finals[0];
     // Two rounds over both providers, then no channel left.
     assert_eq!((f.outcome, f.attempts), (Outcome::DeadLettered, 4), "{f:?}");

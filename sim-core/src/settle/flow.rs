@@ -457,16 +457,25 @@ impl Settlement {
         };
         *tries += 1;
         c.attempts += 1;
-        let degraded = self
-            .cfg
-            .degraded
-            .iter()
-            .find(|d| (d.from..d.until).contains(&now));
+        let (op, key) = (*op, *key);
+        self.request(now, (booking, key), op, rng, fx);
+    }
+
+    /// Asks the gateway (degraded if `now` is in such a window); its answer is a wake.
+    fn request(
+        &mut self,
+        now: SimTime,
+        (booking, key): (BookingId, u32),
+        op: PgOp,
+        rng: &mut ChaCha8Rng,
+        fx: &mut SettleFx,
+    ) {
+        let degraded = (self.cfg.degraded.iter()).find(|d| (d.from..d.until).contains(&now));
         let (after, reply) = self
             .pg
-            .request(&self.cfg.pg, degraded, (booking, *key), *op, rng);
+            .request(&self.cfg.pg, degraded, (booking, key), op, rng);
         fx.wakes
-            .push((after, SettleWake::Answer(booking, *key, *op, reply)));
+            .push((after, SettleWake::Answer(booking, key, op, reply)));
     }
 
     /// The gateway answered request `key` of `booking`.
@@ -535,17 +544,8 @@ impl Settlement {
             return;
         }
         if c.resolving {
-            let degraded = self
-                .cfg
-                .degraded
-                .iter()
-                .find(|d| (d.from..d.until).contains(&now));
             let key = c.next;
-            let (after, reply) =
-                self.pg
-                    .request(&self.cfg.pg, degraded, (booking, key), PgOp::Status, rng);
-            fx.wakes
-                .push((after, SettleWake::Answer(booking, key, PgOp::Status, reply)));
+            self.request(now, (booking, key), PgOp::Status, rng, fx);
         } else {
             self.send(now, booking, rng, fx);
         }
