@@ -83,6 +83,7 @@ fn routing(c: &mut Criterion) {
                 trace: false,
                 data: scenarios::run::DataSource::Bundled,
                 scale: None,
+                overrides: Default::default(),
             };
             let summary = scenarios::run::run(&opts).expect("default scenario");
             let _ = std::fs::remove_dir_all(&opts.out);

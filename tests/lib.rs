@@ -25,6 +25,7 @@ pub fn run_into(
         trace,
         data: DataSource::Bundled,
         scale: None,
+        overrides: Default::default(),
     };
     scenarios::run::run(&opts).unwrap_or_else(|e| panic!("run of {scenario} failed: {e}"))
 }
@@ -45,6 +46,7 @@ pub fn run_text(text: &str, data: DataSource) -> (tempfile::TempDir, Result<RunS
         trace: false,
         data,
         scale: None,
+        overrides: Default::default(),
     };
     let result = scenarios::run::run(&opts);
     (dir, result)

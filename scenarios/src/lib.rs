@@ -25,6 +25,7 @@ pub mod import;
 pub mod located;
 pub mod notify_data;
 pub mod output;
+pub mod overrides;
 pub(crate) mod readers;
 pub mod run;
 pub mod scenario;

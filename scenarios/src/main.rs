@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use scenarios::error::InputError;
+use scenarios::overrides::Overrides;
 use scenarios::run::{self, DataSource, RunError, RunOptions};
 use scenarios::units::{parse_clock, parse_until};
 use scenarios::{catalog, data, scenario};
@@ -40,6 +41,9 @@ enum Command {
     Run(RunArgs),
     /// List the scenarios compiled into the binary.
     List,
+    /// Print a scenario's TOML (a catalogue one, or a file), with any --set and --overlay
+    /// applied: what `petfleet run` with the same flags would run.
+    Show(ShowArgs),
     /// Fastest route between two nodes at a time of day, optionally with closures.
     Route(RouteArgs),
     /// Price a ride with a tariff: from a GPS trace, or from fast metres and slow seconds.
@@ -140,6 +144,36 @@ struct RunArgs {
     /// per day) by this factor.
     #[arg(long)]
     scale: Option<f64>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+}
+
+/// Changes to the scenario without editing it.
+#[derive(clap::Args, Debug, Default, Clone)]
+struct OverrideArgs {
+    /// Set one field: `PATH=VALUE`, such as `demand.bookings_per_day=20000`,
+    /// `depots.0.vehicles=120` or `depots.*.vehicles=80` (repeatable; applied in order,
+    /// after the overlays).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Merge a TOML file into the scenario: tables merged, arrays of tables (incidents,
+    /// outages, faults) appended (repeatable; applied in order).
+    #[arg(long = "overlay", value_name = "FILE")]
+    overlays: Vec<PathBuf>,
+}
+
+impl OverrideArgs {
+    fn read(&self) -> Result<Overrides, InputError> {
+        Overrides::new(self.sets.clone(), &self.overlays)
+    }
+}
+
+#[derive(clap::Args, Debug)]
+struct ShowArgs {
+    /// A catalogue name or a path to a scenario TOML file.
+    scenario: String,
+    #[command(flatten)]
+    overrides: OverrideArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -212,6 +246,7 @@ fn main() -> ExitCode {
             cmd_list();
             Ok(())
         }
+        Command::Show(args) => cmd_show(args),
         Command::Route(args) => cmd_route(args),
         Command::Fare(args) => cmd_fare(args),
         Command::Scale(args) => cmd_scale(args),
@@ -303,6 +338,15 @@ fn cmd_list() {
     }
 }
 
+fn cmd_show(args: ShowArgs) -> Result<(), RunError> {
+    let base = run::find_scenario(Some(&args.scenario))?;
+    let merged = scenarios::overrides::apply(base, &args.overrides.read()?)?;
+    // Parse it as `run` would, so that a bad override fails here too.
+    scenarios::scenario::parse(&merged.src).map_err(|e| merged.relocate(e))?;
+    print!("{}", merged.src.text);
+    Ok(())
+}
+
 fn cmd_run(args: RunArgs) -> Result<(), RunError> {
     let host = match args.engine {
         Engine::Actix => Host::Actix {
@@ -330,6 +374,7 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         trace: args.trace,
         data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
         scale: args.scale,
+        overrides: args.overrides.read()?,
     };
     let s = run::run(&opts)?;
     print_run(&s, host, &out);

@@ -14,6 +14,7 @@ use crate::catalog;
 use crate::data::{self, DataFiles};
 use crate::error::{did_you_mean, InputError};
 use crate::output::{write_manifest, Clock, CsvOutputs, Optional, SCHEMA_VERSION};
+use crate::overrides::{self, Merged, Overrides};
 use crate::scenario::{self, Resolved, Source};
 
 /// Where the data comes from.
@@ -55,6 +56,8 @@ pub struct RunOptions {
     /// Multiplies the fleet (vehicles per depot) and the random demand (households and
     /// bookings per day); `None` or 1 runs the scenario as written.
     pub scale: Option<f64>,
+    /// `--set` flags and `--overlay` files, applied before the scenario is resolved.
+    pub overrides: Overrides,
 }
 
 /// Why a run failed.
@@ -206,7 +209,8 @@ fn kpi_rows(
 
 /// Loads, resolves and runs a scenario, writing its outputs.
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
-    let (src, files, resolved) = load(opts)?;
+    let (merged, files, resolved) = load(opts)?;
+    let src = &merged.src;
     let spec = &resolved.spec;
     tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
 
@@ -249,7 +253,7 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     }
     let written = outputs.commit().map_err(io_err)?;
     let manifest = manifest(
-        (&src, &files),
+        (&merged, &files),
         opts,
         &resolved,
         clock,
@@ -271,23 +275,25 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     })
 }
 
-/// The scenario (scaled if asked), the data files and the resolved run.
-fn load(opts: &RunOptions) -> Result<(Source, DataFiles, Resolved), RunError> {
-    let src = find_scenario(opts.scenario.as_deref())?;
-    let mut parsed = scenario::parse(&src)?;
+/// The scenario (with its overrides, scaled if asked), the data files and the resolved run.
+fn load(opts: &RunOptions) -> Result<(Merged, DataFiles, Resolved), RunError> {
+    let merged = overrides::apply(find_scenario(opts.scenario.as_deref())?, &opts.overrides)?;
+    let src = &merged.src;
+    let mut parsed = scenario::parse(src).map_err(|e| merged.relocate(e))?;
     if let Some(k) = opts.scale {
         scenario::scale(&mut parsed, k)?;
     }
     let files = opts.data.files()?;
     let data = data::load(&files)?;
-    let resolved = scenario::resolve(&src, parsed, &data, &files, opts.seed, opts.until)?;
-    Ok((src, files, resolved))
+    let resolved = scenario::resolve(src, parsed, &data, &files, opts.seed, opts.until)
+        .map_err(|e| merged.relocate(e))?;
+    Ok((merged, files, resolved))
 }
 
 /// The run's manifest: what ran (program, scenario, data, seed, time span), its trace hash,
 /// its KPIs and fleet counts, and the files written with their rows.
 fn manifest(
-    (src, files): (&Source, &DataFiles),
+    (merged, files): (&Merged, &DataFiles),
     opts: &RunOptions,
     resolved: &Resolved,
     clock: Clock,
@@ -302,8 +308,10 @@ fn manifest(
         "version": env!("CARGO_PKG_VERSION"),
         "schema_version": SCHEMA_VERSION,
         "scenario": resolved.scenario.name,
-        "scenario_source": src.label,
-        "scenario_hash": fnv_hex(&[&src.text]),
+        "scenario_source": merged.src.label,
+        "scenario_hash": merged.base_hash(),
+        "overrides": opts.overrides.manifest(),
+        "merged_scenario_hash": merged.hash(),
         "scale": opts.scale.unwrap_or(1.0),
         "data_hash": fnv_hex(&data_texts),
         "seed": resolved.spec.seed,

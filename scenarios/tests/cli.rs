@@ -375,3 +375,56 @@ fn a_malformed_imported_network_exits_2_with_a_located_message() {
     }
     assert!(!root.join("o").exists(), "nothing written");
 }
+
+#[test]
+fn set_and_overlay_change_the_run_and_the_manifest_records_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("extra.toml"), "until = \"12:00\"\n").unwrap();
+    let args = ["--set", "seed=7", "--overlay", "extra.toml"];
+    let (code, shown, err) = petfleet(
+        &[&["show", "seoul-busan-accident"][..], &args].concat(),
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        shown.contains("seed = 7") && shown.contains("until = \"12:00\""),
+        "{shown}"
+    );
+    let (code, _, err) = petfleet(&[&["run", "--out", "o"][..], &args].concat(), dir.path());
+    assert_eq!(code, 0, "{err}");
+    let manifest = std::fs::read_to_string(dir.path().join("o/manifest.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(m["seed"], 7);
+    assert_eq!(m["until"], "2026-11-23T12:00:00");
+    assert_eq!(m["overrides"]["set"][0], "seed=7");
+    assert_eq!(m["overrides"]["overlays"][0]["file"], "extra.toml");
+    assert_ne!(m["scenario_hash"], m["merged_scenario_hash"]);
+}
+
+#[test]
+fn a_bad_override_names_its_flag_or_file_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("extra.toml"),
+        "\n[[incidents]]\nat = \"08:00\"\n",
+    )
+    .unwrap();
+    for (args, says) in [
+        (
+            &["--set", "depots.0.vehicle=3"][..],
+            "--set depots.0.vehicle=3: field `depots[0].vehicle`",
+        ),
+        (&["--set", "depots.9.vehicles=3"][..], "an index below"),
+        (&["--set", "novalue"][..], "PATH=VALUE"),
+        (
+            &["--overlay", "extra.toml"][..],
+            "extra.toml:2:1: field `incidents[1]`",
+        ),
+        (&["--overlay", "missing.toml"][..], "--overlay"),
+    ] {
+        let (code, _, err) = petfleet(&[&["run", "--out", "o"][..], args].concat(), dir.path());
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!dir.path().join("o").exists());
+    }
+}

@@ -122,6 +122,7 @@ fn run_tiny_with(
         trace: false,
         data: DataSource::Bundled,
         scale: None,
+        overrides: Default::default(),
     };
     let res = scenarios::run::run(&opts).map(|_| ());
     (res, dir)
