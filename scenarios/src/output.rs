@@ -39,6 +39,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ("dead_letters.csv", "time,message_id,idempotency_key,kind,booking_id,customer_id,channel_first,channel_used,provider,attempts,reason,kept_for_redrive"),
     ("ledger.csv", "transfer_id,posting_id,debit_account,credit_account,amount_won,phase,at,booking_id,reason,created"),
     ("settlements.csv", "booking_id,completed_at,settled_at,lag_s,charged_won,refunded_won,status,attempts,reason"),
+    ("reconciliation.csv", "check,booking_id,at,expected,found,unit,ok,detail"),
 ];
 
 /// Which optional files a run writes.
@@ -139,6 +140,7 @@ const NOTIFICATIONS: usize = 12;
 const DEAD_LETTERS: usize = 13;
 const LEDGER: usize = 14;
 const SETTLEMENTS: usize = 15;
+const RECONCILIATION: usize = 16;
 
 impl CsvOutputs {
     /// Opens the streams in `dir` (created if needed), removing any old manifest first.
@@ -161,7 +163,7 @@ impl CsvOutputs {
                 PETS => optional.pets,
                 EVENTS => optional.trace,
                 NOTIFICATIONS | DEAD_LETTERS => optional.notifications,
-                LEDGER | SETTLEMENTS => optional.settlement,
+                LEDGER | SETTLEMENTS | RECONCILIATION => optional.settlement,
                 _ => true,
             };
             if !wanted {
@@ -209,6 +211,29 @@ impl CsvOutputs {
         for (kpi, value, unit) in rows {
             let value = value.map_or(String::new(), format_kpi);
             self.row(KPIS, [*kpi, value.as_str(), unit])
+                .map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the settlement's reconciliation report (end-of-run checks, then every
+    /// per-booking difference).
+    pub fn write_reconciliation(
+        &mut self,
+        checks: &[sim_core::settle::Check],
+    ) -> std::io::Result<()> {
+        for c in checks {
+            let row = [
+                c.check.to_string(),
+                c.booking.map_or(String::new(), |b| b.0.to_string()),
+                opt_time(&self.clock, c.at),
+                c.expected.to_string(),
+                c.found.to_string(),
+                c.unit.to_string(),
+                c.ok.to_string(),
+                c.detail.clone(),
+            ];
+            self.row(RECONCILIATION, row)
                 .map_err(std::io::Error::other)?;
         }
         Ok(())

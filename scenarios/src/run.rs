@@ -78,7 +78,7 @@ pub enum RunError {
     #[error("the run stopped: {0}")]
     Engine(#[from] EngineError),
     /// An end-of-run invariant failed (a model bug): exit code 3.
-    #[error("invariants violated at the end of the run:\n  {}", .0.join("\n  "))]
+    #[error("invariants violated at the end of the run (its outputs are written; the manifest lists these too):\n  {}", .0.join("\n  "))]
     Invariant(Vec<String>),
     /// A run started as a child process (`petfleet scale`) failed.
     #[error("{0}")]
@@ -147,26 +147,19 @@ pub fn fnv_hex(parts: &[&str]) -> String {
     format!("{:016x}", h.finish())
 }
 
-/// The run's report if it ran to its end and its invariants hold; else the outputs are
-/// abandoned (nothing half-written stays) and the error says why.
-fn checked(
+/// The run's report if it ran to its end; else the outputs are abandoned (nothing
+/// half-written stays) and the error says why.
+fn completed(
     report: Result<RunReport<Msg, Event>, sim_core::engine::EngineError>,
-    books: &ClosingBooks,
     outputs: CsvOutputs,
 ) -> Result<(RunReport<Msg, Event>, CsvOutputs), RunError> {
-    let report = match report {
-        Ok(r) => r,
+    match report {
+        Ok(r) => Ok((r, outputs)),
         Err(e) => {
             outputs.abandon();
-            return Err(e.into());
+            Err(e.into())
         }
-    };
-    let problems = sim_core::sim::check_end(&report, books);
-    if !problems.is_empty() {
-        outputs.abandon();
-        return Err(RunError::Invariant(problems));
     }
-    Ok((report, outputs))
 }
 
 /// The optional files a run writes.
@@ -242,12 +235,17 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     let ((outputs, (mut kpis, (books, (notify, settle)))), report) =
         engine.run(opts.host, limits, (outputs, checks));
     let wall_s = started.elapsed().as_secs_f64();
-    let (report, mut outputs) = checked(report, &books, outputs)?;
+    let (report, mut outputs) = completed(report, outputs)?;
+    // A run that broke an invariant still writes its outputs (they are whole: the run
+    // reached its end), so that the violation can be looked into; it then exits 3.
+    let problems = sim_core::sim::check_end(&report, &books);
     kpis.finish(report.end_time);
     let counts = kpis.counts();
     let kpi_rows = kpi_rows(&kpis, spec, (&notify, &settle), &report);
     let sample = std::mem::take(&mut outputs.sample);
-    if let Err(source) = outputs.write_kpis(&kpi_rows) {
+    let recon = sim_core::sim::reconciliation(&report).unwrap_or_default();
+    let ends = outputs.write_kpis(&kpi_rows);
+    if let Err(source) = ends.and_then(|()| outputs.write_reconciliation(&recon)) {
         outputs.abandon();
         return Err(io_err(source));
     }
@@ -259,9 +257,12 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
         clock,
         &report,
         (&kpi_rows, &counts),
-        &written,
+        (&written, &problems),
     );
     write_manifest(&opts.out, &manifest).map_err(io_err)?;
+    if !problems.is_empty() {
+        return Err(RunError::Invariant(problems));
+    }
     Ok(RunSummary {
         resolved,
         trace_hash: report.trace_hash,
@@ -299,7 +300,7 @@ fn manifest(
     clock: Clock,
     report: &RunReport<Msg, Event>,
     (kpi_rows, counts): (&[KpiRow], &BookingCounts),
-    written: &[(String, u64)],
+    (written, problems): (&[(String, u64)], &[String]),
 ) -> serde_json::Value {
     let stats = sim_core::sim::fleet_stats(report);
     let data_texts: Vec<&str> = files.files.iter().map(|(_, t)| t.as_str()).collect();
@@ -319,7 +320,7 @@ fn manifest(
         "until": clock.format(resolved.until),
         "trace_hash": format!("{:016x}", report.trace_hash),
         "messages_delivered": report.delivered,
-        "invariants": "ok",
+        "invariants": if problems.is_empty() { serde_json::json!("ok") } else { serde_json::json!(problems) },
         "bookings": bookings_summary(counts),
         "kpis": kpi_rows.iter().map(|(k, v, _)| (k.to_string(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
         "fleet": {

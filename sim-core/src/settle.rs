@@ -6,6 +6,7 @@
 pub mod flow;
 pub mod ledger;
 pub mod pg;
+pub mod recon;
 #[cfg(test)]
 mod tests;
 
@@ -14,3 +15,4 @@ pub use flow::{
 };
 pub use ledger::{Account, Action, Created, Ledger, Transfer};
 pub use pg::{Payment, Pg, PgDegradation, PgOp, PgReply, PgSpec};
+pub use recon::Check;

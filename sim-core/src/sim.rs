@@ -585,6 +585,13 @@ pub fn settlement_counts(report: &RunReport<Msg, Event>) -> Option<crate::settle
         .map(|a| a.flow().counts())
 }
 
+/// The settlement's reconciliation report, when the run has a settlement service.
+pub fn reconciliation(report: &RunReport<Msg, Event>) -> Option<Vec<crate::settle::Check>> {
+    (report.slots.iter())
+        .find_map(|s| s.actor.as_any().downcast_ref::<SettlementActor>())
+        .map(|a| a.flow().reconciliation())
+}
+
 /// Counters gathered from the actors at the end of a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FleetStats {

@@ -32,6 +32,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::ledger::{Account, Action, Created, Ledger, Transfer};
 use super::pg::{Payment, Pg, PgDegradation, PgOp, PgReply, PgSpec};
+use super::recon::{Check, KEPT_DIFFERENCES};
 use crate::ids::BookingId;
 use crate::time::{SimDuration, SimTime};
 
@@ -218,7 +219,8 @@ pub struct Settlement {
     /// The gateway (another company's system: it survives our crashes).
     pg: Pg,
     counts: SettleCounts,
-    first_differences: Vec<String>,
+    /// Per-booking differences (the first [`KEPT_DIFFERENCES`]).
+    differences: Vec<Check>,
     /// Down (crashed) until restarted.
     down: bool,
 }
@@ -232,7 +234,7 @@ impl Settlement {
             ledger: Ledger::default(),
             pg: Pg::default(),
             counts: SettleCounts::default(),
-            first_differences: Vec::new(),
+            differences: Vec::new(),
             down: false,
         }
     }
@@ -638,19 +640,21 @@ impl Settlement {
     fn apply(&mut self, t: Transfer, fx: &mut SettleFx) {
         match self.ledger.create(&t) {
             Ok(created) => fx.transfers.push((t, created)),
-            Err(e) => {
-                self.counts.differences += 1;
-                self.note(format!(
-                    "ledger refused transfer {} of {}: {e}",
-                    t.id, t.booking
-                ));
-            }
+            Err(e) => self.differ(Check::booking(
+                "ledger_accepts_transfer",
+                (t.booking, t.at),
+                t.amount,
+                0,
+                format!("transfer {} refused: {e}", t.id),
+            )),
         }
     }
 
-    fn note(&mut self, what: String) {
-        if self.first_differences.len() < 20 {
-            self.first_differences.push(what);
+    /// Records a per-booking reconciliation difference.
+    fn differ(&mut self, check: Check) {
+        self.counts.differences += 1;
+        if self.differences.len() < KEPT_DIFFERENCES {
+            self.differences.push(check);
         }
     }
 
@@ -704,14 +708,23 @@ impl Settlement {
         let partner = c.end.map_or(0, |e| e.2).min(x);
         let held: i64 = c.holds.iter().map(|h| h.1).sum();
         if held < x {
-            self.counts.differences += 1;
-            self.note(format!("{booking}: captured {x} with only {held} held"));
+            let d = format!("captured {x} with only {held} held");
+            self.differ(Check::booking(
+                "capture_within_holds",
+                (booking, now),
+                x,
+                held,
+                d,
+            ));
         }
         if p.captured != x {
-            self.counts.differences += 1;
-            self.note(format!(
-                "{booking}: the gateway holds {} captured, the charge is {x}",
-                p.captured
+            let d = "the gateway's capture against the charge".to_string();
+            self.differ(Check::booking(
+                "gateway_capture_vs_charge",
+                (booking, now),
+                x,
+                p.captured,
+                d,
             ));
         }
         self.release_holds(now, booking, x, fx);
@@ -808,12 +821,14 @@ impl Settlement {
         let gateway = self.pg.state(booking);
         let net = (gateway.captured - gateway.refunded, charged - c.refunded);
         if net.0 != net.1 && status != "open" {
-            self.counts.differences += 1;
-            let what = format!(
-                "{booking} {status}: the gateway holds {} net of refunds, the ledger {}",
-                net.0, net.1
-            );
-            self.note(what);
+            let d = format!("{status}: the gateway's net of refunds against the ledger's");
+            self.differ(Check::booking(
+                "gateway_vs_ledger",
+                (booking, now),
+                net.1,
+                net.0,
+                d,
+            ));
         }
         if status == "open" && c.end.is_some_and(|e| e.1 > 0) {
             self.counts.open_with_charge += 1;
@@ -870,60 +885,44 @@ impl Settlement {
         }
     }
 
-    /// The invariants and the reconciliation, as problems: the ledger balances; every
-    /// booking that ended with a charge was captured once or dead-lettered with a reason
-    /// (or is still open); captured money equals the charges; no difference between the
-    /// gateway, the ledger and the bookings.
+    /// The invariants and the reconciliation, as problems: every check of
+    /// [`Settlement::reconciliation`] that does not hold (the ledger balances; every booking
+    /// that ended with a charge was captured once, dead-lettered with a reason or is still
+    /// open; captured money equals the charges; no difference between the gateway, the
+    /// ledger and the bookings), the per-booking ones up to 20.
     pub fn problems(&self) -> Vec<String> {
-        let mut p = self.ledger.problems();
-        let c = &self.counts;
-        let still_open_with_charge = c.open_with_charge + self.open_with_charge();
-        if c.captured + c.dead_with_charge + still_open_with_charge != c.to_capture {
+        let failed: Vec<Check> = self
+            .reconciliation()
+            .into_iter()
+            .filter(|c| !c.ok)
+            .collect();
+        let per_booking = failed.iter().filter(|c| c.booking.is_some()).count();
+        let mut p: Vec<String> = (failed.iter())
+            .filter(|c| c.booking.is_none())
+            .chain(failed.iter().filter(|c| c.booking.is_some()).take(20))
+            .map(Check::describe)
+            .collect();
+        if per_booking > 20 {
             p.push(format!(
-                "settlement: {} bookings to capture, {} captured, {} dead-lettered, {} open",
-                c.to_capture, c.captured, c.dead_with_charge, still_open_with_charge
-            ));
-        }
-        if c.captured_won != c.charged_won {
-            p.push(format!(
-                "settlement: captured {} won for {} won of charges",
-                c.captured_won, c.charged_won
-            ));
-        }
-        for a in [Account::DriverPayable, Account::PartnerPayable] {
-            let b = self.ledger.balance(a);
-            if b.debits_posted > b.credits_posted {
-                p.push(format!(
-                    "settlement: more paid out of {} than it was owed",
-                    a.name()
-                ));
-            }
-        }
-        let refunds = self.ledger.balance(Account::Refunds).debits_posted;
-        if refunds != c.refunded_won {
-            p.push(format!(
-                "settlement: the ledger posted {refunds} won of refunds, the gateway {}",
-                c.refunded_won
-            ));
-        }
-        let posted = self
-            .ledger
-            .balance(Account::CustomerReceivable)
-            .debits_posted;
-        if posted != c.charged_won {
-            p.push(format!(
-                "settlement: the ledger posted {posted} won of charges, the bookings {}",
-                c.charged_won
-            ));
-        }
-        if c.differences > 0 {
-            p.push(format!(
-                "settlement: {} reconciliation differences: {}",
-                c.differences,
-                self.first_differences.join("; ")
+                "settlement: and {} more differences (reconciliation.csv lists them)",
+                per_booking - 20
             ));
         }
         p
+    }
+
+    /// The reconciliation report: the end-of-run checks, then every per-booking difference
+    /// kept.
+    pub fn reconciliation(&self) -> Vec<Check> {
+        let mut checks = super::recon::totals(self);
+        checks.extend(self.differences.iter().cloned());
+        checks
+    }
+
+    /// The gateway, for tests that make it disagree with the ledger.
+    #[cfg(test)]
+    pub(super) fn pg_mut(&mut self) -> &mut Pg {
+        &mut self.pg
     }
 
     /// Open cases that ended with a charge (for [`Settlement::problems`] at a stop).

@@ -235,26 +235,52 @@ impl Ledger {
         }
     }
 
+    /// Sums over every account, and the won held by open pending transfers.
+    pub fn totals(&self) -> Totals {
+        let sum = |f: fn(&Balance) -> i64| self.balances.iter().map(f).sum::<i64>();
+        Totals {
+            debits_pending: sum(|b| b.debits_pending),
+            credits_pending: sum(|b| b.credits_pending),
+            debits_posted: sum(|b| b.debits_posted),
+            credits_posted: sum(|b| b.credits_posted),
+            open_pending: self.pending.values().map(|v| v.2).sum(),
+        }
+    }
+
     /// The ledger's invariants, as problems: debits equal credits, pending and posted; the
     /// pending sums equal the open pending transfers.
     pub fn problems(&self) -> Vec<String> {
+        let t = self.totals();
         let mut p = Vec::new();
-        let sum = |f: fn(&Balance) -> i64| self.balances.iter().map(f).sum::<i64>();
-        if sum(|b| b.debits_pending) != sum(|b| b.credits_pending) {
+        if t.debits_pending != t.credits_pending {
             p.push("ledger: pending debits and credits differ".to_string());
         }
-        if sum(|b| b.debits_posted) != sum(|b| b.credits_posted) {
+        if t.debits_posted != t.credits_posted {
             p.push("ledger: posted debits and credits differ".to_string());
         }
-        let open: i64 = self.pending.values().map(|v| v.2).sum();
-        if open != sum(|b| b.debits_pending) {
+        if t.open_pending != t.debits_pending {
             p.push(format!(
-                "ledger: {open} won in open pending transfers but {} pending",
-                sum(|b| b.debits_pending)
+                "ledger: {} won in open pending transfers but {} pending",
+                t.open_pending, t.debits_pending
             ));
         }
         p
     }
+}
+
+/// The ledger's sums over every account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Pending debits.
+    pub debits_pending: i64,
+    /// Pending credits.
+    pub credits_pending: i64,
+    /// Posted debits.
+    pub debits_posted: i64,
+    /// Posted credits.
+    pub credits_posted: i64,
+    /// Held by open pending transfers.
+    pub open_pending: i64,
 }
 
 #[cfg(test)]

@@ -243,6 +243,63 @@ fn payouts_pay_drivers_and_partners_what_they_are_owed() {
 }
 
 #[test]
+fn the_reconciliation_lists_every_check_and_finds_a_capture_the_ledger_never_saw() {
+    let mut w = World::new(cfg(Mode::Realtime, pg(0.0, 0.0)), 3);
+    w.input(mins(1), Input::Accepted(1, 20_000));
+    w.input(mins(30), Input::Ended(1, 18_000, 0));
+    w.run();
+    let checks = w.s.reconciliation();
+    assert!(
+        checks.len() >= 10 && checks.iter().all(|c| c.ok),
+        "{checks:?}"
+    );
+    let captured = checks
+        .iter()
+        .find(|c| c.check == "captured_vs_charges")
+        .unwrap();
+    assert_eq!((captured.expected, captured.found), (18_000, 18_000));
+
+    // Someone authorises and captures 5,000 at the gateway under keys the flow never uses:
+    // the gateway then holds 5,000 more than the ledger posted when the booking closes.
+    let mut w = World::new(cfg(Mode::Realtime, pg(0.0, 0.0)), 3);
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    for (key, stray) in [(900, PgOp::Authorise(5_000)), (901, PgOp::Capture(5_000))] {
+        w.s.pg_mut()
+            .request(&pg(0.0, 0.0), None, (BookingId(2), key), stray, &mut rng);
+    }
+    w.input(mins(1), Input::Accepted(2, 20_000));
+    w.input(mins(30), Input::Ended(2, 18_000, 0));
+    w.run();
+    let diffs: Vec<_> = (w.s.reconciliation().into_iter())
+        .filter(|c| !c.ok && c.booking.is_some())
+        .map(|c| (c.check, c.booking, c.expected, c.found))
+        .collect();
+    assert_eq!(
+        diffs,
+        [
+            (
+                "gateway_capture_vs_charge",
+                Some(BookingId(2)),
+                18_000,
+                23_000
+            ),
+            ("gateway_vs_ledger", Some(BookingId(2)), 18_000, 23_000)
+        ]
+    );
+    let problems = w.s.problems();
+    assert!(
+        problems.iter().any(|p| p.contains("gateway_vs_ledger")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("per_booking_differences")),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn a_booking_without_a_charge_is_voided() {
     let mut w = World::new(cfg(Mode::Realtime, pg(0.0, 0.0)), 1);
     w.input(mins(1), Input::Accepted(3, 12_000));
