@@ -31,6 +31,7 @@ pub mod run;
 pub mod scenario;
 pub mod settle_data;
 pub mod streets;
+pub mod sweep;
 pub(crate) mod table;
 pub mod tariff;
 pub mod units;

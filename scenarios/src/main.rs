@@ -41,6 +41,13 @@ enum Command {
     Run(RunArgs),
     /// List the scenarios compiled into the binary.
     List,
+    /// Run every cell of a grid with replications on all cores and write sweep.csv (a row
+    /// per run), sweep_summary.csv (per cell and KPI: n, mean, std, 95 % interval) and
+    /// sweep.json.
+    Sweep(SweepArgs),
+    /// Put the shards of a sweep (`sweep --shard i/N`) together: exactly the files one
+    /// machine running the whole sweep writes.
+    Merge(MergeArgs),
     /// Print a scenario's TOML (a catalogue one, or a file), with any --set and --overlay
     /// applied: what `petfleet run` with the same flags would run.
     Show(ShowArgs),
@@ -169,6 +176,54 @@ impl OverrideArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct SweepArgs {
+    /// A catalogue name or a path to a scenario TOML file.
+    scenario: String,
+    /// An axis: `PATH=FROM..TO:STEP` (TO included) or `PATH=A,B,C`, PATH as for --set
+    /// (`depots.*.vehicles=40..120:20`, `settlement.mode=realtime,batch`). Repeatable: the
+    /// cells are every combination, the first axis varying slowest.
+    #[arg(long = "grid", value_name = "PATH=VALUES", required = true)]
+    grids: Vec<String>,
+    /// Runs per cell; replication r runs with seed (base + r) in every cell (common random
+    /// numbers).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    replications: u32,
+    /// Worker threads [default: every core].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
+    /// Output directory [default: out/sweep-<scenario>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write every run's CSV files, under OUT/runs/<run_index>/.
+    #[arg(long)]
+    keep_runs: bool,
+    /// Seed of replication 0 [default: the scenario's].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Stop time of every run (as for `run`).
+    #[arg(long, value_parser = parse_until_arg)]
+    until: Option<SimTime>,
+    /// Run only the runs with run_index % N == i (`i/N`); `petfleet merge` joins the shards.
+    #[arg(long, value_name = "i/N")]
+    shard: Option<String>,
+    /// Read data from this directory instead of the bundled copy.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// The shard directories (each written by `petfleet sweep --shard i/N`).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where the merged files go.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
 struct ShowArgs {
     /// A catalogue name or a path to a scenario TOML file.
     scenario: String,
@@ -247,6 +302,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Show(args) => cmd_show(args),
+        Command::Sweep(args) => cmd_sweep(args),
+        Command::Merge(args) => cmd_merge(args),
         Command::Route(args) => cmd_route(args),
         Command::Fare(args) => cmd_fare(args),
         Command::Scale(args) => cmd_scale(args),
@@ -336,6 +393,80 @@ fn cmd_list() {
         };
         println!("{name:<width$} {first}{marker}");
     }
+}
+
+fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
+    use scenarios::sweep;
+    let axes = (args.grids.iter())
+        .map(|g| sweep::parse_axis(g))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shard = args.shard.as_deref().map(sweep::parse_shard).transpose()?;
+    let stem = std::path::Path::new(&args.scenario)
+        .file_stem()
+        .map_or(args.scenario.clone(), |s| s.to_string_lossy().into_owned());
+    let out =
+        (args.out.clone()).unwrap_or_else(|| PathBuf::from("out").join(format!("sweep-{stem}")));
+    let workers = args.workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let o = sweep::SweepOptions {
+        run: RunOptions {
+            scenario: Some(args.scenario.clone()),
+            seed: args.seed,
+            until: args.until,
+            out: out.clone(),
+            host: Host::Reference,
+            trace: false,
+            data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
+            scale: None,
+            overrides: args.overrides.read()?,
+        },
+        axes,
+        replications: args.replications,
+        workers,
+        keep_runs: args.keep_runs,
+        shard,
+        until_text: args.until.map(|t| t.0.to_string()),
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = sweep::sweep(&o, &bar)?;
+    println!(
+        "{} runs ({} cells x {} replications{}) on {workers} workers -> {}/sweep.csv, sweep_summary.csv, sweep.json",
+        report.runs,
+        report.cells,
+        args.replications,
+        shard.map_or(String::new(), |(i, n)| format!(", shard {i}/{n}")),
+        out.display()
+    );
+    for (i, seed, e) in &report.failed {
+        eprintln!("run {i} (seed {seed}) failed: {e}");
+    }
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::Child(format!(
+            "{} of {} runs failed (their rows say why; the sweep's files are written)",
+            report.failed.len(),
+            report.runs
+        )))
+    }
+}
+
+fn cmd_merge(args: MergeArgs) -> Result<(), RunError> {
+    let n = scenarios::sweep::merge(&args.dirs, &args.out)?;
+    println!(
+        "{n} runs from {} directories -> {}",
+        args.dirs.len(),
+        args.out.display()
+    );
+    Ok(())
 }
 
 fn cmd_show(args: ShowArgs) -> Result<(), RunError> {

@@ -147,21 +147,6 @@ pub fn fnv_hex(parts: &[&str]) -> String {
     format!("{:016x}", h.finish())
 }
 
-/// The run's report if it ran to its end; else the outputs are abandoned (nothing
-/// half-written stays) and the error says why.
-fn completed(
-    report: Result<RunReport<Msg, Event>, sim_core::engine::EngineError>,
-    outputs: CsvOutputs,
-) -> Result<(RunReport<Msg, Event>, CsvOutputs), RunError> {
-    match report {
-        Ok(r) => Ok((r, outputs)),
-        Err(e) => {
-            outputs.abandon();
-            Err(e.into())
-        }
-    }
-}
-
 /// The optional files a run writes.
 fn optional(opts: &RunOptions, resolved: &Resolved) -> Optional {
     let out = &resolved.scenario.output;
@@ -202,29 +187,68 @@ fn kpi_rows(
 
 /// Loads, resolves and runs a scenario, writing its outputs.
 pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
-    let (merged, files, resolved) = load(opts)?;
-    let src = &merged.src;
-    let spec = &resolved.spec;
-    tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
+    let loaded = Loaded::new(opts.scenario.as_deref(), &opts.data)?;
+    run_loaded(&loaded, opts)
+}
 
+/// What every run of a scenario shares, loaded once: the scenario as found, the data files
+/// and the data (a sweep resolves each of its runs against these).
+pub struct Loaded {
+    /// The scenario as found (before overrides).
+    pub base: Source,
+    /// The data files.
+    pub files: DataFiles,
+    /// The data read from them (the street network is prepared once, on first use).
+    pub data: data::Data,
+}
+
+impl Loaded {
+    /// Finds the scenario and loads the data.
+    pub fn new(scenario: Option<&str>, data: &DataSource) -> Result<Loaded, RunError> {
+        let base = find_scenario(scenario)?;
+        let files = data.files()?;
+        let data = data::load(&files)?;
+        Ok(Loaded { base, files, data })
+    }
+
+    /// The scenario with `opts`' overrides, scale, seed and stop time, resolved.
+    pub fn resolve(&self, opts: &RunOptions) -> Result<(Merged, Resolved), RunError> {
+        let merged = overrides::apply(self.base.clone(), &opts.overrides)?;
+        let src = &merged.src;
+        let mut parsed = scenario::parse(src).map_err(|e| merged.relocate(e))?;
+        if let Some(k) = opts.scale {
+            scenario::scale(&mut parsed, k)?;
+        }
+        let resolved =
+            scenario::resolve(src, parsed, &self.data, &self.files, opts.seed, opts.until)
+                .map_err(|e| merged.relocate(e))?;
+        Ok((merged, resolved))
+    }
+}
+
+/// A run that reached its end: its report, the outputs still to be committed, the KPIs and
+/// the invariant violations (empty when every invariant holds).
+struct Simulated {
+    report: RunReport<Msg, Event>,
+    outputs: Option<CsvOutputs>,
+    problems: Vec<String>,
+    kpi_rows: Vec<KpiRow>,
+    counts: BookingCounts,
+    wall_s: f64,
+}
+
+/// Builds the engine and runs it to the end with `outputs` (if any) listening.
+fn simulate(
+    (merged, resolved): (&Merged, &Resolved),
+    host: Host,
+    outputs: Option<CsvOutputs>,
+) -> Result<Simulated, RunError> {
+    let spec = &resolved.spec;
     let (engine, _layout) = sim_core::sim::build(spec).map_err(|e| {
-        InputError::at(&src.label, &src.text, None, "trips").expected(e.to_string())
+        InputError::at(&merged.src.label, &merged.src.text, None, "trips").expected(e.to_string())
     })?;
-    let io_err = |source| RunError::Io {
-        dir: opts.out.clone(),
-        source,
-    };
-    let clock = Clock::new(resolved.start_date);
-    let outputs = CsvOutputs::create(
-        &opts.out,
-        spec.world.clone(),
-        clock,
-        optional(opts, &resolved),
-    )
-    .map_err(io_err)?;
-    let until = resolved.until;
     let limits = RunLimits {
-        until,
+        until: resolved.until,
         ..RunLimits::default()
     };
     let checks = (
@@ -233,62 +257,93 @@ pub fn run(opts: &RunOptions) -> Result<RunSummary, RunError> {
     );
     let started = Instant::now();
     let ((outputs, (mut kpis, (books, (notify, settle)))), report) =
-        engine.run(opts.host, limits, (outputs, checks));
+        engine.run(host, limits, (outputs, checks));
     let wall_s = started.elapsed().as_secs_f64();
-    let (report, mut outputs) = completed(report, outputs)?;
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(o) = outputs {
+                o.abandon();
+            }
+            return Err(e.into());
+        }
+    };
     // A run that broke an invariant still writes its outputs (they are whole: the run
     // reached its end), so that the violation can be looked into; it then exits 3.
     let problems = sim_core::sim::check_end(&report, &books);
     kpis.finish(report.end_time);
     let counts = kpis.counts();
     let kpi_rows = kpi_rows(&kpis, spec, (&notify, &settle), &report);
+    Ok(Simulated {
+        report,
+        outputs,
+        problems,
+        kpi_rows,
+        counts,
+        wall_s,
+    })
+}
+
+/// One run without outputs (a sweep's): its KPIs and trace hash, or why it failed
+/// (an invariant violation fails it too).
+pub fn run_kpis(loaded: &Loaded, opts: &RunOptions) -> Result<(Vec<KpiRow>, u64), RunError> {
+    let (merged, resolved) = loaded.resolve(opts)?;
+    let sim = simulate((&merged, &resolved), opts.host, None)?;
+    if !sim.problems.is_empty() {
+        return Err(RunError::Invariant(sim.problems));
+    }
+    Ok((sim.kpi_rows, sim.report.trace_hash))
+}
+
+/// Resolves and runs a loaded scenario, writing its outputs to `opts.out`.
+pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunError> {
+    let (merged, resolved) = loaded.resolve(opts)?;
+    let spec = &resolved.spec;
+    tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
+    let io_err = |source| RunError::Io {
+        dir: opts.out.clone(),
+        source,
+    };
+    let clock = Clock::new(resolved.start_date);
+    let optional = optional(opts, &resolved);
+    let outputs =
+        CsvOutputs::create(&opts.out, spec.world.clone(), clock, optional).map_err(io_err)?;
+    let sim = simulate((&merged, &resolved), opts.host, Some(outputs))?;
+    let Some(mut outputs) = sim.outputs else {
+        unreachable!("simulate hands back the outputs it was given")
+    };
     let sample = std::mem::take(&mut outputs.sample);
-    let recon = sim_core::sim::reconciliation(&report).unwrap_or_default();
-    let ends = outputs.write_kpis(&kpi_rows);
+    let recon = sim_core::sim::reconciliation(&sim.report).unwrap_or_default();
+    let ends = outputs.write_kpis(&sim.kpi_rows);
     if let Err(source) = ends.and_then(|()| outputs.write_reconciliation(&recon)) {
         outputs.abandon();
         return Err(io_err(source));
     }
     let written = outputs.commit().map_err(io_err)?;
     let manifest = manifest(
-        (&merged, &files),
+        (&merged, &loaded.files),
         opts,
         &resolved,
         clock,
-        &report,
-        (&kpi_rows, &counts),
-        (&written, &problems),
+        &sim.report,
+        (&sim.kpi_rows, &sim.counts),
+        (&written, &sim.problems),
     );
     write_manifest(&opts.out, &manifest).map_err(io_err)?;
-    if !problems.is_empty() {
-        return Err(RunError::Invariant(problems));
+    if !sim.problems.is_empty() {
+        return Err(RunError::Invariant(sim.problems));
     }
     Ok(RunSummary {
         resolved,
-        trace_hash: report.trace_hash,
-        delivered: report.delivered,
-        wall_s,
+        trace_hash: sim.report.trace_hash,
+        delivered: sim.report.delivered,
+        wall_s: sim.wall_s,
         files: written,
         sample,
-        counts,
-        kpis: kpi_rows,
+        counts: sim.counts,
+        kpis: sim.kpi_rows,
         manifest,
     })
-}
-
-/// The scenario (with its overrides, scaled if asked), the data files and the resolved run.
-fn load(opts: &RunOptions) -> Result<(Merged, DataFiles, Resolved), RunError> {
-    let merged = overrides::apply(find_scenario(opts.scenario.as_deref())?, &opts.overrides)?;
-    let src = &merged.src;
-    let mut parsed = scenario::parse(src).map_err(|e| merged.relocate(e))?;
-    if let Some(k) = opts.scale {
-        scenario::scale(&mut parsed, k)?;
-    }
-    let files = opts.data.files()?;
-    let data = data::load(&files)?;
-    let resolved = scenario::resolve(src, parsed, &data, &files, opts.seed, opts.until)
-        .map_err(|e| merged.relocate(e))?;
-    Ok((merged, files, resolved))
 }
 
 /// The run's manifest: what ran (program, scenario, data, seed, time span), its trace hash,

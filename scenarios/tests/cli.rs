@@ -428,3 +428,92 @@ fn a_bad_override_names_its_flag_or_file_and_writes_nothing() {
         assert!(!dir.path().join("o").exists());
     }
 }
+
+#[test]
+fn a_sweep_is_byte_identical_on_1_and_2_workers_and_its_shards_merge_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = |extra: &[&str]| {
+        let base = [
+            "sweep",
+            "seoul-weekday",
+            "--grid",
+            "depots.*.vehicles=5,15",
+            "--grid",
+            "demand.bookings_per_day=800,1600",
+            "--replications",
+            "2",
+            "--until",
+            "09:00",
+        ];
+        let (code, out, err) = petfleet(&[&base[..], extra].concat(), dir.path());
+        assert_eq!(code, 0, "{extra:?}: {err}");
+        out
+    };
+    let out = sweep(&["--workers", "1", "--out", "w1"]);
+    assert!(
+        out.starts_with("8 runs (4 cells x 2 replications) on 1 workers"),
+        "{out}"
+    );
+    sweep(&["--workers", "2", "--out", "w2"]);
+    sweep(&["--shard", "0/3", "--out", "s0"]);
+    sweep(&["--shard", "1/3", "--out", "s1"]);
+    sweep(&["--shard", "2/3", "--out", "s2"]);
+    let (code, _, err) = petfleet(&["merge", "s2", "s0", "s1", "--out", "m"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    for f in ["sweep.csv", "sweep_summary.csv", "sweep.json"] {
+        let one = std::fs::read(dir.path().join("w1").join(f)).unwrap();
+        assert_eq!(
+            one,
+            std::fs::read(dir.path().join("w2").join(f)).unwrap(),
+            "{f}: 1 vs 2 workers"
+        );
+        assert_eq!(
+            one,
+            std::fs::read(dir.path().join("m").join(f)).unwrap(),
+            "{f}: merged shards"
+        );
+    }
+    let runs = std::fs::read_to_string(dir.path().join("w1/sweep.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = runs.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 9);
+    // Common random numbers: replication r has the same seed in every cell.
+    let seed = rows[0].iter().position(|h| *h == "seed").unwrap();
+    assert_eq!(rows[1][seed], rows[3][seed]);
+    assert_ne!(rows[1][seed], rows[2][seed]);
+    assert!(rows[1..].iter().all(|r| r.contains(&"ok")));
+    let summary = std::fs::read_to_string(dir.path().join("w1/sweep_summary.csv")).unwrap();
+    assert!(summary.starts_with(
+        "cell,depots.*.vehicles,demand.bookings_per_day,kpi,unit,n,mean,std,ci95_low,ci95_high\n"
+    ));
+    assert!(summary.contains(",served_share,share,2,"), "{summary}");
+    // A shard left out is an error, not a smaller sweep.
+    let (code, _, err) = petfleet(&["merge", "s0", "s1", "--out", "bad"], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("missing"), "{err}");
+}
+
+#[test]
+fn bad_grids_and_shards_name_their_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &["--grid", "depots.*.vehicle=10,20"][..],
+            "--grid depots.*.vehicle: field `depots[0].vehicle`",
+        ),
+        (
+            &["--grid", "depots.*.vehicles=-1,20"][..],
+            "--grid depots.*.vehicles: field `depots[0].vehicles` = \"-1\"",
+        ),
+        (&["--grid", "depots.*.vehicles=9..1"][..], "FROM <= TO"),
+        (&["--grid", "novalues"][..], "--grid novalues"),
+        (&["--grid", "seed=1,2", "--shard", "3/3"][..], "--shard"),
+    ] {
+        let (code, _, err) = petfleet(
+            &[&["sweep", "seoul-weekday", "--out", "o"][..], args].concat(),
+            dir.path(),
+        );
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!dir.path().join("o").exists());
+    }
+}

@@ -200,6 +200,29 @@ pub trait Observer<M, E>: Send {
     }
 }
 
+/// An observer that may be absent (a run without outputs).
+impl<M, E, T: Observer<M, E>> Observer<M, E> for Option<T> {
+    fn on_event(&mut self, at: SimTime, from: ActorId, event: &E) -> Result<(), ObserveError> {
+        self.as_mut()
+            .map_or(Ok(()), |o| o.on_event(at, from, event))
+    }
+
+    fn wants_deliveries(&self) -> bool {
+        self.as_ref().is_some_and(|o| o.wants_deliveries())
+    }
+
+    fn on_delivery(
+        &mut self,
+        at: SimTime,
+        seq: u64,
+        to: ActorId,
+        msg: &M,
+    ) -> Result<(), ObserveError> {
+        self.as_mut()
+            .map_or(Ok(()), |o| o.on_delivery(at, seq, to, msg))
+    }
+}
+
 /// Two observers of the same run, in order: `(csv, (kpis, checks))` composes any number.
 impl<M, E, A: Observer<M, E>, B: Observer<M, E>> Observer<M, E> for (A, B) {
     fn on_event(&mut self, at: SimTime, from: ActorId, event: &E) -> Result<(), ObserveError> {
