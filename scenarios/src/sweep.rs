@@ -295,20 +295,42 @@ fn t975(df: usize) -> f64 {
     StudentsT::new(0.0, 1.0, df as f64).map_or(1.959_963_985, |t| t.inverse_cdf(0.975))
 }
 
-/// n, mean, sample standard deviation and the 95 % interval of `xs` (`None` where undefined).
-pub fn stats(xs: &[f64]) -> (usize, Option<f64>, Option<f64>, Option<(f64, f64)>) {
+/// A sample's size, mean, standard deviation and 95 % confidence interval of the mean.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Values.
+    pub n: usize,
+    /// Mean (none without values).
+    pub mean: Option<f64>,
+    /// Sample standard deviation (none below 2 values).
+    pub sd: Option<f64>,
+    /// Student-t 95 % interval of the mean (none below 2 values).
+    pub ci: Option<(f64, f64)>,
+}
+
+/// The [`Stats`] of `xs`.
+pub fn stats(xs: &[f64]) -> Stats {
     let n = xs.len();
     if n == 0 {
-        return (0, None, None, None);
+        return Stats::default();
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n < 2 {
-        return (n, Some(mean), None, None);
+        return Stats {
+            n,
+            mean: Some(mean),
+            ..Stats::default()
+        };
     }
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let sd = var.sqrt();
     let half = t975(n - 1) * sd / (n as f64).sqrt();
-    (n, Some(mean), Some(sd), Some((mean - half, mean + half)))
+    Stats {
+        n,
+        mean: Some(mean),
+        sd: Some(sd),
+        ci: Some((mean - half, mean + half)),
+    }
 }
 
 fn summary_csv(
@@ -334,7 +356,7 @@ fn summary_csv(
                 .filter_map(|r| r.kpis.iter().find(|(k, _)| k == kpi))
                 .filter_map(|(_, v)| v.parse::<f64>().ok())
                 .collect();
-            let (n, mean, sd, ci) = stats(&xs);
+            let Stats { n, mean, sd, ci } = stats(&xs);
             let mut rec = vec![cell.to_string()];
             rec.extend(plan.cell_values(cell).iter().map(|v| v.to_string()));
             rec.extend([
@@ -744,7 +766,7 @@ mod tests {
 
     #[test]
     fn intervals_use_students_t() {
-        let (n, mean, sd, ci) = stats(&[1.0, 2.0, 3.0, 4.0]);
+        let Stats { n, mean, sd, ci } = stats(&[1.0, 2.0, 3.0, 4.0]);
         assert_eq!((n, mean), (4, Some(2.5)));
         assert!((sd.unwrap() - 1.290_994).abs() < 1e-6);
         let (lo, hi) = ci.unwrap();
@@ -753,6 +775,6 @@ mod tests {
             (hi - 2.5 - 3.182_446 * 1.290_994 / 2.0).abs() < 1e-5,
             "{lo} {hi}"
         );
-        assert_eq!(stats(&[5.0]).3, None);
+        assert_eq!(stats(&[5.0]).ci, None);
     }
 }
