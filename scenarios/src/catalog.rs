@@ -25,6 +25,15 @@ pub const CATALOG: &[(&str, &str)] = &[
         "seoul-peak-day",
         include_str!("../catalog/seoul-peak-day.toml"),
     ),
+    ("chuseok-peak", include_str!("../catalog/chuseok-peak.toml")),
+    (
+        "midnight-express",
+        include_str!("../catalog/midnight-express.toml"),
+    ),
+    (
+        "heatwave-hvac",
+        include_str!("../catalog/heatwave-hvac.toml"),
+    ),
     (
         "seoul-day-large",
         include_str!("../catalog/seoul-day-large.toml"),

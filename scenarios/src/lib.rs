@@ -27,6 +27,7 @@ pub mod notify_data;
 pub mod output;
 pub mod overrides;
 pub(crate) mod readers;
+pub mod recommend;
 pub mod run;
 pub mod scenario;
 pub mod settle_data;

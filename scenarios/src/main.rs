@@ -48,6 +48,10 @@ enum Command {
     /// Put the shards of a sweep (`sweep --shard i/N`) together: exactly the files one
     /// machine running the whole sweep writes.
     Merge(MergeArgs),
+    /// The smallest value of a parameter (the fleet size) meeting every SLA term with 95 %
+    /// confidence: replications per candidate until decided, bracketing then bisection;
+    /// prints the evidence and writes recommend.csv.
+    Recommend(RecommendArgs),
     /// Print a scenario's TOML (a catalogue one, or a file), with any --set and --overlay
     /// applied: what `petfleet run` with the same flags would run.
     Show(ShowArgs),
@@ -214,6 +218,43 @@ struct SweepArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct RecommendArgs {
+    /// A catalogue name or a path to a scenario TOML file.
+    scenario: String,
+    /// The SLA: KPI<=VALUE or KPI>=VALUE terms separated by commas
+    /// (`wait_p95_s<=1800,served_share>=0.95`).
+    #[arg(long)]
+    sla: String,
+    /// The parameter and its range: `PATH=LO..HI[:STEP]` in whole numbers
+    /// (`depots.*.vehicles=20..400`); more of it must never make the SLA worse.
+    #[arg(long)]
+    vary: String,
+    /// Replications before a term may be decided.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    min_replications: u32,
+    /// Replications at most per candidate (then undecided).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    max_replications: u32,
+    /// Worker threads [default: every core].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
+    /// Output directory [default: out/recommend-<scenario>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seed of replication 0 [default: the scenario's].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Stop time of every run (as for `run`).
+    #[arg(long, value_parser = parse_until_arg)]
+    until: Option<SimTime>,
+    /// Read data from this directory instead of the bundled copy.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+}
+
+#[derive(clap::Args, Debug)]
 struct MergeArgs {
     /// The shard directories (each written by `petfleet sweep --shard i/N`).
     #[arg(required = true)]
@@ -304,6 +345,7 @@ fn main() -> ExitCode {
         Command::Show(args) => cmd_show(args),
         Command::Sweep(args) => cmd_sweep(args),
         Command::Merge(args) => cmd_merge(args),
+        Command::Recommend(args) => cmd_recommend(args),
         Command::Route(args) => cmd_route(args),
         Command::Fare(args) => cmd_fare(args),
         Command::Scale(args) => cmd_scale(args),
@@ -406,10 +448,7 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         .map_or(args.scenario.clone(), |s| s.to_string_lossy().into_owned());
     let out =
         (args.out.clone()).unwrap_or_else(|| PathBuf::from("out").join(format!("sweep-{stem}")));
-    let workers = args.workers.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
+    let workers = workers(args.workers);
     let o = sweep::SweepOptions {
         run: RunOptions {
             scenario: Some(args.scenario.clone()),
@@ -429,13 +468,8 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         shard,
         until_text: args.until.map(|t| t.0.to_string()),
     };
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta} {msg}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar =
+        progress_bar("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta} {msg}");
     let report = sweep::sweep(&o, &bar)?;
     println!(
         "{} runs ({} cells x {} replications{}) on {workers} workers -> {}/sweep.csv, sweep_summary.csv, sweep.json",
@@ -456,6 +490,138 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
             report.failed.len(),
             report.runs
         )))
+    }
+}
+
+fn workers(w: Option<u16>) -> usize {
+    w.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    )
+}
+
+fn progress_bar(template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn cmd_recommend(args: RecommendArgs) -> Result<(), RunError> {
+    use scenarios::recommend::{self, RecommendOptions};
+    let known: Vec<&str> = sim_core::observe::Kpis::default()
+        .rows()
+        .iter()
+        .map(|r| r.0)
+        .collect();
+    let terms = recommend::parse_sla(&args.sla, &known)?;
+    let (path, lo, hi, step) = recommend::parse_vary(&args.vary)?;
+    if args.max_replications < args.min_replications {
+        return Err(
+            InputError::at("<command line>", "", None, "--max-replications")
+                .value(args.max_replications.to_string())
+                .expected(format!(
+                    "at least --min-replications ({})",
+                    args.min_replications
+                ))
+                .into(),
+        );
+    }
+    let stem = std::path::Path::new(&args.scenario)
+        .file_stem()
+        .map_or(args.scenario.clone(), |s| s.to_string_lossy().into_owned());
+    let out = (args.out.clone())
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("recommend-{stem}")));
+    let o = RecommendOptions {
+        run: RunOptions {
+            scenario: Some(args.scenario.clone()),
+            seed: None,
+            until: args.until,
+            out: out.clone(),
+            host: Host::Reference,
+            trace: false,
+            data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
+            scale: None,
+            overrides: args.overrides.read()?,
+        },
+        path,
+        lo,
+        hi,
+        step,
+        terms,
+        min_replications: args.min_replications,
+        max_replications: args.max_replications,
+        workers: workers(args.workers),
+        base_seed: args.seed,
+    };
+    let bar = progress_bar("{spinner} [{elapsed_precise}] {pos} candidates tried, now {msg}");
+    let rec = recommend::recommend(&o, &bar)?;
+    recommend::write_csv(&out, &o, &rec).map_err(|source| RunError::Io {
+        dir: out.clone(),
+        source,
+    })?;
+    print_recommendation(&o, &rec, &out);
+    Ok(())
+}
+
+fn print_recommendation(
+    o: &scenarios::recommend::RecommendOptions,
+    rec: &scenarios::recommend::Recommendation,
+    out: &std::path::Path,
+) {
+    let sla: Vec<String> = o.terms.iter().map(|t| t.text()).collect();
+    println!(
+        "SLA {} over {}={}..{} (seeds {}+r, 95 % intervals, {}-{} replications per candidate)",
+        sla.join(", "),
+        o.path,
+        o.lo,
+        o.hi,
+        rec.base_seed,
+        o.min_replications,
+        o.max_replications
+    );
+    for c in &rec.tried {
+        let terms: Vec<String> = (o.terms.iter().zip(&c.terms))
+            .map(|(t, (s, v))| {
+                let ci = s.ci.map_or("-".to_string(), |(a, b)| {
+                    format!("[{}, {}]", short(a), short(b))
+                });
+                format!(
+                    "{} mean {} 95% {ci} {v}",
+                    t.kpi,
+                    s.mean.map_or("-".into(), short)
+                )
+            })
+            .collect();
+        println!(
+            "  {}={:<6} n={:<3} {:<9} {}",
+            o.path,
+            c.value,
+            c.replications,
+            c.verdict,
+            terms.join("; ")
+        );
+    }
+    match rec.answer {
+        Some(v) => println!(
+            "answer: {}={v} is the smallest value meeting the SLA with 95 % confidence",
+            o.path
+        ),
+        None => println!(
+            "answer: no value up to {} meets the SLA with 95 % confidence",
+            o.hi
+        ),
+    }
+    println!("evidence: {}", out.join("recommend.csv").display());
+}
+
+fn short(x: f64) -> String {
+    if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3}")
     }
 }
 

@@ -82,6 +82,17 @@ pub struct Scenario {
     /// Scripted operations (`redrive_notifications`).
     #[serde(default)]
     pub operations: Vec<OperationSection>,
+    /// The weather against the climate normals (a heatwave).
+    #[serde(default)]
+    pub weather: WeatherSection,
+}
+
+/// `[weather]`: departures from the monthly climate normals of `data/climate/`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WeatherSection {
+    /// Degrees C added to the normal temperature of every hour (a heatwave: +4 to +6).
+    pub temperature_offset_c: f64,
 }
 
 fn default_seed() -> u64 {
@@ -286,6 +297,31 @@ pub struct DemandSection {
     /// Demand multipliers over time windows.
     #[serde(default)]
     pub peaks: Vec<PeakSection>,
+    /// Bookings released all at once (a midnight release).
+    #[serde(default)]
+    pub bursts: Vec<BurstSection>,
+}
+
+/// `[[demand.bursts]]`: `bookings` bookings made between `at` and `at + spread`, each from
+/// its own household (homes by district population), to a district (by population) or,
+/// for `intercity_share` of them, to another city.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BurstSection {
+    /// When the release starts (clock time).
+    pub at: String,
+    /// Bookings released.
+    pub bookings: u32,
+    /// Spread uniformly over this long (default `1min`).
+    #[serde(default = "default_spread")]
+    pub spread: String,
+    /// Share going to another city (default 0).
+    #[serde(default)]
+    pub intercity_share: f64,
+}
+
+fn default_spread() -> String {
+    "1min".into()
 }
 
 fn default_intercity() -> f64 {

@@ -87,6 +87,12 @@ pub struct Kpis {
     empty_m: f64,
     pet_m: f64,
     revenue_won: i64,
+    /// Bookings whose quote was accepted.
+    accepted: u64,
+    /// Completed bookings delivered within an hour of being made.
+    within_1h: u64,
+    welfare_alerts: u64,
+    vet_diversions: u64,
 }
 
 /// Bookings by final state, and the revenue.
@@ -127,7 +133,12 @@ impl Kpis {
             BookingStatus::Rejected => self.rejected += 1,
             BookingStatus::Open => self.open += 1,
         }
+        self.accepted += u64::from(b.accepted);
         if b.status == BookingStatus::Completed {
+            let door_to_door = b.dropoff_at.map(|d| d.saturating_since(b.requested_at));
+            if door_to_door.is_some_and(|d| d.as_ms() <= 3_600_000) {
+                self.within_1h += 1;
+            }
             if let Some(door) = b.at_door_at {
                 self.waits
                     .add(door.saturating_since(b.requested_pickup).as_ms() / 1_000);
@@ -221,6 +232,20 @@ impl Kpis {
             ),
             // fares charged (completed, and cancelled after a ride began)
             ("revenue_won", Some(self.revenue_won as f64), "won"),
+            // completed with drop-off within 1 h of the booking being made / accepted bookings
+            (
+                "delivered_within_1h_share",
+                (self.accepted > 0).then(|| self.within_1h as f64 / self.accepted as f64),
+                "share",
+            ),
+            // pet welfare alerts (every level and cause)
+            ("welfare_alerts", Some(self.welfare_alerts as f64), "alerts"),
+            // critical alerts on which the pet's van was sent to the nearest open vet
+            (
+                "vet_diversions",
+                Some(self.vet_diversions as f64),
+                "diversions",
+            ),
         ]
     }
 }
@@ -242,6 +267,12 @@ impl Observer<Msg, Event> for Kpis {
                         self.detour_sum += ride.as_secs_f64() / r.direct.as_secs_f64() - 1.0;
                         self.detour_n += 1;
                     }
+                }
+            }
+            Event::PetAlert(a) => {
+                self.welfare_alerts += 1;
+                if a.action.starts_with("divert") {
+                    self.vet_diversions += 1;
                 }
             }
             Event::VehicleHour(h) => {

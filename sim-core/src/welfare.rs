@@ -227,6 +227,8 @@ pub struct Climate {
     pub normals: [[(f64, f64); 24]; 12],
     /// Month (0-11) of each day of the run; later days keep the last.
     pub month_of_day: Vec<u8>,
+    /// Degrees C added to every hour's normal temperature (a heatwave).
+    pub offset_c: f64,
 }
 
 impl Climate {
@@ -242,7 +244,7 @@ impl Climate {
         let h = t.hour_of_day_f64();
         let (h0, w) = (h.floor() as usize % 24, h - h.floor());
         let (a, b) = (self.normals[month][h0], self.normals[month][(h0 + 1) % 24]);
-        (a.0 + (b.0 - a.0) * w, a.1 + (b.1 - a.1) * w)
+        (a.0 + (b.0 - a.0) * w + self.offset_c, a.1 + (b.1 - a.1) * w)
     }
 }
 

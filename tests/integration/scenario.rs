@@ -245,3 +245,80 @@ fn a_short_until_leaves_trips_unfinished_but_accounted_for() {
         ("open", "the run ended first")
     );
 }
+
+fn resolve_catalogue(
+    name: &str,
+    sets: &[&str],
+) -> Result<scenarios::scenario::Resolved, scenarios::run::RunError> {
+    let loaded = scenarios::run::Loaded::new(Some(name), &scenarios::run::DataSource::Bundled)?;
+    let mut opts = scenarios::run::RunOptions {
+        scenario: Some(name.into()),
+        seed: None,
+        until: None,
+        out: std::path::PathBuf::new(),
+        host: Host::Reference,
+        trace: false,
+        data: scenarios::run::DataSource::Bundled,
+        scale: None,
+        overrides: Default::default(),
+    };
+    opts.overrides.sets = sets.iter().map(|s| s.to_string()).collect();
+    loaded.resolve(&opts).map(|r| r.1)
+}
+
+#[test]
+fn a_burst_releases_its_bookings_from_new_households_within_its_spread() {
+    let r = resolve_catalogue("midnight-express", &["demand.bursts.0.spread=10min"]).unwrap();
+    let spec = &r.spec;
+    assert_eq!(spec.scripted.len(), 1000);
+    let ten_min = sim_core::time::SimTime::ZERO + sim_core::time::SimDuration::from_mins(10);
+    assert!(spec
+        .scripted
+        .iter()
+        .all(|b| b.at <= ten_min && b.pickup_after == b.at));
+    assert!(spec
+        .scripted
+        .iter()
+        .any(|b| b.at > sim_core::time::SimTime::ZERO + sim_core::time::SimDuration::from_mins(8)));
+    // One new household each, none of them booking again by the random demand.
+    let mut seen = std::collections::BTreeSet::new();
+    for b in &spec.scripted {
+        assert!(seen.insert(b.household));
+        let h = &spec.households[b.household];
+        assert!(!h.random_demand && h.home != b.dropoff);
+    }
+    for (set, says) in [
+        ("demand.bursts.0.bookings=0", "from 1 to 1,000,000 bookings"),
+        ("demand.bursts.0.spread=soon", "duration"),
+        ("demand.bursts.0.intercity_share=2", "a share from 0 to 1"),
+    ] {
+        match resolve_catalogue("midnight-express", &[set]) {
+            Err(scenarios::run::RunError::Input(e)) => {
+                assert_eq!(e.file, format!("--set {set}"), "{e}");
+                assert!(e.expected.contains(says), "{e}");
+            }
+            other => panic!("{set}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_weather_offset_warms_every_hour_and_is_checked() {
+    let plain = resolve_catalogue("heatwave-hvac", &["weather.temperature_offset_c=0"]).unwrap();
+    let hot = resolve_catalogue("heatwave-hvac", &[]).unwrap();
+    for h in [3, 15, 21] {
+        let t = sim_core::time::SimTime::ZERO + sim_core::time::SimDuration::from_hours(h);
+        let (a, b) = (plain.spec.climate.outside(t), hot.spec.climate.outside(t));
+        assert!(
+            (b.0 - a.0 - 6.0).abs() < 1e-9 && a.1 == b.1,
+            "{h}: {a:?} {b:?}"
+        );
+    }
+    match resolve_catalogue("heatwave-hvac", &["weather.temperature_offset_c=40"]) {
+        Err(scenarios::run::RunError::Input(e)) => {
+            assert_eq!(e.field, "weather.temperature_offset_c", "{e}");
+            assert!(e.expected.contains("-20 to 20"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -23,13 +23,14 @@ use super::imported::{self, Imported, RefFiles};
 use super::{
     draw_household, scenario_dir, segment_at, BookingSection, CustomersSection, DemandSection,
     DepotSection, DispatchSection, FaultSection, IncidentSection, NetworkChoice, PetSection,
-    Resolved, Scenario, TrafficSection, VehiclesSection,
+    Resolved, Scenario, TrafficSection, VehiclesSection, WeatherSection,
 };
 use crate::data::{Data, DataFiles};
 use crate::error::{did_you_mean, InputError};
 use crate::import::NodeIndex;
 use crate::located::{Locator, PathKey};
 use crate::units::parse_until;
+use rand::Rng;
 
 use PathKey::{Index as I, Key as K};
 
@@ -56,7 +57,8 @@ pub fn resolve(
     let fleet = cx.fleet(&scenario.vehicles, &scenario.depots)?;
     let mut households = Vec::new();
     let demand = cx.demand(scenario.demand.as_ref(), until, seed, &mut households)?;
-    let scripted = cx.bookings(&scenario, fleet.len(), seed, &mut households)?;
+    let mut scripted = cx.bookings(&scenario, fleet.len(), seed, &mut households)?;
+    scripted.extend(cx.bursts(scenario.demand.as_ref(), seed, &mut households)?);
     let incidents = (scenario.incidents.iter().enumerate())
         .map(|(i, inc)| cx.incident(i, inc))
         .collect::<Result<Vec<_>, _>>()?;
@@ -74,7 +76,7 @@ pub fn resolve(
         tolls: data.tolls,
         in_city: cx.in_city(),
         partners: cx.partners.to_vec(),
-        climate: Arc::new(cx.climate(start_date, until)),
+        climate: Arc::new(cx.climate(&scenario.weather, start_date, until)?),
         households,
         customer: cx.customer_config(&scenario.customers)?,
         demand,
@@ -480,14 +482,98 @@ impl<'a> Cx<'a> {
             .collect()
     }
 
-    fn climate(&self, start_date: NaiveDate, until: SimTime) -> Climate {
+    /// The climate normals of the run's months, with `[weather]`'s offset.
+    fn climate(
+        &self,
+        weather: &WeatherSection,
+        start_date: NaiveDate,
+        until: SimTime,
+    ) -> Result<Climate, InputError> {
+        let offset = weather.temperature_offset_c;
+        if !(offset.is_finite() && (-20.0..=20.0).contains(&offset)) {
+            let path = [K("weather"), K("temperature_offset_c")];
+            let e = "degrees C from -20 to 20 added to the normals";
+            return Err(self.loc.err(&path, &offset.to_string(), e));
+        }
         let days = (until.as_ms().div_ceil(MS_PER_DAY)).max(1);
-        Climate {
+        Ok(Climate {
             normals: self.data.climate,
             month_of_day: (0..days)
                 .map(|d| (start_date + chrono::Days::new(d)).month0() as u8)
                 .collect(),
+            offset_c: offset,
+        })
+    }
+
+    /// Homes and city destinations: the network's nodes with residents, by population.
+    fn homes(&self, customers: u32) -> Result<Weighted<NodeId>, InputError> {
+        let districts: Vec<(NodeId, f64)> = (self.world.net.nodes().iter())
+            .filter_map(|n| n.population.map(|p| (n.id, f64::from(p))))
+            .collect();
+        let districts = Weighted::new(&districts);
+        if districts.is_empty() {
+            let v = customers.to_string();
+            let e = "households need homes: a network whose nodes have residents (nodes.csv `population`)";
+            return Err(self.loc.err(&[K("demand"), K("customers")], &v, e));
         }
+        Ok(districts)
+    }
+
+    /// `[[demand.bursts]]`: each burst's bookings, one new household each (appended to
+    /// `households`), drawn from the seed's own stream for bursts.
+    fn bursts(
+        &self,
+        demand: Option<&DemandSection>,
+        seed: u64,
+        households: &mut Vec<HouseholdSpec>,
+    ) -> Result<Vec<ScriptedBooking>, InputError> {
+        let Some(d) = demand.filter(|d| !d.bursts.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let homes = self.homes(d.customers)?;
+        let cities = Weighted::new(self.intercity);
+        let mut out = Vec::new();
+        for (i, b) in d.bursts.iter().enumerate() {
+            let q = |f| [K("demand"), K("bursts"), I(i), K(f)];
+            let at = self.loc.clock(&q("at"), &b.at)?;
+            let spread = self.loc.duration(&q("spread"), &b.spread)?;
+            if !(1..=1_000_000).contains(&b.bookings) {
+                let e = "from 1 to 1,000,000 bookings";
+                return Err(self.loc.err(&q("bookings"), &b.bookings.to_string(), e));
+            }
+            if !(0.0..=1.0).contains(&b.intercity_share) {
+                let v = b.intercity_share.to_string();
+                return Err(self
+                    .loc
+                    .err(&q("intercity_share"), &v, "a share from 0 to 1"));
+            }
+            let mut rng = sim_core::rng::actor_rng(seed, ActorKind::Population, 1_000 + i as u32);
+            for _ in 0..b.bookings {
+                let household = draw_household(&mut rng, self.data, &homes);
+                let to = if rng.random::<f64>() < b.intercity_share {
+                    &cities
+                } else {
+                    &homes
+                };
+                let offset = rng.random_range(0..=spread.as_ms());
+                let booked = at + SimDuration(offset);
+                out.push(ScriptedBooking {
+                    at: booked,
+                    pickup_after: booked,
+                    household: households.len(),
+                    dropoff: to
+                        .draw_except(&mut rng, household.home)
+                        .unwrap_or(household.home),
+                    addon: None,
+                    vehicle: None,
+                });
+                households.push(HouseholdSpec {
+                    random_demand: false,
+                    ..household
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// `[demand]`: the random demand, its households appended to `households`.
@@ -537,15 +623,7 @@ impl<'a> Cx<'a> {
             Some(raw) => loc.clock(&p("stop_at"), raw)?,
             None => until,
         };
-        let districts: Vec<(NodeId, f64)> = (self.world.net.nodes().iter())
-            .filter_map(|n| n.population.map(|p| (n.id, f64::from(p))))
-            .collect();
-        let districts = Weighted::new(&districts);
-        if districts.is_empty() {
-            let v = d.customers.to_string();
-            let e = "households need homes: a network whose nodes have residents (nodes.csv `population`)";
-            return Err(loc.err(&p("customers"), &v, e));
-        }
+        let districts = self.homes(d.customers)?;
         let mut rng = sim_core::rng::actor_rng(seed, ActorKind::Population, 0);
         for _ in 0..d.customers {
             households.push(draw_household(&mut rng, self.data, &districts));
