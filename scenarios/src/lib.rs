@@ -28,6 +28,7 @@ pub mod output;
 pub mod overrides;
 pub(crate) mod readers;
 pub mod recommend;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod settle_data;

@@ -52,6 +52,8 @@ enum Command {
     /// confidence: replications per candidate until decided, bracketing then bisection;
     /// prints the evidence and writes recommend.csv.
     Recommend(RecommendArgs),
+    /// Write DIR/report.html (a run's or a sweep's directory): plots (SVG) and the KPIs.
+    Report(ReportArgs),
     /// Print a scenario's TOML (a catalogue one, or a file), with any --set and --overlay
     /// applied: what `petfleet run` with the same flags would run.
     Show(ShowArgs),
@@ -255,6 +257,12 @@ struct RecommendArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct ReportArgs {
+    /// A run's output directory or a sweep's.
+    dir: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
 struct MergeArgs {
     /// The shard directories (each written by `petfleet sweep --shard i/N`).
     #[arg(required = true)]
@@ -346,6 +354,9 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd_sweep(args),
         Command::Merge(args) => cmd_merge(args),
         Command::Recommend(args) => cmd_recommend(args),
+        Command::Report(args) => {
+            scenarios::report::report(&args.dir).map(|p| println!("{}", p.display()))
+        }
         Command::Route(args) => cmd_route(args),
         Command::Fare(args) => cmd_fare(args),
         Command::Scale(args) => cmd_scale(args),

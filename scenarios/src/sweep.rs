@@ -472,6 +472,11 @@ fn grid_error(e: RunError, plan: &Plan) -> RunError {
     RunError::Input(ie)
 }
 
+/// A progress bar that draws nothing (for tests and scripts).
+pub fn hidden_progress() -> indicatif::ProgressBar {
+    indicatif::ProgressBar::hidden()
+}
+
 /// Runs the sweep and writes its files into `out`.
 pub fn sweep(o: &SweepOptions, progress: &indicatif::ProgressBar) -> Result<SweepReport, RunError> {
     let loaded = Loaded::new(o.run.scenario.as_deref(), &o.run.data)?;

@@ -249,8 +249,9 @@ fn a_short_until_leaves_trips_unfinished_but_accounted_for() {
 fn resolve_catalogue(
     name: &str,
     sets: &[&str],
-) -> Result<scenarios::scenario::Resolved, scenarios::run::RunError> {
-    let loaded = scenarios::run::Loaded::new(Some(name), &scenarios::run::DataSource::Bundled)?;
+) -> Result<scenarios::scenario::Resolved, Box<scenarios::run::RunError>> {
+    let loaded = scenarios::run::Loaded::new(Some(name), &scenarios::run::DataSource::Bundled)
+        .map_err(Box::new)?;
     let mut opts = scenarios::run::RunOptions {
         scenario: Some(name.into()),
         seed: None,
@@ -263,7 +264,7 @@ fn resolve_catalogue(
         overrides: Default::default(),
     };
     opts.overrides.sets = sets.iter().map(|s| s.to_string()).collect();
-    loaded.resolve(&opts).map(|r| r.1)
+    loaded.resolve(&opts).map(|r| r.1).map_err(Box::new)
 }
 
 #[test]
@@ -292,7 +293,7 @@ fn a_burst_releases_its_bookings_from_new_households_within_its_spread() {
         ("demand.bursts.0.spread=soon", "duration"),
         ("demand.bursts.0.intercity_share=2", "a share from 0 to 1"),
     ] {
-        match resolve_catalogue("midnight-express", &[set]) {
+        match resolve_catalogue("midnight-express", &[set]).map_err(|e| *e) {
             Err(scenarios::run::RunError::Input(e)) => {
                 assert_eq!(e.file, format!("--set {set}"), "{e}");
                 assert!(e.expected.contains(says), "{e}");
@@ -314,7 +315,7 @@ fn the_weather_offset_warms_every_hour_and_is_checked() {
             "{h}: {a:?} {b:?}"
         );
     }
-    match resolve_catalogue("heatwave-hvac", &["weather.temperature_offset_c=40"]) {
+    match resolve_catalogue("heatwave-hvac", &["weather.temperature_offset_c=40"]).map_err(|e| *e) {
         Err(scenarios::run::RunError::Input(e)) => {
             assert_eq!(e.field, "weather.temperature_offset_c", "{e}");
             assert!(e.expected.contains("-20 to 20"), "{e}");
