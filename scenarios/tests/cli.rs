@@ -517,3 +517,62 @@ fn bad_grids_and_shards_name_their_flag() {
         assert!(!dir.path().join("o").exists());
     }
 }
+
+#[test]
+fn the_slurm_array_scripts_shard_and_merge_into_the_unsharded_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let env = [
+        ("SHARDS", "3"),
+        ("RESULTS", "res"),
+        ("GRID", "depots.*.vehicles=5,10"),
+        ("REPLICATIONS", "2"),
+        ("EXTRA", "--until 08:00"),
+        ("PETFLEET", env!("CARGO_BIN_EXE_petfleet")),
+        ("SLURM_CPUS_PER_TASK", "1"),
+    ];
+    let script = |name: &str, task: Option<usize>| {
+        let mut c = Command::new("bash");
+        c.arg(format!("{root}/deploy/slurm/{name}"))
+            .current_dir(dir.path())
+            .envs(env);
+        if let Some(t) = task {
+            c.env("SLURM_ARRAY_TASK_ID", t.to_string());
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for task in 0..3 {
+        script("sweep.sbatch", Some(task));
+    }
+    script("merge.sbatch", None);
+    let (code, _, err) = petfleet(
+        &[
+            "sweep",
+            "seoul-weekday",
+            "--grid",
+            "depots.*.vehicles=5,10",
+            "--replications",
+            "2",
+            "--until",
+            "08:00",
+            "--out",
+            "whole",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    for f in ["sweep.csv", "sweep_summary.csv", "sweep.json"] {
+        let merged = std::fs::read(dir.path().join("res/merged").join(f)).unwrap();
+        assert_eq!(
+            merged,
+            std::fs::read(dir.path().join("whole").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert!(dir.path().join("res/merged/report.html").exists());
+}

@@ -87,7 +87,10 @@ fn check_every_plot(report: &Path, expected: &[&str]) {
     for id in &ids {
         let (ink, colour) = shot(report, id, shots.path());
         // A drawn chart: axes, labels and grid, and its series in colour.
-        assert!(ink > 0.01, "{id}: {ink:.4} of the pixels drawn (a heading alone: 0.004)");
+        assert!(
+            ink > 0.01,
+            "{id}: {ink:.4} of the pixels drawn (a heading alone: 0.004)"
+        );
         assert!(
             colour > 0.002,
             "{id}: {colour:.4} of the pixels in a series colour"
