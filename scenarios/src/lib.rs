@@ -37,3 +37,4 @@ pub mod sweep;
 pub(crate) mod table;
 pub mod tariff;
 pub mod units;
+pub mod validate;

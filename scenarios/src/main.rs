@@ -54,6 +54,9 @@ enum Command {
     Recommend(RecommendArgs),
     /// Write DIR/report.html (a run's or a sweep's directory): plots (SVG) and the KPIs.
     Report(ReportArgs),
+    /// Check the engine against queueing theory: `validate mmc` runs the abstract M/M/c
+    /// mode (Poisson bookings, exponential service, zero deadhead, c vans) beside Erlang C.
+    Validate(ValidateArgs),
     /// Print a scenario's TOML (a catalogue one, or a file), with any --set and --overlay
     /// applied: what `petfleet run` with the same flags would run.
     Show(ShowArgs),
@@ -257,6 +260,52 @@ struct RecommendArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct ValidateArgs {
+    #[command(subcommand)]
+    what: ValidateWhat,
+}
+
+#[derive(Subcommand, Debug)]
+enum ValidateWhat {
+    /// M/M/c against Erlang C: probability of waiting and mean wait (units of 1/mu) with
+    /// 95 % intervals over replications, and Little's law on every replication.
+    Mmc(MmcArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct MmcArgs {
+    /// Vans (servers), c.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    servers: u32,
+    /// Offered load a = lambda/mu (below c).
+    #[arg(long, value_parser = positive_load)]
+    offered_load: f64,
+    /// Replications.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    replications: u32,
+    /// Bookings arrive for this many mean service times per replication (a tenth is
+    /// warm-up, not measured).
+    #[arg(long, default_value_t = 5000.0, value_parser = positive_load)]
+    horizon: f64,
+    /// Seed of replication 0.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads [default: every core].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+fn positive_load(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1e6 => Ok(v),
+        _ => Err(format!("{s:?} is not a number above 0 and at most 1e6")),
+    }
+}
+
+#[derive(clap::Args, Debug)]
 struct ReportArgs {
     /// A run's output directory or a sweep's.
     dir: PathBuf,
@@ -354,6 +403,9 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd_sweep(args),
         Command::Merge(args) => cmd_merge(args),
         Command::Recommend(args) => cmd_recommend(args),
+        Command::Validate(ValidateArgs {
+            what: ValidateWhat::Mmc(args),
+        }) => cmd_mmc(args),
         Command::Report(args) => {
             scenarios::report::report(&args.dir).map(|p| println!("{}", p.display()))
         }
@@ -634,6 +686,63 @@ fn short(x: f64) -> String {
     } else {
         format!("{x:.3}")
     }
+}
+
+fn cmd_mmc(args: MmcArgs) -> Result<(), RunError> {
+    if args.offered_load >= f64::from(args.servers) {
+        return Err(InputError::at("<command line>", "", None, "--offered-load")
+            .value(args.offered_load.to_string())
+            .expected(format!(
+                "a load below --servers ({}): at or above it the queue grows without bound",
+                args.servers
+            ))
+            .into());
+    }
+    let v = scenarios::validate::mmc(
+        args.servers,
+        args.offered_load,
+        args.replications,
+        args.horizon,
+        args.seed,
+        workers(args.workers),
+    );
+    let ci = |s: &scenarios::sweep::Stats| s.ci.map_or([f64::NAN; 2], |c| [c.0, c.1]);
+    if args.json {
+        let j = serde_json::json!({
+            "servers": v.servers, "offered_load": v.offered_load, "replications": v.replications,
+            "measured_bookings": v.measured,
+            "p_wait": {"simulated": v.p_wait.mean, "ci95": ci(&v.p_wait), "erlang_c": v.p_wait_theory},
+            "mean_wait_per_mu": {"simulated": v.mean_wait.mean, "ci95": ci(&v.mean_wait), "erlang_c": v.mean_wait_theory},
+            "little_max_rel_diff": v.little_max_rel_diff,
+        });
+        println!("{j}");
+        return Ok(());
+    }
+    let rel =
+        |s: &scenarios::sweep::Stats, t: f64| s.mean.map_or(f64::NAN, |m| (m - t) / t * 100.0);
+    println!(
+        "M/M/{} at a = {} (rho = {:.3}), {} replications, {} bookings measured",
+        v.servers,
+        v.offered_load,
+        v.offered_load / f64::from(v.servers),
+        v.replications,
+        v.measured
+    );
+    let [lo, hi] = ci(&v.p_wait);
+    println!(
+        "  P(wait)          simulated {:.4} (95% {lo:.4}-{hi:.4})   Erlang C {:.4}   difference {:+.2} %",
+        v.p_wait.mean.unwrap_or(f64::NAN), v.p_wait_theory, rel(&v.p_wait, v.p_wait_theory)
+    );
+    let [lo, hi] = ci(&v.mean_wait);
+    println!(
+        "  mean wait (1/mu) simulated {:.4} (95% {lo:.4}-{hi:.4})   Erlang C {:.4}   difference {:+.2} %",
+        v.mean_wait.mean.unwrap_or(f64::NAN), v.mean_wait_theory, rel(&v.mean_wait, v.mean_wait_theory)
+    );
+    println!(
+        "  Little's law L = lambda W: largest relative difference {:.2e} over the replications",
+        v.little_max_rel_diff
+    );
+    Ok(())
 }
 
 fn cmd_merge(args: MergeArgs) -> Result<(), RunError> {

@@ -558,6 +558,9 @@ const SWEEP_KPIS: [&str; 6] = [
     "settle_lag_p95_s",
 ];
 
+/// A line of a sweep plot: its points (x, mean) and its band (x, low, high).
+type Line = (Vec<(f64, f64)>, Vec<(f64, f64, f64)>);
+
 /// The sections of a sweep's report.
 fn sweep_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
     let m = read_json(&dir.join("sweep.json"))?;
@@ -591,7 +594,7 @@ fn sweep_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
         .enumerate()
         .filter(|(_, k)| kpi.contains(k))
     {
-        let mut lines: BTreeMap<String, (Vec<(f64, f64)>, Vec<(f64, f64, f64)>)> = BTreeMap::new();
+        let mut lines: BTreeMap<String, Line> = BTreeMap::new();
         for i in (0..kpi.len()).filter(|&i| kpi[i] == *name) {
             let key = (axes[1..].iter().zip(&others))
                 .map(|(a, v)| format!("{a}={}", v[i]))

@@ -44,6 +44,7 @@ pub mod engine;
 pub mod event;
 pub mod fare;
 pub mod ids;
+pub mod mmc;
 pub mod money;
 pub mod msg;
 pub mod notify;

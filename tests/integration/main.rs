@@ -6,6 +6,7 @@ mod dispatch;
 mod golden;
 mod import;
 mod notifier;
+mod queueing;
 mod report;
 mod routing;
 mod scenario;
