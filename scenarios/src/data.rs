@@ -23,25 +23,97 @@ use crate::error::InputError;
 use crate::readers::{edge_cells, read_node_table, read_profile_table, Factors, EDGE_COLUMNS};
 use crate::table::Table;
 
-/// The data files' relative paths under `data/`.
-pub const FILES: [&str; 16] = [
-    "network/nodes.csv",
-    "network/edges.csv",
-    "network/roads.csv",
-    "traffic/profiles.csv",
-    "traffic/accidents.csv",
-    "calendar/holidays.csv",
-    "network/tolls.csv",
-    "demand/hourly.csv",
-    "demand/intercity.csv",
-    "demand/pets.csv",
-    "demand/pet_counts.csv",
-    "demand/addons.csv",
-    "partners.csv",
-    "weather/seoul_climate.csv",
-    "pets/physiology.csv",
-    "customers.toml",
-];
+/// A data file every run reads, by what it holds (its path under `data/`: [`DataFile::path`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DataFile {
+    /// The coarse network's nodes.
+    Nodes,
+    /// The coarse network's edges.
+    Edges,
+    /// Published road lengths.
+    Roads,
+    /// Hourly speed profiles.
+    Profiles,
+    /// Accident rates per road class.
+    Accidents,
+    /// Public holidays.
+    Holidays,
+    /// Expressway tolls.
+    Tolls,
+    /// Booking shares by day type and hour.
+    Hourly,
+    /// Intercity destinations.
+    Intercity,
+    /// The pet mix.
+    Pets,
+    /// Pets per booking.
+    PetCounts,
+    /// The add-on mix.
+    Addons,
+    /// Partners.
+    Partners,
+    /// Climate normals.
+    Climate,
+    /// Physiology by species and size.
+    Physiology,
+    /// Customer behaviour.
+    Customers,
+}
+
+impl DataFile {
+    /// Every data file, in reading order.
+    pub const ALL: [DataFile; 16] = [
+        DataFile::Nodes,
+        DataFile::Edges,
+        DataFile::Roads,
+        DataFile::Profiles,
+        DataFile::Accidents,
+        DataFile::Holidays,
+        DataFile::Tolls,
+        DataFile::Hourly,
+        DataFile::Intercity,
+        DataFile::Pets,
+        DataFile::PetCounts,
+        DataFile::Addons,
+        DataFile::Partners,
+        DataFile::Climate,
+        DataFile::Physiology,
+        DataFile::Customers,
+    ];
+
+    /// Its path under `data/`.
+    pub const fn path(self) -> &'static str {
+        match self {
+            DataFile::Nodes => "network/nodes.csv",
+            DataFile::Edges => "network/edges.csv",
+            DataFile::Roads => "network/roads.csv",
+            DataFile::Profiles => "traffic/profiles.csv",
+            DataFile::Accidents => "traffic/accidents.csv",
+            DataFile::Holidays => "calendar/holidays.csv",
+            DataFile::Tolls => "network/tolls.csv",
+            DataFile::Hourly => "demand/hourly.csv",
+            DataFile::Intercity => "demand/intercity.csv",
+            DataFile::Pets => "demand/pets.csv",
+            DataFile::PetCounts => "demand/pet_counts.csv",
+            DataFile::Addons => "demand/addons.csv",
+            DataFile::Partners => "partners.csv",
+            DataFile::Climate => "weather/seoul_climate.csv",
+            DataFile::Physiology => "pets/physiology.csv",
+            DataFile::Customers => "customers.toml",
+        }
+    }
+}
+
+/// The data files' relative paths under `data/`, in [`DataFile::ALL`] order.
+pub const FILES: [&str; 16] = {
+    let mut out = [""; 16];
+    let mut i = 0;
+    while i < 16 {
+        out[i] = DataFile::ALL[i].path();
+        i += 1;
+    }
+    out
+};
 
 /// Further files under `data/` that scenarios name with a `data:` path (imported networks,
 /// requests, vehicle positions), compiled into the binary for the bundled copy.
@@ -199,8 +271,9 @@ impl DataFiles {
         }
     }
 
-    fn get(&self, i: usize) -> (&str, &str) {
-        let (l, t) = &self.files[i];
+    /// The (label, text) of data file `f`.
+    fn get(&self, f: DataFile) -> (&str, &str) {
+        let (l, t) = &self.files[f as usize];
         (l, t)
     }
 }
@@ -302,7 +375,7 @@ pub fn load(files: &DataFiles) -> Result<Data, InputError> {
 fn read_network(files: &DataFiles) -> Result<RoadNetwork, InputError> {
     let (nodes, node_lines) = read_nodes(files)?;
     let (segments, edge_lines) = read_segments(files, &nodes)?;
-    let (nodes_file, edges_file) = (files.get(0).0, files.get(1).0);
+    let (nodes_file, edges_file) = (files.get(DataFile::Nodes).0, files.get(DataFile::Edges).0);
     RoadNetwork::build(nodes, segments).map_err(|e| match e {
         NetworkError::DuplicateName { row, name, first } => InputError::on_line(nodes_file, node_lines[row], "name")
             .value(name)
@@ -318,7 +391,7 @@ fn read_network(files: &DataFiles) -> Result<RoadNetwork, InputError> {
 
 /// `network/nodes.csv`: the nodes and the line of each.
 fn read_nodes(files: &DataFiles) -> Result<(Vec<NodeSpec>, Vec<usize>), InputError> {
-    let (nodes_file, nodes_text) = files.get(0);
+    let (nodes_file, nodes_text) = files.get(DataFile::Nodes);
     read_node_table(nodes_file, nodes_text)
 }
 
@@ -327,7 +400,7 @@ fn read_segments(
     files: &DataFiles,
     nodes: &[NodeSpec],
 ) -> Result<(Vec<EdgeSpec>, Vec<usize>), InputError> {
-    let (edges_file, edges_text) = files.get(1);
+    let (edges_file, edges_text) = files.get(DataFile::Edges);
     let mut columns = EDGE_COLUMNS.to_vec();
     columns.push("geometry");
     let t = Table::read(edges_file, edges_text, &columns)?;
@@ -386,7 +459,7 @@ fn edge_geometry(
 
 /// `network/roads.csv`.
 fn read_roads(files: &DataFiles) -> Result<Vec<RoadInfo>, InputError> {
-    let (roads_file, roads_text) = files.get(2);
+    let (roads_file, roads_text) = files.get(DataFile::Roads);
     let t = Table::read(
         roads_file,
         roads_text,
@@ -412,13 +485,13 @@ fn read_roads(files: &DataFiles) -> Result<Vec<RoadInfo>, InputError> {
 
 /// `traffic/profiles.csv`: speed factors by [day type][road class][hour].
 fn read_profiles(files: &DataFiles) -> Result<Factors, InputError> {
-    let (prof_file, prof_text) = files.get(3);
+    let (prof_file, prof_text) = files.get(DataFile::Profiles);
     read_profile_table(prof_file, prof_text, None)
 }
 
 /// `traffic/accidents.csv`: one row per road class.
 fn read_accidents(files: &DataFiles) -> Result<[AccidentParams; 4], InputError> {
-    let (acc_file, acc_text) = files.get(4);
+    let (acc_file, acc_text) = files.get(DataFile::Accidents);
     let t = Table::read(
         acc_file,
         acc_text,
@@ -492,7 +565,7 @@ fn read_accidents(files: &DataFiles) -> Result<[AccidentParams; 4], InputError> 
 
 /// `calendar/holidays.csv`.
 fn read_holidays(files: &DataFiles) -> Result<BTreeMap<NaiveDate, String>, InputError> {
-    let (hol_file, hol_text) = files.get(5);
+    let (hol_file, hol_text) = files.get(DataFile::Holidays);
     let t = Table::read(hol_file, hol_text, &["date", "name"])?;
     let mut holidays = BTreeMap::new();
     for (line, row) in &t.rows {
@@ -600,7 +673,7 @@ fn load_demand_side(files: &DataFiles, net: &RoadNetwork) -> Result<DemandSide, 
 
 /// `network/tolls.csv`: the expressway toll.
 fn read_tolls(files: &DataFiles) -> Result<sim_core::money::Tolls, InputError> {
-    let (f, text) = files.get(6);
+    let (f, text) = files.get(DataFile::Tolls);
     let t = Table::read(f, text, &["class", "entry_won", "per_km_won"])?;
     let mut tolls = sim_core::money::Tolls::default();
     for (line, row) in &t.rows {
@@ -625,7 +698,7 @@ fn read_tolls(files: &DataFiles) -> Result<sim_core::money::Tolls, InputError> {
 
 /// `demand/hourly.csv`: shares of a day's bookings by [day type][hour].
 fn read_hourly(files: &DataFiles) -> Result<[[f64; 24]; 3], InputError> {
-    let (f, text) = files.get(7);
+    let (f, text) = files.get(DataFile::Hourly);
     let t = Table::read(f, text, &["day_type", "hour", "share"])?;
     let mut hourly = [[f64::NAN; 24]; 3];
     for (line, row) in &t.rows {
@@ -656,7 +729,7 @@ fn read_hourly(files: &DataFiles) -> Result<[[f64; 24]; 3], InputError> {
 
 /// `demand/intercity.csv`: destinations of intercity trips and their shares.
 fn read_intercity(files: &DataFiles, net: &RoadNetwork) -> Result<Vec<(NodeId, f64)>, InputError> {
-    let (f, text) = files.get(8);
+    let (f, text) = files.get(DataFile::Intercity);
     let t = Table::read(f, text, &["destination", "share"])?;
     let mut intercity = Vec::new();
     for (line, row) in &t.rows {
@@ -676,7 +749,7 @@ type PetMixRow = (Species, SizeClass, f64, f64, f64);
 
 /// `demand/pets.csv`.
 fn read_pet_mix(files: &DataFiles) -> Result<Vec<PetMixRow>, InputError> {
-    let (f, text) = files.get(9);
+    let (f, text) = files.get(DataFile::Pets);
     let t = Table::read(
         f,
         text,
@@ -712,7 +785,7 @@ fn read_pet_mix(files: &DataFiles) -> Result<Vec<PetMixRow>, InputError> {
 
 /// `demand/pet_counts.csv`: pets per booking and their shares.
 fn read_pet_counts(files: &DataFiles) -> Result<Vec<(u32, f64)>, InputError> {
-    let (f, text) = files.get(10);
+    let (f, text) = files.get(DataFile::PetCounts);
     let t = Table::read(f, text, &["count", "share"])?;
     let mut pet_counts = Vec::new();
     for (line, row) in &t.rows {
@@ -737,7 +810,7 @@ fn read_pet_counts(files: &DataFiles) -> Result<Vec<(u32, f64)>, InputError> {
 
 /// `demand/addons.csv`: the services booked with a ride.
 fn read_addons(files: &DataFiles) -> Result<Vec<AddonOption>, InputError> {
-    let (f, text) = files.get(11);
+    let (f, text) = files.get(DataFile::Addons);
     let t = Table::read(
         f,
         text,
@@ -794,7 +867,7 @@ fn read_addons(files: &DataFiles) -> Result<Vec<AddonOption>, InputError> {
 
 /// `partners.csv`.
 fn read_partners(files: &DataFiles, net: &RoadNetwork) -> Result<Vec<PartnerSpec>, InputError> {
-    let (f, text) = files.get(12);
+    let (f, text) = files.get(DataFile::Partners);
     let t = Table::read(
         f,
         text,
@@ -827,7 +900,7 @@ fn read_partners(files: &DataFiles, net: &RoadNetwork) -> Result<Vec<PartnerSpec
 
 /// `weather/seoul_climate.csv`: (temperature, humidity) by [month][hour].
 fn read_climate(files: &DataFiles) -> Result<[[(f64, f64); 24]; 12], InputError> {
-    let (f, text) = files.get(13);
+    let (f, text) = files.get(DataFile::Climate);
     let t = Table::read(f, text, &["month", "hour", "temp_c", "rel_humidity_pct"])?;
     let mut climate = [[(f64::NAN, f64::NAN); 24]; 12];
     for (line, row) in &t.rows {
@@ -864,7 +937,7 @@ fn read_physiology(
     files: &DataFiles,
     pet_mix: &[PetMixRow],
 ) -> Result<BTreeMap<(Species, SizeClass), Physiology>, InputError> {
-    let (f, text) = files.get(14);
+    let (f, text) = files.get(DataFile::Physiology);
     let t = Table::read(
         f,
         text,
@@ -935,7 +1008,7 @@ fn read_physiology(
 
 /// `customers.toml`: the behaviour model.
 fn read_customers(files: &DataFiles) -> Result<CustomerModel, InputError> {
-    let (f, text) = files.get(15);
+    let (f, text) = files.get(DataFile::Customers);
     let src = crate::located::Source {
         label: f.to_string(),
         text: text.to_string(),

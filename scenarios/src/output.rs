@@ -1,7 +1,8 @@
 //! Output files: CSV streams written as the run goes (memory stays flat) and a manifest.
 //!
-//! Every file is written as `NAME.partial` and renamed only when the run has finished and
-//! its invariants hold; `manifest.json` is written last. A directory whose manifest is
+//! Every file is written as `NAME.partial` and renamed only when the run has reached its end
+//! (a run that broke an invariant too: its files are whole, its manifest lists the
+//! violations); `manifest.json` is written last. A directory whose manifest is
 //! missing holds no complete run: an interrupted run never leaves a file that looks complete.
 
 use std::fs::{self, File};

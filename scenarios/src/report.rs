@@ -357,7 +357,7 @@ fn run_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
         plot(
             "plot-wait",
             "Pickup wait (completed bookings)",
-            wait_chart(&bookings)?,
+            wait_chart(&bookings, start)?,
         )?,
         plot(
             "plot-utilisation",
@@ -460,14 +460,24 @@ fn load_chart(
     ))
 }
 
-fn wait_chart(bookings: &Table) -> Result<PlotResult, InputError> {
-    let waits: Vec<f64> = bookings
-        .numbers("wait_s")?
-        .into_iter()
-        .flatten()
-        .map(|w| w / 60.0)
+/// The waits of the wait KPIs: van at the door - requested pickup (0 when early), for
+/// completed bookings.
+fn wait_chart(bookings: &Table, start: chrono::NaiveDate) -> Result<PlotResult, InputError> {
+    let door = bookings.texts("at_door_at")?;
+    let due = bookings.texts("requested_pickup")?;
+    let status = bookings.texts("status")?;
+    let waits: Vec<f64> = (0..status.len())
+        .filter(|&i| status[i] == "completed")
+        .filter_map(|i| {
+            Some((hours_since(start, door[i])? - hours_since(start, due[i])?).max(0.0) * 60.0)
+        })
         .collect();
-    Ok(histogram("Pickup wait", "wait (min)", &waits, 5.0))
+    Ok(histogram(
+        "Pickup wait: van at the door - requested pickup",
+        "wait (min)",
+        &waits,
+        5.0,
+    ))
 }
 
 fn utilisation_chart(hourly: &Table, start: chrono::NaiveDate) -> Result<PlotResult, InputError> {
@@ -558,6 +568,45 @@ const SWEEP_KPIS: [&str; 6] = [
     "settle_lag_p95_s",
 ];
 
+/// Summary columns: the first axis's value, the mean and the interval's ends.
+type Columns<'a> = (
+    &'a [Option<f64>],
+    &'a [Option<f64>],
+    &'a [Option<f64>],
+    &'a [Option<f64>],
+);
+
+/// The summary rows `pick` chooses as lines: one per value of the axes after the first,
+/// each with its points and band against the first axis.
+fn kpi_lines(
+    axes: &[String],
+    others: &[Vec<&str>],
+    pick: impl Fn(usize) -> bool,
+    (x, mean, lo, hi): Columns<'_>,
+) -> BTreeMap<String, Line> {
+    let mut lines: BTreeMap<String, Line> = BTreeMap::new();
+    for i in (0..x.len()).filter(|&i| pick(i)) {
+        let key = (axes[1..].iter().zip(others))
+            .map(|(a, v)| format!("{a}={}", v[i]))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let e = lines
+            .entry(if key.is_empty() {
+                "mean".to_string()
+            } else {
+                key
+            })
+            .or_default();
+        if let (Some(x), Some(y)) = (x[i], mean[i]) {
+            e.0.push((x, y));
+            if let (Some(l), Some(h)) = (lo[i], hi[i]) {
+                e.1.push((x, l, h));
+            }
+        }
+    }
+    lines
+}
+
 /// A line of a sweep plot: its points (x, mean) and its band (x, low, high).
 type Line = (Vec<(f64, f64)>, Vec<(f64, f64, f64)>);
 
@@ -594,26 +643,8 @@ fn sweep_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
         .enumerate()
         .filter(|(_, k)| kpi.contains(k))
     {
-        let mut lines: BTreeMap<String, Line> = BTreeMap::new();
-        for i in (0..kpi.len()).filter(|&i| kpi[i] == *name) {
-            let key = (axes[1..].iter().zip(&others))
-                .map(|(a, v)| format!("{a}={}", v[i]))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let e = lines
-                .entry(if key.is_empty() {
-                    name.to_string()
-                } else {
-                    key
-                })
-                .or_default();
-            if let (Some(x), Some(y)) = (x[i], mean[i]) {
-                e.0.push((x, y));
-                if let (Some(l), Some(h)) = (lo[i], hi[i]) {
-                    e.1.push((x, l, h));
-                }
-            }
-        }
+        let pick = |i: usize| kpi[i] == *name;
+        let lines = kpi_lines(&axes, &others, pick, (&x, &mean, &lo, &hi));
         let (series, bands): (Vec<_>, Vec<_>) =
             lines.into_iter().map(|(k, (p, b))| ((k, p), b)).unzip();
         let title = format!("{name}: mean and 95 % interval");

@@ -221,6 +221,42 @@ pub fn write(
     std::fs::create_dir_all(dir)?;
     rows.sort_by_key(|r| r.index);
     let cols = kpi_columns(&rows);
+    let runs = runs_csv(plan, &cols, &rows)?;
+    let summary = summary_csv(plan, &cols, units, &rows)?;
+    let failed: Vec<serde_json::Value> = (rows.iter())
+        .filter(|r| r.status != "ok")
+        .map(|r| serde_json::json!({"run_index": r.index, "seed": r.seed, "error": r.error}))
+        .collect();
+    let manifest = serde_json::json!({
+        "program": "petfleet sweep",
+        "version": env!("CARGO_PKG_VERSION"),
+        "sweep_id": plan.id(),
+        "plan": plan,
+        "cells": plan.cells(),
+        "runs_total": plan.runs(),
+        "shard": shard.map(|(i, n)| format!("{i}/{n}")),
+        "runs_in_files": rows.len(),
+        "failed": failed,
+        "kpi_units": units,
+    });
+    let mut json = serde_json::to_vec_pretty(&manifest)?;
+    json.push(b'\n');
+    for (name, bytes) in [
+        ("sweep.csv", &runs),
+        ("sweep_summary.csv", &summary),
+        ("sweep.json", &json),
+    ] {
+        let tmp = dir.join(format!("{name}.partial"));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(tmp, dir.join(name))?;
+    }
+    Ok(())
+}
+
+/// `sweep.csv`: a row per run in run order, the KPIs in `cols`.
+fn runs_csv(plan: &Plan, cols: &[String], rows: &[RunRow]) -> std::io::Result<Vec<u8>> {
     let mut runs = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["run_index".to_string(), "cell".into()];
     header.extend(plan.axes.iter().map(|a| a.path.clone()));
@@ -228,7 +264,7 @@ pub fn write(
     header.extend(cols.iter().cloned());
     runs.write_record(&header)?;
     let r_count = plan.replications as usize;
-    for r in &rows {
+    for r in rows {
         let mut rec = vec![r.index.to_string(), (r.index / r_count).to_string()];
         rec.extend(
             plan.cell_values(r.index / r_count)
@@ -253,40 +289,8 @@ pub fn write(
         );
         runs.write_record(&rec)?;
     }
-    let summary = summary_csv(plan, &cols, units, &rows)?;
-    let failed: Vec<serde_json::Value> = (rows.iter())
-        .filter(|r| r.status != "ok")
-        .map(|r| serde_json::json!({"run_index": r.index, "seed": r.seed, "error": r.error}))
-        .collect();
-    let manifest = serde_json::json!({
-        "program": "petfleet sweep",
-        "version": env!("CARGO_PKG_VERSION"),
-        "sweep_id": plan.id(),
-        "plan": plan,
-        "cells": plan.cells(),
-        "runs_total": plan.runs(),
-        "shard": shard.map(|(i, n)| format!("{i}/{n}")),
-        "runs_in_files": rows.len(),
-        "failed": failed,
-        "kpi_units": units,
-    });
-    let mut json = serde_json::to_vec_pretty(&manifest)?;
-    json.push(b'\n');
-    let runs = runs
-        .into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    for (name, bytes) in [
-        ("sweep.csv", &runs),
-        ("sweep_summary.csv", &summary),
-        ("sweep.json", &json),
-    ] {
-        let tmp = dir.join(format!("{name}.partial"));
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(tmp, dir.join(name))?;
-    }
-    Ok(())
+    runs.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// Student's t quantile for a two-sided 95 % interval with `df` degrees of freedom.

@@ -170,8 +170,13 @@ impl Kpis {
 
     /// Every KPI in a fixed order (the rows of `kpis.csv`).
     pub fn rows(&self) -> Vec<KpiRow> {
-        let total_m = self.loaded_m + self.empty_m;
-        let fleet_s = f64::from(self.vehicles) * self.span_s;
+        let mut rows = self.booking_rows();
+        rows.extend(self.fleet_rows());
+        rows
+    }
+
+    /// The bookings' KPIs: outcomes and waits.
+    fn booking_rows(&self) -> Vec<KpiRow> {
         vec![
             // Bookings closed in the run, whatever their state (open at the end included).
             ("bookings", Some(self.bookings as f64), "bookings"),
@@ -203,6 +208,14 @@ impl Kpis {
                 self.waits.share_below(600),
                 "share",
             ),
+        ]
+    }
+
+    /// The rides' and the fleet's KPIs.
+    fn fleet_rows(&self) -> Vec<KpiRow> {
+        let total_m = self.loaded_m + self.empty_m;
+        let fleet_s = f64::from(self.vehicles) * self.span_s;
+        vec![
             // ride = drop-off arrival - pickup departure, per completed leg
             ("ride_mean_s", self.rides.mean(), "s"),
             // ride / planned direct drive - 1, per completed leg with a direct drive
@@ -240,11 +253,11 @@ impl Kpis {
             ),
             // pet welfare alerts (every level and cause)
             ("welfare_alerts", Some(self.welfare_alerts as f64), "alerts"),
-            // critical alerts on which the pet's van was sent to the nearest open vet
+            // critical alerts on which the pet asked its van to divert to the nearest open vet
             (
-                "vet_diversions",
+                "vet_diversion_requests",
                 Some(self.vet_diversions as f64),
-                "diversions",
+                "requests",
             ),
         ]
     }
