@@ -576,3 +576,110 @@ fn the_slurm_array_scripts_shard_and_merge_into_the_unsharded_sweep() {
     }
     assert!(dir.path().join("res/merged/report.html").exists());
 }
+
+#[test]
+fn recommend_finds_the_smallest_passing_fleet_and_writes_its_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = petfleet(
+        &[
+            "recommend",
+            "midnight-express",
+            "--set",
+            "demand.bursts.0.bookings=60",
+            "--until",
+            "02:00",
+            "--sla",
+            "delivered_within_1h_share>=0.8",
+            "--vary",
+            "depots.*.vehicles=1..40",
+            "--min-replications",
+            "3",
+            "--max-replications",
+            "8",
+            "--out",
+            "r",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let answer: u64 = (out
+        .lines()
+        .find_map(|l| l.strip_prefix("answer: depots.*.vehicles=")))
+    .and_then(|l| l.split_whitespace().next())
+    .and_then(|v| v.parse().ok())
+    .unwrap_or_else(|| panic!("{out}"));
+    let csv = std::fs::read_to_string(dir.path().join("r/recommend.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let verdict = |v: u64| rows.iter().find(|r| r[1] == v.to_string()).map(|r| r[3]);
+    assert_eq!(verdict(answer), Some("pass"), "{csv}");
+    // The value below the answer was tried and did not pass (the search's evidence).
+    assert!(
+        matches!(verdict(answer - 1), Some("fail" | "undecided")),
+        "{csv}"
+    );
+    assert!(rows.iter().all(|r| r[2].parse::<u32>().unwrap() >= 3));
+}
+
+#[test]
+fn bad_sla_and_vary_flags_name_their_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &[
+                "--sla",
+                "wait_p95<=1800",
+                "--vary",
+                "depots.*.vehicles=1..9",
+            ][..],
+            "did you mean `wait_p95_s`?",
+        ),
+        (
+            &[
+                "--sla",
+                "served_share=0.9",
+                "--vary",
+                "depots.*.vehicles=1..9",
+            ][..],
+            "KPI<=VALUE or KPI>=VALUE",
+        ),
+        (
+            &[
+                "--sla",
+                "served_share>=x",
+                "--vary",
+                "depots.*.vehicles=1..9",
+            ][..],
+            "a number",
+        ),
+        (
+            &[
+                "--sla",
+                "served_share>=0.9",
+                "--vary",
+                "depots.*.vehicles=9..1",
+            ][..],
+            "--vary",
+        ),
+        (
+            &[
+                "--sla",
+                "served_share>=0.9",
+                "--vary",
+                "depots.*.vehicle=1..9",
+            ][..],
+            "--vary depots.*.vehicle",
+        ),
+    ] {
+        let (code, _, err) = petfleet(
+            &[&["recommend", "seoul-weekday", "--out", "o"][..], args].concat(),
+            dir.path(),
+        );
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!dir.path().join("o").exists());
+    }
+}
