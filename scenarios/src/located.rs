@@ -188,3 +188,12 @@ pub fn point_place(net: &RoadNetwork, raw: &str) -> Option<Result<(NodeId, f64),
         None => Err("a network with nodes".into()),
     })
 }
+
+/// FNV-1a 64 of some bytes, as 16 hex digits.
+pub fn fnv_hex(parts: &[&str]) -> String {
+    let mut h = sim_core::engine::TraceHasher::new();
+    for p in parts {
+        h.str(p);
+    }
+    format!("{:016x}", h.finish())
+}

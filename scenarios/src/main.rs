@@ -138,7 +138,7 @@ struct RunArgs {
     /// Master seed (overrides the scenario's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Output directory [default: out/<scenario name>].
+    /// Output directory [default: out/SCENARIO].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Stop time: a clock time `HH:MM` (`24:00`, `d2 08:00`) or a duration (`2d`, `36h`).
@@ -200,7 +200,7 @@ struct SweepArgs {
     /// Worker threads [default: every core].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
-    /// Output directory [default: out/sweep-<scenario>].
+    /// Output directory [default: out/sweep-SCENARIO].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Also write every run's CSV files, under OUT/runs/<run_index>/.
@@ -243,7 +243,7 @@ struct RecommendArgs {
     /// Worker threads [default: every core].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
-    /// Output directory [default: out/recommend-<scenario>].
+    /// Output directory [default: out/recommend-SCENARIO].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Seed of replication 0 [default: the scenario's].
@@ -513,17 +513,13 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         (args.out.clone()).unwrap_or_else(|| PathBuf::from("out").join(format!("sweep-{stem}")));
     let workers = workers(args.workers);
     let o = sweep::SweepOptions {
-        run: RunOptions {
-            scenario: Some(args.scenario.clone()),
-            seed: args.seed,
-            until: args.until,
-            out: out.clone(),
-            host: Host::Reference,
-            trace: false,
-            data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
-            scale: None,
-            overrides: args.overrides.read()?,
-        },
+        run: batch_options(
+            &args.scenario,
+            (args.seed, args.until),
+            &out,
+            args.data.clone(),
+            &args.overrides,
+        )?,
         axes,
         replications: args.replications,
         workers,
@@ -554,6 +550,27 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
             report.runs
         )))
     }
+}
+
+/// The options every run of a sweep or a search shares (the reference loop; no trace).
+fn batch_options(
+    scenario: &str,
+    (seed, until): (Option<u64>, Option<SimTime>),
+    out: &std::path::Path,
+    data: Option<PathBuf>,
+    overrides: &OverrideArgs,
+) -> Result<RunOptions, RunError> {
+    Ok(RunOptions {
+        scenario: Some(scenario.to_string()),
+        seed,
+        until,
+        out: out.to_path_buf(),
+        host: Host::Reference,
+        trace: false,
+        data: data.map_or(DataSource::Bundled, DataSource::Dir),
+        scale: None,
+        overrides: overrides.read()?,
+    })
 }
 
 fn workers(w: Option<u16>) -> usize {
@@ -598,17 +615,13 @@ fn cmd_recommend(args: RecommendArgs) -> Result<(), RunError> {
     let out = (args.out.clone())
         .unwrap_or_else(|| PathBuf::from("out").join(format!("recommend-{stem}")));
     let o = RecommendOptions {
-        run: RunOptions {
-            scenario: Some(args.scenario.clone()),
-            seed: None,
-            until: args.until,
-            out: out.clone(),
-            host: Host::Reference,
-            trace: false,
-            data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
-            scale: None,
-            overrides: args.overrides.read()?,
-        },
+        run: batch_options(
+            &args.scenario,
+            (None, args.until),
+            &out,
+            args.data.clone(),
+            &args.overrides,
+        )?,
         path,
         lo,
         hi,

@@ -62,7 +62,7 @@ impl Overrides {
             "set": self.sets,
             "overlays": self.overlays.iter().map(|o| serde_json::json!({
                 "file": o.label,
-                "hash": crate::run::fnv_hex(&[&o.text]),
+                "hash": crate::located::fnv_hex(&[&o.text]),
             })).collect::<Vec<_>>(),
         })
     }
@@ -404,12 +404,12 @@ impl Merged {
 
     /// Hash of the scenario file as written.
     pub fn base_hash(&self) -> String {
-        crate::run::fnv_hex(&[&self.base.text])
+        crate::located::fnv_hex(&[&self.base.text])
     }
 
     /// Hash of the merged text (equal to the scenario's when nothing was overridden).
     pub fn hash(&self) -> String {
-        crate::run::fnv_hex(&[&self.src.text])
+        crate::located::fnv_hex(&[&self.src.text])
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sim_core::actors::Msg;
-use sim_core::engine::{EngineError, Host, RunLimits, RunReport, TraceHasher};
+use sim_core::engine::{EngineError, Host, RunLimits, RunReport};
 use sim_core::event::Event;
 use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis, NotifyKpis, SettleKpis};
 use sim_core::time::SimTime;
@@ -138,14 +138,7 @@ pub fn find_scenario(arg: Option<&str>) -> Result<Source, InputError> {
     Err(err)
 }
 
-/// FNV-1a 64 of some bytes, as 16 hex digits.
-pub fn fnv_hex(parts: &[&str]) -> String {
-    let mut h = TraceHasher::new();
-    for p in parts {
-        h.str(p);
-    }
-    format!("{:016x}", h.finish())
-}
+pub use crate::located::fnv_hex;
 
 /// The optional files a run writes.
 fn optional(opts: &RunOptions, resolved: &Resolved) -> Optional {

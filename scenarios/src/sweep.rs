@@ -22,8 +22,9 @@ use sim_core::engine::Host;
 use sim_core::observe::KpiRow;
 
 use crate::error::InputError;
+use crate::located::fnv_hex;
 use crate::output::format_kpi;
-use crate::run::{fnv_hex, Loaded, RunError, RunOptions};
+use crate::run::{Loaded, RunError, RunOptions};
 
 /// One axis of the grid: a path and the values it takes, as `--set` values.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -914,7 +914,7 @@ impl Settlement {
     /// The reconciliation report: the end-of-run checks, then every per-booking difference
     /// kept.
     pub fn reconciliation(&self) -> Vec<Check> {
-        let mut checks = super::recon::totals(self);
+        let mut checks = totals(self);
         checks.extend(self.differences.iter().cloned());
         checks
     }
@@ -975,4 +975,67 @@ pub fn split(r: &Rates, x: i64, partner_won: i64) -> Vec<(Account, Account, i64,
     ];
     out.retain(|t| t.2 > 0);
     out
+}
+
+/// The end-of-run checks over the whole run.
+fn totals(s: &Settlement) -> Vec<Check> {
+    let c = s.counts();
+    let l = s.ledger().totals();
+    let balance = |a| s.ledger().balance(a);
+    let open_with_charge = c.open_with_charge + s.open_with_charge();
+    let mut checks = vec![
+        Check::total(
+            "ledger_pending_balanced",
+            l.debits_pending,
+            l.credits_pending,
+            "won",
+        ),
+        Check::total(
+            "ledger_posted_balanced",
+            l.debits_posted,
+            l.credits_posted,
+            "won",
+        ),
+        Check::total(
+            "ledger_open_pending",
+            l.open_pending,
+            l.debits_pending,
+            "won",
+        ),
+        Check::total(
+            "bookings_captured_dead_lettered_or_open",
+            c.to_capture as i64,
+            (c.captured + c.dead_with_charge + open_with_charge) as i64,
+            "bookings",
+        ),
+        Check::total("captured_vs_charges", c.charged_won, c.captured_won, "won"),
+        Check::total(
+            "receivable_posted_vs_charges",
+            c.charged_won,
+            balance(Account::CustomerReceivable).debits_posted,
+            "won",
+        ),
+        Check::total(
+            "refunds_ledger_vs_gateway",
+            c.refunded_won,
+            balance(Account::Refunds).debits_posted,
+            "won",
+        ),
+    ];
+    for (name, a) in [
+        ("driver_payable_paid_within_owed", Account::DriverPayable),
+        ("partner_payable_paid_within_owed", Account::PartnerPayable),
+    ] {
+        let b = balance(a);
+        let mut check = Check::total(name, b.credits_posted, b.debits_posted, "won");
+        check.ok = b.debits_posted <= b.credits_posted;
+        checks.push(check);
+    }
+    checks.push(Check::total(
+        "per_booking_differences",
+        0,
+        c.differences as i64,
+        "differences",
+    ));
+    checks
 }

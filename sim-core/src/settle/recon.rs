@@ -1,14 +1,12 @@
 //! The reconciliation: the ledger, the payment gateway and the bookings compared, every
 //! check with its two sides. Per booking as each case closes (the flow records a
-//! difference then), and over the whole run at its end ([`Settlement::reconciliation`]).
+//! difference then), and over the whole run at its end
+//! ([`super::Settlement::reconciliation`]).
 //! A check that does not hold is an invariant violation (exit 3); `reconciliation.csv`
 //! lists every check and every per-booking difference.
 
 use crate::ids::BookingId;
 use crate::time::SimTime;
-
-use super::flow::Settlement;
-use super::ledger::Account;
 
 /// Per-booking differences kept for the report; the count beyond it stays exact.
 pub const KEPT_DIFFERENCES: usize = 10_000;
@@ -55,7 +53,8 @@ impl Check {
         }
     }
 
-    fn total(check: &'static str, expected: i64, found: i64, unit: &'static str) -> Check {
+    /// An end-of-run check comparing two totals.
+    pub fn total(check: &'static str, expected: i64, found: i64, unit: &'static str) -> Check {
         Check {
             check,
             booking: None,
@@ -84,67 +83,4 @@ impl Check {
             u = self.unit
         )
     }
-}
-
-/// The end-of-run checks over the whole run.
-pub fn totals(s: &Settlement) -> Vec<Check> {
-    let c = s.counts();
-    let l = s.ledger().totals();
-    let balance = |a| s.ledger().balance(a);
-    let open_with_charge = c.open_with_charge + s.open_with_charge();
-    let mut checks = vec![
-        Check::total(
-            "ledger_pending_balanced",
-            l.debits_pending,
-            l.credits_pending,
-            "won",
-        ),
-        Check::total(
-            "ledger_posted_balanced",
-            l.debits_posted,
-            l.credits_posted,
-            "won",
-        ),
-        Check::total(
-            "ledger_open_pending",
-            l.open_pending,
-            l.debits_pending,
-            "won",
-        ),
-        Check::total(
-            "bookings_captured_dead_lettered_or_open",
-            c.to_capture as i64,
-            (c.captured + c.dead_with_charge + open_with_charge) as i64,
-            "bookings",
-        ),
-        Check::total("captured_vs_charges", c.charged_won, c.captured_won, "won"),
-        Check::total(
-            "receivable_posted_vs_charges",
-            c.charged_won,
-            balance(Account::CustomerReceivable).debits_posted,
-            "won",
-        ),
-        Check::total(
-            "refunds_ledger_vs_gateway",
-            c.refunded_won,
-            balance(Account::Refunds).debits_posted,
-            "won",
-        ),
-    ];
-    for (name, a) in [
-        ("driver_payable_paid_within_owed", Account::DriverPayable),
-        ("partner_payable_paid_within_owed", Account::PartnerPayable),
-    ] {
-        let b = balance(a);
-        let mut check = Check::total(name, b.credits_posted, b.debits_posted, "won");
-        check.ok = b.debits_posted <= b.credits_posted;
-        checks.push(check);
-    }
-    checks.push(Check::total(
-        "per_booking_differences",
-        0,
-        c.differences as i64,
-        "differences",
-    ));
-    checks
 }
