@@ -591,11 +591,20 @@ fn progress_bar(template: &str) -> indicatif::ProgressBar {
 
 fn cmd_recommend(args: RecommendArgs) -> Result<(), RunError> {
     use scenarios::recommend::{self, RecommendOptions};
-    let known: Vec<&str> = sim_core::observe::Kpis::default()
+    // Every KPI a run can write: the fleet's, the notifier's and the settlement's.
+    let settle = sim_core::observe::SettleKpis::default().rows(&Default::default());
+    let known: Vec<&str> = (sim_core::observe::Kpis::default()
         .rows()
         .iter()
-        .map(|r| r.0)
-        .collect();
+        .map(|r| r.0))
+    .chain(
+        sim_core::observe::NotifyKpis::new(Vec::new())
+            .rows()
+            .iter()
+            .map(|r| r.0),
+    )
+    .chain(settle.iter().map(|r| r.0))
+    .collect();
     let terms = recommend::parse_sla(&args.sla, &known)?;
     let (path, lo, hi, step) = recommend::parse_vary(&args.vary)?;
     if args.max_replications < args.min_replications {

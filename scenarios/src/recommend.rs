@@ -190,6 +190,7 @@ pub fn recommend(
             .resolve(&options(o, v, base_seed, 0))
             .map_err(|e| vary_error(e, o))?;
     }
+    check_terms_measured(&loaded, o, base_seed)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(o.workers)
         .build()
@@ -216,6 +217,25 @@ pub fn recommend(
         tried,
         base_seed,
     })
+}
+
+/// Every SLA term names a KPI this scenario writes (a notifier KPI needs a `[notifier]`):
+/// one short run at the high end tells.
+fn check_terms_measured(
+    loaded: &Loaded,
+    o: &RecommendOptions,
+    base_seed: u64,
+) -> Result<(), RunError> {
+    let mut probe = options(o, o.hi, base_seed, 0);
+    probe.until = Some(sim_core::time::SimTime::ZERO + sim_core::time::SimDuration::from_mins(1));
+    let (rows, _) = crate::run::run_kpis(loaded, &probe)?;
+    match o.terms.iter().find(|t| !rows.iter().any(|r| r.0 == t.kpi)) {
+        None => Ok(()),
+        Some(t) => Err(InputError::at(&format!("--sla {}", t.text()), "", None, t.kpi.as_str())
+            .value(t.kpi.as_str())
+            .expected("a KPI this scenario writes (notify_* KPIs need a [notifier], settle_* a [settlement])")
+            .into()),
+    }
 }
 
 /// The smallest value in `lo..=hi` (on the `step` grid from `lo`, and `hi`) that passes,

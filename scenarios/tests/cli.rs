@@ -673,6 +673,15 @@ fn bad_sla_and_vary_flags_name_their_flag() {
             ][..],
             "--vary depots.*.vehicle",
         ),
+        (
+            &[
+                "--sla",
+                "settle_lag_p95_s<=10",
+                "--vary",
+                "depots.*.vehicles=1..9",
+            ][..],
+            "a KPI this scenario writes",
+        ),
     ] {
         let (code, _, err) = petfleet(
             &[&["recommend", "seoul-weekday", "--out", "o"][..], args].concat(),
