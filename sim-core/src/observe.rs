@@ -529,9 +529,51 @@ pub struct ClosingBooks {
     pub closed: u64,
     /// Problems found.
     pub problems: Vec<String>,
+    /// Little's law on rides, from two records: the count of legs under way integrated
+    /// over time from the trip events, and the legs' own ride times.
+    rides: LittleRides,
+}
+
+/// L = lambda W on the legs, from departure at the pickup (the record's `depart_at`) to
+/// the hand-over at the drop-off (`TripEnded`, after the drop-off dwell; or the run's end):
+/// the time integral of the legs under way, counted from `TripStarted` and `TripEnded` as
+/// they happen, must equal the sum of the legs' times. Both are exact milliseconds, so they
+/// agree to the millisecond unless a leg starts twice, never ends, or its record's
+/// departure is not when it started.
+#[derive(Clone, Debug, Default)]
+struct LittleRides {
+    under_way: i64,
+    last: SimTime,
+    area_ms: i128,
+    rides_ms: i128,
+    legs: u64,
+}
+
+impl LittleRides {
+    fn advance(&mut self, at: SimTime) {
+        self.area_ms +=
+            i128::from(self.under_way) * i128::from(at.saturating_since(self.last).as_ms());
+        self.last = at;
+    }
+
+    fn problem(&self) -> Option<String> {
+        (self.area_ms != self.rides_ms || self.under_way != 0).then(|| {
+            format!(
+                "Little's law on legs: legs under way integrate to {} ms over the run but the {} legs' times (departure to hand-over) sum to {} ms ({} still counted under way)",
+                self.area_ms, self.legs, self.rides_ms, self.under_way
+            )
+        })
+    }
 }
 
 impl ClosingBooks {
+    /// Every problem: those found as bookings closed, and Little's law on the rides.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = self.problems.clone();
+        p.extend(self.rides.problem());
+        p
+    }
+
     fn on_booking(&mut self, b: &BookingRecord) {
         self.closed += 1;
         if let Some(prev) = self.last_closed.insert(b.customer, b.booking) {
@@ -570,14 +612,24 @@ impl ClosingBooks {
 }
 
 impl Observer<Msg, Event> for ClosingBooks {
-    fn on_event(
-        &mut self,
-        _at: SimTime,
-        _from: ActorId,
-        event: &Event,
-    ) -> Result<(), ObserveError> {
-        if let Event::BookingClosed(b) = event {
-            self.on_booking(b);
+    fn on_event(&mut self, at: SimTime, _from: ActorId, event: &Event) -> Result<(), ObserveError> {
+        match event {
+            Event::BookingClosed(b) => self.on_booking(b),
+            Event::TripStarted { .. } => {
+                self.rides.advance(at);
+                self.rides.under_way += 1;
+            }
+            Event::TripEnded(r) => {
+                if let Some(d) = r.depart_at {
+                    self.rides.advance(at);
+                    self.rides.under_way -= 1;
+                    self.rides.legs += 1;
+                    // A leg ends for the model when its pets are handed over (the drop-off
+                    // dwell after `arrive_at`), or at the run's end.
+                    self.rides.rides_ms += i128::from(at.saturating_since(d).as_ms());
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -586,6 +638,55 @@ impl Observer<Msg, Event> for ClosingBooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn leg_ended(books: &mut ClosingBooks, at_s: u64, depart_s: u64) {
+        let r = crate::event::TripRecord {
+            trip: BookingId(1),
+            leg: crate::booking::Leg::Outbound,
+            vehicle: crate::ids::VehicleId(0),
+            origin: crate::ids::NodeId(0),
+            destination: crate::ids::NodeId(1),
+            depart_at: Some(SimTime::ZERO + crate::time::SimDuration::from_secs(depart_s)),
+            arrive_at: None,
+            distance_m: 0.0,
+            reroutes: 0,
+            ride_limit: crate::time::SimDuration::ZERO,
+            direct: crate::time::SimDuration::ZERO,
+            status: crate::event::TripStatus::Completed,
+        };
+        let at = SimTime::ZERO + crate::time::SimDuration::from_secs(at_s);
+        books
+            .on_event(at, ActorId(0), &Event::TripEnded(Box::new(r)))
+            .unwrap();
+    }
+
+    fn leg_started(books: &mut ClosingBooks, at_s: u64) {
+        let e = Event::TripStarted {
+            trip: BookingId(1),
+            vehicle: crate::ids::VehicleId(0),
+        };
+        let at = SimTime::ZERO + crate::time::SimDuration::from_secs(at_s);
+        books.on_event(at, ActorId(0), &e).unwrap();
+    }
+
+    #[test]
+    fn littles_law_on_legs_holds_for_consistent_records_and_fails_otherwise() {
+        let mut ok = ClosingBooks::default();
+        leg_started(&mut ok, 10);
+        leg_started(&mut ok, 20);
+        leg_ended(&mut ok, 50, 10);
+        leg_ended(&mut ok, 90, 20);
+        assert!(ok.problems().is_empty(), "{:?}", ok.problems());
+        // A record whose departure is not when the leg started.
+        let mut late = ClosingBooks::default();
+        leg_started(&mut late, 10);
+        leg_ended(&mut late, 50, 15);
+        assert!(late.problems()[0].contains("Little's law"));
+        // A leg that never ends.
+        let mut open = ClosingBooks::default();
+        leg_started(&mut open, 10);
+        assert!(open.problems()[0].contains("1 still counted under way"));
+    }
 
     #[test]
     fn quantiles_are_exact_nearest_rank() {

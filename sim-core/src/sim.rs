@@ -543,7 +543,7 @@ fn static_routes(spec: &SimSpec) -> Option<Arc<Ch>> {
 /// - no actor received a message meant for another kind of actor (each reports its own
 ///   [`crate::engine::SimActor::problems`]).
 pub fn check_end(report: &RunReport<Msg, Event>, books: &ClosingBooks) -> Vec<String> {
-    let mut problems = books.problems.clone();
+    let mut problems = books.problems();
     let open: BTreeSet<BookingId> = books.open.iter().copied().collect();
     let mut made = 0u64;
     let mut violations = 0u32;
