@@ -509,7 +509,7 @@ pub fn sweep(o: &SweepOptions, progress: &indicatif::ProgressBar) -> Result<Swee
             })
             .collect()
     });
-    progress.finish();
+    progress.finish_and_clear();
     let mut units = BTreeMap::new();
     for (_, kpis) in &results {
         for (k, _, u) in kpis {
