@@ -439,14 +439,14 @@ fn edge_geometry(
         return Ok(None);
     }
     let ls = parse_linestring(geom_raw).ok_or_else(|| {
-        InputError::on_line(t.file, line, "geometry")
+        InputError::on_line(&t.file, line, "geometry")
             .value(geom_raw)
             .expected("empty, or WKT `LINESTRING(lon lat, lon lat, ...)` with at least two points")
     })?;
     for (end, node) in [(ls.0[0], from), (*ls.0.last().expect("two points"), to)] {
         let nd = &nodes[node as usize];
         if (end.x - nd.lon).abs() > 0.02 || (end.y - nd.lat).abs() > 0.02 {
-            return Err(InputError::on_line(t.file, line, "geometry")
+            return Err(InputError::on_line(&t.file, line, "geometry")
                 .value(geom_raw)
                 .expected(format!(
                     "a line that starts at `from` and ends at `to` (node {:?} is at {}, {})",
@@ -546,7 +546,7 @@ fn read_accidents(files: &DataFiles) -> Result<[AccidentParams; 4], InputError> 
             )?,
         };
         if accidents[class.index()].replace(p).is_some() {
-            return Err(InputError::on_line(t.file, line, "class")
+            return Err(InputError::on_line(&t.file, line, "class")
                 .value(class.name())
                 .expected("one row per road class"));
         }
@@ -571,7 +571,7 @@ fn read_holidays(files: &DataFiles) -> Result<BTreeMap<NaiveDate, String>, Input
     for (line, row) in &t.rows {
         let raw = t.raw(row, "date");
         let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-            InputError::on_line(t.file, *line, "date")
+            InputError::on_line(&t.file, *line, "date")
                 .value(raw)
                 .expected("an ISO date YYYY-MM-DD")
         })?;
@@ -602,7 +602,7 @@ fn node_cell(
 ) -> Result<NodeId, InputError> {
     let raw = t.raw(row, col);
     net.node_by_name(raw).ok_or_else(|| {
-        InputError::on_line(t.file, line, col)
+        InputError::on_line(&t.file, line, col)
             .value(raw)
             .expected("a node name from network/nodes.csv")
             .hint(format!("closest: {}", net.similar_names(raw, 3).join(", ")))
@@ -620,7 +620,7 @@ fn clock_min(
         .filter(|x| x.as_ms() <= 86_400_000)
         .map(|x| (x.as_ms() / 60_000) as u32)
         .ok_or_else(|| {
-            InputError::on_line(t.file, line, col)
+            InputError::on_line(&t.file, line, col)
                 .value(raw)
                 .expected("a time of day HH:MM from 00:00 to 24:00")
         })
@@ -633,13 +633,13 @@ fn species_cell(
 ) -> Result<(Species, SizeClass), InputError> {
     let sp = t.raw(row, "species");
     let species = Species::parse(sp).ok_or_else(|| {
-        InputError::on_line(t.file, line, "species")
+        InputError::on_line(&t.file, line, "species")
             .value(sp)
             .expected("`dog` or `cat`")
     })?;
     let sz = t.raw(row, "size");
     let size = SizeClass::parse(sz).ok_or_else(|| {
-        InputError::on_line(t.file, line, "size")
+        InputError::on_line(&t.file, line, "size")
             .value(sz)
             .expected("`small`, `medium` or `large`")
     })?;
@@ -704,7 +704,7 @@ fn read_hourly(files: &DataFiles) -> Result<[[f64; 24]; 3], InputError> {
     for (line, row) in &t.rows {
         let d_raw = t.raw(row, "day_type");
         let day = DayType::parse(d_raw).ok_or_else(|| {
-            InputError::on_line(t.file, *line, "day_type")
+            InputError::on_line(&t.file, *line, "day_type")
                 .value(d_raw)
                 .expected("one of `weekday`, `weekend`, `holiday`")
         })?;
@@ -825,7 +825,7 @@ fn read_addons(files: &DataFiles) -> Result<Vec<AddonOption>, InputError> {
             "grooming" => Some(Addon::Grooming),
             "hotel_stay" => Some(Addon::HotelStay),
             _ => {
-                return Err(InputError::on_line(t.file, *line, "service")
+                return Err(InputError::on_line(&t.file, *line, "service")
                     .value(raw)
                     .expected("one of `none`, `vet_visit`, `grooming`, `hotel_stay`"))
             }
@@ -834,13 +834,13 @@ fn read_addons(files: &DataFiles) -> Result<Vec<AddonOption>, InputError> {
         let partner_kind = match kind_raw {
             "" => None,
             k => Some(parse_partner_kind(k).ok_or_else(|| {
-                InputError::on_line(t.file, *line, "partner_kind")
+                InputError::on_line(&t.file, *line, "partner_kind")
                     .value(k)
                     .expected("`vet`, `groomer`, `hotel` or empty")
             })?),
         };
         if addon.is_some() != partner_kind.is_some() {
-            return Err(InputError::on_line(t.file, *line, "partner_kind")
+            return Err(InputError::on_line(&t.file, *line, "partner_kind")
                 .value(kind_raw)
                 .expected("a partner kind for every service but `none`, and none for `none`"));
         }
@@ -879,7 +879,7 @@ fn read_partners(files: &DataFiles, net: &RoadNetwork) -> Result<Vec<PartnerSpec
         partners.push(PartnerSpec {
             name: t.raw(row, "name").to_string(),
             kind: parse_partner_kind(k).ok_or_else(|| {
-                InputError::on_line(t.file, *line, "kind")
+                InputError::on_line(&t.file, *line, "kind")
                     .value(k)
                     .expected("`vet`, `groomer` or `hotel`")
             })?,

@@ -93,6 +93,18 @@ pub enum PathKey<'a> {
     Index(usize),
 }
 
+/// A path as errors name the field: `trips[0].pickup`.
+pub fn field_of(path: &[PathKey<'_>]) -> String {
+    (path.iter())
+        .map(|k| match k {
+            PathKey::Key(k) => format!(".{k}"),
+            PathKey::Index(i) => format!("[{i}]"),
+        })
+        .collect::<String>()
+        .trim_start_matches('.')
+        .to_string()
+}
+
 /// Builds located errors for the values of one scenario.
 pub struct Locator<'a> {
     /// The file.
@@ -107,15 +119,7 @@ impl Locator<'_> {
         value: &str,
         expected: impl Into<String>,
     ) -> InputError {
-        let field = path
-            .iter()
-            .map(|k| match k {
-                PathKey::Key(k) => format!(".{k}"),
-                PathKey::Index(i) => format!("[{i}]"),
-            })
-            .collect::<String>()
-            .trim_start_matches('.')
-            .to_string();
+        let field = field_of(path);
         InputError::at(
             &self.src.label,
             &self.src.text,

@@ -506,11 +506,7 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         .map(|g| sweep::parse_axis(g))
         .collect::<Result<Vec<_>, _>>()?;
     let shard = args.shard.as_deref().map(sweep::parse_shard).transpose()?;
-    let stem = std::path::Path::new(&args.scenario)
-        .file_stem()
-        .map_or(args.scenario.clone(), |s| s.to_string_lossy().into_owned());
-    let out =
-        (args.out.clone()).unwrap_or_else(|| PathBuf::from("out").join(format!("sweep-{stem}")));
+    let out = out_dir(args.out.clone(), "sweep-", &args.scenario);
     let workers = workers(args.workers);
     let o = sweep::SweepOptions {
         run: batch_options(
@@ -573,6 +569,16 @@ fn batch_options(
     })
 }
 
+/// `--out`, or `out/<prefix><scenario>` (the catalogue name or the file's stem).
+fn out_dir(out: Option<PathBuf>, prefix: &str, scenario: &str) -> PathBuf {
+    out.unwrap_or_else(|| {
+        let stem = std::path::Path::new(scenario)
+            .file_stem()
+            .map_or(scenario.to_string(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from("out").join(format!("{prefix}{stem}"))
+    })
+}
+
 fn workers(w: Option<u16>) -> usize {
     w.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -618,11 +624,7 @@ fn cmd_recommend(args: RecommendArgs) -> Result<(), RunError> {
                 .into(),
         );
     }
-    let stem = std::path::Path::new(&args.scenario)
-        .file_stem()
-        .map_or(args.scenario.clone(), |s| s.to_string_lossy().into_owned());
-    let out = (args.out.clone())
-        .unwrap_or_else(|| PathBuf::from("out").join(format!("recommend-{stem}")));
+    let out = out_dir(args.out.clone(), "recommend-", &args.scenario);
     let o = RecommendOptions {
         run: batch_options(
             &args.scenario,
@@ -797,13 +799,7 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         .scenario
         .clone()
         .unwrap_or_else(|| catalog::DEFAULT.to_string());
-    let stem = std::path::Path::new(&name)
-        .file_stem()
-        .map_or(name.clone(), |s| s.to_string_lossy().into_owned());
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("out").join(stem));
+    let out = out_dir(args.out.clone(), "", &name);
     let opts = RunOptions {
         scenario: args.scenario,
         seed: args.seed,

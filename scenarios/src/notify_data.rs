@@ -178,7 +178,7 @@ pub fn policies(files: &DataFiles, providers: &[ProviderSpec]) -> Result<Vec<Pol
     (NoticeKind::ALL.iter().zip(by_kind))
         .map(|(k, p)| {
             p.ok_or_else(|| {
-                InputError::on_line(t.file, 1, "kind").expected(format!(
+                InputError::on_line(&t.file, 1, "kind").expected(format!(
                     "a row for every kind of notice; `{}` is missing",
                     k.name()
                 ))

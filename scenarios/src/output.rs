@@ -752,6 +752,18 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> std::io::Resu
     fs::rename(tmp, dir.join("manifest.json"))
 }
 
+/// Reads a JSON file the program wrote (a manifest), with a located error.
+pub fn read_json(path: &Path) -> Result<serde_json::Value, crate::error::InputError> {
+    use crate::error::InputError;
+    let file = path.display().to_string();
+    let text = fs::read_to_string(path).map_err(|e| {
+        InputError::at(&file, "", None, "(file)").expected(format!("a readable file ({e})"))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        InputError::on_line(&file, e.line(), "(document)").expected(format!("JSON ({e})"))
+    })
+}
+
 /// The detail of a notifier's or a settlement service's event in events.csv.
 fn service_detail(ev: &Event) -> String {
     match ev {

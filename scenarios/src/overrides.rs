@@ -24,6 +24,9 @@ pub struct Overrides {
     pub sets: Vec<String>,
     /// Overlay files, read, in order.
     pub overlays: Vec<Source>,
+    /// `PATH=VALUE`s a sweep or a search sets after the user's, each with the flag it came
+    /// from (`--grid`, `--vary`), which an error in its value names.
+    pub derived: Vec<(&'static str, String)>,
 }
 
 impl Overrides {
@@ -48,18 +51,23 @@ impl Overrides {
                     })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Overrides { sets, overlays })
+        Ok(Overrides {
+            sets,
+            overlays,
+            derived: Vec::new(),
+        })
     }
 
     /// No flag given.
     pub fn is_empty(&self) -> bool {
-        self.sets.is_empty() && self.overlays.is_empty()
+        self.sets.is_empty() && self.overlays.is_empty() && self.derived.is_empty()
     }
 
     /// For the manifest: the flags and each overlay with its hash.
     pub fn manifest(&self) -> serde_json::Value {
         serde_json::json!({
             "set": self.sets,
+            "derived": self.derived.iter().map(|(f, raw)| format!("{f} {raw}")).collect::<Vec<_>>(),
             "overlays": self.overlays.iter().map(|o| serde_json::json!({
                 "file": o.label,
                 "hash": crate::located::fnv_hex(&[&o.text]),
@@ -78,7 +86,7 @@ enum Step {
 /// Where a value of the merged document came from.
 #[derive(Clone, Debug)]
 enum Origin {
-    /// A `--set` flag, as written.
+    /// A flag and its value, as written (`--set depots.0.vehicles=3`).
     Flag(String),
     /// Overlay `overlay` (index into [`Overrides::overlays`]), at `path` in that file.
     Overlay { overlay: usize, path: Vec<Step> },
@@ -110,8 +118,10 @@ pub fn apply(base: Source, o: &Overrides) -> Result<Merged, InputError> {
         let table: toml::Table = parse_toml(overlay)?;
         merge_table(&mut doc, table, &mut Vec::new(), i, &mut merged.origins);
     }
-    for raw in &o.sets {
-        apply_set(&mut doc, raw, &mut merged.origins)?;
+    let flags = (o.sets.iter().map(|raw| ("--set", raw)))
+        .chain(o.derived.iter().map(|(flag, raw)| (*flag, raw)));
+    for (flag, raw) in flags {
+        apply_set(&mut doc, (flag, raw), &mut merged.origins)?;
     }
     merged.src.text = toml::to_string(&doc).map_err(|e| {
         InputError::at(&merged.base.label, "", None, "(document)")
@@ -170,11 +180,12 @@ fn is_tables(a: &[toml::Value]) -> bool {
 /// Applies one `--set PATH=VALUE`.
 fn apply_set(
     doc: &mut toml::Table,
-    raw: &str,
+    (flag, raw): (&str, &str),
     origins: &mut Vec<(Vec<Step>, Origin)>,
 ) -> Result<(), InputError> {
+    let label = format!("{flag} {raw}");
     let flag_err = |field: &str, expected: String| {
-        InputError::at(&format!("--set {raw}"), "", None, field)
+        InputError::at(&label, "", None, field)
             .value(raw)
             .expected(expected)
     };
@@ -193,7 +204,7 @@ fn apply_set(
         *doc = t;
     }
     result.map_err(|e| flag_err(path.trim(), e))?;
-    origins.extend(done.into_iter().map(|p| (p, Origin::Flag(raw.to_string()))));
+    origins.extend(done.into_iter().map(|p| (p, Origin::Flag(label.clone()))));
     Ok(())
 }
 
@@ -322,18 +333,17 @@ fn describe(path: &[Step]) -> String {
 }
 
 fn field_text(path: &[Step]) -> String {
-    let mut s = String::new();
-    for step in path {
-        match step {
-            Step::Key(k) if s.is_empty() => s.push_str(k),
-            Step::Key(k) => {
-                s.push('.');
-                s.push_str(k);
-            }
-            Step::Index(i) => s.push_str(&format!("[{i}]")),
-        }
-    }
-    s
+    crate::located::field_of(&keys(path))
+}
+
+/// The steps as the locator's path keys.
+fn keys(path: &[Step]) -> Vec<PathKey<'_>> {
+    (path.iter())
+        .map(|s| match s {
+            Step::Key(k) => PathKey::Key(k),
+            Step::Index(i) => PathKey::Index(*i),
+        })
+        .collect()
 }
 
 /// Reads back an error's field (`a.b[0].c`) as steps.
@@ -368,9 +378,9 @@ impl Merged {
             .max_by_key(|(i, (p, _))| (p.len(), *i))
             .map(|(_, o)| o);
         let (label, text, path) = match origin {
-            Some((_, Origin::Flag(raw))) => {
+            Some((_, Origin::Flag(label))) => {
                 return InputError {
-                    file: format!("--set {raw}"),
+                    file: label.clone(),
                     line: None,
                     column: None,
                     ..e
@@ -384,16 +394,9 @@ impl Merged {
             }
             None => (&self.base.label, &self.base.text, steps),
         };
-        let offset = (0..=path.len()).rev().find_map(|n| {
-            let keys: Vec<PathKey<'_>> = path[..n]
-                .iter()
-                .map(|s| match s {
-                    Step::Key(k) => PathKey::Key(k),
-                    Step::Index(i) => PathKey::Index(*i),
-                })
-                .collect();
-            offset_of(text, &keys)
-        });
+        let offset = (0..=path.len())
+            .rev()
+            .find_map(|n| offset_of(text, &keys(&path[..n])));
         InputError {
             value: e.value,
             expected: e.expected,
@@ -430,6 +433,7 @@ mod tests {
         let o = Overrides {
             sets: sets.iter().map(|s| s.to_string()).collect(),
             overlays: overlays.iter().map(|(l, t)| src(l, t)).collect(),
+            derived: Vec::new(),
         };
         apply(src("base.toml", BASE), &o)
     }

@@ -46,7 +46,7 @@ pub(crate) fn node_rows(t: &Table<'_>) -> Result<(Vec<NodeSpec>, Vec<usize>), In
         debug_assert_eq!(id, i);
         let name = t.raw(row, "name");
         if name.is_empty() {
-            return Err(InputError::on_line(t.file, line, "name")
+            return Err(InputError::on_line(&t.file, line, "name")
                 .value("")
                 .expected("a non-empty node name"));
         }
@@ -66,7 +66,7 @@ pub(crate) fn node_rows(t: &Table<'_>) -> Result<(Vec<NodeSpec>, Vec<usize>), In
         )?;
         let kind_raw = t.raw(row, "kind");
         let kind = NodeKind::parse(kind_raw).ok_or_else(|| {
-            InputError::on_line(t.file, line, "kind")
+            InputError::on_line(&t.file, line, "kind")
                 .value(kind_raw)
                 .expected("one of `city`, `junction`, `district`, `street`")
         })?;
@@ -108,7 +108,7 @@ pub(crate) fn edge_cells(
     let to: u32 = t.parse(line, row, "to", &node_expected, |v| *v < n)?;
     let road = t.raw(row, "road");
     if road.is_empty() {
-        return Err(InputError::on_line(t.file, line, "road")
+        return Err(InputError::on_line(&t.file, line, "road")
             .value("")
             .expected("a road name"));
     }
@@ -165,7 +165,7 @@ pub(crate) fn read_profile_table(
         let line = *line;
         let d_raw = t.raw(row, "day_type");
         let day = DayType::parse(d_raw).ok_or_else(|| {
-            InputError::on_line(t.file, line, "day_type")
+            InputError::on_line(&t.file, line, "day_type")
                 .value(d_raw)
                 .expected("one of `weekday`, `weekend`, `holiday`")
         })?;
@@ -180,7 +180,7 @@ pub(crate) fn read_profile_table(
         )?;
         let slot = &mut factors[day as usize][class.index()][hour];
         if !slot.is_nan() {
-            return Err(InputError::on_line(t.file, line, "hour")
+            return Err(InputError::on_line(&t.file, line, "hour")
                 .value(hour.to_string())
                 .expected(format!(
                     "one row per (day_type, class, hour); {} {} {hour} is repeated",

@@ -16,8 +16,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use sim_core::engine::Host;
-
 use crate::error::InputError;
 use crate::run::{Loaded, RunError, RunOptions};
 use crate::sweep::{stats, Stats};
@@ -186,9 +184,7 @@ pub fn recommend(
     };
     // Every value must resolve before anything runs (a bad path is an input error).
     for v in [o.lo, o.hi] {
-        loaded
-            .resolve(&options(o, v, base_seed, 0))
-            .map_err(|e| vary_error(e, o))?;
+        loaded.resolve(&options(o, v, base_seed, 0))?;
     }
     check_terms_measured(&loaded, o, base_seed)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -272,21 +268,9 @@ fn search(lo: u64, hi: u64, step: u64, pass: &mut impl FnMut(u64) -> bool) -> Op
 }
 
 fn options(o: &RecommendOptions, v: u64, base_seed: u64, r: u32) -> RunOptions {
-    let mut run = o.run.clone();
-    run.overrides.sets.push(format!("{}={v}", o.path));
-    run.seed = Some(base_seed.wrapping_add(u64::from(r)));
-    run.host = Host::Reference;
-    run
-}
-
-fn vary_error(e: RunError, o: &RecommendOptions) -> RunError {
-    match e {
-        RunError::Input(mut ie) if ie.file.starts_with(&format!("--set {}=", o.path)) => {
-            ie.file = format!("--vary {}", o.path);
-            RunError::Input(ie)
-        }
-        e => e,
-    }
+    let seed = base_seed.wrapping_add(u64::from(r));
+    o.run
+        .variant("--vary", vec![format!("{}={v}", o.path)], seed)
 }
 
 /// Evaluates value `v`: replications in batches the size of the pool, the verdict checked

@@ -19,64 +19,35 @@ use plotters::prelude::*;
 use crate::error::InputError;
 use crate::run::RunError;
 
-/// A CSV file read whole: its header and rows, with the file's name for errors.
-struct Table {
-    file: String,
-    header: Vec<String>,
-    rows: Vec<csv::StringRecord>,
+/// An output CSV file read whole with the project's located reader: the columns named are
+/// required, a cell that is not a number is an error naming its file, line, column and value.
+type Table = crate::table::Table<'static>;
+
+fn read(path: &Path, required: &[&str]) -> Result<Table, InputError> {
+    Table::read_path(path, required)
 }
 
-impl Table {
-    fn read(path: &Path) -> Result<Table, InputError> {
-        let file = path.display().to_string();
-        let mut rd = csv::Reader::from_path(path).map_err(|e| {
-            InputError::at(&file, "", None, "(file)").expected(format!("a readable CSV file ({e})"))
-        })?;
-        let header = (rd.headers())
-            .map_err(|e| InputError::on_line(&file, 1, "(header)").expected(e.to_string()))?
-            .iter()
-            .map(String::from)
-            .collect();
-        let rows = rd
-            .records()
-            .enumerate()
-            .map(|(i, r)| {
-                r.map_err(|e| InputError::on_line(&file, i + 2, "(row)").expected(e.to_string()))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Table { file, header, rows })
-    }
-
-    fn col(&self, name: &str) -> Result<usize, InputError> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            InputError::on_line(&self.file, 1, name).expected(format!("a column `{name}`"))
-        })
-    }
-
-    /// Column `name` as numbers (`None` where empty); a value that is not a number is a
-    /// located error.
-    fn numbers(&self, name: &str) -> Result<Vec<Option<f64>>, InputError> {
-        let c = self.col(name)?;
-        (self.rows.iter().enumerate())
-            .map(|(i, r)| {
-                let v = r.get(c).unwrap_or("");
-                if v.is_empty() {
-                    return Ok(None);
-                }
-                v.parse::<f64>().map(Some).map_err(|_| {
-                    InputError::on_line(&self.file, i + 2, name)
-                        .value(v)
-                        .expected("a number")
-                })
-            })
-            .collect()
-    }
-
-    fn texts(&self, name: &str) -> Result<Vec<&str>, InputError> {
-        let c = self.col(name)?;
-        Ok(self.rows.iter().map(|r| r.get(c).unwrap_or("")).collect())
-    }
+/// Column `col` (required when the file was read) as its cells.
+fn texts<'t>(t: &'t Table, col: &str) -> Vec<&'t str> {
+    t.rows.iter().map(|(_, r)| t.raw(r, col)).collect()
 }
+
+/// Column `col` as numbers, `None` where empty.
+fn numbers(t: &Table, col: &str) -> Result<Vec<Option<f64>>, InputError> {
+    (t.rows.iter())
+        .map(|(line, r)| t.parse_opt(*line, r, col, "a number", |v: &f64| v.is_finite()))
+        .collect()
+}
+
+/// The columns of `bookings.csv` the report reads.
+const BOOKING_COLUMNS: &[&str] = &[
+    "requested_at",
+    "requested_pickup",
+    "accepted",
+    "at_door_at",
+    "pickup_at",
+    "status",
+];
 
 /// Hours since the run's start date of a timestamp `YYYY-MM-DDTHH:MM:SS`.
 fn hours_since(start: chrono::NaiveDate, t: &str) -> Option<f64> {
@@ -322,19 +293,9 @@ fn plot(id: &str, heading: &str, svg: PlotResult) -> Result<Section, RunError> {
     Ok((id.into(), heading.into(), svg))
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value, InputError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError::at(&file, "", None, "(file)").expected(format!("a readable file ({e})"))
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        InputError::on_line(&file, e.line(), "(document)").expected(format!("JSON ({e})"))
-    })
-}
-
 /// The sections of a run's report.
 fn run_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
-    let m = read_json(&dir.join("manifest.json"))?;
+    let m = crate::output::read_json(&dir.join("manifest.json"))?;
     let start = (m["start_date"].as_str())
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .ok_or_else(|| {
@@ -346,8 +307,11 @@ fn run_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
             )
             .expected("a date YYYY-MM-DD")
         })?;
-    let bookings = Table::read(&dir.join("bookings.csv"))?;
-    let hourly = Table::read(&dir.join("vehicles_hourly.csv"))?;
+    let bookings = read(&dir.join("bookings.csv"), BOOKING_COLUMNS)?;
+    let hourly = read(
+        &dir.join("vehicles_hourly.csv"),
+        &["hour_start", "busy_s", "utilisation"],
+    )?;
     let mut sections = vec![
         plot(
             "plot-load",
@@ -366,7 +330,10 @@ fn run_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
         )?,
     ];
     if dir.join("notifications.csv").exists() {
-        let n = Table::read(&dir.join("notifications.csv"))?;
+        let n = read(
+            &dir.join("notifications.csv"),
+            &["channel_used", "outcome", "latency_ms"],
+        )?;
         sections.push(plot(
             "plot-notify",
             "Notification delivery latency by channel",
@@ -374,8 +341,8 @@ fn run_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
         )?);
     }
     if dir.join("settlements.csv").exists() {
-        let s = Table::read(&dir.join("settlements.csv"))?;
-        let lags: Vec<f64> = s.numbers("lag_s")?.into_iter().flatten().collect();
+        let s = read(&dir.join("settlements.csv"), &["lag_s"])?;
+        let lags: Vec<f64> = numbers(&s, "lag_s")?.into_iter().flatten().collect();
         let bin = (bounds(lags.iter().copied()).1 / 40.0).max(1.0).ceil();
         sections.push(plot(
             "plot-settle",
@@ -396,11 +363,11 @@ fn load_chart(
     hourly: &Table,
     start: chrono::NaiveDate,
 ) -> Result<PlotResult, InputError> {
-    let requested = bookings.texts("requested_at")?;
-    let requested_pickup = bookings.texts("requested_pickup")?;
-    let pickup = bookings.texts("pickup_at")?;
-    let status = bookings.texts("status")?;
-    let accepted = bookings.texts("accepted")?;
+    let requested = texts(bookings, "requested_at");
+    let requested_pickup = texts(bookings, "requested_pickup");
+    let pickup = texts(bookings, "pickup_at");
+    let status = texts(bookings, "status");
+    let accepted = texts(bookings, "accepted");
     let hours_of =
         |ts: &[&str]| -> Vec<Option<f64>> { ts.iter().map(|t| hours_since(start, t)).collect() };
     let (req, due, picked) = (
@@ -430,8 +397,8 @@ fn load_chart(
             (h as f64, n as f64)
         })
         .collect();
-    let busy = hourly.numbers("busy_s")?;
-    let at = hourly.texts("hour_start")?;
+    let busy = numbers(hourly, "busy_s")?;
+    let at = texts(hourly, "hour_start");
     let mut working: BTreeMap<i64, f64> = BTreeMap::new();
     for (t, b) in at.iter().zip(&busy) {
         if let Some(h) = hours_since(start, t) {
@@ -463,9 +430,9 @@ fn load_chart(
 /// The waits of the wait KPIs: van at the door - requested pickup (0 when early), for
 /// completed bookings.
 fn wait_chart(bookings: &Table, start: chrono::NaiveDate) -> Result<PlotResult, InputError> {
-    let door = bookings.texts("at_door_at")?;
-    let due = bookings.texts("requested_pickup")?;
-    let status = bookings.texts("status")?;
+    let door = texts(bookings, "at_door_at");
+    let due = texts(bookings, "requested_pickup");
+    let status = texts(bookings, "status");
     let waits: Vec<f64> = (0..status.len())
         .filter(|&i| status[i] == "completed")
         .filter_map(|i| {
@@ -481,8 +448,8 @@ fn wait_chart(bookings: &Table, start: chrono::NaiveDate) -> Result<PlotResult, 
 }
 
 fn utilisation_chart(hourly: &Table, start: chrono::NaiveDate) -> Result<PlotResult, InputError> {
-    let u = hourly.numbers("utilisation")?;
-    let at = hourly.texts("hour_start")?;
+    let u = numbers(hourly, "utilisation")?;
+    let at = texts(hourly, "hour_start");
     let mut by_hour: BTreeMap<i64, (f64, f64)> = BTreeMap::new();
     for (t, v) in at.iter().zip(&u) {
         if let Some(h) = hours_since(start, t) {
@@ -503,9 +470,9 @@ fn utilisation_chart(hourly: &Table, start: chrono::NaiveDate) -> Result<PlotRes
 }
 
 fn notify_chart(n: &Table) -> Result<PlotResult, InputError> {
-    let channel = n.texts("channel_used")?;
-    let outcome = n.texts("outcome")?;
-    let latency = n.numbers("latency_ms")?;
+    let channel = texts(n, "channel_used");
+    let outcome = texts(n, "outcome");
+    let latency = numbers(n, "latency_ms")?;
     let mut by: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for i in 0..channel.len() {
         if let (Some(l), "delivered") = (latency[i], outcome[i]) {
@@ -529,7 +496,7 @@ fn notify_chart(n: &Table) -> Result<PlotResult, InputError> {
 }
 
 fn kpi_table(dir: &Path, m: &serde_json::Value) -> Result<String, InputError> {
-    let k = Table::read(&dir.join("kpis.csv"))?;
+    let k = read(&dir.join("kpis.csv"), &["kpi", "value", "unit"])?;
     let mut h = String::new();
     let facts = [
         "scenario",
@@ -545,7 +512,7 @@ fn kpi_table(dir: &Path, m: &serde_json::Value) -> Result<String, InputError> {
         let _ = writeln!(h, "<tr><td>{f}</td><td>{}</td></tr>", escape(&v));
     }
     h.push_str("</table><p></p><table><tr><th>KPI</th><th>value</th><th>unit</th></tr>\n");
-    for r in &k.rows {
+    for (_, r) in &k.rows {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -612,11 +579,13 @@ type Line = (Vec<(f64, f64)>, Vec<(f64, f64, f64)>);
 
 /// The sections of a sweep's report.
 fn sweep_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
-    let m = read_json(&dir.join("sweep.json"))?;
-    let s = Table::read(&dir.join("sweep_summary.csv"))?;
+    let m = crate::output::read_json(&dir.join("sweep.json"))?;
     let axes: Vec<String> = (m["plan"]["axes"].as_array().into_iter().flatten())
         .filter_map(|a| a["path"].as_str().map(String::from))
         .collect();
+    let mut required = vec!["kpi", "mean", "ci95_low", "ci95_high"];
+    required.extend(axes.iter().map(String::as_str));
+    let s = read(&dir.join("sweep_summary.csv"), &required)?;
     let Some(first) = axes.first() else {
         return Err(InputError::at(
             &dir.join("sweep.json").display().to_string(),
@@ -627,16 +596,14 @@ fn sweep_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
         .expected("at least one grid axis")
         .into());
     };
-    let kpi = s.texts("kpi")?;
-    let x = s.numbers(first)?;
+    let kpi = texts(&s, "kpi");
+    let x = numbers(&s, first)?;
     let (mean, lo, hi) = (
-        s.numbers("mean")?,
-        s.numbers("ci95_low")?,
-        s.numbers("ci95_high")?,
+        numbers(&s, "mean")?,
+        numbers(&s, "ci95_low")?,
+        numbers(&s, "ci95_high")?,
     );
-    let others: Vec<Vec<&str>> = (axes[1..].iter())
-        .map(|a| s.texts(a))
-        .collect::<Result<_, _>>()?;
+    let others: Vec<Vec<&str>> = (axes[1..].iter()).map(|a| texts(&s, a)).collect();
     let mut sections = Vec::new();
     for (n, name) in SWEEP_KPIS
         .iter()
@@ -671,11 +638,11 @@ fn sweep_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
 
 fn summary_table(s: &Table) -> String {
     let mut h = String::from("<table><tr>");
-    for c in &s.header {
+    for c in s.headers() {
         let _ = write!(h, "<th>{}</th>", escape(c));
     }
     h.push_str("</tr>\n");
-    for r in &s.rows {
+    for (_, r) in &s.rows {
         h.push_str("<tr>");
         for v in r {
             let _ = write!(h, "<td>{}</td>", escape(v));

@@ -60,6 +60,20 @@ pub struct RunOptions {
     pub overrides: Overrides,
 }
 
+impl RunOptions {
+    /// One run of a sweep or a search: these options with the values `flag` (`--grid`,
+    /// `--vary`) sets, the seed, and the reference loop.
+    pub fn variant(&self, flag: &'static str, sets: Vec<String>, seed: u64) -> RunOptions {
+        let mut o = self.clone();
+        o.overrides
+            .derived
+            .extend(sets.into_iter().map(|s| (flag, s)));
+        o.seed = Some(seed);
+        o.host = Host::Reference;
+        o
+    }
+}
+
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

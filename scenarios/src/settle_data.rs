@@ -77,7 +77,7 @@ pub fn config(files: &DataFiles, mode: Mode) -> Result<SettleConfig, InputError>
     }
     let get = |i: usize| {
         values[i].ok_or_else(|| {
-            InputError::on_line(t.file, 1, "name").expected(format!(
+            InputError::on_line(&t.file, 1, "name").expected(format!(
                 "a row for every parameter; `{}` is missing",
                 NAMES[i].0
             ))

@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sim_core::engine::Host;
 use sim_core::observe::KpiRow;
 
 use crate::error::InputError;
@@ -443,38 +442,14 @@ fn plan(loaded: &Loaded, o: &SweepOptions) -> Result<Plan, RunError> {
         until: o.until_text.clone(),
     };
     for c in 0..plan.cells() {
-        loaded
-            .resolve(&cell_options(&o.run, &plan, c, 0))
-            .map_err(|e| grid_error(e, &plan))?;
+        loaded.resolve(&cell_options(&o.run, &plan, c, 0))?;
     }
     Ok(plan)
 }
 
 /// Options of cell `c`, replication `r`.
 fn cell_options(base: &RunOptions, plan: &Plan, c: usize, r: u32) -> RunOptions {
-    let mut o = base.clone();
-    o.overrides.sets.extend(plan.cell_sets(c));
-    o.seed = Some(plan.seed(r));
-    o.host = Host::Reference;
-    o
-}
-
-/// An error in a cell's value names the `--grid` flag it came from.
-fn grid_error(e: RunError, plan: &Plan) -> RunError {
-    let RunError::Input(mut ie) = e else {
-        return e;
-    };
-    if let Some(set) = ie.file.strip_prefix("--set ").map(String::from) {
-        if let Some(a) = plan
-            .axes
-            .iter()
-            .find(|a| set.starts_with(&format!("{}=", a.path)))
-        {
-            ie.file = format!("--grid {}", a.path);
-            ie.value = set.split_once('=').map(|(_, v)| v.to_string());
-        }
-    }
-    RunError::Input(ie)
+    base.variant("--grid", plan.cell_sets(c), plan.seed(r))
 }
 
 /// A progress bar that draws nothing (for tests and scripts).
@@ -572,69 +547,35 @@ fn one_run(loaded: &Loaded, o: &SweepOptions, plan: &Plan, i: usize) -> (RunRow,
     }
 }
 
-/// Reads one sweep directory (a shard or a whole sweep).
+/// Reads one sweep directory (a shard or a whole sweep): its manifest and its rows.
 fn read_dir(dir: &Path) -> Result<(serde_json::Value, Vec<RunRow>), InputError> {
-    let label = |f: &str| dir.join(f).display().to_string();
-    let text = std::fs::read_to_string(dir.join("sweep.json")).map_err(|e| {
-        InputError::at(&label("sweep.json"), "", None, "sweep.json").expected(format!(
-            "a sweep directory written by `petfleet sweep` ({e})"
-        ))
-    })?;
-    let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        InputError::on_line(&label("sweep.json"), e.line(), "(document)")
-            .expected(format!("the JSON `petfleet sweep` writes ({e})"))
-    })?;
-    let file = label("sweep.csv");
-    let mut rd = csv::Reader::from_path(dir.join("sweep.csv")).map_err(|e| {
-        InputError::at(&file, "", None, "sweep.csv").expected(format!("a readable sweep.csv ({e})"))
-    })?;
-    let header: Vec<String> = rd
+    let manifest = crate::output::read_json(&dir.join("sweep.json"))?;
+    let required = ["run_index", "seed", "status", "error", "trace_hash"];
+    let t = crate::table::Table::read_path(&dir.join("sweep.csv"), &required)?;
+    // The KPI columns follow trace_hash.
+    let first_kpi = t
         .headers()
-        .map_err(|e| InputError::on_line(&file, 1, "header").expected(e.to_string()))?
         .iter()
-        .map(String::from)
-        .collect();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(ix), Some(seed), Some(status), Some(error), Some(hash)) = (
-        col("run_index"),
-        col("seed"),
-        col("status"),
-        col("error"),
-        col("trace_hash"),
-    ) else {
-        return Err(InputError::on_line(&file, 1, "header")
-            .expected("the columns run_index, seed, status, error, trace_hash"));
-    };
-    let mut rows = Vec::new();
-    for (n, rec) in rd.records().enumerate() {
-        let line = n + 2;
-        let rec =
-            rec.map_err(|e| InputError::on_line(&file, line, "(row)").expected(e.to_string()))?;
-        let num = |c: usize, what: &str| {
-            rec.get(c)
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or_else(|| {
-                    InputError::on_line(&file, line, what)
-                        .value(rec.get(c).unwrap_or(""))
-                        .expected("a whole number")
-                })
-        };
-        rows.push(RunRow {
-            index: num(ix, "run_index")? as usize,
-            seed: num(seed, "seed")?,
-            status: rec.get(status).unwrap_or("").to_string(),
-            error: rec.get(error).unwrap_or("").to_string(),
-            trace_hash: rec.get(hash).unwrap_or("").to_string(),
-            kpis: (header.iter().enumerate().skip(hash + 1))
-                .filter_map(|(c, k)| {
-                    rec.get(c)
-                        .filter(|v| !v.is_empty())
-                        .map(|v| (k.clone(), v.to_string()))
-                })
-                .collect(),
-        });
-    }
-    Ok((manifest, rows))
+        .position(|h| h == "trace_hash")
+        .map_or(0, |p| p + 1);
+    let kpis = &t.headers()[first_kpi..];
+    let whole = "a whole number";
+    (t.rows.iter())
+        .map(|(line, r)| {
+            Ok(RunRow {
+                index: t.parse(*line, r, "run_index", whole, |_: &usize| true)?,
+                seed: t.parse(*line, r, "seed", whole, |_: &u64| true)?,
+                status: t.raw(r, "status").to_string(),
+                error: t.raw(r, "error").to_string(),
+                trace_hash: t.raw(r, "trace_hash").to_string(),
+                kpis: (kpis.iter())
+                    .map(|k| (k.clone(), t.raw(r, k).to_string()))
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect(),
+            })
+        })
+        .collect::<Result<Vec<_>, InputError>>()
+        .map(|rows| (manifest, rows))
 }
 
 /// Puts shards (or whole sweeps of the same plan) together into `out`: exactly the files

@@ -10,27 +10,49 @@ use crate::error::{did_you_mean, InputError};
 
 /// A parsed CSV file: header and records with their line numbers.
 pub(crate) struct Table<'a> {
-    pub file: &'a str,
+    pub file: std::borrow::Cow<'a, str>,
     headers: Vec<String>,
     pub rows: Vec<(usize, csv::StringRecord)>,
 }
 
 impl<'a> Table<'a> {
     pub fn read(file: &'a str, text: &str, required: &[&str]) -> Result<Table<'a>, InputError> {
+        Self::read_as(std::borrow::Cow::Borrowed(file), text, required)
+    }
+
+    /// Reads the CSV file at `path` (an output file: its path is its label).
+    pub fn read_path(
+        path: &std::path::Path,
+        required: &[&str],
+    ) -> Result<Table<'static>, InputError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::at(&file, "", None, "(file)").expected(format!("a readable CSV file ({e})"))
+        })?;
+        Table::read_as(std::borrow::Cow::Owned(file), &text, required)
+    }
+
+    fn read_as(
+        file: std::borrow::Cow<'a, str>,
+        text: &str,
+        required: &[&str],
+    ) -> Result<Table<'a>, InputError> {
+        let file_ref: &str = &file;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| {
-                InputError::on_line(file, 1, "header").expected(format!("a CSV header row ({e})"))
+                InputError::on_line(file_ref, 1, "header")
+                    .expected(format!("a CSV header row ({e})"))
             })?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
         for col in required {
             if !headers.iter().any(|h| h == col) {
-                let mut err = InputError::on_line(file, 1, "header")
+                let mut err = InputError::on_line(file_ref, 1, "header")
                     .value(headers.join(","))
                     .expected(format!(
                         "a column named `{col}` (columns: {})",
@@ -51,7 +73,7 @@ impl<'a> Table<'a> {
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line() as usize);
-                    return Err(InputError::on_line(file, line, "row")
+                    return Err(InputError::on_line(file_ref, line, "row")
                         .expected(format!("a well-formed CSV row ({e})")));
                 }
             }
@@ -61,6 +83,11 @@ impl<'a> Table<'a> {
             headers,
             rows,
         })
+    }
+
+    /// The header's column names.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
     }
 
     pub fn raw<'r>(&self, row: &'r csv::StringRecord, col: &str) -> &'r str {
@@ -136,7 +163,7 @@ impl<'a> Table<'a> {
             .take(i)
             .map(|f| f.chars().count() + 1)
             .sum::<usize>();
-        let mut e = InputError::on_line(self.file, line, col).value(self.raw(row, col));
+        let mut e = InputError::on_line(&self.file, line, col).value(self.raw(row, col));
         e.column = Some(column);
         e
     }

@@ -38,36 +38,20 @@ pub fn mmc(
     workers: usize,
 ) -> MmcValidation {
     use rayon::prelude::*;
-    let runs: Vec<mmc::MmcRun> = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
-        .build()
-        .map(|pool| {
-            pool.install(|| {
-                (0..replications)
-                    .into_par_iter()
-                    .map(|r| {
-                        mmc::simulate(
-                            c,
-                            a,
-                            (horizon, horizon / 10.0),
-                            seed.wrapping_add(u64::from(r)),
-                        )
-                    })
-                    .collect()
-            })
-        })
-        .unwrap_or_else(|_| {
-            (0..replications)
-                .map(|r| {
-                    mmc::simulate(
-                        c,
-                        a,
-                        (horizon, horizon / 10.0),
-                        seed.wrapping_add(u64::from(r)),
-                    )
-                })
-                .collect()
-        });
+    let one = |r: u32| {
+        mmc::simulate(
+            c,
+            a,
+            (horizon, horizon / 10.0),
+            seed.wrapping_add(u64::from(r)),
+        )
+    };
+    // Without a pool (threads refused), the replications run here, one after another.
+    let runs: Vec<mmc::MmcRun> = match rayon::ThreadPoolBuilder::new().num_threads(workers).build()
+    {
+        Ok(pool) => pool.install(|| (0..replications).into_par_iter().map(one).collect()),
+        Err(_) => (0..replications).map(one).collect(),
+    };
     let p: Vec<f64> = runs.iter().map(|r| r.p_wait).collect();
     let w: Vec<f64> = runs.iter().map(|r| r.mean_wait).collect();
     let little = (runs.iter())

@@ -498,11 +498,11 @@ fn bad_grids_and_shards_name_their_flag() {
     for (args, says) in [
         (
             &["--grid", "depots.*.vehicle=10,20"][..],
-            "--grid depots.*.vehicle: field `depots[0].vehicle`",
+            "--grid depots.*.vehicle=10: field `depots[0].vehicle`",
         ),
         (
             &["--grid", "depots.*.vehicles=-1,20"][..],
-            "--grid depots.*.vehicles: field `depots[0].vehicles` = \"-1\"",
+            "--grid depots.*.vehicles=-1: field `depots[0].vehicles` = \"-1\"",
         ),
         (&["--grid", "depots.*.vehicles=9..1"][..], "FROM <= TO"),
         (&["--grid", "novalues"][..], "--grid novalues"),

@@ -284,7 +284,7 @@ impl Observer<Msg, Event> for Kpis {
             }
             Event::PetAlert(a) => {
                 self.welfare_alerts += 1;
-                if a.action.starts_with("divert") {
+                if a.action == crate::actors::pet::DIVERT_TO_VET {
                     self.vet_diversions += 1;
                 }
             }

@@ -25,36 +25,18 @@ use super::vehicle::msg::VehicleMsg;
 use crate::engine::{TraceEncode, TraceHasher};
 use crate::msg::MsgGroup;
 
-/// Every internal message: one variant per kind of recipient, each a group of that
-/// recipient's messages defined in the recipient's own module (its trace encoding and its
-/// `events.csv` detail beside it). A new actor adds one group and one variant here.
-#[derive(Clone, Debug)]
-pub enum Msg {
-    /// Sent to every actor at time 0.
-    Start,
-    /// To the traffic actor.
-    Traffic(TrafficMsg),
-    /// To a customer.
-    Customer(CustomerMsg),
-    /// To the dispatcher.
-    Dispatcher(DispatcherMsg),
-    /// To a vehicle.
-    Vehicle(VehicleMsg),
-    /// To a pet.
-    Pet(PetMsg),
-    /// To a partner.
-    Partner(PartnerMsg),
-    /// To the notification gateway.
-    Notifier(NotifierMsg),
-    /// To the settlement service.
-    Settlement(SettlementMsg),
-    /// To whoever asked a partner for a service (a vehicle or the dispatcher; the
-    /// dispatcher forwards the start to the customer).
-    Reply(ServiceReply),
-}
-
 macro_rules! groups {
-    ($($variant:ident($group:ty)),*) => {
+    ($($(#[$doc:meta])* $variant:ident($group:ty)),* $(,)?) => {
+        /// Every internal message: one variant per kind of recipient, each a group of that
+        /// recipient's messages defined in the recipient's own module (its trace encoding and
+        /// its `events.csv` detail beside it). A new actor adds one line to `groups!` below.
+        #[derive(Clone, Debug)]
+        pub enum Msg {
+            /// Sent to every actor at time 0.
+            Start,
+            $($(#[$doc])* $variant($group),)*
+        }
+
         $(impl From<$group> for Msg {
             fn from(m: $group) -> Msg {
                 Msg::$variant(m)
@@ -74,15 +56,25 @@ macro_rules! groups {
 }
 
 groups!(
+    /// To the traffic actor.
     Traffic(TrafficMsg),
+    /// To a customer.
     Customer(CustomerMsg),
+    /// To the dispatcher.
     Dispatcher(DispatcherMsg),
+    /// To a vehicle.
     Vehicle(VehicleMsg),
+    /// To a pet.
     Pet(PetMsg),
+    /// To a partner.
     Partner(PartnerMsg),
+    /// To the notification gateway.
     Notifier(NotifierMsg),
+    /// To the settlement service.
     Settlement(SettlementMsg),
-    Reply(ServiceReply)
+    /// To whoever asked a partner for a service (a vehicle or the dispatcher; the
+    /// dispatcher forwards the start to the customer).
+    Reply(ServiceReply),
 );
 
 impl Msg {

@@ -13,6 +13,9 @@ use crate::ids::{ActorId, BookingId, VehicleId};
 use crate::time::{SimDuration, SimTime};
 use crate::welfare::{Env, Level, Physiology, Welfare};
 
+/// The action of a critical alert on which the pet asks its van to divert to a vet.
+pub const DIVERT_TO_VET: &str = "divert to the nearest open vet";
+
 /// A pet.
 pub struct Pet {
     spec: PetSpec,
@@ -59,7 +62,7 @@ impl Pet {
         for a in alerts {
             critical |= a.level == Level::Critical;
             let action = if a.level == Level::Critical && !r.asked {
-                "divert to the nearest open vet"
+                DIVERT_TO_VET
             } else {
                 "none"
             };
