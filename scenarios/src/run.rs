@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sim_core::actors::Msg;
-use sim_core::engine::{EngineError, Host, RunLimits, RunReport};
+use sim_core::engine::{EngineError, Host, Observer, RunLimits, RunReport};
 use sim_core::event::Event;
 use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis, NotifyKpis, SettleKpis};
 use sim_core::time::SimTime;
@@ -233,27 +233,31 @@ impl Loaded {
     }
 }
 
-/// A run that reached its end: its report, the outputs still to be committed, the KPIs and
-/// the invariant violations (empty when every invariant holds).
+/// A run that reached its end: its report, the KPIs and the invariant violations (empty
+/// when every invariant holds).
 struct Simulated {
     report: RunReport<Msg, Event>,
-    outputs: Option<CsvOutputs>,
     problems: Vec<String>,
     kpi_rows: Vec<KpiRow>,
     counts: BookingCounts,
     wall_s: f64,
 }
 
-/// Builds the engine and runs it to the end with `outputs` (if any) listening.
-fn simulate(
+/// Builds the engine and runs it to the end with `outputs` listening; hands `outputs` back
+/// either way, for the caller to commit or abandon.
+fn simulate<O: Observer<Msg, Event> + Unpin + 'static>(
     (merged, resolved): (&Merged, &Resolved),
     host: Host,
-    outputs: Option<CsvOutputs>,
-) -> Result<Simulated, RunError> {
+    outputs: O,
+) -> (O, Result<Simulated, RunError>) {
     let spec = &resolved.spec;
-    let (engine, _layout) = sim_core::sim::build(spec).map_err(|e| {
-        InputError::at(&merged.src.label, &merged.src.text, None, "trips").expected(e.to_string())
-    })?;
+    let engine = match sim_core::sim::build(spec) {
+        Ok((engine, _layout)) => engine,
+        Err(e) => {
+            let at = InputError::at(&merged.src.label, &merged.src.text, None, "trips");
+            return (outputs, Err(at.expected(e.to_string()).into()));
+        }
+    };
     let limits = RunLimits {
         until: resolved.until,
         ..RunLimits::default()
@@ -268,12 +272,7 @@ fn simulate(
     let wall_s = started.elapsed().as_secs_f64();
     let report = match report {
         Ok(r) => r,
-        Err(e) => {
-            if let Some(o) = outputs {
-                o.abandon();
-            }
-            return Err(e.into());
-        }
+        Err(e) => return (outputs, Err(e.into())),
     };
     // A run that broke an invariant still writes its outputs (they are whole: the run
     // reached its end), so that the violation can be looked into; it then exits 3.
@@ -281,21 +280,21 @@ fn simulate(
     kpis.finish(report.end_time);
     let counts = kpis.counts();
     let kpi_rows = kpi_rows(&kpis, spec, (&notify, &settle), &report);
-    Ok(Simulated {
+    let sim = Simulated {
         report,
-        outputs,
         problems,
         kpi_rows,
         counts,
         wall_s,
-    })
+    };
+    (outputs, Ok(sim))
 }
 
 /// One run without outputs (a sweep's): its KPIs and trace hash, or why it failed
 /// (an invariant violation fails it too).
 pub fn run_kpis(loaded: &Loaded, opts: &RunOptions) -> Result<(Vec<KpiRow>, u64), RunError> {
     let (merged, resolved) = loaded.resolve(opts)?;
-    let sim = simulate((&merged, &resolved), opts.host, None)?;
+    let sim = simulate((&merged, &resolved), opts.host, None::<CsvOutputs>).1?;
     if !sim.problems.is_empty() {
         return Err(RunError::Invariant(sim.problems));
     }
@@ -315,9 +314,13 @@ pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunE
     let optional = optional(opts, &resolved);
     let outputs =
         CsvOutputs::create(&opts.out, spec.world.clone(), clock, optional).map_err(io_err)?;
-    let sim = simulate((&merged, &resolved), opts.host, Some(outputs))?;
-    let Some(mut outputs) = sim.outputs else {
-        unreachable!("simulate hands back the outputs it was given")
+    let (mut outputs, sim) = simulate((&merged, &resolved), opts.host, outputs);
+    let sim = match sim {
+        Ok(sim) => sim,
+        Err(e) => {
+            outputs.abandon();
+            return Err(e);
+        }
     };
     let sample = std::mem::take(&mut outputs.sample);
     let recon = sim_core::sim::reconciliation(&sim.report).unwrap_or_default();
