@@ -19,8 +19,10 @@
 //! same whatever the number of shards.
 
 mod actix_host;
+mod stepper;
 mod trace;
 
+pub use stepper::Simulation;
 pub use trace::{TraceEncode, TraceHasher};
 
 use std::any::Any;
@@ -248,6 +250,81 @@ impl<M, E, A: Observer<M, E>, B: Observer<M, E>> Observer<M, E> for (A, B) {
             self.1.on_delivery(at, seq, to, msg)?;
         }
         Ok(())
+    }
+}
+
+/// Forwards every call, in order, to each observer of the list.
+fn each<M, E, T: Observer<M, E>>(
+    list: &mut [T],
+    mut f: impl FnMut(&mut T) -> Result<(), ObserveError>,
+) -> Result<(), ObserveError> {
+    list.iter_mut().try_for_each(|o| f(o))
+}
+
+/// A list of observers of the same run (say a CSV writer, a KPI aggregator and the
+/// visualizer's feed, boxed), each called in list order.
+impl<M, E, T: Observer<M, E>> Observer<M, E> for Vec<T> {
+    fn on_event(&mut self, at: SimTime, from: ActorId, event: &E) -> Result<(), ObserveError> {
+        each(self, |o| o.on_event(at, from, event))
+    }
+
+    fn wants_deliveries(&self) -> bool {
+        self.iter().any(|o| o.wants_deliveries())
+    }
+
+    fn on_delivery(
+        &mut self,
+        at: SimTime,
+        seq: u64,
+        to: ActorId,
+        msg: &M,
+    ) -> Result<(), ObserveError> {
+        each(self, |o| match o.wants_deliveries() {
+            true => o.on_delivery(at, seq, to, msg),
+            false => Ok(()),
+        })
+    }
+}
+
+/// A boxed observer (for lists of observers of different types).
+impl<M, E, T: Observer<M, E> + ?Sized> Observer<M, E> for Box<T> {
+    fn on_event(&mut self, at: SimTime, from: ActorId, event: &E) -> Result<(), ObserveError> {
+        (**self).on_event(at, from, event)
+    }
+
+    fn wants_deliveries(&self) -> bool {
+        (**self).wants_deliveries()
+    }
+
+    fn on_delivery(
+        &mut self,
+        at: SimTime,
+        seq: u64,
+        to: ActorId,
+        msg: &M,
+    ) -> Result<(), ObserveError> {
+        (**self).on_delivery(at, seq, to, msg)
+    }
+}
+
+/// A borrowed observer (the caller keeps it).
+impl<M, E, T: Observer<M, E> + ?Sized> Observer<M, E> for &mut T {
+    fn on_event(&mut self, at: SimTime, from: ActorId, event: &E) -> Result<(), ObserveError> {
+        (**self).on_event(at, from, event)
+    }
+
+    fn wants_deliveries(&self) -> bool {
+        (**self).wants_deliveries()
+    }
+
+    fn on_delivery(
+        &mut self,
+        at: SimTime,
+        seq: u64,
+        to: ActorId,
+        msg: &M,
+    ) -> Result<(), ObserveError> {
+        (**self).on_delivery(at, seq, to, msg)
     }
 }
 
@@ -656,71 +733,16 @@ impl<M: Message, E: Fact> Engine<M, E> {
         Ok((self.slots, sched))
     }
 
-    /// The plain single-threaded loop: the reference the actix host is tested against.
+    /// The plain single-threaded loop: the reference the actix host is tested against. It
+    /// is a [`Simulation`] stepped once to the end.
     fn run_reference(
         self,
         limits: RunLimits,
         observer: &mut dyn Observer<M, E>,
     ) -> Result<RunReport<M, E>, EngineError> {
-        let (mut slots, mut sched) = self.into_parts(limits)?;
-        let mut trace = TraceHasher::new();
-        let tracing = observer.wants_deliveries();
-        let mut out = Outbox::default();
-        let mut delivered = 0u64;
-        while let Some(entry) = sched.pop_before(limits.until) {
-            let now = entry.time;
-            trace.record(now, entry.seq, entry.to, &entry.msg);
-            delivered += 1;
-            if tracing {
-                observer
-                    .on_delivery(now, entry.seq, entry.to, &entry.msg)
-                    .map_err(|source| EngineError::Observer { at: now, source })?;
-            }
-            let slot = slots
-                .get_mut(entry.to.index())
-                .ok_or(EngineError::UnknownActor {
-                    to: entry.to,
-                    at: now,
-                })?;
-            let mut cx = Cx::new(now, entry.to, 0, &mut slot.rng, &mut out);
-            slot.actor.handle(now, entry.msg, &mut cx);
-            for sent in out.sends.drain(..) {
-                if sent.to.index() >= slots.len() {
-                    return Err(EngineError::UnknownActor {
-                        to: sent.to,
-                        at: now,
-                    });
-                }
-                sched.push(now + sent.delay, sent.to, sent.msg)?;
-            }
-            for ev in out.events.drain(..) {
-                observer
-                    .on_event(now, ev.from, &ev.event)
-                    .map_err(|source| EngineError::Observer { at: now, source })?;
-            }
-        }
-        let end_time = end_time(&sched, limits);
-        for (i, slot) in slots.iter_mut().enumerate() {
-            let me = ActorId(i as u32);
-            let mut cx = Cx::new(end_time, me, 0, &mut slot.rng, &mut out);
-            slot.actor.on_end(end_time, &mut cx);
-            out.sends.clear();
-            for ev in out.events.drain(..) {
-                observer
-                    .on_event(end_time, ev.from, &ev.event)
-                    .map_err(|source| EngineError::Observer {
-                        at: end_time,
-                        source,
-                    })?;
-            }
-        }
-        Ok(RunReport {
-            trace_hash: trace.finish(),
-            delivered,
-            end_time,
-            pending: sched.pending(),
-            slots,
-        })
+        let mut sim = Simulation::new(self, limits, observer)?;
+        sim.step_until(limits.until)?;
+        sim.finish()
     }
 }
 

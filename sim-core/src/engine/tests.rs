@@ -176,3 +176,62 @@ proptest::proptest! {
         proptest::prop_assert!(q.pop().is_none());
     }
 }
+
+/// A run stepped in uneven steps, looked at between them, gives the reference loop's
+/// trace, deliveries and events; a time behind it is ignored.
+#[test]
+fn a_simulation_stepped_in_pieces_is_the_run_in_one_piece() {
+    let reference = run(Host::Reference, 11, true);
+    let limits = RunLimits {
+        until: SimTime(60_000),
+        ..RunLimits::default()
+    };
+    let rec = Recorder {
+        deliveries: true,
+        ..Recorder::default()
+    };
+    let mut sim = Simulation::new(synthetic::load(11, 37, 1_000), limits, rec).unwrap();
+    let mut t = SimTime::ZERO;
+    let mut steps = 0;
+    while t < SimTime(70_000) {
+        t = t + SimDuration(1 + (steps * 997) % 4_001);
+        sim.step_until(t).unwrap();
+        sim.step_until(SimTime(t.as_ms() / 2)).unwrap();
+        assert_eq!(sim.time(), t.min(limits.until));
+        assert!(sim.actor::<synthetic::Pinger>(ActorId(3)).is_some());
+        steps += 1;
+    }
+    assert!(sim.is_done());
+    let (rec, report) = sim.finish_with_observer();
+    let report = report.unwrap();
+    assert_eq!((report.trace_hash, report.delivered, rec.lines), reference);
+}
+
+/// An injected message is delivered at the time asked, after what was already due then,
+/// and changes the trace (it is hashed like any other).
+#[test]
+fn an_injected_message_is_delivered_and_hashed() {
+    let limits = RunLimits {
+        until: SimTime(10_000),
+        ..RunLimits::default()
+    };
+    let plain = {
+        let mut sim = Simulation::new(synthetic::load(3, 5, 1_000), limits, NullObserver).unwrap();
+        sim.step_until(SimTime(10_000)).unwrap();
+        sim.finish().unwrap()
+    };
+    let mut sim = Simulation::new(synthetic::load(3, 5, 1_000), limits, NullObserver).unwrap();
+    sim.step_until(SimTime(4_000)).unwrap();
+    let hello = synthetic::Ping::Hello {
+        from: ActorId(1),
+        n: 99,
+    };
+    sim.inject(SimDuration(500), ActorId(2), hello).unwrap();
+    assert!(sim
+        .inject(SimDuration::ZERO, ActorId(99), synthetic::Ping::Tick)
+        .is_err());
+    sim.step_until(SimTime(10_000)).unwrap();
+    let injected = sim.finish().unwrap();
+    assert_eq!(injected.delivered, plain.delivered + 1);
+    assert_ne!(injected.trace_hash, plain.trace_hash);
+}
