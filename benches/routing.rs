@@ -81,6 +81,7 @@ fn routing(c: &mut Criterion) {
                 out: dir,
                 host: sim_core::engine::Host::Reference,
                 trace: false,
+                record: false,
                 data: scenarios::run::DataSource::Bundled,
                 scale: None,
                 overrides: Default::default(),

@@ -36,5 +36,6 @@ pub mod streets;
 pub mod sweep;
 pub(crate) mod table;
 pub mod tariff;
+pub mod timeline;
 pub mod units;
 pub mod validate;

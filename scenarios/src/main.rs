@@ -153,6 +153,10 @@ struct RunArgs {
     /// Also write events.csv: every delivered message and every event, in order.
     #[arg(long)]
     trace: bool,
+    /// Also write timeline.csv: what `petfleet-viz replay DIR` plays (van fixes and states,
+    /// bookings, incidents, alerts, notifications, settlements).
+    #[arg(long)]
+    record: bool,
     /// Read data from this directory (layout of data/) instead of the bundled copy.
     #[arg(long)]
     data: Option<PathBuf>,
@@ -563,6 +567,7 @@ fn batch_options(
         out: out.to_path_buf(),
         host: Host::Reference,
         trace: false,
+        record: false,
         data: data.map_or(DataSource::Bundled, DataSource::Dir),
         scale: None,
         overrides: overrides.read()?,
@@ -807,6 +812,7 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         out: out.clone(),
         host,
         trace: args.trace,
+        record: args.record,
         data: args.data.map_or(DataSource::Bundled, DataSource::Dir),
         scale: args.scale,
         overrides: args.overrides.read()?,

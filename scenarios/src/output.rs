@@ -41,6 +41,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ("ledger.csv", "transfer_id,posting_id,debit_account,credit_account,amount_won,phase,at,booking_id,reason,created"),
     ("settlements.csv", "booking_id,completed_at,settled_at,lag_s,charged_won,refunded_won,status,attempts,reason"),
     ("reconciliation.csv", "check,booking_id,at,expected,found,unit,ok,detail"),
+    ("timeline.csv", crate::timeline::HEADER),
 ];
 
 /// Which optional files a run writes.
@@ -56,6 +57,8 @@ pub struct Optional {
     pub notifications: bool,
     /// `ledger.csv` and `settlements.csv` (a run with a settlement service).
     pub settlement: bool,
+    /// `timeline.csv` (`--record`: what the visualizer replays).
+    pub timeline: bool,
 }
 
 /// The output schema version, written to the manifest; bump it when a column changes.
@@ -142,6 +145,7 @@ const DEAD_LETTERS: usize = 13;
 const LEDGER: usize = 14;
 const SETTLEMENTS: usize = 15;
 const RECONCILIATION: usize = 16;
+const TIMELINE: usize = 17;
 
 impl CsvOutputs {
     /// Opens the streams in `dir` (created if needed), removing any old manifest first.
@@ -165,6 +169,7 @@ impl CsvOutputs {
                 EVENTS => optional.trace,
                 NOTIFICATIONS | DEAD_LETTERS => optional.notifications,
                 LEDGER | SETTLEMENTS | RECONCILIATION => optional.settlement,
+                TIMELINE => optional.timeline,
                 _ => true,
             };
             if !wanted {
@@ -238,6 +243,21 @@ impl CsvOutputs {
                 .map_err(std::io::Error::other)?;
         }
         Ok(())
+    }
+
+    /// Writes the timeline's `start` rows: where each van parks at time zero (before the
+    /// run's events).
+    pub fn write_timeline_start(&mut self, depots: &[(f64, f64)]) -> std::io::Result<()> {
+        for (i, &at) in depots.iter().enumerate() {
+            (self.row(TIMELINE, crate::timeline::start_row(i as u32, at)))
+                .map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the timeline's `end` row (after the run's events).
+    pub fn write_timeline_end(&mut self, end: SimTime) -> std::io::Result<()> {
+        (self.row(TIMELINE, crate::timeline::end_row(end))).map_err(std::io::Error::other)
     }
 
     /// Flushes and renames every file into place; returns (file, data rows) in [`OUTPUTS`]
@@ -617,6 +637,11 @@ impl Observer<Msg, Event> for CsvOutputs {
                 ],
             )?;
         }
+        if self.streams[TIMELINE].is_some() {
+            if let Some(h) = sim_core::view::happenings(event) {
+                self.row(TIMELINE, crate::timeline::row(at, &h))?;
+            }
+        }
         match event {
             Event::Position(p) => self.position_row(time, p)?,
             Event::TripEnded(r) => self.trip_row(r)?,
@@ -641,6 +666,7 @@ impl Observer<Msg, Event> for CsvOutputs {
             Event::Transfer(t) => self.transfer_row(&time, &t.0, t.1)?,
             Event::Settled(s) => self.settled_row(s)?,
             Event::TripStarted { .. }
+            | Event::VanState(_)
             | Event::IncidentCleared(_)
             | Event::NoRoute { .. }
             | Event::PartnerBusy { .. } => {}
@@ -682,6 +708,7 @@ pub fn event_detail(ev: &Event) -> String {
             "{} {:.6},{:.6} {:.1} km/h",
             p.vehicle, p.lat, p.lon, p.speed_kmh
         ),
+        Event::VanState(v) => format!("{} {} {:.6},{:.6}", v.vehicle, v.state.name(), v.lat, v.lon),
         Event::TripStarted { trip, vehicle } => format!("{trip} {vehicle}"),
         Event::TripEnded(r) => format!(
             "{} {:?} {} {} {:.0} m {} reroutes",

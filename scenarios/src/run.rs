@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sim_core::actors::Msg;
-use sim_core::engine::{EngineError, Host, Observer, RunLimits, RunReport};
+use sim_core::engine::{EngineError, Host, Observer, RunLimits, RunReport, Simulation};
 use sim_core::event::Event;
 use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis, NotifyKpis, SettleKpis};
 use sim_core::time::SimTime;
@@ -58,6 +58,8 @@ pub struct RunOptions {
     pub scale: Option<f64>,
     /// `--set` flags and `--overlay` files, applied before the scenario is resolved.
     pub overrides: Overrides,
+    /// Also write timeline.csv (what `petfleet-viz replay` plays).
+    pub record: bool,
 }
 
 impl RunOptions {
@@ -163,6 +165,7 @@ fn optional(opts: &RunOptions, resolved: &Resolved) -> Optional {
         trace: opts.trace,
         notifications: resolved.spec.notifier.is_some(),
         settlement: resolved.spec.settlement.is_some(),
+        timeline: opts.record,
     }
 }
 
@@ -243,6 +246,59 @@ struct Simulated {
     wall_s: f64,
 }
 
+/// The observers every run has besides its outputs: the KPIs, the closing books (for the
+/// invariants) and the notifier's and settlement's KPIs.
+type Checks = (Kpis, (ClosingBooks, (NotifyKpis, SettleKpis)));
+
+fn checks(resolved: &Resolved) -> Checks {
+    let spec = &resolved.spec;
+    let services = services_kpis(spec);
+    (
+        Kpis::new(spec.fleet.len() as u32, resolved.until),
+        (ClosingBooks::default(), services),
+    )
+}
+
+fn limits(resolved: &Resolved) -> RunLimits {
+    RunLimits {
+        until: resolved.until,
+        ..RunLimits::default()
+    }
+}
+
+/// The engine of a resolved scenario, with its actors' layout.
+fn engine(
+    (merged, resolved): (&Merged, &Resolved),
+) -> Result<(sim_core::engine::Engine<Msg, Event>, sim_core::sim::Layout), RunError> {
+    sim_core::sim::build(&resolved.spec).map_err(|e| {
+        let at = InputError::at(&merged.src.label, &merged.src.text, None, "trips");
+        at.expected(e.to_string()).into()
+    })
+}
+
+/// What a run that reached its end comes to: the invariants checked, the KPIs computed.
+fn conclude(
+    report: RunReport<Msg, Event>,
+    checks: Checks,
+    spec: &sim_core::sim::SimSpec,
+    wall_s: f64,
+) -> Simulated {
+    let (mut kpis, (books, (notify, settle))) = checks;
+    // A run that broke an invariant still writes its outputs (they are whole: the run
+    // reached its end), so that the violation can be looked into; it then exits 3.
+    let problems = sim_core::sim::check_end(&report, &books);
+    kpis.finish(report.end_time);
+    let counts = kpis.counts();
+    let kpi_rows = kpi_rows(&kpis, spec, (&notify, &settle), &report);
+    Simulated {
+        report,
+        problems,
+        kpi_rows,
+        counts,
+        wall_s,
+    }
+}
+
 /// Builds the engine and runs it to the end with `outputs` listening; hands `outputs` back
 /// either way, for the caller to commit or abandon.
 fn simulate<O: Observer<Msg, Event> + Unpin + 'static>(
@@ -250,44 +306,18 @@ fn simulate<O: Observer<Msg, Event> + Unpin + 'static>(
     host: Host,
     outputs: O,
 ) -> (O, Result<Simulated, RunError>) {
-    let spec = &resolved.spec;
-    let engine = match sim_core::sim::build(spec) {
+    let engine = match engine((merged, resolved)) {
         Ok((engine, _layout)) => engine,
-        Err(e) => {
-            let at = InputError::at(&merged.src.label, &merged.src.text, None, "trips");
-            return (outputs, Err(at.expected(e.to_string()).into()));
-        }
+        Err(e) => return (outputs, Err(e)),
     };
-    let limits = RunLimits {
-        until: resolved.until,
-        ..RunLimits::default()
-    };
-    let checks = (
-        Kpis::new(spec.fleet.len() as u32, resolved.until),
-        (ClosingBooks::default(), services_kpis(spec)),
-    );
     let started = Instant::now();
-    let ((outputs, (mut kpis, (books, (notify, settle)))), report) =
-        engine.run(host, limits, (outputs, checks));
+    let ((outputs, checks), report) =
+        engine.run(host, limits(resolved), (outputs, checks(resolved)));
     let wall_s = started.elapsed().as_secs_f64();
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => return (outputs, Err(e.into())),
-    };
-    // A run that broke an invariant still writes its outputs (they are whole: the run
-    // reached its end), so that the violation can be looked into; it then exits 3.
-    let problems = sim_core::sim::check_end(&report, &books);
-    kpis.finish(report.end_time);
-    let counts = kpis.counts();
-    let kpi_rows = kpi_rows(&kpis, spec, (&notify, &settle), &report);
-    let sim = Simulated {
-        report,
-        problems,
-        kpi_rows,
-        counts,
-        wall_s,
-    };
-    (outputs, Ok(sim))
+    match report {
+        Ok(r) => (outputs, Ok(conclude(r, checks, &resolved.spec, wall_s))),
+        Err(e) => (outputs, Err(e.into())),
+    }
 }
 
 /// One run without outputs (a sweep's): its KPIs and trace hash, or why it failed
@@ -301,20 +331,54 @@ pub fn run_kpis(loaded: &Loaded, opts: &RunOptions) -> Result<(Vec<KpiRow>, u64)
     Ok((sim.kpi_rows, sim.report.trace_hash))
 }
 
+/// Opens the output files of a run (and writes the timeline's start when it records one).
+fn open_outputs(opts: &RunOptions, resolved: &Resolved) -> Result<CsvOutputs, RunError> {
+    let clock = Clock::new(resolved.start_date);
+    let optional = optional(opts, resolved);
+    let spec = &resolved.spec;
+    let mut outputs = CsvOutputs::create(&opts.out, spec.world.clone(), clock, optional)
+        .map_err(|e| io_err(opts, e))?;
+    if let Err(e) = outputs.write_timeline_start(&depots(spec)) {
+        outputs.abandon();
+        return Err(io_err(opts, e));
+    }
+    Ok(outputs)
+}
+
+/// Where each van parks at time zero (lat, lon), by vehicle id.
+pub fn depots(spec: &sim_core::sim::SimSpec) -> Vec<(f64, f64)> {
+    let net = &spec.world.net;
+    (spec.fleet.iter())
+        .map(|v| net.node(v.depot).point)
+        .map(|p| (p.y(), p.x()))
+        .collect()
+}
+
+fn io_err(opts: &RunOptions, source: std::io::Error) -> RunError {
+    RunError::Io {
+        dir: opts.out.clone(),
+        source,
+    }
+}
+
 /// Resolves and runs a loaded scenario, writing its outputs to `opts.out`.
 pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let (merged, resolved) = loaded.resolve(opts)?;
     let spec = &resolved.spec;
     tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
-    let io_err = |source| RunError::Io {
-        dir: opts.out.clone(),
-        source,
-    };
-    let clock = Clock::new(resolved.start_date);
-    let optional = optional(opts, &resolved);
-    let outputs =
-        CsvOutputs::create(&opts.out, spec.world.clone(), clock, optional).map_err(io_err)?;
-    let (mut outputs, sim) = simulate((&merged, &resolved), opts.host, outputs);
+    let outputs = open_outputs(opts, &resolved)?;
+    let (outputs, sim) = simulate((&merged, &resolved), opts.host, outputs);
+    write_run((loaded, opts), (merged, resolved), outputs, sim)
+}
+
+/// Writes what a run came to (its KPIs, reconciliation, timeline end, manifest) and commits
+/// its files; on any failure the files are abandoned.
+fn write_run(
+    (loaded, opts): (&Loaded, &RunOptions),
+    (merged, resolved): (Merged, Resolved),
+    mut outputs: CsvOutputs,
+    sim: Result<Simulated, RunError>,
+) -> Result<RunSummary, RunError> {
     let sim = match sim {
         Ok(sim) => sim,
         Err(e) => {
@@ -324,12 +388,15 @@ pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunE
     };
     let sample = std::mem::take(&mut outputs.sample);
     let recon = sim_core::sim::reconciliation(&sim.report).unwrap_or_default();
-    let ends = outputs.write_kpis(&sim.kpi_rows);
-    if let Err(source) = ends.and_then(|()| outputs.write_reconciliation(&recon)) {
+    let ends = (outputs.write_kpis(&sim.kpi_rows))
+        .and_then(|()| outputs.write_reconciliation(&recon))
+        .and_then(|()| outputs.write_timeline_end(sim.report.end_time));
+    if let Err(source) = ends {
         outputs.abandon();
-        return Err(io_err(source));
+        return Err(io_err(opts, source));
     }
-    let written = outputs.commit().map_err(io_err)?;
+    let written = outputs.commit().map_err(|e| io_err(opts, e))?;
+    let clock = Clock::new(resolved.start_date);
     let manifest = manifest(
         (&merged, &loaded.files),
         opts,
@@ -339,7 +406,7 @@ pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunE
         (&sim.kpi_rows, &sim.counts),
         (&written, &sim.problems),
     );
-    write_manifest(&opts.out, &manifest).map_err(io_err)?;
+    write_manifest(&opts.out, &manifest).map_err(|e| io_err(opts, e))?;
     if !sim.problems.is_empty() {
         return Err(RunError::Invariant(sim.problems));
     }
@@ -354,6 +421,109 @@ pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunE
         kpis: sim.kpi_rows,
         manifest,
     })
+}
+
+/// A run stepped by its caller (the visualizer's live mode, the twin): the same engine,
+/// observers and outputs as [`run_loaded`] on the reference loop, with a `viewer` listening
+/// too. Stepped to its end and finished, it writes what `petfleet run` writes, byte for
+/// byte, however it was stepped.
+pub struct Live<'l, V> {
+    loaded: &'l Loaded,
+    opts: RunOptions,
+    merged: Merged,
+    resolved: Resolved,
+    /// Where each actor is.
+    pub layout: sim_core::sim::Layout,
+    /// The run: outputs (when written), checks, viewer.
+    pub sim: Simulation<Msg, Event, (Option<CsvOutputs>, (Checks, V))>,
+    wall: std::time::Duration,
+}
+
+impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
+    /// Resolves the scenario and starts it at time zero with the viewer `viewer` makes of
+    /// it; outputs are written to `opts.out` only if `write`.
+    pub fn start(
+        loaded: &'l Loaded,
+        opts: &RunOptions,
+        viewer: impl FnOnce(&Resolved) -> V,
+        write: bool,
+    ) -> Result<Self, RunError> {
+        let (merged, resolved) = loaded.resolve(opts)?;
+        let viewer = viewer(&resolved);
+        let (engine, layout) = engine((&merged, &resolved))?;
+        let outputs = if write {
+            Some(open_outputs(opts, &resolved)?)
+        } else {
+            None
+        };
+        let observers = (outputs, (checks(&resolved), viewer));
+        let sim = match Simulation::new(engine, limits(&resolved), observers) {
+            Ok(sim) => sim,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Live {
+            loaded,
+            opts: opts.clone(),
+            merged,
+            resolved,
+            layout,
+            sim,
+            wall: std::time::Duration::ZERO,
+        })
+    }
+
+    /// The resolved scenario.
+    pub fn resolved(&self) -> &Resolved {
+        &self.resolved
+    }
+
+    /// Steps to `t` (see [`Simulation::step_until`]).
+    pub fn step_until(&mut self, t: SimTime) -> Result<(), RunError> {
+        let started = Instant::now();
+        let res = self.sim.step_until(t);
+        self.wall += started.elapsed();
+        res.map_err(RunError::from)
+    }
+
+    /// Whether the run writes outputs.
+    pub fn writes(&self) -> bool {
+        self.sim.observer().0.is_some()
+    }
+
+    /// The viewer.
+    pub fn viewer(&mut self) -> &mut V {
+        &mut self.sim.observer_mut().1 .1
+    }
+
+    /// Ends the run where it stands (its end, if stepped there) and writes its outputs,
+    /// when it writes any; the summary is `None` for a run without outputs.
+    pub fn finish(self) -> Result<Option<RunSummary>, RunError> {
+        let Live {
+            loaded,
+            opts,
+            merged,
+            resolved,
+            sim,
+            wall,
+            ..
+        } = self;
+        let ((outputs, (checks, _viewer)), report) = sim.finish_with_observer();
+        let sim = report.map(|r| conclude(r, checks, &resolved.spec, wall.as_secs_f64()));
+        match outputs {
+            Some(outputs) => write_run(
+                (loaded, &opts),
+                (merged, resolved),
+                outputs,
+                sim.map_err(RunError::from),
+            )
+            .map(Some),
+            None => match sim {
+                Ok(s) if !s.problems.is_empty() => Err(RunError::Invariant(s.problems)),
+                Ok(_) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
 }
 
 /// The run's manifest: what ran (program, scenario, data, seed, time span), its trace hash,

@@ -99,11 +99,100 @@ pub struct RerouteRecord {
     pub new_roads: String,
 }
 
+/// What a van is doing, as shown to people (the visualizer's colours); the rule that
+/// decides it is `Vehicle::shown_state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum VanState {
+    /// Nothing to do (parked, or returning to the depot).
+    Idle,
+    /// Driving to a pickup, nothing aboard.
+    ToPickup,
+    /// Pets aboard.
+    Loaded,
+    /// A rest stop for the pets.
+    Resting,
+    /// On a route taken around an incident.
+    Detouring,
+    /// Diverted to a vet with a pet in trouble (driving there or waiting there).
+    ToVet,
+    /// Off shift, or its cabin's air conditioning failed, with nothing to do.
+    OutOfService,
+}
+
+impl VanState {
+    /// Every state, in display order.
+    pub const ALL: [VanState; 7] = [
+        VanState::Idle,
+        VanState::ToPickup,
+        VanState::Loaded,
+        VanState::Resting,
+        VanState::Detouring,
+        VanState::ToVet,
+        VanState::OutOfService,
+    ];
+
+    /// Its name in CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            VanState::Idle => "idle",
+            VanState::ToPickup => "to_pickup",
+            VanState::Loaded => "loaded",
+            VanState::Resting => "resting",
+            VanState::Detouring => "detouring",
+            VanState::ToVet => "to_vet",
+            VanState::OutOfService => "out_of_service",
+        }
+    }
+
+    /// The state named `s` (see [`VanState::name`]).
+    pub fn parse(s: &str) -> Option<VanState> {
+        VanState::ALL.into_iter().find(|v| v.name() == s)
+    }
+}
+
+/// A van's shown state changed (where it was then).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VanStateChange {
+    /// The vehicle.
+    pub vehicle: VehicleId,
+    /// Its new state.
+    pub state: VanState,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+}
+
+/// What a viewer sees of a van (the query `Vehicle::snapshot`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VanView {
+    /// The vehicle.
+    pub vehicle: VehicleId,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Speed, km/h (0 when standing).
+    pub speed_kmh: f64,
+    /// Its state.
+    pub state: VanState,
+    /// The current edge, then the edges still to drive.
+    pub route: Vec<EdgeId>,
+    /// Stops still to make: booking, pickup or drop-off, where.
+    pub plan: Vec<(BookingId, crate::booking::StopKind, NodeId)>,
+    /// Bookings aboard: their pets (id and actor) and the meter so far with tolls, won.
+    pub aboard: Vec<(BookingId, Vec<(PetId, crate::ids::ActorId)>, i64)>,
+    /// When it reaches its current target at the speeds in force.
+    pub eta: Option<SimTime>,
+}
+
 /// Every outward event.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// A GPS fix.
     Position(PositionFix),
+    /// A van's shown state changed.
+    VanState(VanStateChange),
     /// A vehicle left a pickup with a booking's pets.
     TripStarted {
         /// Booking.
@@ -163,6 +252,7 @@ impl Event {
     pub fn kind(&self) -> &'static str {
         match self {
             Event::Position(_) => "position",
+            Event::VanState(_) => "van_state",
             Event::TripStarted { .. } => "trip_started",
             Event::TripEnded(_) => "trip_ended",
             Event::BookingClosed(_) => "booking_closed",

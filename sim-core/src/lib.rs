@@ -55,6 +55,7 @@ pub mod sim;
 pub mod synthetic;
 pub mod time;
 pub mod traffic;
+pub mod view;
 pub mod weighted;
 pub mod welfare;
 pub mod world;

@@ -120,6 +120,7 @@ fn run_tiny_with(
         out: root.join("out"),
         host: Host::Reference,
         trace: false,
+        record: false,
         data: DataSource::Bundled,
         scale: None,
         overrides: Default::default(),

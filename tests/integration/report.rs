@@ -135,6 +135,7 @@ fn a_sweep_report_draws_each_kpi_with_its_band() {
             out: dir.path().to_path_buf(),
             host: Host::Reference,
             trace: false,
+            record: false,
             data: scenarios::run::DataSource::Bundled,
             scale: None,
             overrides: Default::default(),

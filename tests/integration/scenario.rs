@@ -259,6 +259,7 @@ fn resolve_catalogue(
         out: std::path::PathBuf::new(),
         host: Host::Reference,
         trace: false,
+        record: false,
         data: scenarios::run::DataSource::Bundled,
         scale: None,
         overrides: Default::default(),

@@ -38,6 +38,22 @@ struct Riding {
 }
 
 impl Pet {
+    /// The pet's species and, while it rides, its welfare now: (stress 0..1, heart rate
+    /// bpm, the highest alert level raised).
+    pub fn reading(
+        &self,
+    ) -> (
+        crate::booking::Species,
+        Option<(f64, f64, crate::welfare::Level)>,
+    ) {
+        let welfare = self.ride.as_ref().map(|r| {
+            let w = &r.welfare;
+            let top = w.raised.iter().copied().max().unwrap_or_default();
+            (w.stress, w.heart_rate_bpm, top)
+        });
+        (self.spec.species, welfare)
+    }
+
     /// A pet at home.
     pub fn new(spec: PetSpec, physiology: Physiology, sample_interval: SimDuration) -> Pet {
         Pet {

@@ -36,7 +36,7 @@ use crate::actors::{
 };
 use crate::booking::{BookingSpec, Crates, Leg, PlanStop, StopKind, VehicleView};
 use crate::engine::{Cx, SimActor};
-use crate::event::{Event, TripRecord, TripStatus};
+use crate::event::{Event, TripRecord, TripStatus, VanState, VanStateChange, VanView};
 use crate::ids::{ActorId, BookingId, IncidentId, NodeId, VehicleId};
 use crate::msg::{Delivery, RequoteReason, TrafficUpdate};
 use crate::notify::{Facts, NoticeKind};
@@ -100,6 +100,8 @@ pub struct Vehicle {
     prev_expressway: bool,
     ticking: Ticking,
     misrouted: Misrouted,
+    /// The state last reported in a [`Event::VanState`].
+    shown: VanState,
 }
 
 impl Vehicle {
@@ -130,6 +132,7 @@ impl Vehicle {
             prev_expressway: false,
             ticking: Ticking::default(),
             misrouted: Misrouted::default(),
+            shown: VanState::Idle,
             ctx,
         }
     }
@@ -158,6 +161,91 @@ impl Vehicle {
     /// Pets aboard now, by booking (for end-of-run checks).
     pub fn aboard(&self) -> Vec<BookingId> {
         self.cargo.rides.iter().map(|r| r.stop.booking).collect()
+    }
+
+    // ---- what it looks like from outside ----------------------------------------------
+
+    /// The van's state as shown to people (the visualizer's colours), one rule: out of
+    /// service (off shift or HVAC failed, with nothing to do) > to a vet > resting >
+    /// detouring around an incident > loaded > to a pickup > idle.
+    pub fn shown_state(&self, now: SimTime) -> VanState {
+        let empty = self.cargo.plan.is_empty() && self.cargo.rides.is_empty();
+        let off_shift = now >= self.shift.end_at(now);
+        if empty && (off_shift || !self.cabin.hvac_ok) {
+            VanState::OutOfService
+        } else if matches!(self.target, Target::Vet { .. })
+            || matches!(self.activity, Activity::AtVet(_))
+        {
+            VanState::ToVet
+        } else if self.activity == Activity::Resting {
+            VanState::Resting
+        } else if self.drive.detour && self.drive.on_edge.is_some() {
+            VanState::Detouring
+        } else if !self.cargo.rides.is_empty() {
+            VanState::Loaded
+        } else if !self.cargo.plan.is_empty() {
+            VanState::ToPickup
+        } else {
+            VanState::Idle
+        }
+    }
+
+    /// What a viewer sees of the van at `now` (between events: the position is
+    /// interpolated along the edge; meters are as of the last event).
+    pub fn snapshot(&self, now: SimTime) -> VanView {
+        let world = &self.ctx.world;
+        let fix = self.drive.position(world, self.id, now);
+        let mut route = Vec::with_capacity(self.drive.route.len() + 1);
+        route.extend(self.drive.on_edge.map(|p| p.edge));
+        route.extend(self.drive.route.iter().copied());
+        let tariff = &self.ctx.tariff;
+        let aboard = (self.cargo.rides.iter())
+            .map(|r| {
+                let (base, base_sur, units, unit_sur) = r.fare.meter.parts_won(tariff);
+                let pets = r.stop.spec.pets.iter().map(|p| (p.pet, p.actor)).collect();
+                let fare = base + base_sur + units + unit_sur + r.fare.tolls_won;
+                (r.stop.booking, pets, fare)
+            })
+            .collect();
+        VanView {
+            vehicle: self.id,
+            lat: fix.lat,
+            lon: fix.lon,
+            speed_kmh: fix.speed_kmh,
+            state: self.shown_state(now),
+            route,
+            plan: (self.cargo.plan.iter())
+                .map(|s| (s.booking, s.kind, s.node))
+                .collect(),
+            aboard,
+            eta: self.target_node().map(|_| self.target_eta(now)),
+        }
+    }
+
+    /// Where the van is at `now` and its state (the cheap query a map draws every frame).
+    pub fn locate(&self, now: SimTime) -> (f64, f64, VanState) {
+        let fix = self.drive.position(&self.ctx.world, self.id, now);
+        (fix.lat, fix.lon, self.shown_state(now))
+    }
+
+    /// The speeds in force as traffic last broadcast them (the congestion a map shows).
+    pub fn speeds(&self) -> &Arc<SpeedTable> {
+        &self.drive.speeds
+    }
+
+    /// Reports a change of [`Vehicle::shown_state`] (checked after every message).
+    fn show_state(&mut self, now: SimTime, cx: &mut Cx<'_, Msg, Event>) {
+        let state = self.shown_state(now);
+        if state != self.shown {
+            self.shown = state;
+            let fix = self.drive.position(&self.ctx.world, self.id, now);
+            cx.emit(Event::VanState(VanStateChange {
+                vehicle: self.id,
+                state,
+                lat: fix.lat,
+                lon: fix.lon,
+            }));
+        }
     }
 
     // ---- accounting -------------------------------------------------------------------
@@ -294,7 +382,7 @@ impl Vehicle {
             Some(n) => match self.ctx.route(self.drive.speeds.as_ref(), here, n) {
                 Some(route) => {
                     self.start_ticks(now, cx);
-                    self.drive.take_route(route);
+                    self.drive.take_route(route, false);
                     self.drive_on(now, cx);
                 }
                 None => {
@@ -708,7 +796,8 @@ impl Vehicle {
         record.trip = self.cargo.rides.first().map(|r| r.stop.booking);
         cx.emit(Event::Rerouted(Box::new(record)));
         if accepted {
-            self.drive.take_route(route);
+            // Around a new incident it is a detour; back after one cleared it is not.
+            self.drive.take_route(route, !only_if_better);
         }
         accepted
     }
@@ -771,7 +860,7 @@ impl Vehicle {
                 .ctx
                 .route(self.drive.speeds.as_ref(), self.drive.node, vet)
             {
-                self.drive.take_route(r);
+                self.drive.take_route(r, false);
                 self.drive_on(now, cx);
             }
         }
@@ -1022,6 +1111,7 @@ impl SimActor<Msg, Event> for Vehicle {
             Msg::Reply(r) => self.on_reply(now, r, cx),
             other => self.misrouted.count(&other),
         }
+        self.show_state(now, cx);
     }
 
     fn problems(&self) -> Vec<String> {

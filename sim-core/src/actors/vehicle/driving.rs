@@ -32,6 +32,8 @@ pub(super) struct Driving {
     pub route: VecDeque<EdgeId>,
     /// Timer generation: every new edge or stop timer bumps it, so stale timers are ignored.
     pub gen: u32,
+    /// On a route taken around an incident (until the next route is planned).
+    pub detour: bool,
 }
 
 impl Driving {
@@ -42,6 +44,7 @@ impl Driving {
             on_edge: None,
             route: VecDeque::new(),
             gen: 0,
+            detour: false,
         }
     }
 
@@ -248,9 +251,11 @@ impl Driving {
         Some((record, new))
     }
 
-    /// Follows `route` from the end of the current edge.
-    pub fn take_route(&mut self, route: Route) {
+    /// Follows `route` from the end of the current edge; `detour` when it goes around an
+    /// incident.
+    pub fn take_route(&mut self, route: Route, detour: bool) {
         self.route = route.edges.into();
+        self.detour = detour;
     }
 }
 
