@@ -1,0 +1,135 @@
+//! The visualizer never changes what is simulated: a live run stepped as frames go, with
+//! the map's queries read between steps, writes the files `petfleet run` writes, byte for
+//! byte; and a replay of its recording shows what the live view showed.
+
+use std::path::Path;
+
+use petfleet_viz::source::{self, Source};
+use scenarios::run::{DataSource, RunOptions};
+use sim_core::engine::Host;
+use sim_core::time::{SimDuration, SimTime};
+use sim_core::view::replay::Replay;
+
+fn options(scenario: &str, out: &Path, until: Option<SimTime>) -> RunOptions {
+    RunOptions {
+        scenario: Some(scenario.into()),
+        seed: None,
+        until,
+        out: out.to_path_buf(),
+        host: Host::Reference,
+        trace: false,
+        record: true,
+        data: DataSource::Bundled,
+        scale: None,
+        overrides: Default::default(),
+    }
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Steps `src` to its end in uneven "frames", reading what the map reads after each.
+fn play_like_frames(src: &mut Source) -> usize {
+    let end = src.end();
+    let (mut t, mut frames) = (SimTime::ZERO, 0usize);
+    while t < end {
+        // Frame times of a jittery renderer at x600: 3 to 40 simulated seconds.
+        t = t + SimDuration(3_000 + (frames as u64 * 7_919) % 37_000);
+        src.go_to(t).unwrap();
+        let vans = src.vans();
+        let _ = (
+            src.tally().active_trips(),
+            src.congestion(),
+            vans.first().map(|v| v.state),
+        );
+        frames += 1;
+    }
+    frames
+}
+
+#[test]
+fn a_live_run_stepped_by_frames_writes_what_petfleet_run_writes() {
+    for (scenario, until) in [
+        ("seoul-busan-accident", None),
+        ("alimtalk-outage", Some(SimTime(14 * 3_600_000))),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("run"), dir.path().join("viz"));
+        scenarios::run::run(&options(scenario, &a, until)).unwrap();
+        let (mut src, scene) = source::live(&options(scenario, &b, until), true).unwrap();
+        let frames = play_like_frames(&mut src);
+        let _ = src.panel(0, &scene);
+        let summary = src.finish().unwrap().expect("a run with outputs");
+        assert!(frames > 100, "{scenario}: {frames} frames");
+        assert!(summary.files.iter().any(|(f, _)| f == "timeline.csv"));
+        let (fa, fb) = (files(&a), files(&b));
+        assert_eq!(fa.len(), fb.len(), "{scenario}: the same files");
+        for ((na, ba), (nb, bb)) in fa.iter().zip(&fb) {
+            assert_eq!(na, nb);
+            assert!(
+                ba == bb,
+                "{scenario}: {na} differs between `petfleet run` and the live view"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_live_run_left_early_is_completed_before_its_outputs_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("run"), dir.path().join("viz"));
+    scenarios::run::run(&options("seoul-busan-accident", &a, None)).unwrap();
+    let (mut src, _) = source::live(&options("seoul-busan-accident", &b, None), true).unwrap();
+    src.go_to(SimTime(10 * 3_600_000 + 45 * 60_000)).unwrap();
+    src.finish().unwrap();
+    assert_eq!(files(&a), files(&b));
+}
+
+#[test]
+fn a_replay_of_the_recording_shows_what_the_live_view_showed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("viz");
+    let opts = options("alimtalk-outage", &out, Some(SimTime(14 * 3_600_000)));
+    let (mut live, _) = source::live(&opts, true).unwrap();
+    let rec_dir = dir.path().join("rec");
+    scenarios::run::run(&RunOptions {
+        out: rec_dir.clone(),
+        ..opts.clone()
+    })
+    .unwrap();
+    let rec = scenarios::timeline::read(&rec_dir.join("timeline.csv")).unwrap();
+    let replay = Replay::new(rec.start, rec.happenings, rec.end, source::CHECKPOINT_EVERY);
+    let mut seen = 0;
+    for minutes in [0u64, 7, 61, 300, 487, 600, 601, 780, 839] {
+        let t = SimTime(minutes * 60_000);
+        live.go_to(t).unwrap();
+        let tally = replay.seek(t);
+        assert_eq!(live.tally(), &tally, "at {minutes} min");
+        for v in live.vans() {
+            let (lat, lon) = replay
+                .position(sim_core::ids::VehicleId(v.vehicle), t)
+                .unwrap();
+            // A live van is interpolated along its edge; the replay between its 30 s fixes.
+            let off_km = ((lat - v.lat).powi(2) + ((lon - v.lon) * 0.79).powi(2)).sqrt() * 111.0;
+            assert!(
+                off_km < 1.5,
+                "van {} at {minutes} min: {off_km:.2} km apart",
+                v.vehicle
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 100 && live.tally().closed > 0);
+}
