@@ -265,7 +265,7 @@ mod tests {
         }
         // Exactly on checkpoints and on happenings, and backwards.
         for ms in [
-            0, 600_000, 1_200_000, 43_217, 86_399_999, 86_400_000, 5_000_000, 17,
+            0, 600_000, 1_200_000, 43_217, 86_399_999, 86_400_000, 17, 5_000_000,
         ] {
             let t = SimTime(ms);
             let mut fresh = replay.player();
@@ -274,7 +274,7 @@ mod tests {
             replay.play(&mut player, t);
             assert_eq!(player.tally, fresh.tally, "backwards to {ms} ms");
         }
-        assert!(player.tally.closed > 0 && !player.tally.chart.is_empty());
+        assert!(player.tally.closed > 0 && player.tally.chart.len() > 10);
     }
 
     #[test]
