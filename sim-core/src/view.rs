@@ -162,28 +162,55 @@ pub fn happenings(event: &Event) -> Option<Happening> {
     })
 }
 
-/// A histogram of seconds in `width`-second bins (the last bin holds everything above):
-/// cheap to copy into a replay's checkpoints, percentiles to a bin's width.
+/// A histogram of seconds in two tiers of bins: `fine` seconds wide up to `split`, then
+/// `coarse` seconds wide up to `top` (everything above in the last bin). Small enough to
+/// copy into every replay checkpoint; percentiles to a bin's width.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Histogram {
-    width: u64,
+    fine: u64,
+    split: u64,
+    coarse: u64,
     bins: Vec<u32>,
     n: u64,
 }
 
 impl Histogram {
-    /// `bins` bins of `width` seconds.
-    pub fn new(width: u64, bins: usize) -> Histogram {
+    /// Bins `fine` s wide below `split` s, `coarse` s wide from there to `top` s.
+    pub fn new(fine: u64, split: u64, coarse: u64, top: u64) -> Histogram {
+        let (fine, coarse) = (fine.max(1), coarse.max(1));
+        let split = split.div_ceil(fine) * fine;
+        let bins = (split / fine + top.saturating_sub(split).div_ceil(coarse)).max(1) as usize;
         Histogram {
-            width: width.max(1),
-            bins: vec![0; bins.max(1)],
+            fine,
+            split,
+            coarse,
+            bins: vec![0; bins],
             n: 0,
+        }
+    }
+
+    fn bin(&self, s: u64) -> usize {
+        let i = if s < self.split {
+            s / self.fine
+        } else {
+            self.split / self.fine + (s - self.split) / self.coarse
+        };
+        (i as usize).min(self.bins.len() - 1)
+    }
+
+    /// The upper edge of bin `i`, seconds.
+    fn upper(&self, i: usize) -> u64 {
+        let fine_bins = (self.split / self.fine) as usize;
+        if i < fine_bins {
+            (i as u64 + 1) * self.fine
+        } else {
+            self.split + (i - fine_bins + 1) as u64 * self.coarse
         }
     }
 
     /// Counts `s`.
     pub fn add(&mut self, s: u64) {
-        let i = ((s / self.width) as usize).min(self.bins.len() - 1);
+        let i = self.bin(s);
         self.bins[i] += 1;
         self.n += 1;
     }
@@ -205,7 +232,7 @@ impl Histogram {
         for (i, &c) in self.bins.iter().enumerate() {
             seen += u64::from(c);
             if seen >= rank {
-                return Some((i as u64 + 1) * self.width);
+                return Some(self.upper(i));
             }
         }
         None
@@ -285,9 +312,11 @@ impl Tally {
             aboard: BTreeMap::new(),
             incidents: BTreeMap::new(),
             alerts: BTreeMap::new(),
-            waits: Histogram::new(10, 24 * 360),
+            // Waits: 5 s bins to an hour, then minutes to two days.
+            waits: Histogram::new(5, 3_600, 60, 2 * 86_400),
             waits_by_node: BTreeMap::new(),
-            lags: Histogram::new(1, 2 * 86_400),
+            // Settlement lags: 1 s bins to 10 minutes (real time), then minutes (batches).
+            lags: Histogram::new(1, 600, 60, 2 * 86_400),
             recent_notices: VecDeque::new(),
             notices: (0, 0, 0),
             closed: 0,
@@ -475,6 +504,27 @@ impl Tally {
     /// Whether the booking's pets have an open alert.
     pub fn alerting(&self, booking: BookingId) -> bool {
         self.alerts.values().any(|(b, _)| *b == booking)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Histogram;
+
+    #[test]
+    fn a_histogram_is_fine_below_its_split_and_coarse_above() {
+        let mut h = Histogram::new(1, 600, 60, 7_200);
+        assert_eq!(h.quantile(0.5), None);
+        for s in [0, 2, 3, 599, 600, 659, 660, 10_000_000] {
+            h.add(s);
+        }
+        assert_eq!(h.len(), 8);
+        assert_eq!(h.quantile(0.0), Some(1));
+        assert_eq!(h.quantile(0.25), Some(3));
+        assert_eq!(h.quantile(0.5), Some(600));
+        assert_eq!(h.quantile(0.75), Some(660));
+        assert_eq!(h.quantile(0.875), Some(720));
+        assert_eq!(h.quantile(1.0), Some(7_200));
     }
 }
 

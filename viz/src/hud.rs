@@ -31,6 +31,8 @@ pub enum HudText {
     Help,
     /// Under the timeline.
     Timeline,
+    /// Above the chart: what its lines are.
+    ChartLegend,
 }
 
 /// A HUD panel's backdrop, sized to its text.
@@ -53,6 +55,7 @@ pub(crate) fn setup(mut commands: Commands) {
         (HudText::Panel, 14.0),
         (HudText::Help, 15.0),
         (HudText::Timeline, 13.0),
+        (HudText::ChartLegend, 12.0),
     ] {
         commands.spawn((
             Sprite {
@@ -99,6 +102,10 @@ fn anchor(which: HudText, c: Canvas) -> Vec2 {
         HudText::Panel => Vec2::new(c.w / 2.0 - 430.0, c.h / 2.0 - 12.0),
         HudText::Help => Vec2::new(-230.0, c.h / 2.0 - 80.0),
         HudText::Timeline => Vec2::new(-c.w / 2.0 + 12.0, -c.h / 2.0 + 24.0),
+        HudText::ChartLegend => {
+            let (origin, size) = chart_rect(c);
+            origin + Vec2::new(0.0, size.y + 18.0)
+        }
     }
 }
 
@@ -130,6 +137,7 @@ fn update_texts(
             HudText::Help if view.help => help(),
             HudText::Help => String::new(),
             HudText::Timeline => timeline_text(&source),
+            HudText::ChartLegend => legend(&source),
         };
         let shown = !content.is_empty();
         if text.0 != content {
@@ -152,7 +160,8 @@ fn update_texts(
         let size = size + 2.0 * pad;
         t.translation = (at + Vec2::new(size.x / 2.0 - pad.x, -size.y / 2.0 + pad.y)).extend(10.0);
         t.scale = size.extend(1.0);
-        *v = if shown && *which != HudText::Timeline {
+        let framed = !matches!(which, HudText::Timeline | HudText::ChartLegend);
+        *v = if shown && framed {
             Visibility::Inherited
         } else {
             Visibility::Hidden
@@ -217,6 +226,29 @@ fn timeline_text(source: &Source) -> String {
         clock(source.time()),
         clock(source.end())
     )
+}
+
+/// What the chart's lines are, with the top of its scale.
+fn legend(source: &Source) -> String {
+    let top = chart_top(source.tally(), source.ghost_tally().map(|(g, _)| g));
+    let ghost = if source.ghost_tally().is_some() {
+        " (faint: compared run)"
+    } else {
+        ""
+    };
+    format!("waiting bookings (orange), vans in service (green){ghost}; top {top}")
+}
+
+/// The top of the chart's scale: the largest value either run's chart reached.
+fn chart_top(tally: &Tally, ghost: Option<&Tally>) -> u32 {
+    (tally
+        .chart
+        .iter()
+        .chain(ghost.iter().flat_map(|g| g.chart.iter())))
+    .map(|p| p.waiting.max(p.available))
+    .max()
+    .unwrap_or(1)
+    .max(1)
 }
 
 /// The help overlay: shortcuts and the colour legend.
@@ -298,14 +330,7 @@ fn draw_chart_and_timeline(
     );
     let tally = source.tally();
     let ghost = source.ghost_tally().map(|(g, _)| g);
-    let top = (tally
-        .chart
-        .iter()
-        .chain(ghost.iter().flat_map(|g| g.chart.iter())))
-    .map(|p| p.waiting.max(p.available))
-    .max()
-    .unwrap_or(1)
-    .max(1) as f32;
+    let top = chart_top(tally, ghost) as f32;
     let span = source.end().as_ms().max(1) as f32;
     let pt = |at: SimTime, v: u32| {
         origin + Vec2::new(size.x * at.as_ms() as f32 / span, size.y * v as f32 / top)

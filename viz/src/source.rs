@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
-use scenarios::run::{depots, DataSource, Live, Loaded, RunOptions, RunSummary};
+use anyhow::Result;
+use scenarios::error::InputError;
+use scenarios::run::{depots, DataSource, Live, Loaded, RunError, RunOptions, RunSummary};
 use scenarios::scenario::Resolved;
 use scenarios::timeline;
 use sim_core::actors::{PartnerKind, Pet, Vehicle};
@@ -111,12 +112,10 @@ pub fn replay(dir: &Path, compare: Option<&Path>, data: &DataSource) -> Result<(
         Some(d) => {
             let (other, rec) = recorded(d, data)?;
             if other.scenario.name != resolved.scenario.name {
-                bail!(
-                    "--compare {}: a run of `{}`, not of `{}` (compare two runs of the same scenario)",
-                    d.display(),
-                    other.scenario.name,
-                    resolved.scenario.name
-                );
+                let e = InputError::at(&d.join("manifest.json").display().to_string(), "", None, "scenario")
+                    .value(other.scenario.name.clone())
+                    .expected(format!("a run of `{}`, the replayed run's scenario (--compare shows two runs of one scenario)", resolved.scenario.name));
+                return Err(RunError::Input(e).into());
             }
             let r = Replay::new(rec.start, rec.happenings, rec.end, CHECKPOINT_EVERY);
             let p = r.player();
@@ -140,14 +139,23 @@ pub fn replay(dir: &Path, compare: Option<&Path>, data: &DataSource) -> Result<(
 /// it ran on, and reads its timeline.
 fn recorded(dir: &Path, data: &DataSource) -> Result<(Resolved, timeline::Recorded)> {
     let manifest_path = dir.join("manifest.json");
-    let m = scenarios::output::read_json(&manifest_path)
-        .with_context(|| format!("{} holds no finished run", dir.display()))?;
+    let m = scenarios::output::read_json(&manifest_path).map_err(|e| {
+        let why = format!("{} (a finished run of `petfleet run --record`)", e.expected);
+        RunError::Input(e.expected(why))
+    })?;
     let field = |k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let file = manifest_path.display().to_string();
+    let bad = |key: &str, value: Option<String>, expected: String| -> anyhow::Error {
+        let e = InputError::at(&file, "", None, key).expected(expected);
+        RunError::Input(match value {
+            Some(v) => e.value(v),
+            None => e,
+        })
+        .into()
+    };
     let (Some(name), Some(source)) = (field("scenario"), field("scenario_source")) else {
-        bail!(
-            "{}: no `scenario` and `scenario_source` (not a manifest of `petfleet run`)",
-            manifest_path.display()
-        );
+        let expected = "`scenario` and `scenario_source` (the manifest of a `petfleet run`)";
+        return Err(bad("scenario", None, expected.into()));
     };
     let scenario = if source.starts_with('<') {
         name
@@ -179,27 +187,30 @@ fn recorded(dir: &Path, data: &DataSource) -> Result<(Resolved, timeline::Record
         record: false,
         data: data.clone(),
         scale: m["scale"].as_f64().filter(|&k| k != 1.0),
-        overrides: scenarios::overrides::Overrides::new(sets, &overlays)?,
+        overrides: scenarios::overrides::Overrides::new(sets, &overlays)
+            .map_err(RunError::Input)?,
     };
     let loaded = Loaded::new(opts.scenario.as_deref(), &opts.data)?;
     let texts: Vec<&str> = loaded.files.files.iter().map(|(_, t)| t.as_str()).collect();
     let data_hash = scenarios::run::fnv_hex(&texts);
     if field("data_hash").as_deref() != Some(data_hash.as_str()) {
-        bail!(
-            "{} was recorded on other data (hash {}; these are {data_hash}): pass the run's --data DIR",
-            dir.display(),
-            field("data_hash").unwrap_or_default()
-        );
+        let expected = format!("{data_hash}, the hash of the data given (the run was made on other data: pass its --data DIR)");
+        return Err(bad("data_hash", field("data_hash"), expected));
     }
     let (merged, resolved) = loaded.resolve(&opts)?;
     if field("merged_scenario_hash").as_deref() != Some(merged.hash().as_str()) {
-        bail!(
-            "{}: the scenario `{}` changed since the run was recorded",
-            dir.display(),
-            resolved.scenario.name
+        let name = &resolved.scenario.name;
+        let expected = format!(
+            "{}, the hash of `{name}` as it is now (it changed since the run)",
+            merged.hash()
         );
+        return Err(bad(
+            "merged_scenario_hash",
+            field("merged_scenario_hash"),
+            expected,
+        ));
     }
-    let rec = timeline::read(&dir.join("timeline.csv"))?;
+    let rec = timeline::read(&dir.join("timeline.csv")).map_err(RunError::Input)?;
     Ok((resolved, rec))
 }
 

@@ -133,3 +133,77 @@ fn a_replay_of_the_recording_shows_what_the_live_view_showed() {
     }
     assert!(seen > 100 && live.tally().closed > 0);
 }
+
+#[test]
+fn a_compared_run_is_drawn_as_ghosts_with_its_own_kpis() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let until = Some(SimTime(12 * 3_600_000));
+    let mut small = options("seoul-weekday", &a, until);
+    small.overrides.sets = vec!["depots.*.vehicles=10".into()];
+    let mut large = options("seoul-weekday", &b, until);
+    large.overrides.sets = vec!["depots.*.vehicles=40".into()];
+    scenarios::run::run(&small).unwrap();
+    scenarios::run::run(&large).unwrap();
+    let (mut src, scene) = source::replay(&a, Some(&b), &DataSource::Bundled).unwrap();
+    assert_eq!(scene.name, "seoul-weekday");
+    src.go_to(SimTime(11 * 3_600_000)).unwrap();
+    let (vans, ghosts) = (src.vans(), src.ghosts());
+    assert_eq!((vans.len(), ghosts.len()), (40, 160));
+    let (g, label) = src.ghost_tally().expect("a compared run");
+    assert!(label.ends_with('b') && g.available() == 160 && src.tally().available() == 40);
+    // Both runs move to the time asked, back as well as forward.
+    src.go_to(SimTime(9 * 3_600_000)).unwrap();
+    assert_eq!(src.ghost_tally().unwrap().0.now, SimTime(9 * 3_600_000));
+    assert_eq!(src.tally().now, SimTime(9 * 3_600_000));
+}
+
+#[test]
+fn a_replay_of_what_is_not_a_recorded_run_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_petfleet-viz");
+    let run =
+        |args: &[&std::ffi::OsStr]| std::process::Command::new(bin).args(args).output().unwrap();
+    // No run there.
+    let out = run(&["replay".as_ref(), dir.path().as_os_str()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("manifest.json"), "{err}");
+    // A run without --record.
+    let plain = dir.path().join("plain");
+    let mut opts = options("seoul-busan-accident", &plain, Some(SimTime(3_600_000)));
+    opts.record = false;
+    scenarios::run::run(&opts).unwrap();
+    let out = run(&["replay".as_ref(), plain.as_os_str()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("timeline.csv") && err.contains("--record"),
+        "{err}"
+    );
+    // Compared with a run of another scenario.
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    scenarios::run::run(&options(
+        "seoul-busan-accident",
+        &a,
+        Some(SimTime(3_600_000)),
+    ))
+    .unwrap();
+    scenarios::run::run(&options("holiday-exodus", &b, Some(SimTime(3_600_000)))).unwrap();
+    let out = run(&[
+        "replay".as_ref(),
+        a.as_os_str(),
+        "--compare".as_ref(),
+        b.as_os_str(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("holiday-exodus") && err.contains("seoul-busan-accident"),
+        "{err}"
+    );
+    // A bad flag value.
+    let out = run(&["run".as_ref(), "--speed".as_ref(), "0".as_ref()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 to 3600"));
+}
