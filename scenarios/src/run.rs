@@ -457,10 +457,7 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
             None
         };
         let observers = (outputs, (checks(&resolved), viewer));
-        let sim = match Simulation::new(engine, limits(&resolved), observers) {
-            Ok(sim) => sim,
-            Err(e) => return Err(e.into()),
-        };
+        let sim = Simulation::new(engine, limits(&resolved), observers)?;
         Ok(Live {
             loaded,
             opts: opts.clone(),

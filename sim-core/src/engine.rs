@@ -256,9 +256,9 @@ impl<M, E, A: Observer<M, E>, B: Observer<M, E>> Observer<M, E> for (A, B) {
 /// Forwards every call, in order, to each observer of the list.
 fn each<M, E, T: Observer<M, E>>(
     list: &mut [T],
-    mut f: impl FnMut(&mut T) -> Result<(), ObserveError>,
+    f: impl FnMut(&mut T) -> Result<(), ObserveError>,
 ) -> Result<(), ObserveError> {
-    list.iter_mut().try_for_each(|o| f(o))
+    list.iter_mut().try_for_each(f)
 }
 
 /// A list of observers of the same run (say a CSV writer, a KPI aggregator and the

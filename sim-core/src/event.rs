@@ -163,6 +163,17 @@ pub struct VanStateChange {
     pub lon: f64,
 }
 
+/// A booking aboard a van, as a viewer sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RideView {
+    /// The booking.
+    pub booking: BookingId,
+    /// Its pets: id and actor (to ask for their welfare).
+    pub pets: Vec<(PetId, crate::ids::ActorId)>,
+    /// The meter so far with tolls, won.
+    pub fare_won: i64,
+}
+
 /// What a viewer sees of a van (the query `Vehicle::snapshot`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct VanView {
@@ -180,8 +191,8 @@ pub struct VanView {
     pub route: Vec<EdgeId>,
     /// Stops still to make: booking, pickup or drop-off, where.
     pub plan: Vec<(BookingId, crate::booking::StopKind, NodeId)>,
-    /// Bookings aboard: their pets (id and actor) and the meter so far with tolls, won.
-    pub aboard: Vec<(BookingId, Vec<(PetId, crate::ids::ActorId)>, i64)>,
+    /// Bookings aboard.
+    pub aboard: Vec<RideView>,
     /// When it reaches its current target at the speeds in force.
     pub eta: Option<SimTime>,
 }

@@ -394,7 +394,7 @@ impl Tally {
                 available: self.available(),
             };
             self.chart.push(point);
-            next = next + CHART_EVERY;
+            next += CHART_EVERY;
         }
         while (self.recent_notices.front()).is_some_and(|&n| n + NOTICE_WINDOW <= t) {
             self.recent_notices.pop_front();
@@ -507,6 +507,21 @@ impl Tally {
     }
 }
 
+/// A tally is an observer of a live run: it applies each event's happening as it comes.
+impl crate::engine::Observer<crate::actors::Msg, Event> for Tally {
+    fn on_event(
+        &mut self,
+        at: SimTime,
+        _from: crate::ids::ActorId,
+        event: &Event,
+    ) -> Result<(), crate::engine::ObserveError> {
+        if let Some(h) = happenings(event) {
+            self.apply(at, &h);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Histogram;
@@ -525,20 +540,5 @@ mod tests {
         assert_eq!(h.quantile(0.75), Some(660));
         assert_eq!(h.quantile(0.875), Some(720));
         assert_eq!(h.quantile(1.0), Some(7_200));
-    }
-}
-
-/// A tally is an observer of a live run: it applies each event's happening as it comes.
-impl crate::engine::Observer<crate::actors::Msg, Event> for Tally {
-    fn on_event(
-        &mut self,
-        at: SimTime,
-        _from: crate::ids::ActorId,
-        event: &Event,
-    ) -> Result<(), crate::engine::ObserveError> {
-        if let Some(h) = happenings(event) {
-            self.apply(at, &h);
-        }
-        Ok(())
     }
 }

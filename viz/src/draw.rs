@@ -77,10 +77,6 @@ fn scale_markers(
     }
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a Bevy system: its parameters are its queries"
-)]
 fn draw_vans(
     mut commands: Commands,
     shared: Res<Shared>,

@@ -109,7 +109,6 @@ fn anchor(which: HudText, c: Canvas) -> Vec2 {
     }
 }
 
-#[expect(clippy::type_complexity, reason = "a Bevy system's queries")]
 fn update_texts(
     shared: Res<Shared>,
     scene: Res<SceneRes>,

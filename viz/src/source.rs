@@ -459,13 +459,13 @@ fn live_panel(l: &LiveSource, vehicle: u32, scene: &Scene, now: SimTime) -> Vec<
             net.node(*node).name
         ));
     }
-    for (booking, pets, fare) in &s.aboard {
+    for ride in &s.aboard {
         lines.push(format!(
             "booking #{}: fare so far {} KRW",
-            booking.0,
-            thousands(*fare)
+            ride.booking.0,
+            thousands(ride.fare_won)
         ));
-        for (pet, actor) in pets {
+        for (pet, actor) in &ride.pets {
             let Some(p) = l.live.sim.actor::<Pet>(*actor) else {
                 continue;
             };

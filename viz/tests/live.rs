@@ -46,7 +46,7 @@ fn play_like_frames(src: &mut Source) -> usize {
     let (mut t, mut frames) = (SimTime::ZERO, 0usize);
     while t < end {
         // Frame times of a jittery renderer at x600: 3 to 40 simulated seconds.
-        t = t + SimDuration(3_000 + (frames as u64 * 7_919) % 37_000);
+        t += SimDuration(3_000 + (frames as u64 * 7_919) % 37_000);
         src.go_to(t).unwrap();
         let vans = src.vans();
         let _ = (

@@ -36,7 +36,7 @@ use crate::actors::{
 };
 use crate::booking::{BookingSpec, Crates, Leg, PlanStop, StopKind, VehicleView};
 use crate::engine::{Cx, SimActor};
-use crate::event::{Event, TripRecord, TripStatus, VanState, VanStateChange, VanView};
+use crate::event::{Event, RideView, TripRecord, TripStatus, VanState, VanStateChange, VanView};
 use crate::ids::{ActorId, BookingId, IncidentId, NodeId, VehicleId};
 use crate::msg::{Delivery, RequoteReason, TrafficUpdate};
 use crate::notify::{Facts, NoticeKind};
@@ -203,8 +203,12 @@ impl Vehicle {
             .map(|r| {
                 let (base, base_sur, units, unit_sur) = r.fare.meter.parts_won(tariff);
                 let pets = r.stop.spec.pets.iter().map(|p| (p.pet, p.actor)).collect();
-                let fare = base + base_sur + units + unit_sur + r.fare.tolls_won;
-                (r.stop.booking, pets, fare)
+                let fare_won = base + base_sur + units + unit_sur + r.fare.tolls_won;
+                RideView {
+                    booking: r.stop.booking,
+                    pets,
+                    fare_won,
+                }
             })
             .collect();
         VanView {

@@ -194,7 +194,7 @@ fn a_simulation_stepped_in_pieces_is_the_run_in_one_piece() {
     let mut t = SimTime::ZERO;
     let mut steps = 0;
     while t < SimTime(70_000) {
-        t = t + SimDuration(1 + (steps * 997) % 4_001);
+        t += SimDuration(1 + (steps * 997) % 4_001);
         sim.step_until(t).unwrap();
         sim.step_until(SimTime(t.as_ms() / 2)).unwrap();
         assert_eq!(sim.time(), t.min(limits.until));

@@ -95,7 +95,7 @@ impl Replay {
             if t >= self.end {
                 return out;
             }
-            t = t + self.every;
+            t += self.every;
         }
     }
 
