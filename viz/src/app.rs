@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bevy::app::{AppExit, ScheduleRunnerPlugin};
+use bevy::app::ScheduleRunnerPlugin;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::RenderTarget;
@@ -17,6 +17,12 @@ use bevy::winit::WinitPlugin;
 use sim_core::time::SimTime;
 
 use crate::source::{Scene, Source};
+
+pub use crate::state::SPEEDS;
+use crate::state::{
+    Bench, Canvas, Finale, HudCamera, MapCamera, Playback, Reporter, SceneRes, Shared, Shot,
+    ViewState, HUD_LAYER,
+};
 
 /// How the application runs.
 #[derive(Clone, Debug)]
@@ -38,92 +44,6 @@ pub struct Options {
     /// Start paused.
     pub paused: bool,
 }
-
-/// The speeds the `+` and `-` keys step through.
-pub const SPEEDS: [f64; 8] = [1.0, 10.0, 60.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0];
-
-/// The run being shown (shared with `main`, which finishes it after the app exits).
-#[derive(Resource, Clone)]
-pub struct Shared(pub Arc<Mutex<Source>>);
-
-impl Shared {
-    /// The source, locked (the lock is only ever taken by one system at a time).
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, Source> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// The static scene.
-#[derive(Resource)]
-pub struct SceneRes(pub Scene);
-
-/// Playback state: speed, pause, requests from the controls.
-#[derive(Resource, Debug)]
-pub struct Playback {
-    /// Simulated seconds per second.
-    pub speed: f64,
-    /// Paused.
-    pub paused: bool,
-    /// Go to the next thing that happens.
-    pub step: bool,
-    /// Go to this time (a seek, or the first target).
-    pub seek: Option<SimTime>,
-    /// A fixed frame time (windowless runs), else the measured one.
-    pub fixed_dt: Option<f64>,
-    /// Why the run stopped, if it failed.
-    pub failed: Option<String>,
-}
-
-/// The user's view: selection, following, layers, help.
-#[derive(Resource, Debug, Default)]
-pub struct ViewState {
-    /// The van whose panel is shown.
-    pub selected: Option<u32>,
-    /// Keep the selected van centred.
-    pub follow: bool,
-    /// Heatmap of pickup waits by district.
-    pub heatmap: bool,
-    /// Congestion by road.
-    pub congestion: bool,
-    /// City and district labels.
-    pub hide_labels: bool,
-    /// The help overlay.
-    pub help: bool,
-}
-
-/// The drawing surface in logical pixels.
-#[derive(Resource, Debug, Clone, Copy)]
-pub struct Canvas {
-    /// Width.
-    pub w: f32,
-    /// Height.
-    pub h: f32,
-}
-
-/// What the app does at the end (screenshot, benchmark, exit).
-#[derive(Resource, Debug)]
-pub struct Finale {
-    pub(crate) screenshot: Option<PathBuf>,
-    pub(crate) at: Option<SimTime>,
-    pub(crate) exit: bool,
-    pub(crate) bench: Option<Bench>,
-    /// Frames rendered since the clock reached `at`.
-    pub(crate) settled: u32,
-    pub(crate) shot_taken: bool,
-    /// The image the cameras render into (windowless).
-    pub(crate) target: Option<Handle<Image>>,
-}
-
-/// A frame-rate measurement.
-#[derive(Debug)]
-pub struct Bench {
-    pub(crate) frames: u32,
-    pub(crate) counted: u32,
-    pub(crate) started: Option<Instant>,
-}
-
-/// Layer of the HUD camera (the map is on layer 0).
-pub const HUD_LAYER: usize = 1;
 
 /// What the app came to: the source (to finish) and whether it failed.
 pub struct Outcome {
@@ -187,7 +107,9 @@ pub fn run(source: Arc<Mutex<Source>>, scene: Scene, opts: Options) -> Outcome {
                 started: None,
             }),
             settled: 0,
-            shot_taken: false,
+            shot: Shot::Waiting,
+            probes: 0,
+            last_look: None,
             target: None,
         })
         .insert_resource(Reporter(outcome.clone()))
@@ -200,23 +122,11 @@ pub fn run(source: Arc<Mutex<Source>>, scene: Scene, opts: Options) -> Outcome {
             crate::draw::plugin,
             crate::hud::plugin,
         ))
-        .add_systems(Update, crate::controls::finale.after(crate::draw::DrawSet));
+        .add_systems(Update, crate::controls::finale.after(crate::state::DrawSet));
     app.run();
     let failed = outcome.lock().unwrap_or_else(|p| p.into_inner()).take();
     Outcome { failed }
 }
-
-/// Where the app writes why it stopped early (read by [`run`] after the app is gone).
-#[derive(Resource, Clone)]
-pub struct Reporter(pub Arc<Mutex<Option<String>>>);
-
-/// Marks the map's camera.
-#[derive(Component)]
-pub struct MapCamera;
-
-/// Marks the HUD's camera.
-#[derive(Component)]
-pub struct HudCamera;
 
 fn setup_cameras(
     mut commands: Commands,
@@ -261,10 +171,4 @@ fn setup_cameras(
     let (hud_config, _) = gizmo_store.config_mut::<crate::hud::HudGizmos>();
     hud_config.render_layers = RenderLayers::layer(HUD_LAYER);
     hud_config.line.width = 2.0;
-}
-
-/// Records why the run stopped and asks the app to exit with an error.
-pub(crate) fn fail(reporter: &Reporter, exit: &mut MessageWriter<AppExit>, why: String) {
-    *reporter.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
-    exit.write(AppExit::error());
 }

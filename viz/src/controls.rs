@@ -5,19 +5,18 @@
 use bevy::app::AppExit;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{save_to_disk, Screenshot};
+use bevy::render::view::screenshot::{save_to_disk, Screenshot, ScreenshotCaptured};
 use sim_core::time::{SimDuration, SimTime};
 
-use crate::app::{fail, Canvas, Finale, MapCamera, Playback, Reporter, Shared, ViewState, SPEEDS};
 use crate::map::{fit, Proj};
-
-/// The clock's system set (everything that draws runs after it).
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ClockSet;
+use crate::state::{
+    fail, Canvas, ClockSet, DrawSet, Finale, MapCamera, Playback, Reporter, Shared, Shot,
+    ViewState, SPEEDS,
+};
 
 pub(crate) fn plugin(app: &mut App) {
     app.add_systems(Update, (keys, mouse, advance).chain().in_set(ClockSet))
-        .add_systems(Update, follow.after(ClockSet).before(crate::draw::DrawSet));
+        .add_systems(Update, follow.after(ClockSet).before(DrawSet));
 }
 
 /// Moves the run: to a requested seek, one step, or by speed x frame time.
@@ -236,12 +235,14 @@ fn follow(
     }
 }
 
-/// Frames rendered at the target time before the screenshot (fonts and meshes are ready
-/// by then).
-const SETTLE_FRAMES: u32 = 5;
+/// Frames rendered at the target time before the first look at the picture.
+const SETTLE_FRAMES: u32 = 3;
+/// Looks at the picture before saving it anyway (shaders compile in the background, so
+/// the first frames can miss what they draw; under load that takes longer).
+const MAX_PROBES: u32 = 200;
 
-/// The screenshot (once the clock is at `--at` and a few frames have been drawn), the
-/// benchmark's count, and the exit (after the screenshot is saved, or at the run's end).
+/// The screenshot, the benchmark's count, and the exit (after the screenshot is saved, or
+/// at the run's end).
 pub(crate) fn finale(
     mut commands: Commands,
     mut finale: ResMut<Finale>,
@@ -257,47 +258,91 @@ pub(crate) fn finale(
     if at_target {
         finale.settled += 1;
     }
-    let settled = finale.settled;
-    if let Some(b) = &mut finale.bench {
-        if settled >= SETTLE_FRAMES {
-            let started = *b.started.get_or_insert_with(std::time::Instant::now);
-            b.counted += 1;
-            if b.counted > b.frames {
-                let s = started.elapsed().as_secs_f64();
-                println!(
-                    "bench: {} frames in {s:.2} s = {:.1} frames/s (sim clock {})",
-                    b.frames,
-                    b.frames as f64 / s,
-                    crate::source::clock(now)
-                );
-                exit.write(AppExit::Success);
-            }
-        }
-        return;
-    }
-    if let Some(path) = finale.screenshot.clone() {
-        if !finale.shot_taken && finale.settled >= SETTLE_FRAMES {
-            finale.shot_taken = true;
-            let shot = match &finale.target {
-                Some(image) => Screenshot::image(image.clone()),
-                None => Screenshot::primary_window(),
-            };
-            let exit_after = finale.exit;
-            commands
-                .spawn(shot)
-                .observe(save_to_disk(path.clone()))
-                .observe(
-                    move |_: On<bevy::render::view::screenshot::ScreenshotCaptured>,
-                          mut exit: MessageWriter<AppExit>| {
-                        if exit_after {
-                            exit.write(AppExit::Success);
-                        }
-                    },
-                );
-        }
-        return;
-    }
-    if finale.exit && now >= end {
+    if finale.bench.is_some() {
+        bench_frame(&mut finale, now, &mut exit);
+    } else if finale.screenshot.is_some() {
+        shoot(&mut commands, &mut finale);
+    } else if finale.exit && now >= end {
         exit.write(AppExit::Success);
     }
+}
+
+fn bench_frame(finale: &mut Finale, now: SimTime, exit: &mut MessageWriter<AppExit>) {
+    let settled = finale.settled;
+    let Some(b) = &mut finale.bench else { return };
+    if settled < SETTLE_FRAMES {
+        return;
+    }
+    let started = *b.started.get_or_insert_with(std::time::Instant::now);
+    b.counted += 1;
+    if b.counted > b.frames {
+        let s = started.elapsed().as_secs_f64();
+        let fps = b.frames as f64 / s;
+        let clock = crate::source::clock(now);
+        println!(
+            "bench: {} frames in {s:.2} s = {fps:.1} frames/s (sim clock {clock})",
+            b.frames
+        );
+        exit.write(AppExit::Success);
+    }
+}
+
+/// Takes the screenshot once the picture is whole: the clock stands still at `--at`, so
+/// the picture is whole when two looks in a row see the same, non-blank image. Then it is
+/// saved with Bevy's `save_to_disk`, and the app exits if asked.
+fn shoot(commands: &mut Commands, finale: &mut Finale) {
+    let Some(path) = finale.screenshot.clone() else {
+        return;
+    };
+    let shot = || match &finale.target {
+        Some(image) => Screenshot::image(image.clone()),
+        None => Screenshot::primary_window(),
+    };
+    match finale.shot {
+        Shot::Waiting if finale.settled >= SETTLE_FRAMES => {
+            finale.shot = Shot::Looking;
+            commands.spawn(shot()).observe(look);
+        }
+        Shot::Whole => {
+            finale.shot = Shot::Saving;
+            let exit_after = finale.exit;
+            let exit_when_saved =
+                move |_: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+                    if exit_after {
+                        exit.write(AppExit::Success);
+                    }
+                };
+            commands
+                .spawn(shot())
+                .observe(save_to_disk(path))
+                .observe(exit_when_saved);
+        }
+        _ => {}
+    }
+}
+
+/// Looks at a captured picture: whole if it is not blank and the same as the last look.
+fn look(captured: On<ScreenshotCaptured>, mut finale: ResMut<Finale>) {
+    let data = captured.image.data.as_deref().unwrap_or_default();
+    // Ink: any channel well above the background's (about 15, 18, 23 of 255).
+    let ink = data
+        .chunks_exact(4)
+        .filter(|p| p[..3].iter().any(|c| *c >= 60))
+        .count();
+    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let not_blank = ink * 100 >= data.len() / 4;
+    finale.probes += 1;
+    let same = finale.last_look == Some(hash);
+    finale.last_look = Some(hash);
+    finale.shot = if (not_blank && same) || finale.probes >= MAX_PROBES {
+        if finale.probes >= MAX_PROBES {
+            warn!("the picture did not settle after {MAX_PROBES} looks; saving it as it is");
+        }
+        Shot::Whole
+    } else {
+        finale.settled = SETTLE_FRAMES - 1;
+        Shot::Waiting
+    };
 }

@@ -6,20 +6,16 @@
 use bevy::prelude::*;
 use sim_core::event::VanState;
 
-use crate::app::{MapCamera, SceneRes, Shared, ViewState};
 use crate::map::{Districts, HeatSquare, Label, PartnerMark, Proj};
 use crate::source::VanDot;
-
-/// The systems that draw (the finale runs after them).
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DrawSet;
+use crate::state::{ClockSet, DrawSet, MapCamera, SceneRes, Shared, ViewState};
 
 pub(crate) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
         (scale_markers, draw_vans, draw_overlays, draw_heatmap)
             .in_set(DrawSet)
-            .after(crate::controls::ClockSet),
+            .after(ClockSet),
     );
 }
 

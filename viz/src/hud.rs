@@ -12,9 +12,9 @@ use sim_core::event::VanState;
 use sim_core::time::SimTime;
 use sim_core::view::Tally;
 
-use crate::app::{Canvas, Playback, SceneRes, Shared, ViewState, HUD_LAYER};
 use crate::draw::van_colour;
 use crate::source::{clock, Source};
+use crate::state::{Canvas, DrawSet, Playback, SceneRes, Shared, ViewState, HUD_LAYER};
 
 /// Gizmos drawn by the HUD camera (the chart, the timeline).
 #[derive(Default, Reflect, GizmoConfigGroup)]
@@ -44,7 +44,7 @@ pub(crate) fn plugin(app: &mut App) {
         Update,
         (layout, update_texts, draw_chart_and_timeline)
             .chain()
-            .after(crate::draw::DrawSet),
+            .after(DrawSet),
     );
 }
 

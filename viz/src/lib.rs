@@ -26,3 +26,4 @@ mod draw;
 mod hud;
 pub mod map;
 pub mod source;
+mod state;

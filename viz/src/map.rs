@@ -10,7 +10,7 @@ use sim_core::actors::PartnerKind;
 use sim_core::ids::NodeId;
 use sim_core::world::{NodeKind, RoadClass};
 
-use crate::app::{Canvas, MapCamera, SceneRes};
+use crate::state::{Canvas, MapCamera, SceneRes};
 
 /// Latitude and longitude to kilometres east and north of the network's centre
 /// (equirectangular at the centre's latitude: good to a fraction of a per cent over a
