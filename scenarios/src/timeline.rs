@@ -18,140 +18,137 @@ use crate::error::InputError;
 /// The header of `timeline.csv`.
 pub const HEADER: &str = "time_ms,kind,id,ref,state,lat,lon,value";
 
+/// A row's cells after `time_ms`, by name (empty unless set).
+#[derive(Default)]
+struct Row {
+    kind: &'static str,
+    id: String,
+    reference: String,
+    state: String,
+    at: Option<(f64, f64)>,
+    value: String,
+}
+
+impl Row {
+    fn of(kind: &'static str, id: impl ToString) -> Row {
+        Row {
+            kind,
+            id: id.to_string(),
+            ..Row::default()
+        }
+    }
+
+    fn cells(self, at: SimTime) -> [String; 8] {
+        let (lat, lon) = self.at.map_or((String::new(), String::new()), |(a, o)| {
+            (a.to_string(), o.to_string())
+        });
+        let Row {
+            kind,
+            id,
+            reference,
+            state,
+            value,
+            ..
+        } = self;
+        [
+            at.as_ms().to_string(),
+            kind.to_string(),
+            id,
+            reference,
+            state,
+            lat,
+            lon,
+            value,
+        ]
+    }
+}
+
 /// The row of happening `h` at `at`.
 pub fn row(at: SimTime, h: &Happening) -> [String; 8] {
-    let t = at.as_ms().to_string();
-    let s = |v: &dyn ToString| v.to_string();
-    let e = String::new;
     let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
-    match h {
+    let row = match h {
         Happening::Fix {
             vehicle,
             lat,
             lon,
             speed_kmh,
-        } => [
-            t,
-            s(&"fix"),
-            s(&vehicle.0),
-            e(),
-            e(),
-            s(lat),
-            s(lon),
-            s(speed_kmh),
-        ],
+        } => Row {
+            at: Some((*lat, *lon)),
+            value: speed_kmh.to_string(),
+            ..Row::of("fix", vehicle.0)
+        },
         Happening::Van {
             vehicle,
             state,
             lat,
             lon,
-        } => [
-            t,
-            s(&"van"),
-            s(&vehicle.0),
-            e(),
-            s(&state.name()),
-            s(lat),
-            s(lon),
-            e(),
-        ],
-        Happening::Accepted { booking } => {
-            [t, s(&"accepted"), s(&booking.0), e(), e(), e(), e(), e()]
-        }
-        Happening::PickedUp { booking, vehicle } => [
-            t,
-            s(&"picked_up"),
-            s(&booking.0),
-            s(&vehicle.0),
-            e(),
-            e(),
-            e(),
-            e(),
-        ],
-        Happening::Dropped { booking } => {
-            [t, s(&"dropped"), s(&booking.0), e(), e(), e(), e(), e()]
-        }
+        } => Row {
+            at: Some((*lat, *lon)),
+            state: state.name().into(),
+            ..Row::of("van", vehicle.0)
+        },
+        Happening::Accepted { booking } => Row::of("accepted", booking.0),
+        Happening::PickedUp { booking, vehicle } => Row {
+            reference: vehicle.0.to_string(),
+            ..Row::of("picked_up", booking.0)
+        },
+        Happening::Dropped { booking } => Row::of("dropped", booking.0),
         Happening::Closed {
             booking,
             pickup,
             wait_s,
-        } => [
-            t,
-            s(&"closed"),
-            s(&booking.0),
-            s(&pickup.0),
-            e(),
-            e(),
-            e(),
-            opt(*wait_s),
-        ],
+        } => Row {
+            reference: pickup.0.to_string(),
+            value: opt(*wait_s),
+            ..Row::of("closed", booking.0)
+        },
         Happening::IncidentOn {
             incident,
             closure,
             edges,
         } => {
             let edges: Vec<String> = edges.iter().map(|e| e.0.to_string()).collect();
-            let kind = if *closure { "closure" } else { "lanes" };
-            [
-                t,
-                s(&"incident_on"),
-                s(&incident.0),
-                edges.join(";"),
-                s(&kind),
-                e(),
-                e(),
-                e(),
-            ]
+            let state = if *closure { "closure" } else { "lanes" };
+            Row {
+                reference: edges.join(";"),
+                state: state.into(),
+                ..Row::of("incident_on", incident.0)
+            }
         }
-        Happening::IncidentOff { incident } => [
-            t,
-            s(&"incident_off"),
-            s(&incident.0),
-            e(),
-            e(),
-            e(),
-            e(),
-            e(),
-        ],
+        Happening::IncidentOff { incident } => Row::of("incident_off", incident.0),
         Happening::Alert {
             pet,
             booking,
             critical,
         } => {
-            let level = if *critical { "critical" } else { "warning" };
-            [
-                t,
-                s(&"alert"),
-                s(&pet.0),
-                s(&booking.0),
-                s(&level),
-                e(),
-                e(),
-                e(),
-            ]
+            let state = if *critical { "critical" } else { "warning" };
+            Row {
+                reference: booking.0.to_string(),
+                state: state.into(),
+                ..Row::of("alert", pet.0)
+            }
         }
         Happening::Notice {
             latency_ms,
             fallback,
         } => {
-            let how = match (latency_ms, fallback) {
+            let state = match (latency_ms, fallback) {
                 (None, _) => "undelivered",
                 (Some(_), true) => "fallback",
                 (Some(_), false) => "direct",
             };
-            [
-                t,
-                s(&"notice"),
-                e(),
-                e(),
-                s(&how),
-                e(),
-                e(),
-                opt(*latency_ms),
-            ]
+            Row {
+                state: state.into(),
+                value: opt(*latency_ms),
+                ..Row::of("notice", "")
+            }
         }
-        Happening::Settled { lag_s } => [t, s(&"settled"), e(), e(), e(), e(), e(), opt(*lag_s)],
-    }
+        Happening::Settled { lag_s } => Row {
+            value: opt(*lag_s),
+            ..Row::of("settled", "")
+        },
+    };
+    row.cells(at)
 }
 
 /// The `start` row of van `vehicle`, parked at (`lat`, `lon`).

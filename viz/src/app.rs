@@ -55,30 +55,7 @@ pub struct Outcome {
 pub fn run(source: Arc<Mutex<Source>>, scene: Scene, opts: Options) -> Outcome {
     let mut app = App::new();
     let (w, h) = opts.size;
-    let plugins = DefaultPlugins.set(ImagePlugin::default_nearest());
-    if opts.windowless {
-        app.add_plugins(
-            plugins
-                .set(WindowPlugin {
-                    primary_window: None,
-                    exit_condition: ExitCondition::DontExit,
-                    ..default()
-                })
-                .disable::<WinitPlugin>(),
-        )
-        .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
-    } else {
-        let window = Window {
-            title: format!("PetFleet Twin: {}", scene.name),
-            resolution: WindowResolution::new(w, h),
-            ..default()
-        };
-        app.add_plugins(plugins.set(WindowPlugin {
-            primary_window: Some(window),
-            ..default()
-        }));
-        app.insert_resource(bevy::winit::WinitSettings::continuous());
-    }
+    add_platform(&mut app, &opts, &scene.name);
     let at = opts.at;
     let outcome = Arc::new(Mutex::new(None::<String>));
     app.insert_resource(ClearColor(Color::srgb(0.06, 0.07, 0.09)))
@@ -126,6 +103,33 @@ pub fn run(source: Arc<Mutex<Source>>, scene: Scene, opts: Options) -> Outcome {
     app.run();
     let failed = outcome.lock().unwrap_or_else(|p| p.into_inner()).take();
     Outcome { failed }
+}
+
+/// Bevy's plugins: with a window (winit, continuous updates), or without one (an image
+/// target, a loop of its own, no display needed).
+fn add_platform(app: &mut App, opts: &Options, name: &str) {
+    let plugins = DefaultPlugins.set(ImagePlugin::default_nearest());
+    if opts.windowless {
+        let no_window = WindowPlugin {
+            primary_window: None,
+            exit_condition: ExitCondition::DontExit,
+            ..default()
+        };
+        app.add_plugins(plugins.set(no_window).disable::<WinitPlugin>())
+            .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::ZERO));
+    } else {
+        let window = Window {
+            title: format!("PetFleet Twin: {name}"),
+            resolution: WindowResolution::new(opts.size.0, opts.size.1),
+            ..default()
+        };
+        let primary_window = Some(window);
+        app.add_plugins(plugins.set(WindowPlugin {
+            primary_window,
+            ..default()
+        }));
+        app.insert_resource(bevy::winit::WinitSettings::continuous());
+    }
 }
 
 fn setup_cameras(

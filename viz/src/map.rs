@@ -117,21 +117,59 @@ pub(crate) fn setup(
         MeshMaterial2d(materials.add(ColorMaterial::default())),
         Transform::from_xyz(0.0, 0.0, 0.0),
     ));
-    let labelled = |k: NodeKind| matches!(k, NodeKind::City | NodeKind::District);
-    let nodes: Vec<(NodeId, Vec2)> = (net.nodes().iter())
-        .filter(|n| labelled(n.kind))
+    let nodes = spawn_labels(&mut commands, &scene.0, &proj);
+    for (lat, lon, kind, _) in &scene.0.partners {
+        let p = proj.xy(*lat, *lon);
+        let sprite = Sprite {
+            color: partner_colour(*kind),
+            custom_size: Some(Vec2::ONE),
+            ..default()
+        };
+        let diamond = Quat::from_rotation_z(std::f32::consts::FRAC_PI_4);
+        commands.spawn((
+            sprite,
+            Transform::from_translation(p.extend(3.0)).with_rotation(diamond),
+            PartnerMark,
+        ));
+    }
+    let side = heat_side(&nodes, proj.extent);
+    for (i, (_, at)) in nodes.iter().enumerate() {
+        let sprite = Sprite {
+            color: Color::NONE,
+            custom_size: Some(Vec2::splat(side)),
+            ..default()
+        };
+        let at = Transform::from_translation(at.extend(1.0));
+        commands.spawn((sprite, at, Visibility::Hidden, HeatSquare(i)));
+    }
+    commands.insert_resource(Districts { nodes });
+    if let Ok((mut t, mut p)) = camera.single_mut() {
+        fit(&proj, *canvas, &mut t, &mut p);
+    }
+    commands.insert_resource(proj);
+}
+
+/// A label for every city and district; returns them with their map points.
+fn spawn_labels(
+    commands: &mut Commands,
+    scene: &crate::source::Scene,
+    proj: &Proj,
+) -> Vec<(NodeId, Vec2)> {
+    let net = &scene.world.net;
+    let labelled: Vec<&sim_core::world::Node> = (net.nodes().iter())
+        .filter(|n| matches!(n.kind, NodeKind::City | NodeKind::District))
+        .collect();
+    let nodes: Vec<(NodeId, Vec2)> = (labelled.iter())
         .map(|n| (n.id, proj.xy(n.point.y(), n.point.x())))
         .collect();
     let spacing = label_spacing(&nodes);
-    for (n, (_, p)) in net.nodes().iter().filter(|n| labelled(n.kind)).zip(&nodes) {
-        let p = *p;
+    for (n, (_, p)) in labelled.iter().zip(&nodes) {
         let city = n.kind == NodeKind::City;
         let size = if city { 15.0 } else { 11.0 };
         // A label about 8 characters wide needs its neighbours that far apart on screen.
-        let max_km_per_px = if city {
-            f32::MAX
-        } else {
-            spacing.get(&n.id).copied().unwrap_or(f32::MAX) / (8.0 * size * 0.6)
+        let max_km_per_px = match city {
+            true => f32::MAX,
+            false => spacing.get(&n.id).copied().unwrap_or(f32::MAX) / (8.0 * size * 0.6),
         };
         commands.spawn((
             Text2d::new(n.name.clone()),
@@ -145,38 +183,7 @@ pub(crate) fn setup(
             Label { max_km_per_px },
         ));
     }
-    for (lat, lon, kind, _) in &scene.0.partners {
-        let p = proj.xy(*lat, *lon);
-        commands.spawn((
-            Sprite {
-                color: partner_colour(*kind),
-                custom_size: Some(Vec2::ONE),
-                ..default()
-            },
-            Transform::from_translation(p.extend(3.0))
-                .with_rotation(Quat::from_rotation_z(std::f32::consts::FRAC_PI_4)),
-            PartnerMark,
-        ));
-    }
-    let side = heat_side(&nodes, proj.extent);
-    for (i, (_, at)) in nodes.iter().enumerate() {
-        let sprite = Sprite {
-            color: Color::NONE,
-            custom_size: Some(Vec2::splat(side)),
-            ..default()
-        };
-        commands.spawn((
-            sprite,
-            Transform::from_translation(at.extend(1.0)),
-            Visibility::Hidden,
-            HeatSquare(i),
-        ));
-    }
-    commands.insert_resource(Districts { nodes });
-    if let Ok((mut t, mut p)) = camera.single_mut() {
-        fit(&proj, *canvas, &mut t, &mut p);
-    }
-    commands.insert_resource(proj);
+    nodes
 }
 
 /// Frames the whole network.

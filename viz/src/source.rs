@@ -162,34 +162,7 @@ fn recorded(dir: &Path, data: &DataSource) -> Result<(Resolved, timeline::Record
     } else {
         source
     };
-    let ov = &m["overrides"];
-    let list = |k: &str| -> Vec<String> {
-        (ov[k].as_array().into_iter().flatten())
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect()
-    };
-    let mut sets = list("set");
-    sets.extend(
-        list("derived")
-            .iter()
-            .filter_map(|d| d.split_once(' ').map(|(_, v)| v.to_string())),
-    );
-    let overlays: Vec<PathBuf> = (ov["overlays"].as_array().into_iter().flatten())
-        .filter_map(|o| o["file"].as_str().map(PathBuf::from))
-        .collect();
-    let opts = RunOptions {
-        scenario: Some(scenario),
-        seed: m["seed"].as_u64(),
-        until: None,
-        out: dir.to_path_buf(),
-        host: Host::Reference,
-        trace: false,
-        record: false,
-        data: data.clone(),
-        scale: m["scale"].as_f64().filter(|&k| k != 1.0),
-        overrides: scenarios::overrides::Overrides::new(sets, &overlays)
-            .map_err(RunError::Input)?,
-    };
+    let opts = options_of(&m, scenario, dir, data)?;
     let loaded = Loaded::new(opts.scenario.as_deref(), &opts.data)?;
     let texts: Vec<&str> = loaded.files.files.iter().map(|(_, t)| t.as_str()).collect();
     let data_hash = scenarios::run::fnv_hex(&texts);
@@ -212,6 +185,44 @@ fn recorded(dir: &Path, data: &DataSource) -> Result<(Resolved, timeline::Record
     }
     let rec = timeline::read(&dir.join("timeline.csv")).map_err(RunError::Input)?;
     Ok((resolved, rec))
+}
+
+/// The options a recorded run ran with, from its manifest: `--set` flags (and a sweep's
+/// or a search's values), overlays, seed, scale.
+fn options_of(
+    m: &serde_json::Value,
+    scenario: String,
+    dir: &Path,
+    data: &DataSource,
+) -> Result<RunOptions> {
+    let ov = &m["overrides"];
+    let list = |k: &str| -> Vec<String> {
+        (ov[k].as_array().into_iter().flatten())
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    };
+    let mut sets = list("set");
+    sets.extend(
+        list("derived")
+            .iter()
+            .filter_map(|d| d.split_once(' ').map(|(_, v)| v.to_string())),
+    );
+    let overlays: Vec<PathBuf> = (ov["overlays"].as_array().into_iter().flatten())
+        .filter_map(|o| o["file"].as_str().map(PathBuf::from))
+        .collect();
+    Ok(RunOptions {
+        scenario: Some(scenario),
+        seed: m["seed"].as_u64(),
+        until: None,
+        out: dir.to_path_buf(),
+        host: Host::Reference,
+        trace: false,
+        record: false,
+        data: data.clone(),
+        scale: m["scale"].as_f64().filter(|&k| k != 1.0),
+        overrides: scenarios::overrides::Overrides::new(sets, &overlays)
+            .map_err(RunError::Input)?,
+    })
 }
 
 impl Source {

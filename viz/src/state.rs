@@ -116,7 +116,7 @@ pub struct Bench {
 /// Layer of the HUD camera (the map is on layer 0).
 pub const HUD_LAYER: usize = 1;
 
-/// Where the app writes why it stopped early (read by [`run`] after the app is gone).
+/// Where the app writes why it stopped early (read by `app::run` after the app is gone).
 #[derive(Resource, Clone)]
 pub struct Reporter(pub Arc<Mutex<Option<String>>>);
 
