@@ -66,7 +66,10 @@ fn keys(
     mut camera: Query<(&mut Transform, &mut Projection), With<MapCamera>>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    // Shift held, or pressed or released within this frame (a quick `?` sends all three).
+    let shifts = [KeyCode::ShiftLeft, KeyCode::ShiftRight];
+    let shift =
+        keys.any_pressed(shifts) || keys.any_just_pressed(shifts) || keys.any_just_released(shifts);
     if keys.just_pressed(KeyCode::Space) {
         playback.paused = !playback.paused;
     }
@@ -158,7 +161,14 @@ fn mouse(
     };
     let cursor = window.cursor_position();
     if scroll.delta.y != 0.0 {
+        // The point under the cursor stays where it is.
+        let from_centre = cursor.map_or(Vec2::ZERO, |c| {
+            Vec2::new(c.x - canvas.w / 2.0, canvas.h / 2.0 - c.y)
+        });
+        let under = t.translation.truncate() + from_centre * o.scale;
         o.scale = (o.scale * 0.9f32.powf(scroll.delta.y)).clamp(1e-4, 1e3);
+        let centre = under - from_centre * o.scale;
+        (t.translation.x, t.translation.y) = (centre.x, centre.y);
     }
     if buttons.pressed(MouseButton::Left) || buttons.pressed(MouseButton::Right) {
         let d = motion.delta;
