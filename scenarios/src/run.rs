@@ -368,7 +368,7 @@ pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunE
     tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
     let outputs = open_outputs(opts, &resolved)?;
     let (outputs, sim) = simulate((&merged, &resolved), opts.host, outputs);
-    write_run((loaded, opts), (merged, resolved), outputs, sim)
+    write_run((loaded, opts), (merged, resolved), outputs, (sim, &[]))
 }
 
 /// Writes what a run came to (its KPIs, reconciliation, timeline end, manifest) and commits
@@ -377,7 +377,7 @@ fn write_run(
     (loaded, opts): (&Loaded, &RunOptions),
     (merged, resolved): (Merged, Resolved),
     mut outputs: CsvOutputs,
-    sim: Result<Simulated, RunError>,
+    (sim, actions): (Result<Simulated, RunError>, &[String]),
 ) -> Result<RunSummary, RunError> {
     let sim = match sim {
         Ok(sim) => sim,
@@ -397,7 +397,7 @@ fn write_run(
     }
     let written = outputs.commit().map_err(|e| io_err(opts, e))?;
     let clock = Clock::new(resolved.start_date);
-    let manifest = manifest(
+    let mut manifest = manifest(
         (&merged, &loaded.files),
         opts,
         &resolved,
@@ -406,6 +406,10 @@ fn write_run(
         (&sim.kpi_rows, &sim.counts),
         (&written, &sim.problems),
     );
+    if !actions.is_empty() {
+        // A live run the user acted on is not the scenario's run: say what was done.
+        manifest["user_actions"] = serde_json::json!(actions);
+    }
     write_manifest(&opts.out, &manifest).map_err(|e| io_err(opts, e))?;
     if !sim.problems.is_empty() {
         return Err(RunError::Invariant(sim.problems));
@@ -437,6 +441,8 @@ pub struct Live<'l, V> {
     /// The run: outputs (when written), checks, viewer.
     pub sim: Simulation<Msg, Event, (Option<CsvOutputs>, (Checks, V))>,
     wall: std::time::Duration,
+    /// What the user did to the run (messages injected), for the manifest.
+    actions: Vec<String>,
 }
 
 impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
@@ -466,6 +472,7 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
             layout,
             sim,
             wall: std::time::Duration::ZERO,
+            actions: Vec::new(),
         })
     }
 
@@ -480,6 +487,27 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
         let res = self.sim.step_until(t);
         self.wall += started.elapsed();
         res.map_err(RunError::from)
+    }
+
+    /// Closes `edges` from now for `duration` (a user's action, injected into the run as
+    /// the traffic actor's message and listed in the manifest as `user_actions`).
+    pub fn close_road(
+        &mut self,
+        edges: Vec<sim_core::ids::EdgeId>,
+        duration: sim_core::time::SimDuration,
+        what: String,
+    ) -> Result<(), RunError> {
+        let plan = sim_core::traffic::IncidentPlan {
+            at: self.sim.time(),
+            edges,
+            kind: sim_core::traffic::IncidentKind::Closure,
+            duration,
+        };
+        let msg = sim_core::actors::TrafficMsg::StartIncident(std::sync::Arc::new(plan));
+        self.sim
+            .inject(sim_core::time::SimDuration::ZERO, self.layout.traffic, msg)?;
+        self.actions.push(what);
+        Ok(())
     }
 
     /// Whether the run writes outputs.
@@ -502,6 +530,7 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
             resolved,
             sim,
             wall,
+            actions,
             ..
         } = self;
         let ((outputs, (checks, _viewer)), report) = sim.finish_with_observer();
@@ -511,7 +540,7 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
                 (loaded, &opts),
                 (merged, resolved),
                 outputs,
-                sim.map_err(RunError::from),
+                (sim.map_err(RunError::from), &actions),
             )
             .map(Some),
             None => match sim {

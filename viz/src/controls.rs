@@ -10,7 +10,7 @@ use sim_core::time::{SimDuration, SimTime};
 
 use crate::map::{fit, Proj};
 use crate::state::{
-    fail, Canvas, ClockSet, DrawSet, Finale, MapCamera, Playback, Reporter, Shared, Shot,
+    fail, Canvas, ClockSet, DrawSet, Finale, MapCamera, Playback, Reporter, SceneRes, Shared, Shot,
     ViewState, SPEEDS,
 };
 
@@ -63,6 +63,7 @@ fn keys(
     shared: Res<Shared>,
     proj: Option<Res<Proj>>,
     canvas: Res<Canvas>,
+    scene: Res<SceneRes>,
     mut camera: Query<(&mut Transform, &mut Projection), With<MapCamera>>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -122,6 +123,18 @@ fn keys(
         if let (Some(proj), Ok((mut t, mut p))) = (proj, camera.single_mut()) {
             fit(&proj, *canvas, &mut t, &mut p);
             view.follow = false;
+        }
+    }
+    if keys.just_pressed(KeyCode::KeyX) {
+        if let Some(v) = view.selected {
+            let told = shared.lock().close_road_ahead(v, &scene.0);
+            match told {
+                Ok(what) => {
+                    info!("{what}");
+                    view.said = Some(what);
+                }
+                Err(e) => view.said = Some(format!("{e:#}")),
+            }
         }
     }
     if keys.just_pressed(KeyCode::KeyQ) {

@@ -128,7 +128,7 @@ fn update_texts(
     let mut sizes = Vec::new();
     for (which, mut text, mut t, mut v, info) in &mut texts {
         let content = match which {
-            HudText::Status => status(&source, &playback, &scene.0.name),
+            HudText::Status => status(&source, &playback, &scene.0.name, view.said.as_deref()),
             HudText::Panel => view
                 .selected
                 .map(|s| source.panel(s, &scene.0).join("\n"))
@@ -169,7 +169,7 @@ fn update_texts(
 }
 
 /// The status text: clock, speed, KPIs so far.
-fn status(source: &Source, playback: &Playback, name: &str) -> String {
+fn status(source: &Source, playback: &Playback, name: &str, said: Option<&str>) -> String {
     let t = source.tally();
     let mode = match (source.seekable(), playback.paused) {
         (_, true) => "paused".to_string(),
@@ -180,6 +180,9 @@ fn status(source: &Source, playback: &Playback, name: &str) -> String {
     s += &kpis(t);
     if let Some((g, label)) = source.ghost_tally() {
         s += &format!("\n-- compared: {label} --\n{}", kpis(g));
+    }
+    if let Some(said) = said {
+        s += &format!("\n> {said}");
     }
     if let Some(why) = &playback.failed {
         s += &format!("\nSTOPPED: {why}");
@@ -260,6 +263,7 @@ pub fn help() -> String {
          <- / ->    back / forward 10 min (replay; shift: 1 h)\n\
          click      select a van (its panel, top right)\n\
          f          follow the selected van\n\
+         x          close the road ahead of the selected van, 30 min (live)\n\
          esc        deselect, close this help\n\
          h          heatmap of pickup waits by district\n\
          c          congestion by road (live)\n\

@@ -344,6 +344,40 @@ impl Source {
         }
     }
 
+    /// Closes the road ahead of van `vehicle` for 30 minutes (live runs: a user's action,
+    /// injected as a message); what was closed, or why nothing was.
+    pub fn close_road_ahead(&mut self, vehicle: u32, scene: &Scene) -> Result<String> {
+        let Source::Live(l) = self else {
+            return Ok("a replay cannot be changed: close roads in a live run".into());
+        };
+        let now = l.live.sim.time();
+        let Some(v) = (l.live.layout.vehicles.get(vehicle as usize))
+            .and_then(|&a| l.live.sim.actor::<Vehicle>(a))
+        else {
+            return Ok(format!("no van {vehicle}"));
+        };
+        let route = v.snapshot(now).route;
+        // The edge after the one it is on, so that it can turn away at the next node.
+        let Some(&edge) = route.get(1).or(route.first()) else {
+            return Ok(format!(
+                "van {vehicle} is not driving: no road ahead to close"
+            ));
+        };
+        let e = scene.world.net.edge(edge);
+        let (from, to) = (
+            &scene.world.net.node(e.from).name,
+            &scene.world.net.node(e.to).name,
+        );
+        let what = format!(
+            "{}: closed {} {from} -> {to} for 30 min (ahead of van {vehicle})",
+            clock(now),
+            e.road
+        );
+        l.live
+            .close_road(vec![edge], SimDuration(30 * 60_000), what.clone())?;
+        Ok(what)
+    }
+
     /// Times `n` seeks to times spread over the run in a scrambled order (a replay's
     /// benchmark): milliseconds each, sorted. `None` for a live run.
     pub fn seek_times(&self, n: u32) -> Option<Vec<f64>> {

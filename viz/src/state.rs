@@ -63,6 +63,8 @@ pub struct ViewState {
     pub hide_labels: bool,
     /// The help overlay.
     pub help: bool,
+    /// The answer to the user's last action (shown in the status).
+    pub said: Option<String>,
 }
 
 /// The drawing surface in logical pixels.
