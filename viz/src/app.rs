@@ -43,6 +43,8 @@ pub struct Options {
     pub bench_frames: Option<u32>,
     /// Start paused.
     pub paused: bool,
+    /// The van selected at the start.
+    pub select: Option<u32>,
 }
 
 /// What the app came to: the source (to finish) and whether it failed.
@@ -69,7 +71,10 @@ pub fn run(source: Arc<Mutex<Source>>, scene: Scene, opts: Options) -> Outcome {
             fixed_dt: opts.windowless.then_some(1.0 / 30.0),
             failed: None,
         })
-        .insert_resource(ViewState::default())
+        .insert_resource(ViewState {
+            selected: opts.select,
+            ..default()
+        })
         .insert_resource(Canvas {
             w: w as f32,
             h: h as f32,

@@ -25,7 +25,7 @@ pub struct HudGizmos;
 pub enum HudText {
     /// The clock and KPIs, top left.
     Status,
-    /// The selected van, top right.
+    /// The selected van, bottom right.
     Panel,
     /// Keyboard shortcuts and the legend, centre.
     Help,
@@ -142,7 +142,14 @@ fn update_texts(
         if text.0 != content {
             text.0 = content;
         }
-        let at = anchor(*which, *canvas);
+        let mut at = anchor(*which, *canvas);
+        if *which == HudText::Panel {
+            // Bottom right, above the timeline, as big as its text (laid out last frame).
+            at = Vec2::new(
+                canvas.w / 2.0 - 20.0 - info.size.x,
+                -canvas.h / 2.0 + 64.0 + info.size.y,
+            );
+        }
         t.translation = at.extend(11.0);
         *v = if shown {
             Visibility::Inherited
@@ -261,7 +268,7 @@ pub fn help() -> String {
          + / -      speed up / down (x1 .. x3600)\n\
          .          single step (to the next thing that happens)\n\
          <- / ->    back / forward 10 min (replay; shift: 1 h)\n\
-         click      select a van (its panel, top right)\n\
+         click      select a van (its panel, bottom right)\n\
          f          follow the selected van\n\
          x          close the road ahead of the selected van, 30 min (live)\n\
          esc        deselect, close this help\n\

@@ -109,6 +109,9 @@ struct ViewArgs {
     /// Start paused.
     #[arg(long)]
     paused: bool,
+    /// Select this van at the start (its panel shows; useful with --screenshot).
+    #[arg(long, value_name = "VAN")]
+    select: Option<u32>,
 }
 
 fn parse_until_arg(s: &str) -> Result<SimTime, String> {
@@ -155,6 +158,7 @@ impl ViewArgs {
             at: self.at,
             exit: self.exit,
             bench_frames: self.bench_frames,
+            select: self.select,
             // A screenshot shows the time asked for: the clock stops there.
             paused: self.paused || self.screenshot.is_some(),
         }

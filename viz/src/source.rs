@@ -517,8 +517,12 @@ fn live_panel(l: &LiveSource, vehicle: u32, scene: &Scene, now: SimTime) -> Vec<
             let (species, welfare) = p.reading();
             lines.push(match welfare {
                 Some((stress, hr, level)) => {
+                    let alert = match level {
+                        sim_core::welfare::Level::None => "no alert".to_string(),
+                        l => format!("{l:?} alert").to_lowercase(),
+                    };
                     format!(
-                        "  pet {} ({species:?}): stress {stress:.2}, {hr:.0} bpm, alert {level:?}",
+                        "  pet {} ({species:?}): stress {stress:.2}, {hr:.0} bpm, {alert}",
                         pet.0
                     )
                 }

@@ -214,15 +214,26 @@ fn closing_the_road_ahead_of_a_van_reaches_the_run_and_the_manifest_says_so() {
     let (plain, acted) = (dir.path().join("plain"), dir.path().join("acted"));
     let until = Some(SimTime(12 * 3_600_000));
     let plain_run = scenarios::run::run(&options("seoul-busan-accident", &plain, until)).unwrap();
-    let (mut src, scene) = source::live(&options("seoul-busan-accident", &acted, until), true).unwrap();
+    let (mut src, scene) =
+        source::live(&options("seoul-busan-accident", &acted, until), true).unwrap();
     src.go_to(SimTime(9 * 3_600_000 + 30 * 60_000)).unwrap();
     let before = src.tally().incidents.len();
     let said = src.close_road_ahead(0, &scene).unwrap();
     assert!(said.contains("closed") && said.contains("30 min"), "{said}");
     src.go_to(SimTime(9 * 3_600_000 + 31 * 60_000)).unwrap();
-    assert_eq!(src.tally().incidents.len(), before + 1, "the closure is in force");
+    assert_eq!(
+        src.tally().incidents.len(),
+        before + 1,
+        "the closure is in force"
+    );
     let summary = src.finish().unwrap().unwrap();
-    assert_ne!(summary.trace_hash, plain_run.trace_hash, "the injected message is in the trace");
-    assert_eq!(summary.manifest["user_actions"][0].as_str(), Some(said.as_str()));
+    assert_ne!(
+        summary.trace_hash, plain_run.trace_hash,
+        "the injected message is in the trace"
+    );
+    assert_eq!(
+        summary.manifest["user_actions"][0].as_str(),
+        Some(said.as_str())
+    );
     assert!(plain_run.manifest.get("user_actions").is_none());
 }
