@@ -115,7 +115,7 @@ pub enum VanState {
     Detouring,
     /// Diverted to a vet with a pet in trouble (driving there or waiting there).
     ToVet,
-    /// Off shift, or its cabin's air conditioning failed, with nothing to do.
+    /// After its last shift, or its cabin's air conditioning failed, with nothing to do.
     OutOfService,
 }
 

@@ -237,3 +237,34 @@ fn closing_the_road_ahead_of_a_van_reaches_the_run_and_the_manifest_says_so() {
     );
     assert!(plain_run.manifest.get("user_actions").is_none());
 }
+
+/// Shifts that repeat follow each other: at the 06:00 change of `seoul-weekday` no van is
+/// shown out of service (the boundary instant used to show so until the van's next message,
+/// five minutes later).
+#[test]
+fn a_shift_change_does_not_take_the_fleet_out_of_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    scenarios::run::run(&options(
+        "seoul-weekday",
+        &out,
+        Some(SimTime(7 * 3_600_000)),
+    ))
+    .unwrap();
+    let rec = scenarios::timeline::read(&out.join("timeline.csv")).unwrap();
+    let out_of_service = (rec.happenings.iter())
+        .filter(|(_, h)| {
+            matches!(
+                h,
+                sim_core::view::Happening::Van {
+                    state: sim_core::event::VanState::OutOfService,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(out_of_service, 0);
+    let replay = Replay::new(rec.start, rec.happenings, rec.end, source::CHECKPOINT_EVERY);
+    let at_six = replay.seek(SimTime(6 * 3_600_000 + 60_000));
+    assert_eq!(at_six.available(), 80);
+}

@@ -166,11 +166,14 @@ impl Vehicle {
     // ---- what it looks like from outside ----------------------------------------------
 
     /// The van's state as shown to people (the visualizer's colours), one rule: out of
-    /// service (off shift or HVAC failed, with nothing to do) > to a vet > resting >
+    /// service (after its last shift, or HVAC failed, with nothing to do) > to a vet > resting >
     /// detouring around an incident > loaded > to a pickup > idle.
     pub fn shown_state(&self, now: SimTime) -> VanState {
         let empty = self.cargo.plan.is_empty() && self.cargo.rides.is_empty();
-        let off_shift = now >= self.shift.end_at(now);
+        // Off shift once the last shift has ended: repeating shifts follow each other (the
+        // boundary instant, when the next shift has not begun, would otherwise show until
+        // the van's next message, minutes later).
+        let off_shift = self.shift.every.is_none() && now >= self.shift.end;
         if empty && (off_shift || !self.cabin.hvac_ok) {
             VanState::OutOfService
         } else if matches!(self.target, Target::Vet { .. })
