@@ -60,6 +60,9 @@ enum Command {
     /// Print a scenario's TOML (a catalogue one, or a file), with any --set and --overlay
     /// applied: what `petfleet run` with the same flags would run.
     Show(ShowArgs),
+    /// Re-run a recorded run from its manifest to a time and show a van (or the van of a
+    /// booking) there: its state, route, pets, fare so far, last messages and events.
+    Reproduce(ReproduceArgs),
     /// Fastest route between two nodes at a time of day, optionally with closures.
     Route(RouteArgs),
     /// Price a ride with a tariff: from a GPS trace, or from fast metres and slow seconds.
@@ -413,6 +416,7 @@ fn main() -> ExitCode {
         Command::Report(args) => {
             scenarios::report::report(&args.dir).map(|p| println!("{}", p.display()))
         }
+        Command::Reproduce(args) => cmd_reproduce(args),
         Command::Route(args) => cmd_route(args),
         Command::Fare(args) => cmd_fare(args),
         Command::Scale(args) => cmd_scale(args),
@@ -433,6 +437,46 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Options of `petfleet reproduce`.
+#[derive(clap::Args, Debug)]
+#[command(group = clap::ArgGroup::new("subject").args(["vehicle", "booking"]))]
+struct ReproduceArgs {
+    /// A run's output directory (`petfleet run --out DIR`).
+    dir: PathBuf,
+    /// Stop here: `HH:MM`, `d2 08:00`, or a duration.
+    #[arg(long, value_parser = parse_until_arg)]
+    at: SimTime,
+    /// Show this van.
+    #[arg(long)]
+    vehicle: Option<u32>,
+    /// Show the van carrying (or about to carry) this booking.
+    #[arg(long)]
+    booking: Option<u32>,
+    /// Then run on to the end and compare the trace hash with the manifest's.
+    #[arg(long)]
+    verify: bool,
+    /// The data the run was made with, if not the bundled copy.
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+fn cmd_reproduce(a: ReproduceArgs) -> Result<(), RunError> {
+    use scenarios::reproduce::{reproduce, Request, Subject};
+    let subject = (a.vehicle.map(Subject::Vehicle)).or(a.booking.map(Subject::Booking));
+    let data = a.data.map_or(DataSource::Bundled, DataSource::Dir);
+    let request = Request {
+        dir: a.dir,
+        at: a.at,
+        subject,
+        verify: a.verify,
+        data,
+    };
+    for line in reproduce(&request)? {
+        println!("{line}");
+    }
+    Ok(())
 }
 
 fn cmd_prepare(args: PrepareArgs) -> Result<(), RunError> {

@@ -8,6 +8,7 @@ mod import;
 mod notifier;
 mod queueing;
 mod report;
+mod reproduce;
 mod routing;
 mod scenario;
 mod streets;

@@ -3,18 +3,21 @@
 //! time shown, a van's panel, congestion. The Bevy side only draws what this answers and
 //! turns the user's input into calls here, so everything here is tested without a GPU.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
 use scenarios::error::InputError;
+use scenarios::inspect::van_lines;
+pub use scenarios::inspect::{clock, roads, thousands};
+use scenarios::reopen::reopen;
 use scenarios::run::{depots, DataSource, Live, Loaded, RunError, RunOptions, RunSummary};
 use scenarios::scenario::Resolved;
 use scenarios::timeline;
-use sim_core::actors::{PartnerKind, Pet, Vehicle};
+use sim_core::actors::{PartnerKind, Vehicle};
 use sim_core::engine::Host;
 use sim_core::event::VanState;
-use sim_core::ids::{EdgeId, VehicleId};
+use sim_core::ids::VehicleId;
 use sim_core::time::{SimDuration, SimTime};
 use sim_core::view::replay::{Player, Replay};
 use sim_core::view::Tally;
@@ -102,6 +105,13 @@ pub fn live(opts: &RunOptions, write: bool) -> Result<(Source, Scene)> {
     Ok((Source::Live(Box::new(LiveSource { live })), scene))
 }
 
+/// A recorded run: the scenario it ran, resolved as its manifest says, and its timeline.
+fn recorded(dir: &Path, data: &DataSource) -> Result<(Resolved, timeline::Recorded)> {
+    let run = reopen(dir, data)?;
+    let rec = timeline::read(&dir.join("timeline.csv")).map_err(RunError::Input)?;
+    Ok((run.resolved, rec))
+}
+
 /// Opens the run recorded in `dir` (and `compare`, a run of the same scenario on the same
 /// data, as ghosts).
 pub fn replay(dir: &Path, compare: Option<&Path>, data: &DataSource) -> Result<(Source, Scene)> {
@@ -132,97 +142,6 @@ pub fn replay(dir: &Path, compare: Option<&Path>, data: &DataSource) -> Result<(
         })),
         scene,
     ))
-}
-
-/// Resolves the scenario a run in `dir` was made of, as its manifest records it (name or
-/// file, `--set` flags, overlays, seed, scale), checks that the data and scenario are those
-/// it ran on, and reads its timeline.
-fn recorded(dir: &Path, data: &DataSource) -> Result<(Resolved, timeline::Recorded)> {
-    let manifest_path = dir.join("manifest.json");
-    let m = scenarios::output::read_json(&manifest_path).map_err(|e| {
-        let why = format!("{} (a finished run of `petfleet run --record`)", e.expected);
-        RunError::Input(e.expected(why))
-    })?;
-    let field = |k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    let file = manifest_path.display().to_string();
-    let bad = |key: &str, value: Option<String>, expected: String| -> anyhow::Error {
-        let e = InputError::at(&file, "", None, key).expected(expected);
-        RunError::Input(match value {
-            Some(v) => e.value(v),
-            None => e,
-        })
-        .into()
-    };
-    let (Some(name), Some(source)) = (field("scenario"), field("scenario_source")) else {
-        let expected = "`scenario` and `scenario_source` (the manifest of a `petfleet run`)";
-        return Err(bad("scenario", None, expected.into()));
-    };
-    let scenario = if source.starts_with('<') {
-        name
-    } else {
-        source
-    };
-    let opts = options_of(&m, scenario, dir, data)?;
-    let loaded = Loaded::new(opts.scenario.as_deref(), &opts.data)?;
-    let texts: Vec<&str> = loaded.files.files.iter().map(|(_, t)| t.as_str()).collect();
-    let data_hash = scenarios::run::fnv_hex(&texts);
-    if field("data_hash").as_deref() != Some(data_hash.as_str()) {
-        let expected = format!("{data_hash}, the hash of the data given (the run was made on other data: pass its --data DIR)");
-        return Err(bad("data_hash", field("data_hash"), expected));
-    }
-    let (merged, resolved) = loaded.resolve(&opts)?;
-    if field("merged_scenario_hash").as_deref() != Some(merged.hash().as_str()) {
-        let name = &resolved.scenario.name;
-        let expected = format!(
-            "{}, the hash of `{name}` as it is now (it changed since the run)",
-            merged.hash()
-        );
-        return Err(bad(
-            "merged_scenario_hash",
-            field("merged_scenario_hash"),
-            expected,
-        ));
-    }
-    let rec = timeline::read(&dir.join("timeline.csv")).map_err(RunError::Input)?;
-    Ok((resolved, rec))
-}
-
-/// The options a recorded run ran with, from its manifest: `--set` flags (and a sweep's
-/// or a search's values), overlays, seed, scale.
-fn options_of(
-    m: &serde_json::Value,
-    scenario: String,
-    dir: &Path,
-    data: &DataSource,
-) -> Result<RunOptions> {
-    let ov = &m["overrides"];
-    let list = |k: &str| -> Vec<String> {
-        (ov[k].as_array().into_iter().flatten())
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect()
-    };
-    let mut sets = list("set");
-    sets.extend(
-        list("derived")
-            .iter()
-            .filter_map(|d| d.split_once(' ').map(|(_, v)| v.to_string())),
-    );
-    let overlays: Vec<PathBuf> = (ov["overlays"].as_array().into_iter().flatten())
-        .filter_map(|o| o["file"].as_str().map(PathBuf::from))
-        .collect();
-    Ok(RunOptions {
-        scenario: Some(scenario),
-        seed: m["seed"].as_u64(),
-        until: None,
-        out: dir.to_path_buf(),
-        host: Host::Reference,
-        trace: false,
-        record: false,
-        data: data.clone(),
-        scale: m["scale"].as_f64().filter(|&k| k != 1.0),
-        overrides: scenarios::overrides::Overrides::new(sets, &overlays)
-            .map_err(RunError::Input)?,
-    })
 }
 
 impl Source {
@@ -441,96 +360,8 @@ fn ghost_dots(
         .collect()
 }
 
-/// `d1 10:45:00`: the day of the run and the time of day.
-pub fn clock(t: SimTime) -> String {
-    let s = t.as_ms() / 1000;
-    format!(
-        "d{} {:02}:{:02}:{:02}",
-        s / 86_400 + 1,
-        s / 3600 % 24,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
-/// "Gyeongbu 120.4 km > Cheongju-Sangju 80.5 km": the roads of `route`, consecutive edges of
-/// one road together, the first `n` of them.
-pub fn roads(world: &World, route: &[EdgeId], n: usize) -> String {
-    let mut parts: Vec<(String, f64)> = Vec::new();
-    for &e in route {
-        let edge = world.net.edge(e);
-        match parts.last_mut() {
-            Some((road, m)) if *road == edge.road => *m += edge.length_m,
-            _ => parts.push((edge.road.clone(), edge.length_m)),
-        }
-    }
-    let more = parts.len().saturating_sub(n);
-    let mut text: Vec<String> = parts
-        .iter()
-        .take(n)
-        .map(|(r, m)| format!("{r} {:.1} km", m / 1000.0))
-        .collect();
-    if more > 0 {
-        text.push(format!("+{more} more"));
-    }
-    text.join(" > ")
-}
-
 fn live_panel(l: &LiveSource, vehicle: u32, scene: &Scene, now: SimTime) -> Vec<String> {
-    let layout = &l.live.layout;
-    let Some(v) = layout
-        .vehicles
-        .get(vehicle as usize)
-        .and_then(|&a| l.live.sim.actor::<Vehicle>(a))
-    else {
-        return vec![format!("van {vehicle}: no such van")];
-    };
-    let s = v.snapshot(now);
-    let net = &scene.world.net;
-    let mut lines = vec![
-        format!("Van {vehicle}: {}", s.state.name().replace('_', " ")),
-        format!("{:.4}, {:.4}  {:.0} km/h", s.lat, s.lon, s.speed_kmh),
-    ];
-    if !s.route.is_empty() {
-        lines.push(format!("route: {}", roads(&scene.world, &s.route, 3)));
-    }
-    if let Some(eta) = s.eta {
-        lines.push(format!("ETA at the next stop: {}", clock(eta)));
-    }
-    for (booking, kind, node) in s.plan.iter().take(4) {
-        lines.push(format!(
-            "next: {kind:?} #{} at {}",
-            booking.0,
-            net.node(*node).name
-        ));
-    }
-    for ride in &s.aboard {
-        lines.push(format!(
-            "booking #{}: fare so far {} KRW",
-            ride.booking.0,
-            thousands(ride.fare_won)
-        ));
-        for (pet, actor) in &ride.pets {
-            let Some(p) = l.live.sim.actor::<Pet>(*actor) else {
-                continue;
-            };
-            let (species, welfare) = p.reading();
-            lines.push(match welfare {
-                Some((stress, hr, level)) => {
-                    let alert = match level {
-                        sim_core::welfare::Level::None => "no alert".to_string(),
-                        l => format!("{l:?} alert").to_lowercase(),
-                    };
-                    format!(
-                        "  pet {} ({species:?}): stress {stress:.2}, {hr:.0} bpm, {alert}",
-                        pet.0
-                    )
-                }
-                None => format!("  pet {} ({species:?})", pet.0),
-            });
-        }
-    }
-    lines
+    van_lines(&l.live.sim, &l.live.layout, &scene.world, vehicle, now)
 }
 
 fn replay_panel(r: &ReplaySource, vehicle: u32, now: SimTime) -> Vec<String> {
@@ -555,34 +386,4 @@ fn replay_panel(r: &ReplaySource, vehicle: u32, now: SimTime) -> Vec<String> {
             .into(),
     );
     lines
-}
-
-/// 1234567 as "1,234,567".
-pub fn thousands(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clocks_roads_and_thousands_read_as_people_write_them() {
-        assert_eq!(clock(SimTime(38_700_000)), "d1 10:45:00");
-        assert_eq!(clock(SimTime(86_400_000 + 61_000)), "d2 00:01:01");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(-950), "-950");
-        assert_eq!(thousands(1_000), "1,000");
-    }
 }

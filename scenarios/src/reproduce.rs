@@ -1,0 +1,190 @@
+//! `petfleet reproduce DIR --at TIME [--vehicle V | --booking B] [--verify]`: re-runs a
+//! recorded run from its manifest (refused when the data, the scenario or the program's
+//! version differ), stops at TIME and shows a van there: what it is doing, the messages it
+//! last received and the events it last emitted (its reroute decisions among them). With
+//! `--verify` the run then goes on to its end and its trace hash is compared with the
+//! manifest's.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use sim_core::actors::{Msg, Vehicle};
+use sim_core::engine::{ObserveError, Observer};
+use sim_core::event::Event;
+use sim_core::ids::{ActorId, BookingId};
+use sim_core::time::SimTime;
+
+use crate::error::InputError;
+use crate::inspect::{clock, van_lines};
+use crate::reopen::reopen;
+use crate::run::{DataSource, Live, RunError};
+
+/// Whom to show.
+#[derive(Clone, Copy, Debug)]
+pub enum Subject {
+    /// A van, by id.
+    Vehicle(u32),
+    /// A booking, by id: the van carrying it or about to.
+    Booking(u32),
+}
+
+/// What to reproduce.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The run's directory.
+    pub dir: PathBuf,
+    /// Where to stop.
+    pub at: SimTime,
+    /// Whom to show.
+    pub subject: Option<Subject>,
+    /// Go on to the end and compare the trace hash.
+    pub verify: bool,
+    /// The data the run was made with.
+    pub data: DataSource,
+}
+
+/// Lines kept of a watched actor's messages and events.
+const KEEP: usize = 12;
+
+/// Watches one actor: the last messages it received and the events it emitted.
+#[derive(Default)]
+struct Watch {
+    actor: Option<ActorId>,
+    messages: VecDeque<String>,
+    events: VecDeque<String>,
+}
+
+fn keep(q: &mut VecDeque<String>, line: String) {
+    if q.len() == KEEP {
+        q.pop_front();
+    }
+    q.push_back(line);
+}
+
+impl Observer<Msg, Event> for Watch {
+    fn on_event(&mut self, at: SimTime, from: ActorId, event: &Event) -> Result<(), ObserveError> {
+        // GPS fixes are every 30 s: the decisions are the other events.
+        if Some(from) == self.actor && !matches!(event, Event::Position(_)) {
+            let detail = crate::output::event_detail(event);
+            keep(
+                &mut self.events,
+                format!("{} {} {detail}", clock(at), event.kind()),
+            );
+        }
+        Ok(())
+    }
+
+    fn wants_deliveries(&self) -> bool {
+        self.actor.is_some()
+    }
+
+    fn on_delivery(
+        &mut self,
+        at: SimTime,
+        _seq: u64,
+        to: ActorId,
+        msg: &Msg,
+    ) -> Result<(), ObserveError> {
+        if Some(to) == self.actor {
+            keep(
+                &mut self.messages,
+                format!("{} {} {}", clock(at), msg.kind(), msg.detail()),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Reproduces the run and returns what to print.
+pub fn reproduce(r: &Request) -> Result<Vec<String>, RunError> {
+    let run = reopen(&r.dir, &r.data)?;
+    let manifest_file = r.dir.join("manifest.json").display().to_string();
+    let version = run.manifest["version"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if version != env!("CARGO_PKG_VERSION") {
+        let e = InputError::at(&manifest_file, "", None, "version").value(version);
+        return Err(e
+            .expected(format!(
+                "{}, this program's version (another version may run differently)",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .into());
+    }
+    let mut live = Live::start(&run.loaded, &run.opts, |_| Watch::default(), false)?;
+    let van = match r.subject {
+        Some(Subject::Vehicle(v)) => Some(v),
+        _ => None,
+    };
+    live.viewer().actor = van.and_then(|v| live.layout.vehicles.get(v as usize).copied());
+    live.step_until(r.at)?;
+    let mut lines = vec![format!(
+        "{}: {} (seed {}) re-run to {}: {} messages delivered, trace hash so far {:016x}",
+        r.dir.display(),
+        run.resolved.scenario.name,
+        run.resolved.spec.seed,
+        clock(live.sim.time()),
+        live.sim.delivered(),
+        live.sim.trace_hash()
+    )];
+    lines.extend(subject_lines(&mut live, r.subject));
+    if r.verify {
+        lines.push(verify(live, &run.manifest)?);
+    }
+    Ok(lines)
+}
+
+fn subject_lines(live: &mut Live<'_, Watch>, subject: Option<Subject>) -> Vec<String> {
+    let now = live.sim.time();
+    let world = live.resolved().spec.world.clone();
+    let van = match subject {
+        None => return Vec::new(),
+        Some(Subject::Vehicle(v)) => Some(v),
+        Some(Subject::Booking(b)) => van_of(live, BookingId(b)),
+    };
+    let Some(v) = van else {
+        return vec![
+            "no van has that booking aboard or planned now (waiting for dispatch, or closed)"
+                .into(),
+        ];
+    };
+    let mut lines = van_lines(&live.sim, &live.layout, &world, v, now);
+    let watch = live.viewer();
+    if watch.actor.is_some() {
+        lines.push(format!(
+            "last {} messages it received:",
+            watch.messages.len()
+        ));
+        lines.extend(watch.messages.iter().map(|m| format!("  {m}")));
+        lines.push(format!(
+            "last {} events it emitted (GPS fixes aside):",
+            watch.events.len()
+        ));
+        lines.extend(watch.events.iter().map(|m| format!("  {m}")));
+    }
+    lines
+}
+
+/// The van carrying booking `b`, or with it in its plan, at the time stood at.
+fn van_of(live: &Live<'_, Watch>, b: BookingId) -> Option<u32> {
+    let now = live.sim.time();
+    (live.layout.vehicles.iter().enumerate()).find_map(|(i, &a)| {
+        let s = live.sim.actor::<Vehicle>(a)?.snapshot(now);
+        let has = s.aboard.iter().any(|r| r.booking == b) || s.plan.iter().any(|(pb, ..)| *pb == b);
+        has.then_some(i as u32)
+    })
+}
+
+/// Runs on to the end and compares the trace hash with the manifest's.
+fn verify(mut live: Live<'_, Watch>, manifest: &serde_json::Value) -> Result<String, RunError> {
+    let until = live.sim.until();
+    live.step_until(until)?;
+    let hash = format!("{:016x}", live.sim.trace_hash());
+    let recorded = manifest["trace_hash"].as_str().unwrap_or_default();
+    Ok(if hash == recorded {
+        format!("verified: the whole run's trace hash {hash} is the recorded one")
+    } else {
+        format!("DIFFERS: the whole run's trace hash is {hash}, the recorded one {recorded}")
+    })
+}
