@@ -10,12 +10,16 @@ use sim_core::time::{SimDuration, SimTime};
 
 use crate::map::{fit, Proj};
 use crate::state::{
-    fail, Canvas, ClockSet, DrawSet, Finale, MapCamera, Playback, Reporter, SceneRes, Shared, Shot,
-    ViewState, SPEEDS,
+    fail, Canvas, ClockSet, DrawSet, Finale, Frame, MapCamera, Playback, Reporter, SceneRes,
+    Shared, Shot, ViewState, SPEEDS,
 };
 
 pub(crate) fn plugin(app: &mut App) {
-    app.add_systems(Update, (keys, mouse, advance).chain().in_set(ClockSet))
+    app.init_resource::<Frame>()
+        .add_systems(
+            Update,
+            (keys, mouse, advance, read_frame).chain().in_set(ClockSet),
+        )
         .add_systems(Update, follow.after(ClockSet).before(DrawSet));
 }
 
@@ -52,6 +56,13 @@ fn advance(
     }
 }
 
+/// Reads the vans where the run now stands, once for the whole frame.
+fn read_frame(shared: Res<Shared>, mut frame: ResMut<Frame>) {
+    let source = shared.lock();
+    frame.vans = source.vans();
+    frame.ghosts = source.ghosts();
+}
+
 #[expect(
     clippy::too_many_arguments,
     reason = "a Bevy system: its parameters are its queries"
@@ -71,36 +82,7 @@ fn keys(
     let shifts = [KeyCode::ShiftLeft, KeyCode::ShiftRight];
     let shift =
         keys.any_pressed(shifts) || keys.any_just_pressed(shifts) || keys.any_just_released(shifts);
-    if keys.just_pressed(KeyCode::Space) {
-        playback.paused = !playback.paused;
-    }
-    if keys.any_just_pressed([KeyCode::Equal, KeyCode::NumpadAdd]) {
-        playback.speed = SPEEDS
-            .iter()
-            .copied()
-            .find(|s| *s > playback.speed)
-            .unwrap_or(SPEEDS[SPEEDS.len() - 1]);
-    }
-    if keys.any_just_pressed([KeyCode::Minus, KeyCode::NumpadSubtract]) {
-        playback.speed = SPEEDS
-            .iter()
-            .rev()
-            .copied()
-            .find(|s| *s < playback.speed)
-            .unwrap_or(SPEEDS[0]);
-    }
-    if keys.just_pressed(KeyCode::Period) {
-        playback.paused = true;
-        playback.step = true;
-    }
-    let jump = SimDuration(if shift { 3_600_000 } else { 600_000 });
-    let now = shared.lock().time();
-    if keys.just_pressed(KeyCode::ArrowRight) {
-        playback.seek = Some(now + jump);
-    }
-    if keys.just_pressed(KeyCode::ArrowLeft) {
-        playback.seek = Some(SimTime(now.as_ms().saturating_sub(jump.as_ms())));
-    }
+    playback_keys(&keys, shift, &mut playback, shared.lock().time());
     if keys.just_pressed(KeyCode::Slash) && shift {
         view.help = !view.help;
     }
@@ -142,6 +124,40 @@ fn keys(
     }
 }
 
+/// Keys that move the run: pause, speed, a single step, ten minutes (an hour with shift)
+/// back or forward.
+fn playback_keys(keys: &ButtonInput<KeyCode>, shift: bool, playback: &mut Playback, now: SimTime) {
+    if keys.just_pressed(KeyCode::Space) {
+        playback.paused = !playback.paused;
+    }
+    if keys.any_just_pressed([KeyCode::Equal, KeyCode::NumpadAdd]) {
+        playback.speed = SPEEDS
+            .iter()
+            .copied()
+            .find(|s| *s > playback.speed)
+            .unwrap_or(SPEEDS[SPEEDS.len() - 1]);
+    }
+    if keys.any_just_pressed([KeyCode::Minus, KeyCode::NumpadSubtract]) {
+        playback.speed = SPEEDS
+            .iter()
+            .rev()
+            .copied()
+            .find(|s| *s < playback.speed)
+            .unwrap_or(SPEEDS[0]);
+    }
+    if keys.just_pressed(KeyCode::Period) {
+        playback.paused = true;
+        playback.step = true;
+    }
+    let jump = SimDuration(if shift { 3_600_000 } else { 600_000 });
+    if keys.just_pressed(KeyCode::ArrowRight) {
+        playback.seek = Some(now + jump);
+    }
+    if keys.just_pressed(KeyCode::ArrowLeft) {
+        playback.seek = Some(SimTime(now.as_ms().saturating_sub(jump.as_ms())));
+    }
+}
+
 /// Wheel zooms about the cursor; dragging pans; a click selects the nearest van (within 12
 /// pixels) or, on the timeline, seeks.
 #[expect(
@@ -162,6 +178,7 @@ fn mouse(
     canvas: Res<Canvas>,
     mut view: ResMut<ViewState>,
     mut playback: ResMut<Playback>,
+    frame: Res<Frame>,
     mut dragged: Local<f32>,
 ) {
     let (Ok(window), Ok((cam, gt, mut t, mut p)), Some(proj)) =
@@ -202,7 +219,7 @@ fn mouse(
         if *dragged < 4.0 {
             if let Some(c) = cursor.filter(|c| !on_timeline(*c, *canvas)) {
                 if let Ok(world) = cam.viewport_to_world_2d(gt, c) {
-                    view.selected = nearest_van(&shared, &proj, world, o.scale * 12.0);
+                    view.selected = nearest_van(&frame, &proj, world, o.scale * 12.0);
                 }
             }
         }
@@ -231,9 +248,8 @@ fn seek_to(c: Vec2, canvas: Canvas, shared: &Shared, playback: &mut Playback) {
     playback.seek = Some(SimTime((source.end().as_ms() as f64 * f) as u64));
 }
 
-fn nearest_van(shared: &Shared, proj: &Proj, at: Vec2, within: f32) -> Option<u32> {
-    let vans = shared.lock().vans();
-    (vans.iter())
+fn nearest_van(frame: &Frame, proj: &Proj, at: Vec2, within: f32) -> Option<u32> {
+    (frame.vans.iter())
         .map(|d| (d.vehicle, proj.xy(d.lat, d.lon).distance(at)))
         .filter(|(_, dist)| *dist <= within)
         .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -242,7 +258,7 @@ fn nearest_van(shared: &Shared, proj: &Proj, at: Vec2, within: f32) -> Option<u3
 
 fn follow(
     view: Res<ViewState>,
-    shared: Res<Shared>,
+    frame: Res<Frame>,
     proj: Option<Res<Proj>>,
     mut camera: Query<&mut Transform, With<MapCamera>>,
 ) {
@@ -251,7 +267,7 @@ fn follow(
     else {
         return;
     };
-    if let Some(d) = shared.lock().vans().get(v as usize) {
+    if let Some(d) = frame.vans.get(v as usize) {
         let p = proj.xy(d.lat, d.lon);
         t.translation.x = p.x;
         t.translation.y = p.y;

@@ -8,7 +8,7 @@ use sim_core::event::VanState;
 
 use crate::map::{Districts, HeatSquare, Label, PartnerMark, Proj};
 use crate::source::VanDot;
-use crate::state::{ClockSet, DrawSet, MapCamera, SceneRes, Shared, ViewState};
+use crate::state::{ClockSet, DrawSet, Frame, MapCamera, SceneRes, Shared, ViewState};
 
 pub(crate) fn plugin(app: &mut App) {
     app.add_systems(
@@ -75,7 +75,7 @@ fn scale_markers(
 
 fn draw_vans(
     mut commands: Commands,
-    shared: Res<Shared>,
+    frame: Res<Frame>,
     proj: Option<Res<Proj>>,
     camera: Query<&Projection, With<MapCamera>>,
     mut vans: Query<(&VanSprite, &mut Transform, &mut Sprite), Without<GhostSprite>>,
@@ -86,10 +86,7 @@ fn draw_vans(
         return;
     };
     let size = km_per_px(p) * VAN_PX;
-    let (dots, ghost_dots) = {
-        let source = shared.lock();
-        (source.vans(), source.ghosts())
-    };
+    let (dots, ghost_dots) = (&frame.vans, &frame.ghosts);
     spawn_missing(&mut commands, &mut spawned.0, dots.len(), |i| {
         VanSprite(i).into_bundle(5.0)
     });
@@ -161,6 +158,7 @@ fn draw_overlays(
     proj: Option<Res<Proj>>,
     camera: Query<&Projection, With<MapCamera>>,
     view: Res<ViewState>,
+    frame: Res<Frame>,
 ) {
     let (Some(proj), Ok(p)) = (proj, camera.single()) else {
         return;
@@ -208,7 +206,7 @@ fn draw_overlays(
             }
         }
     }
-    let vans = source.vans();
+    let vans = &frame.vans;
     for d in vans.iter().filter(|d| d.alert.is_some()) {
         let colour = if d.alert == Some(true) {
             Color::srgb(1.0, 0.1, 0.1)
@@ -228,6 +226,7 @@ fn draw_heatmap(
     districts: Option<Res<Districts>>,
     scene: Res<SceneRes>,
     mut squares: Query<(&HeatSquare, &mut Sprite, &mut Visibility)>,
+    mut district_of: Local<std::collections::BTreeMap<sim_core::ids::NodeId, Option<usize>>>,
 ) {
     let Some(districts) = districts else { return };
     if !view.heatmap {
@@ -238,18 +237,13 @@ fn draw_heatmap(
     }
     let source = shared.lock();
     let net = &scene.0.world.net;
-    // Each pickup node's waits go to its nearest label node.
+    // Each pickup node's waits go to its nearest label node (found once per node).
     let mut sums = vec![(0u64, 0u32); districts.nodes.len()];
     for (node, (sum, n)) in &source.tally().waits_by_node {
-        let pt = net.node(*node).point;
-        let nearest = (districts.nodes.iter().enumerate())
-            .map(|(i, (id, _))| (i, net.node(*id).point))
-            .min_by(|a, b| {
-                let da = (a.1.x() - pt.x()).powi(2) + (a.1.y() - pt.y()).powi(2);
-                let db = (b.1.x() - pt.x()).powi(2) + (b.1.y() - pt.y()).powi(2);
-                da.total_cmp(&db)
-            });
-        if let Some((i, _)) = nearest {
+        let nearest = *district_of
+            .entry(*node)
+            .or_insert_with(|| nearest_label(&districts, net, *node));
+        if let Some(i) = nearest {
             sums[i] = (sums[i].0 + sum, sums[i].1 + n);
         }
     }
@@ -262,6 +256,22 @@ fn draw_heatmap(
         *v = Visibility::Inherited;
         s.color = heat_colour(sum as f32 / n as f32);
     }
+}
+
+/// The label node (city or district) nearest to `node`, by index into `districts`.
+fn nearest_label(
+    districts: &Districts,
+    net: &sim_core::world::RoadNetwork,
+    node: sim_core::ids::NodeId,
+) -> Option<usize> {
+    let pt = net.node(node).point;
+    let d2 = |id: sim_core::ids::NodeId| {
+        let q = net.node(id).point;
+        (q.x() - pt.x()).powi(2) + (q.y() - pt.y()).powi(2)
+    };
+    (districts.nodes.iter().enumerate())
+        .min_by(|a, b| d2(a.1 .0).total_cmp(&d2(b.1 .0)))
+        .map(|(i, _)| i)
 }
 
 /// Green at no wait, through yellow at 15 minutes, to red at 30 minutes and more.

@@ -136,6 +136,16 @@ pub fn fail(reporter: &Reporter, exit: &mut MessageWriter<AppExit>, why: String)
     exit.write(AppExit::error());
 }
 
+/// The vans at the time shown, read from the source once per frame (after the clock) for
+/// every system that draws or picks them.
+#[derive(Resource, Default)]
+pub struct Frame {
+    /// The run's vans.
+    pub vans: Vec<crate::source::VanDot>,
+    /// The compared run's vans (empty unless comparing).
+    pub ghosts: Vec<crate::source::VanDot>,
+}
+
 /// The clock's system set: the one system that moves the run, and the input before it.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClockSet;
