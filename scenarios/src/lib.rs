@@ -21,6 +21,7 @@
 pub mod catalog;
 pub mod data;
 pub mod error;
+pub mod feed;
 pub mod import;
 pub mod inspect;
 pub mod located;
@@ -40,5 +41,6 @@ pub mod sweep;
 pub(crate) mod table;
 pub mod tariff;
 pub mod timeline;
+pub mod twin;
 pub mod units;
 pub mod validate;

@@ -12,6 +12,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod twin_cli;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use scenarios::error::InputError;
 use scenarios::overrides::Overrides;
@@ -63,6 +65,13 @@ enum Command {
     /// Re-run a recorded run from its manifest to a time and show a van (or the van of a
     /// booking) there: its state, route, pets, fare so far, last messages and events.
     Reproduce(ReproduceArgs),
+    /// Feeds of a real fleet: write one from a recorded run, publish one to MQTT.
+    #[command(subcommand)]
+    Feed(twin_cli::FeedCommand),
+    /// Mirror a fleet from its feed (NDJSON file, stdin or MQTT): map-matched vans,
+    /// bookings and incidents, drift and malformed messages reported; writes twin_*.csv
+    /// and twin.json.
+    Twin(twin_cli::TwinArgs),
     /// Fastest route between two nodes at a time of day, optionally with closures.
     Route(RouteArgs),
     /// Price a ride with a tariff: from a GPS trace, or from fast metres and slow seconds.
@@ -173,7 +182,7 @@ struct RunArgs {
 
 /// Changes to the scenario without editing it.
 #[derive(clap::Args, Debug, Default, Clone)]
-struct OverrideArgs {
+pub(crate) struct OverrideArgs {
     /// Set one field: `PATH=VALUE`, such as `demand.bookings_per_day=20000`,
     /// `depots.0.vehicles=120` or `depots.*.vehicles=80` (repeatable; applied in order,
     /// after the overlays).
@@ -186,7 +195,7 @@ struct OverrideArgs {
 }
 
 impl OverrideArgs {
-    fn read(&self) -> Result<Overrides, InputError> {
+    pub(crate) fn read(&self) -> Result<Overrides, InputError> {
         Overrides::new(self.sets.clone(), &self.overlays)
     }
 }
@@ -388,6 +397,12 @@ fn parse_until_arg(s: &str) -> Result<SimTime, String> {
         .ok_or_else(|| format!("{s:?} is not a stop time; expected HH:MM (e.g. 18:00, 24:00, `d2 08:00`) or a duration (e.g. 2d, 36h)"))
 }
 
+fn parse_duration_arg(s: &str) -> Result<SimDuration, String> {
+    scenarios::units::parse_duration(s)
+        .filter(|d| d.as_ms() > 0)
+        .ok_or_else(|| format!("{s:?} is not a duration; expected e.g. 30s, 5min, 2h"))
+}
+
 fn parse_clock_arg(s: &str) -> Result<SimTime, String> {
     parse_clock(s).ok_or_else(|| format!("{s:?} is not a time of day; expected HH:MM (e.g. 10:30)"))
 }
@@ -417,6 +432,8 @@ fn main() -> ExitCode {
             scenarios::report::report(&args.dir).map(|p| println!("{}", p.display()))
         }
         Command::Reproduce(args) => cmd_reproduce(args),
+        Command::Feed(cmd) => twin_cli::cmd_feed(cmd),
+        Command::Twin(args) => twin_cli::cmd_twin(args),
         Command::Route(args) => cmd_route(args),
         Command::Fare(args) => cmd_fare(args),
         Command::Scale(args) => cmd_scale(args),
@@ -619,7 +636,7 @@ fn batch_options(
 }
 
 /// `--out`, or `out/<prefix><scenario>` (the catalogue name or the file's stem).
-fn out_dir(out: Option<PathBuf>, prefix: &str, scenario: &str) -> PathBuf {
+pub(crate) fn out_dir(out: Option<PathBuf>, prefix: &str, scenario: &str) -> PathBuf {
     out.unwrap_or_else(|| {
         let stem = std::path::Path::new(scenario)
             .file_stem()

@@ -768,7 +768,12 @@ pub fn event_detail(ev: &Event) -> String {
 
 /// Writes `manifest.json` atomically (temporary file, then rename).
 pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> std::io::Result<()> {
-    let tmp = dir.join("manifest.json.partial");
+    write_json(dir, "manifest.json", manifest)
+}
+
+/// Writes the JSON file `name` in `dir` atomically (temporary file, then rename).
+pub fn write_json(dir: &Path, name: &str, manifest: &serde_json::Value) -> std::io::Result<()> {
+    let tmp = dir.join(format!("{name}.partial"));
     {
         let mut f = BufWriter::new(File::create(&tmp)?);
         serde_json::to_writer_pretty(&mut f, manifest)?;
@@ -776,7 +781,7 @@ pub fn write_manifest(dir: &Path, manifest: &serde_json::Value) -> std::io::Resu
         f.flush()?;
         f.get_ref().sync_all()?;
     }
-    fs::rename(tmp, dir.join("manifest.json"))
+    fs::rename(tmp, dir.join(name))
 }
 
 /// Reads a JSON file the program wrote (a manifest), with a located error.

@@ -2,11 +2,13 @@
 
 pub mod ch;
 pub mod landmarks;
+pub mod matching;
 pub mod network;
 pub mod routing;
 
 pub use ch::{Ch, Side, Space};
 pub use landmarks::{GroupMarks, Landmarks};
+pub use matching::{Fix, MapMatcher, Matched};
 
 /// Networks with at least this many routing nodes are "large": vehicles choose routes
 /// through the hour-profile hierarchies and dispatch bounds with landmarks; smaller ones

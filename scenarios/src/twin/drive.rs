@@ -1,0 +1,147 @@
+//! Runs a twin: loads the fleet's scenario (network, vans, first day), reads the feed from
+//! a file, stdin or an MQTT broker, and writes the mirror's files.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use sim_core::time::SimTime;
+
+use super::out::TwinOutputs;
+use super::{Flow, Origin, Twin, TwinConfig};
+use crate::feed::mqtt::{self, Broker};
+use crate::feed::FeedClock;
+use crate::run::{Loaded, RunError, RunOptions};
+
+/// Where the feed comes from.
+#[derive(Clone, Debug)]
+pub enum FeedInput {
+    /// An NDJSON file (`-`: stdin).
+    File(PathBuf),
+    /// An MQTT broker, and the fleet's name in its topics.
+    Mqtt(Broker, String),
+}
+
+/// A twin run.
+#[derive(Clone, Debug)]
+pub struct TwinRequest {
+    /// The fleet's scenario (its network, vans and first day), with any overrides.
+    pub opts: RunOptions,
+    /// The feed.
+    pub input: FeedInput,
+    /// How to read it.
+    pub cfg: TwinConfig,
+    /// Also write `twin_fixes.csv`.
+    pub fixes: bool,
+    /// Feed time per wall second for a file (`None`: as fast as possible).
+    pub speed: Option<f64>,
+}
+
+/// Keeps a feed to `speed` times real time: each message waits until its time, counted
+/// from the first message's, has come.
+pub struct Pace {
+    speed: Option<f64>,
+    clock: FeedClock,
+    start: Option<(Instant, SimTime)>,
+}
+
+impl Pace {
+    /// At `speed` feed seconds per wall second (`None`: no waiting).
+    pub fn new(speed: Option<f64>) -> Pace {
+        let epoch = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+        Pace {
+            speed,
+            clock: FeedClock::new(epoch),
+            start: None,
+        }
+    }
+
+    /// Waits until the message `line` is due (at once if it has no readable time).
+    pub fn wait(&mut self, line: &str) {
+        let Some(speed) = self.speed else { return };
+        let Some(at) = crate::feed::parse(line)
+            .ok()
+            .and_then(|m| self.clock.parse(&m.time).ok())
+        else {
+            return;
+        };
+        let (wall0, feed0) = *self.start.get_or_insert((Instant::now(), at));
+        let due_s = at.as_ms().saturating_sub(feed0.as_ms()) as f64 / 1000.0 / speed;
+        let due = wall0 + std::time::Duration::from_secs_f64(due_s);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+/// Runs the twin until the feed ends (its `end` message, or the end of the file) and
+/// returns the summary written to `twin.json`.
+pub fn run_twin(req: &TwinRequest) -> Result<serde_json::Value, RunError> {
+    let loaded = Loaded::new(req.opts.scenario.as_deref(), &req.opts.data)?;
+    let (_, resolved) = loaded.resolve(&req.opts)?;
+    let io = |source| RunError::Io {
+        dir: req.opts.out.clone(),
+        source,
+    };
+    let outputs = TwinOutputs::create(&req.opts.out, req.fixes).map_err(io)?;
+    let net = &resolved.spec.world.net;
+    let vans = resolved.spec.fleet.len();
+    let mut twin = Twin::new(net, vans, resolved.start_date, req.cfg.clone(), outputs);
+    let mut pace = Pace::new(req.speed);
+    match &req.input {
+        FeedInput::File(path) => from_file(&mut twin, path, &mut pace).map_err(io)?,
+        FeedInput::Mqtt(broker, fleet) => from_mqtt(&mut twin, broker, fleet)?,
+    }
+    twin.finish(&req.opts.out).map_err(io)
+}
+
+fn from_file(twin: &mut Twin<'_>, path: &std::path::Path, pace: &mut Pace) -> std::io::Result<()> {
+    let input: Box<dyn BufRead> = if path == std::path::Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            std::fs::File::open(path)?,
+        ))
+    };
+    let mut number = 0;
+    for line in input.split(b'\n') {
+        let line = line?;
+        number += 1;
+        let text = String::from_utf8_lossy(&line);
+        pace.wait(&text);
+        if twin.offer(Origin::Line(number), &text, &mut |_| {})? == Flow::End {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn from_mqtt(twin: &mut Twin<'_>, broker: &Broker, fleet: &str) -> Result<(), RunError> {
+    let mut count = 0;
+    let mut failed = None;
+    let ready = || {
+        eprintln!(
+            "twin: subscribed to petfleet/{fleet}/# on {}:{}",
+            broker.host, broker.port
+        )
+    };
+    let handled = mqtt::subscribe(broker, fleet, ready, |topic, payload| {
+        count += 1;
+        let text = String::from_utf8_lossy(payload);
+        match twin.offer(Origin::Topic(topic.to_string(), count), &text, &mut |_| {}) {
+            Ok(flow) => flow == Flow::More,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        }
+    });
+    if let Some(e) = failed {
+        return Err(RunError::Io {
+            dir: PathBuf::from("."),
+            source: e,
+        });
+    }
+    handled.map_err(|e| RunError::Child(e.to_string()))
+}
