@@ -9,6 +9,7 @@ use sim_core::time::SimTime;
 
 use super::out::TwinOutputs;
 use super::{Flow, Origin, Twin, TwinConfig};
+use crate::error::InputError;
 use crate::feed::mqtt::{self, Broker};
 use crate::feed::FeedClock;
 use crate::run::{Loaded, RunError, RunOptions};
@@ -83,6 +84,15 @@ pub fn run_twin(req: &TwinRequest) -> Result<serde_json::Value, RunError> {
         dir: req.opts.out.clone(),
         source,
     };
+    if let FeedInput::File(path) = &req.input {
+        if path != std::path::Path::new("-") {
+            std::fs::File::open(path).map_err(|e| {
+                InputError::at("<command line>", "", None, "--feed")
+                    .value(path.display().to_string())
+                    .expected(format!("a readable NDJSON feed ({e})"))
+            })?;
+        }
+    }
     let outputs = TwinOutputs::create(&req.opts.out, req.fixes).map_err(io)?;
     let net = &resolved.spec.world.net;
     let vans = resolved.spec.fleet.len();

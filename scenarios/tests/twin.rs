@@ -1,0 +1,529 @@
+//! The twin as a user runs it: a feed written from a recorded `seoul-peak-day`, mirrored
+//! from a file and over MQTT through a real mosquitto broker; malformed messages.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+fn petfleet(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_petfleet"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let (code, stdout, stderr) = petfleet(args);
+    assert_eq!(code, 0, "petfleet {args:?}: {stderr}");
+    stdout
+}
+
+/// A recorded `seoul-peak-day`, its feed (10 m GPS noise) and the twin of that feed read
+/// from the file: made once for every test of this file.
+struct Peak {
+    _dir: tempfile::TempDir,
+    run: PathBuf,
+    feed: PathBuf,
+    twin: PathBuf,
+}
+
+fn peak() -> &'static Peak {
+    static PEAK: OnceLock<Peak> = OnceLock::new();
+    PEAK.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        let feed = dir.path().join("feed.ndjson");
+        let twin = dir.path().join("twin");
+        let s = |p: &Path| p.to_str().unwrap().to_string();
+        ok(&["run", "seoul-peak-day", "--record", "--out", &s(&run)]);
+        ok(&[
+            "feed",
+            "export",
+            &s(&run),
+            "--out",
+            &s(&feed),
+            "--gps-noise",
+            "10",
+        ]);
+        ok(&[
+            "twin",
+            "seoul-peak-day",
+            "--feed",
+            &s(&feed),
+            "--out",
+            &s(&twin),
+            "--fixes",
+        ]);
+        Peak {
+            _dir: dir,
+            run,
+            feed,
+            twin,
+        }
+    })
+}
+
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut rd = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = rd.headers().unwrap().clone();
+    rd.records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .map(str::to_string)
+                .zip(r.iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    scenarios::twin::haversine_m(a, b)
+}
+
+fn num(r: &BTreeMap<String, String>, k: &str) -> f64 {
+    r[k].parse().unwrap_or_else(|_| panic!("{k} = {:?}", r[k]))
+}
+
+#[test]
+fn a_peak_day_feed_is_mirrored_within_100_m_of_every_fix_with_every_booking_status() {
+    let p = peak();
+    let truth = rows(&p.run.join("positions.csv"));
+    let fixes = rows(&p.twin.join("twin_fixes.csv"));
+    assert_eq!(fixes.len(), truth.len(), "every fix was applied");
+    let (mut worst, mut same, mut on_edge) = (0.0f64, 0, 0);
+    for (f, t) in fixes.iter().zip(&truth) {
+        assert_eq!(f["vehicle_id"], format!("V{}", t["vehicle_id"]));
+        let (lat, lon) = if f["matched_lat"].is_empty() {
+            ("lat", "lon")
+        } else {
+            ("matched_lat", "matched_lon")
+        };
+        let d = haversine_m((num(f, lat), num(f, lon)), (num(t, "lat"), num(t, "lon")));
+        assert!(
+            d <= 100.0,
+            "{} at {}: mirrored {d:.1} m from the van",
+            f["vehicle_id"],
+            f["time"]
+        );
+        worst = worst.max(d);
+        if !t["edge"].is_empty() {
+            on_edge += 1;
+            same += usize::from(f["edge"] == t["edge"]);
+        }
+    }
+    let share = same as f64 / on_edge as f64;
+    eprintln!(
+        "{} fixes, worst {worst:.1} m from the van, {:.1} % on the van's edge",
+        fixes.len(),
+        share * 100.0
+    );
+    assert!(share > 0.9, "matched onto the van's own edge: {share}");
+
+    let expected: BTreeMap<String, String> = rows(&p.run.join("bookings.csv"))
+        .into_iter()
+        .map(|r| (format!("B{}", r["booking_id"]), r["status"].clone()))
+        .collect();
+    let mirrored = rows(&p.twin.join("twin_bookings.csv"));
+    assert_eq!(mirrored.len(), expected.len());
+    for b in &mirrored {
+        let want = &expected[&b["booking_id"]];
+        if b["final"] == "true" {
+            assert_eq!(&b["status"], want, "{}", b["booking_id"]);
+        } else {
+            assert_eq!(
+                want, "open",
+                "{} is {} in the mirror",
+                b["booking_id"], b["status"]
+            );
+        }
+    }
+
+    let incidents: BTreeMap<String, String> = rows(&p.run.join("incidents.csv"))
+        .into_iter()
+        .map(|r| (format!("I{}", r["incident_id"]), r["edges"].clone()))
+        .collect();
+    let mirrored = rows(&p.twin.join("twin_incidents.csv"));
+    assert_eq!(mirrored.len(), incidents.len());
+    for i in &mirrored {
+        assert_eq!(
+            i["edges"], incidents[&i["incident_id"]],
+            "{}",
+            i["incident_id"]
+        );
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.twin.join("twin.json")).unwrap()).unwrap();
+    assert_eq!(summary["problems"], serde_json::json!({}), "{summary}");
+    assert_eq!(summary["fixes_matched"].as_u64(), Some(truth.len() as u64));
+}
+
+/// A mosquitto broker on a free loopback port, stopped when dropped.
+struct Mosquitto {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts mosquitto, or says why not: `None` skips the test unless
+/// `PETFLEET_REQUIRE_MQTT=1` (set by `.ci/run`, which installs it).
+fn mosquitto() -> Option<Mosquitto> {
+    let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    let Some(bin) = bin else {
+        let required = std::env::var("PETFLEET_REQUIRE_MQTT").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "mosquitto is not installed (apt-get install mosquitto)"
+        );
+        eprintln!("skipped: mosquitto is not installed (apt-get install mosquitto; .ci/run does)");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("mosquitto.conf");
+    // No queue limit: the default (1,000 messages) drops messages for a subscriber that
+    // falls behind a publisher this fast.
+    let text = format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n");
+    std::fs::write(&conf, text).unwrap();
+    let child = Command::new(bin)
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mosquitto starts");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(Mosquitto {
+                child,
+                port,
+                _dir: dir,
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("mosquitto did not listen on port {port}");
+}
+
+/// Starts `petfleet twin --mqtt` and waits until it has subscribed.
+fn twin_over_mqtt(port: u16, fleet: &str, out: &Path) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_petfleet"))
+        .args([
+            "twin",
+            "seoul-peak-day",
+            "--mqtt",
+            &format!("127.0.0.1:{port}"),
+            "--fleet",
+            fleet,
+            "--fixes",
+            "--out",
+        ])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the twin starts");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("subscribed"), "{line}");
+    // Keep reading what it says, so that it never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+    child
+}
+
+#[test]
+fn over_mqtt_through_mosquitto_the_twin_mirrors_the_same_fleet_and_names_bad_topics() {
+    let p = peak();
+    let Some(broker) = mosquitto() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("twin");
+    let mut twin = twin_over_mqtt(broker.port, "peak", &out);
+    let addr = format!("127.0.0.1:{}", broker.port);
+    ok(&[
+        "feed",
+        "publish",
+        p.feed.to_str().unwrap(),
+        "--mqtt",
+        &addr,
+        "--fleet",
+        "peak",
+    ]);
+    assert!(twin.wait().unwrap().success());
+    for f in [
+        "twin_fixes.csv",
+        "twin_bookings.csv",
+        "twin_vans.csv",
+        "twin_incidents.csv",
+        "twin_problems.csv",
+    ] {
+        let (a, b) = (
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(p.twin.join(f)).unwrap(),
+        );
+        assert!(a == b, "{f} differs between the MQTT and the file feed");
+    }
+
+    // Bad messages over MQTT are named by their topic.
+    let bad = dir.path().join("bad.ndjson");
+    let lines = [
+        r#"{"type":"gps","time":"2026-11-24T08:00:00","vehicle":"V7","lat":37.5,"lon":127.0"#,
+        r#"{"type":"gps","time":"2026-11-24T08:00:01","vehicle":"V999","lat":37.5,"lon":127.0}"#,
+        r#"{"type":"end","time":"2026-11-24T08:01:00"}"#,
+    ];
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let out = dir.path().join("bad");
+    let mut twin = twin_over_mqtt(broker.port, "bad", &out);
+    ok(&[
+        "feed",
+        "publish",
+        bad.to_str().unwrap(),
+        "--mqtt",
+        &addr,
+        "--fleet",
+        "bad",
+    ]);
+    assert!(twin.wait().unwrap().success());
+    let problems = rows(&out.join("twin_problems.csv"));
+    let got: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|r| (r["source"].as_str(), r["kind"].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("petfleet/bad/unparsed #1", "bad_json"),
+            ("petfleet/bad/vehicles/V999/gps #2", "unknown_vehicle")
+        ]
+    );
+}
+
+#[test]
+fn malformed_messages_are_counted_and_written_with_their_line_and_the_twin_goes_on() {
+    let p = peak();
+    // The feed's first 2,000 lines with bad ones between them.
+    let text = std::fs::read_to_string(&p.feed).unwrap();
+    let mut lines: Vec<String> = text.lines().take(2_000).map(str::to_string).collect();
+    let last_time = {
+        let v: serde_json::Value = serde_json::from_str(&lines[1_999]).unwrap();
+        v["time"].as_str().unwrap().to_string()
+    };
+    let bad = [
+        ("bad_json", r#"{"type":"gps","time":"2026-11-24T08:00:00","vehicle":"V7","#.to_string()),
+        ("bad_json", r#"{"type":"gps","time":"2026-11-24T00:30:00","vehicle":"V7","lat":NaN,"lon":127.0}"#.into()),
+        ("bad_coordinates", r#"{"type":"gps","time":"2026-11-24T00:30:00","vehicle":"V7","lat":"NaN","lon":127.0}"#.into()),
+        ("bad_coordinates", r#"{"type":"gps","time":"2026-11-24T00:30:00","vehicle":"V7","lat":91.0,"lon":127.0}"#.into()),
+        ("unknown_vehicle", r#"{"type":"gps","time":"2026-11-24T00:30:00","vehicle":"V250","lat":37.5,"lon":127.0}"#.into()),
+        ("time_backwards", r#"{"type":"gps","time":"2026-11-24T00:00:01","vehicle":"V7","lat":37.5,"lon":127.0}"#.into()),
+        ("bad_time", r#"{"type":"gps","time":"yesterday","vehicle":"V7","lat":37.5,"lon":127.0}"#.into()),
+        ("bad_message", r#"{"type":"teleport","time":"2026-11-24T00:30:00"}"#.into()),
+        ("bad_message", r#"{"type":"gps","time":"2026-11-24T00:30:00","lat":37.5,"lon":127.0}"#.into()),
+        ("unknown_booking", format!(r#"{{"type":"pickup","time":"{last_time}","booking":"B999999","vehicle":"V7"}}"#)),
+    ];
+    let mut expected = Vec::new();
+    for (i, (kind, line)) in bad.iter().enumerate() {
+        let at = 1_000 + i * 50;
+        lines.insert(at, line.clone());
+        expected.push((format!("line {}", at + 1), *kind));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("bad.ndjson");
+    std::fs::write(&feed, lines.join("\n")).unwrap();
+    let out = dir.path().join("twin");
+    ok(&[
+        "twin",
+        "seoul-peak-day",
+        "--feed",
+        feed.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let problems = rows(&out.join("twin_problems.csv"));
+    let got: Vec<(String, &str)> = problems
+        .iter()
+        .map(|r| (r["source"].clone(), r["kind"].as_str()))
+        .collect();
+    let want: Vec<(String, &str)> = expected.iter().map(|(s, k)| (s.clone(), *k)).collect();
+    assert_eq!(got, want);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("twin.json")).unwrap()).unwrap();
+    let applied: u64 = summary["applied"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(applied, 2_000, "every good message applied: {summary}");
+    assert_eq!(summary["problems"]["bad_json"], 2);
+    assert_eq!(summary["problems"]["bad_coordinates"], 2);
+    assert_eq!(summary["problems"]["time_backwards"], 1);
+}
+
+#[test]
+fn messages_out_of_order_within_the_window_are_put_back_in_order() {
+    let p = peak();
+    let text = std::fs::read_to_string(&p.feed).unwrap();
+    let mut lines: Vec<&str> = text.lines().take(3_000).collect();
+    // Swap neighbours whose times differ by less than the 30 s window.
+    let time = |l: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        v["time"].as_str().unwrap().to_string()
+    };
+    let mut swapped = 0;
+    let mut i = 100;
+    while i < 2_900 {
+        // The next neighbours with different times (the vans' fixes share theirs).
+        while time(lines[i]) == time(lines[i + 1]) {
+            i += 1;
+        }
+        lines.swap(i, i + 1);
+        swapped += 1;
+        i += 97;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (straight, shuffled) = (dir.path().join("a.ndjson"), dir.path().join("b.ndjson"));
+    std::fs::write(
+        &straight,
+        text.lines().take(3_000).collect::<Vec<_>>().join("\n"),
+    )
+    .unwrap();
+    std::fs::write(&shuffled, lines.join("\n")).unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let (a, b) = (dir.path().join("ta"), dir.path().join("tb"));
+    ok(&[
+        "twin",
+        "seoul-peak-day",
+        "--feed",
+        &s(&straight),
+        "--out",
+        &s(&a),
+        "--fixes",
+    ]);
+    ok(&[
+        "twin",
+        "seoul-peak-day",
+        "--feed",
+        &s(&shuffled),
+        "--out",
+        &s(&b),
+        "--fixes",
+    ]);
+    for f in [
+        "twin_fixes.csv",
+        "twin_vans.csv",
+        "twin_bookings.csv",
+        "twin_problems.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(b.join("twin.json")).unwrap()).unwrap();
+    assert_eq!(summary["reordered"], swapped, "{summary}");
+    assert!(swapped > 10);
+}
+
+#[test]
+fn bad_flags_and_a_missing_feed_exit_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    let (code, _, err) = petfleet(&[
+        "twin",
+        "seoul-peak-day",
+        "--feed",
+        "/no/such.ndjson",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("/no/such.ndjson") || err.contains("No such file"),
+        "{err}"
+    );
+    let (code, _, err) = petfleet(&["twin", "seoul-peak-day", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--feed") && err.contains("--mqtt"), "{err}");
+    let (code, _, err) = petfleet(&["twin", "--feed", "-", "--match-radius=-3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("metres above 0"), "{err}");
+    let (code, _, err) = petfleet(&[
+        "feed",
+        "export",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("manifest.json"), "{err}");
+}
+
+#[test]
+fn every_exported_message_has_the_fields_the_documented_schema_requires() {
+    let p = peak();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/feed.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut required: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in schema["oneOf"].as_array().unwrap() {
+        let names = t["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string());
+        required.insert(t["title"].as_str().unwrap().to_string(), names.collect());
+    }
+    let text = std::fs::read_to_string(&p.feed).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let m: serde_json::Value = serde_json::from_str(line).unwrap();
+        let kind = m["type"].as_str().unwrap();
+        let need = required
+            .get(kind)
+            .unwrap_or_else(|| panic!("type {kind} is not in the schema"));
+        for field in need {
+            assert!(m.get(field).is_some(), "{kind} without {field}: {line}");
+        }
+        let props = schema["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["title"] == kind)
+            .unwrap();
+        for field in m.as_object().unwrap().keys() {
+            assert!(
+                props["properties"].get(field).is_some(),
+                "{kind}.{field} is not documented"
+            );
+        }
+        seen.insert(kind.to_string());
+    }
+    assert_eq!(
+        seen.len(),
+        required.len(),
+        "every type of the schema is exported: {seen:?}"
+    );
+}
