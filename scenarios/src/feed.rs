@@ -54,6 +54,9 @@ pub enum Body {
         /// The earliest pickup asked for, if later than `time`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         requested_pickup: Option<String>,
+        /// The pets, each `species/size/weight` as in `bookings.csv` (`dog/large/24.0kg`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pets: Vec<String>,
     },
     /// The customer accepted the quote (and a van may be named).
     BookingAccepted {

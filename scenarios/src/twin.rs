@@ -11,6 +11,8 @@
 //! new fix: the twin's drift.
 
 pub mod drive;
+pub mod forecast;
+pub mod fork;
 pub mod mirror;
 pub mod out;
 
@@ -145,6 +147,9 @@ pub struct Twin<'n> {
     released: SimTime,
     next_snapshot: SimTime,
     seq: u64,
+    hold: Option<SimTime>,
+    ended: Option<SimTime>,
+    extra: serde_json::Map<String, serde_json::Value>,
     stats: Stats,
     match_cm: Histogram,
     drift_cm: Histogram,
@@ -193,6 +198,9 @@ impl<'n> Twin<'n> {
             released: SimTime::ZERO,
             next_snapshot: SimTime::ZERO + cfg.snapshot_every,
             seq: 0,
+            hold: None,
+            ended: None,
+            extra: serde_json::Map::new(),
             stats: Stats::default(),
             match_cm: Histogram::new(1, 10_000, 100, 10_000_000),
             drift_cm: Histogram::new(100, 100_000, 1_000, 10_000_000),
@@ -247,7 +255,7 @@ impl<'n> Twin<'n> {
             }
         };
         if matches!(body, Body::End {}) {
-            self.drain(at, seen)?;
+            self.ended = Some(at);
             return Ok(Flow::End);
         }
         if at < self.released {
@@ -324,12 +332,13 @@ impl<'n> Twin<'n> {
         (n < self.vans.len() && id == format!("V{n}")).then_some(n)
     }
 
-    /// Applies every buffered message up to `until`.
+    /// Applies every buffered message up to `until` (and not beyond the hold).
     fn release(
         &mut self,
         until: SimTime,
         seen: &mut dyn FnMut(&FixOutcome),
     ) -> std::io::Result<()> {
+        let until = self.hold.map_or(until, |h| until.min(h));
         while self.buffer.peek().is_some_and(|Reverse(p)| p.at <= until) {
             let Reverse(p) = self.buffer.pop().expect("peeked");
             self.snapshots_until(p.at)?;
@@ -339,14 +348,53 @@ impl<'n> Twin<'n> {
         Ok(())
     }
 
-    /// Applies everything buffered, and snapshots up to `end`.
+    /// Applies everything buffered (the hold lifted), and snapshots up to `end`.
     pub fn drain(
         &mut self,
         end: SimTime,
         seen: &mut dyn FnMut(&FixOutcome),
     ) -> std::io::Result<()> {
+        self.hold = None;
         self.release(SimTime(u64::MAX), seen)?;
         self.snapshots_until(end)
+    }
+
+    /// The feed has ended (its file did, without an `end` message).
+    pub fn end_of_feed(&mut self) {
+        self.ended.get_or_insert(self.newest);
+    }
+
+    /// Adds `key` to `twin.json`.
+    pub fn annotate(&mut self, key: &str, value: serde_json::Value) {
+        self.extra.insert(key.to_string(), value);
+    }
+
+    /// Applies nothing later than `t` until the hold moves (a forecast is due at `t`).
+    pub fn hold_at(&mut self, t: Option<SimTime>) {
+        self.hold = t;
+    }
+
+    /// The hold, once every message up to it has arrived: the newest message seen is a
+    /// reorder window past it, or the feed has ended.
+    pub fn due(&self) -> Option<SimTime> {
+        let seen_to = match self.ended {
+            Some(end) => end.max(self.newest),
+            None => SimTime(
+                self.newest
+                    .as_ms()
+                    .saturating_sub(self.cfg.reorder_window.as_ms()),
+            ),
+        };
+        self.hold.filter(|h| *h <= seen_to)
+    }
+
+    /// Applies every buffered message up to the hold, and the snapshots up to it.
+    pub fn catch_up(&mut self) -> std::io::Result<()> {
+        if let Some(h) = self.hold {
+            self.release(h, &mut |_| {})?;
+            self.snapshots_until(h)?;
+        }
+        Ok(())
     }
 
     fn apply(&mut self, p: Pending, seen: &mut dyn FnMut(&FixOutcome)) -> std::io::Result<()> {
@@ -481,8 +529,12 @@ impl<'n> Twin<'n> {
                 booking,
                 origin,
                 destination,
-                ..
-            } => self.created(at, booking, origin, destination),
+                requested_pickup,
+                pets,
+            } => {
+                let pickup = requested_pickup.and_then(|t| self.clock.parse(&t).ok());
+                self.created(at, booking, (origin, destination), pickup, pets)
+            }
             Body::BookingAccepted { booking, vehicle } => {
                 let v = vehicle.map(|v| self.known_van(&v)).transpose()?;
                 let b = self.booking(&booking)?;
@@ -545,8 +597,9 @@ impl<'n> Twin<'n> {
         &mut self,
         at: SimTime,
         id: String,
-        origin: String,
-        destination: String,
+        (origin, destination): (String, String),
+        requested_pickup: Option<SimTime>,
+        pets: Vec<String>,
     ) -> Result<(), Problem> {
         if self.bookings.contains_key(&id) {
             return Err(Problem::malformed(
@@ -565,6 +618,8 @@ impl<'n> Twin<'n> {
             status: Status::Requested,
             origin,
             destination,
+            requested_pickup,
+            pets,
             vehicle: None,
             created_at: at,
             accepted_at: None,
@@ -759,7 +814,7 @@ impl<'n> Twin<'n> {
     /// Stops: applies what is buffered, writes the open bookings and incidents, commits the
     /// files and `twin.json`, and returns the summary.
     pub fn finish(mut self, dir: &std::path::Path) -> std::io::Result<serde_json::Value> {
-        let end = self.newest.max(self.released);
+        let end = self.ended.unwrap_or(self.newest).max(self.released);
         self.drain(end, &mut |_| {})?;
         let open: Vec<(String, BookingMirror)> =
             std::mem::take(&mut self.bookings).into_iter().collect();
@@ -775,6 +830,9 @@ impl<'n> Twin<'n> {
         let files = self.outputs.commit()?;
         let mut summary = summary;
         summary["files"] = serde_json::json!(files);
+        for (k, v) in std::mem::take(&mut self.extra) {
+            summary[k] = v;
+        }
         crate::output::write_json(dir, "twin.json", &summary)?;
         Ok(summary)
     }

@@ -2,14 +2,16 @@
 
 use std::path::PathBuf;
 
+use scenarios::error::InputError;
 use scenarios::feed::mqtt::{self, Broker};
 use scenarios::run::{DataSource, RunError, RunOptions};
 use scenarios::twin::drive::{run_twin, FeedInput, TwinRequest};
+use scenarios::twin::forecast::ForecastConfig;
 use scenarios::twin::TwinConfig;
 use sim_core::engine::Host;
-use sim_core::time::SimDuration;
+use sim_core::time::{SimDuration, SimTime};
 
-use crate::{parse_duration_arg, OverrideArgs};
+use crate::{parse_clock_arg, parse_duration_arg, OverrideArgs};
 
 /// `petfleet feed ...`.
 #[derive(clap::Subcommand, Debug)]
@@ -100,6 +102,22 @@ pub struct TwinArgs {
     /// given.
     #[arg(long, value_parser = parse_speed)]
     speed: Option<f64>,
+    /// Forecast every this much feed time (on its multiples from midnight: 5min, 1h).
+    #[arg(long, value_parser = parse_duration_arg)]
+    forecast_every: Option<SimDuration>,
+    /// Forecast at this time of the feed (`10:00`, `d2 08:00`; repeatable).
+    #[arg(long, value_parser = parse_clock_arg)]
+    forecast_at: Vec<SimTime>,
+    /// How far each forecast looks ahead.
+    #[arg(long, default_value = "2h", value_parser = parse_duration_arg)]
+    horizon: SimDuration,
+    /// Model runs per forecast, seeds 1 to N.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    seeds: u64,
+    /// Run each forecast again with this overlay (an accident, a surge, an outage) and
+    /// write forecast_diffs.csv.
+    #[arg(long, value_name = "OVERLAY.toml")]
+    what_if: Option<PathBuf>,
     /// Read data from this directory instead of the bundled copy.
     #[arg(long)]
     data: Option<PathBuf>,
@@ -192,12 +210,34 @@ pub fn cmd_twin(a: TwinArgs) -> Result<(), RunError> {
         drift_m: a.drift,
         snapshot_every: a.snapshot_every,
     };
+    let wants = a.forecast_every.is_some() || !a.forecast_at.is_empty();
+    if a.what_if.is_some() && !wants {
+        let e = InputError::at("<command line>", "", None, "--what-if").expected(
+            "--forecast-every or --forecast-at as well: a what-if runs on the forecasts' forks",
+        );
+        return Err(e.into());
+    }
+    if let Some(w) = &a.what_if {
+        std::fs::metadata(w).map_err(|e| {
+            InputError::at("<command line>", "", None, "--what-if")
+                .value(w.display().to_string())
+                .expected(format!("a readable overlay TOML file ({e})"))
+        })?;
+    }
+    let forecast = wants.then(|| ForecastConfig {
+        every: a.forecast_every,
+        at: a.forecast_at,
+        horizon: a.horizon,
+        seeds: (1..=a.seeds).collect(),
+        what_if: a.what_if,
+    });
     let req = TwinRequest {
         opts,
         input,
         cfg,
         fixes: a.fixes,
         speed: a.speed,
+        forecast,
     };
     let summary = run_twin(&req)?;
     println!(

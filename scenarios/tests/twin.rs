@@ -527,3 +527,73 @@ fn every_exported_message_has_the_fields_the_documented_schema_requires() {
         "every type of the schema is exported: {seen:?}"
     );
 }
+
+#[test]
+fn a_forecast_at_10_gives_the_dogs_arrival_and_the_gyeongbu_closure_moves_it_by_the_detour() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let (run, feed, twin) = (
+        dir.path().join("run"),
+        dir.path().join("feed.ndjson"),
+        dir.path().join("twin"),
+    );
+    ok(&["run", "--record", "--out", &s(&run)]);
+    ok(&["feed", "export", &s(&run), "--out", &s(&feed)]);
+    let overlay = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../data/what-if/gyeongbu-closure.toml"
+    );
+    ok(&[
+        "twin",
+        "--feed",
+        &s(&feed),
+        "--out",
+        &s(&twin),
+        "--forecast-at",
+        "10:00",
+        "--horizon",
+        "6h",
+        "--seeds",
+        "5",
+        "--what-if",
+        overlay,
+    ]);
+    let rows = rows(&twin.join("forecasts.csv"));
+    let dog = |variant: &str| {
+        rows.iter()
+            .find(|r| r["variant"] == variant && r["kind"] == "booking" && r["id"] == "B0")
+            .unwrap_or_else(|| panic!("no {variant} forecast of B0: {rows:?}"))
+            .clone()
+    };
+    let (base, what_if) = (dog("base"), dog("what_if"));
+    for r in [&base, &what_if] {
+        assert_eq!(r["time"], "2026-11-23T10:00:00");
+        assert_eq!(
+            (r["arrived_runs"].as_str(), r["runs"].as_str()),
+            ("5", "5"),
+            "{r:?}"
+        );
+        assert!(r["eta_p50"] <= r["eta_p90"], "{r:?}");
+        assert!(
+            r["eta_p50"].as_str() > "2026-11-23T12:00:00",
+            "Seoul to Busan takes hours: {r:?}"
+        );
+    }
+    let diffs = rows(&twin.join("forecast_diffs.csv"));
+    let d = diffs
+        .iter()
+        .find(|r| r["kind"] == "booking" && r["id"] == "B0")
+        .unwrap();
+    let delta: i64 = d["delta_p50_s"].parse().unwrap();
+    assert!(
+        delta > 120,
+        "the closure delays the dog's median arrival: {d:?}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(twin.join("twin.json")).unwrap()).unwrap();
+    assert_eq!(summary["forecasts"], 1);
+    assert!(
+        !twin.join(".forecast-runs").exists(),
+        "the forks' runs are cleaned up"
+    );
+}

@@ -31,9 +31,12 @@ struct BookingRow {
     destination: String,
     requested_at: SimTime,
     requested_pickup: Option<String>,
+    pets: Vec<String>,
     status: String,
     reason: String,
     fare_won: Option<i64>,
+    /// The van last assigned (`vehicle_id`), named when the booking is accepted.
+    vehicle: Option<u32>,
 }
 
 /// What an incident's row in `incidents.csv` tells the feed.
@@ -103,7 +106,7 @@ pub fn export(dir: &Path, out: &Path, data: &DataSource, noise: Noise) -> Result
             Happening::Closed { booking, .. } => {
                 bookings.get(booking).and_then(|b| closed(*booking, b))
             }
-            _ => other(h, &mut on_board, &incidents),
+            _ => other(h, &mut on_board, &incidents, &bookings),
         };
         msgs.extend(body.map(|b| (*at, b)));
     }
@@ -119,6 +122,7 @@ fn created((id, b): (&BookingId, &BookingRow)) -> (SimTime, Body) {
         origin: b.origin.clone(),
         destination: b.destination.clone(),
         requested_pickup: b.requested_pickup.clone(),
+        pets: b.pets.clone(),
     };
     (b.requested_at, body)
 }
@@ -170,11 +174,14 @@ fn other(
     h: &Happening,
     on_board: &mut BTreeMap<BookingId, VehicleId>,
     incidents: &BTreeMap<String, IncidentRow>,
+    bookings: &BTreeMap<BookingId, BookingRow>,
 ) -> Option<Body> {
     Some(match h {
         Happening::Accepted { booking } => Body::BookingAccepted {
             booking: format!("B{}", booking.0),
-            vehicle: None,
+            vehicle: (bookings.get(booking))
+                .and_then(|b| b.vehicle)
+                .map(|v| format!("V{v}")),
         },
         Happening::PickedUp { booking, vehicle } => {
             on_board.insert(*booking, *vehicle);
@@ -242,7 +249,9 @@ fn read_bookings(
         "destination",
         "requested_at",
         "requested_pickup",
+        "pets",
         "final_fare_won",
+        "vehicle_id",
         "status",
         "reason",
     ];
@@ -265,9 +274,15 @@ fn read_bookings(
                 requested_at,
                 requested_pickup: (pickup > requested_at)
                     .then(|| t.raw(row, "requested_pickup").to_string()),
+                pets: t
+                    .raw(row, "pets")
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
                 status: t.raw(row, "status").to_string(),
                 reason: t.raw(row, "reason").to_string(),
                 fare_won: t.parse_opt(*line, row, "final_fare_won", "won", |_: &i64| true)?,
+                vehicle: t.parse_opt(*line, row, "vehicle_id", "a van id", |_: &u32| true)?,
             },
         );
     }

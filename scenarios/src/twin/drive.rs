@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use sim_core::time::SimTime;
 
+use super::forecast::{self, ForecastConfig};
+use super::fork;
 use super::out::TwinOutputs;
 use super::{Flow, Origin, Twin, TwinConfig};
 use crate::error::InputError;
@@ -36,6 +38,52 @@ pub struct TwinRequest {
     pub fixes: bool,
     /// Feed time per wall second for a file (`None`: as fast as possible).
     pub speed: Option<f64>,
+    /// Forecasts, if any.
+    pub forecast: Option<ForecastConfig>,
+}
+
+/// Runs the forecasts as the feed reaches their times.
+struct Forecaster<'a> {
+    cfg: &'a ForecastConfig,
+    loaded: &'a mut Loaded,
+    opts: &'a RunOptions,
+    base: String,
+    homes: Vec<(Option<usize>, sim_core::ids::NodeId)>,
+    scratch: PathBuf,
+    made: u64,
+}
+
+impl Forecaster<'_> {
+    /// Runs every forecast whose time the feed has passed.
+    fn step(&mut self, twin: &mut Twin<'_>) -> Result<(), RunError> {
+        let io = |source| RunError::Io {
+            dir: self.opts.out.clone(),
+            source,
+        };
+        while let Some(t) = twin.due() {
+            twin.catch_up().map_err(io)?;
+            let fork = fork::fork(twin, &self.base, &self.homes, t, self.cfg.horizon)
+                .map_err(|e| RunError::Child(format!("forking the scenario: {e}")))?;
+            let runs = self.cfg.seeds.len();
+            let base = forecast::run(self.loaded, self.opts, &fork, self.cfg, None, &self.scratch)?;
+            forecast::write(twin, t, "base", &base, runs).map_err(io)?;
+            if let Some(overlay) = &self.cfg.what_if {
+                let what_if = forecast::run(
+                    self.loaded,
+                    self.opts,
+                    &fork,
+                    self.cfg,
+                    Some(overlay),
+                    &self.scratch,
+                )?;
+                forecast::write(twin, t, "what_if", &what_if, runs).map_err(io)?;
+                forecast::write_diffs(twin, t, &base, &what_if).map_err(io)?;
+            }
+            self.made += 1;
+            twin.hold_at(self.cfg.next_after(Some(t)));
+        }
+        Ok(())
+    }
 }
 
 /// Keeps a feed to `speed` times real time: each message waits until its time, counted
@@ -78,8 +126,8 @@ impl Pace {
 /// Runs the twin until the feed ends (its `end` message, or the end of the file) and
 /// returns the summary written to `twin.json`.
 pub fn run_twin(req: &TwinRequest) -> Result<serde_json::Value, RunError> {
-    let loaded = Loaded::new(req.opts.scenario.as_deref(), &req.opts.data)?;
-    let (_, resolved) = loaded.resolve(&req.opts)?;
+    let mut loaded = Loaded::new(req.opts.scenario.as_deref(), &req.opts.data)?;
+    let (merged, resolved) = loaded.resolve(&req.opts)?;
     let io = |source| RunError::Io {
         dir: req.opts.out.clone(),
         source,
@@ -93,41 +141,83 @@ pub fn run_twin(req: &TwinRequest) -> Result<serde_json::Value, RunError> {
             })?;
         }
     }
-    let outputs = TwinOutputs::create(&req.opts.out, req.fixes).map_err(io)?;
+    let fc = req.forecast.as_ref();
+    let extra = [
+        req.fixes,
+        fc.is_some(),
+        fc.is_some_and(|f| f.what_if.is_some()),
+    ];
+    let outputs = TwinOutputs::create(&req.opts.out, extra).map_err(io)?;
     let net = &resolved.spec.world.net;
     let vans = resolved.spec.fleet.len();
     let mut twin = Twin::new(net, vans, resolved.start_date, req.cfg.clone(), outputs);
+    let mut forecaster = fc.map(|cfg| Forecaster {
+        cfg,
+        homes: fork::homes(&merged.src.text, &resolved.spec.fleet),
+        base: merged.src.text.clone(),
+        loaded: &mut loaded,
+        opts: &req.opts,
+        scratch: req.opts.out.join(".forecast-runs"),
+        made: 0,
+    });
+    twin.hold_at(fc.and_then(|c| c.next_after(None)));
     let mut pace = Pace::new(req.speed);
     match &req.input {
-        FeedInput::File(path) => from_file(&mut twin, path, &mut pace).map_err(io)?,
-        FeedInput::Mqtt(broker, fleet) => from_mqtt(&mut twin, broker, fleet)?,
+        FeedInput::File(path) => from_file(&mut twin, path, &mut pace, &mut forecaster)?,
+        FeedInput::Mqtt(broker, fleet) => from_mqtt(&mut twin, broker, fleet, &mut forecaster)?,
+    }
+    twin.end_of_feed();
+    if let Some(f) = &mut forecaster {
+        f.step(&mut twin)?;
+        twin.annotate("forecasts", serde_json::json!(f.made));
+        let _ = std::fs::remove_dir_all(&f.scratch);
     }
     twin.finish(&req.opts.out).map_err(io)
 }
 
-fn from_file(twin: &mut Twin<'_>, path: &std::path::Path, pace: &mut Pace) -> std::io::Result<()> {
+fn from_file(
+    twin: &mut Twin<'_>,
+    path: &std::path::Path,
+    pace: &mut Pace,
+    fc: &mut Option<Forecaster<'_>>,
+) -> Result<(), RunError> {
+    let io = |source| RunError::Io {
+        dir: path.to_path_buf(),
+        source,
+    };
     let input: Box<dyn BufRead> = if path == std::path::Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(std::io::BufReader::with_capacity(
             1 << 20,
-            std::fs::File::open(path)?,
+            std::fs::File::open(path).map_err(io)?,
         ))
     };
     let mut number = 0;
     for line in input.split(b'\n') {
-        let line = line?;
+        let line = line.map_err(io)?;
         number += 1;
         let text = String::from_utf8_lossy(&line);
         pace.wait(&text);
-        if twin.offer(Origin::Line(number), &text, &mut |_| {})? == Flow::End {
+        let flow = twin
+            .offer(Origin::Line(number), &text, &mut |_| {})
+            .map_err(io)?;
+        if let Some(f) = fc {
+            f.step(twin)?;
+        }
+        if flow == Flow::End {
             break;
         }
     }
     Ok(())
 }
 
-fn from_mqtt(twin: &mut Twin<'_>, broker: &Broker, fleet: &str) -> Result<(), RunError> {
+fn from_mqtt(
+    twin: &mut Twin<'_>,
+    broker: &Broker,
+    fleet: &str,
+    fc: &mut Option<Forecaster<'_>>,
+) -> Result<(), RunError> {
     let mut count = 0;
     let mut failed = None;
     let ready = || {
@@ -139,7 +229,16 @@ fn from_mqtt(twin: &mut Twin<'_>, broker: &Broker, fleet: &str) -> Result<(), Ru
     let handled = mqtt::subscribe(broker, fleet, ready, |topic, payload| {
         count += 1;
         let text = String::from_utf8_lossy(payload);
-        match twin.offer(Origin::Topic(topic.to_string(), count), &text, &mut |_| {}) {
+        let flow = twin.offer(Origin::Topic(topic.to_string(), count), &text, &mut |_| {});
+        let stepped = match (flow, fc.as_mut()) {
+            (Ok(flow), Some(f)) => f.step(twin).map(|()| flow),
+            (Ok(flow), None) => Ok(flow),
+            (Err(source), _) => Err(RunError::Io {
+                dir: PathBuf::from("."),
+                source,
+            }),
+        };
+        match stepped {
             Ok(flow) => flow == Flow::More,
             Err(e) => {
                 failed = Some(e);
@@ -148,10 +247,7 @@ fn from_mqtt(twin: &mut Twin<'_>, broker: &Broker, fleet: &str) -> Result<(), Ru
         }
     });
     if let Some(e) = failed {
-        return Err(RunError::Io {
-            dir: PathBuf::from("."),
-            source: e,
-        });
+        return Err(e);
     }
     handled.map_err(|e| RunError::Child(e.to_string()))
 }

@@ -102,6 +102,10 @@ pub struct BookingMirror {
     pub origin: String,
     /// Drop-off place.
     pub destination: String,
+    /// The earliest pickup asked for.
+    pub requested_pickup: Option<SimTime>,
+    /// The pets (`dog/large/24.0kg`), if the feed named them.
+    pub pets: Vec<String>,
     /// The van carrying or assigned to it.
     pub vehicle: Option<String>,
     /// When it was made.

@@ -18,7 +18,7 @@ struct Stream {
 /// The twin's output files.
 pub struct TwinOutputs {
     dir: PathBuf,
-    streams: Vec<Stream>,
+    streams: Vec<Option<Stream>>,
 }
 
 /// The files, in the order of [`TwinOutputs`]' streams.
@@ -31,8 +31,12 @@ pub const INCIDENTS: usize = 2;
 pub const PROBLEMS: usize = 3;
 /// `twin_fixes.csv` (with `--fixes`).
 pub const FIXES: usize = 4;
+/// `forecasts.csv` (with forecasts).
+pub const FORECASTS: usize = 5;
+/// `forecast_diffs.csv` (with `--what-if`).
+pub const DIFFS: usize = 6;
 
-const FILES: [(&str, &[&str]); 5] = [
+const FILES: [(&str, &[&str]); 7] = [
     (
         "twin_vans.csv",
         &[
@@ -100,21 +104,63 @@ const FILES: [(&str, &[&str]); 5] = [
             "predicted_m",
         ],
     ),
+    (
+        "forecasts.csv",
+        &[
+            "time",
+            "variant",
+            "kind",
+            "id",
+            "eta_p50",
+            "eta_p90",
+            "arrived_runs",
+            "runs",
+            "fare_won_mean",
+            "backlog_p50",
+            "backlog_p90",
+            "utilisation_p50",
+            "utilisation_p90",
+        ],
+    ),
+    (
+        "forecast_diffs.csv",
+        &[
+            "time",
+            "kind",
+            "id",
+            "eta_p50_base",
+            "eta_p50_what_if",
+            "delta_p50_s",
+            "eta_p90_base",
+            "eta_p90_what_if",
+            "delta_p90_s",
+            "fare_delta_won",
+            "backlog_p50_delta",
+            "utilisation_p50_delta",
+        ],
+    ),
 ];
 
 impl TwinOutputs {
-    /// Creates the files in `dir` (made if missing); `fixes` adds `twin_fixes.csv`.
-    pub fn create(dir: &Path, fixes: bool) -> std::io::Result<TwinOutputs> {
+    /// Creates the files in `dir` (made if missing): the first four always, then
+    /// `twin_fixes.csv`, `forecasts.csv` and `forecast_diffs.csv` as `extra` says. An
+    /// earlier twin's file that this one does not write is removed.
+    pub fn create(dir: &Path, extra: [bool; 3]) -> std::io::Result<TwinOutputs> {
         std::fs::create_dir_all(dir)?;
         let mut streams = Vec::new();
         for (i, (name, header)) in FILES.iter().enumerate() {
-            if i == FIXES && !fixes {
-                break;
+            if i >= FIXES && !extra[i - FIXES] {
+                match std::fs::remove_file(dir.join(name)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+                streams.push(None);
+                continue;
             }
             let tmp = dir.join(format!("{name}.partial"));
             let mut out = csv::Writer::from_writer(BufWriter::new(File::create(&tmp)?));
             out.write_record(*header)?;
-            streams.push(Stream { name, tmp, out });
+            streams.push(Some(Stream { name, tmp, out }));
         }
         Ok(TwinOutputs {
             dir: dir.to_path_buf(),
@@ -124,7 +170,7 @@ impl TwinOutputs {
 
     /// Whether file `i` is written.
     pub fn has(&self, i: usize) -> bool {
-        i < self.streams.len()
+        self.streams.get(i).is_some_and(Option::is_some)
     }
 
     /// Writes a row to file `i` (ignored if it is not written).
@@ -134,15 +180,15 @@ impl TwinOutputs {
         S: AsRef<[u8]>,
     {
         match self.streams.get_mut(i) {
-            Some(s) => s.out.write_record(cells).map_err(std::io::Error::other),
-            None => Ok(()),
+            Some(Some(s)) => s.out.write_record(cells).map_err(std::io::Error::other),
+            _ => Ok(()),
         }
     }
 
     /// Flushes and renames every file to its name; returns the names.
     pub fn commit(self) -> std::io::Result<Vec<&'static str>> {
         let mut names = Vec::new();
-        for mut s in self.streams {
+        for mut s in self.streams.into_iter().flatten() {
             s.out.flush()?;
             drop(s.out);
             std::fs::rename(&s.tmp, self.dir.join(s.name))?;
