@@ -24,6 +24,7 @@ pub mod error;
 pub mod feed;
 pub mod import;
 pub mod inspect;
+pub mod learn;
 pub mod located;
 pub mod notify_data;
 pub mod output;

@@ -72,6 +72,9 @@ enum Command {
     /// bookings and incidents, drift and malformed messages reported; writes twin_*.csv
     /// and twin.json.
     Twin(twin_cli::TwinArgs),
+    /// Fit the travel-time ratio (actual / profile) per road class, day type and hour from
+    /// recorded runs, for `[pricing] quote_model = "learned"`.
+    Learn(twin_cli::LearnArgs),
     /// Fastest route between two nodes at a time of day, optionally with closures.
     Route(RouteArgs),
     /// Price a ride with a tariff: from a GPS trace, or from fast metres and slow seconds.
@@ -434,6 +437,7 @@ fn main() -> ExitCode {
         Command::Reproduce(args) => cmd_reproduce(args),
         Command::Feed(cmd) => twin_cli::cmd_feed(cmd),
         Command::Twin(args) => twin_cli::cmd_twin(args),
+        Command::Learn(args) => twin_cli::cmd_learn(args),
         Command::Route(args) => cmd_route(args),
         Command::Fare(args) => cmd_fare(args),
         Command::Scale(args) => cmd_scale(args),

@@ -25,7 +25,10 @@ use sim_core::world::World;
 /// The files a run can write, with their header rows (the documented, versioned columns).
 pub const OUTPUTS: &[(&str, &str)] = &[
     ("bookings.csv", "booking_id,customer_id,pets,origin,destination,addon,requested_at,requested_pickup,quoted_won,accepted,assigned_at,vehicle_id,at_door_at,pickup_at,dropoff_at,wait_s,ride_s,distance_m,requotes,final_fare_won,status,reason"),
-    ("quotes.csv", "time,booking_id,kind,reason,fare_won,compared_won,decision"),
+    (
+        "quotes.csv",
+        "time,booking_id,kind,reason,fare_won,compared_won,decision,p_late_15min,profile_fare_won",
+    ),
     ("trips.csv", "booking_id,leg,vehicle_id,origin,destination,depart_at,arrive_at,distance_m,duration_s,direct_s,ride_limit_s,reroutes,status"),
     ("positions.csv", "time,vehicle_id,lat,lon,speed_kmh,edge"),
     ("incidents.csv", "incident_id,cause,kind,lanes_lost,road,from,to,edges,start_at,end_at,duration_s,speed_factor"),
@@ -62,7 +65,7 @@ pub struct Optional {
 }
 
 /// The output schema version, written to the manifest; bump it when a column changes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Formats simulated times as local ISO date-times from the run's first day.
 #[derive(Clone, Copy, Debug)]
@@ -503,6 +506,10 @@ impl CsvOutputs {
             q.fare_won.to_string(),
             q.compared_won.to_string(),
             q.decision.to_string(),
+            q.learned
+                .map_or(String::new(), |l| format!("{:.2}", l.p_late_15min)),
+            q.learned
+                .map_or(String::new(), |l| l.profile_fare_won.to_string()),
         ];
         self.row(QUOTES, row)
     }

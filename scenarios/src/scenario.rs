@@ -263,6 +263,12 @@ pub struct PricingSection {
     pub reference: String,
     /// Re-quote when the expected fare exceeds the approved one by more than this.
     pub requote_threshold_won: i64,
+    /// `profile` (quotes meter the route at the traffic profile's times) or `learned`
+    /// (at the learned median of `delays`, with the chance of running 15 min late).
+    pub quote_model: String,
+    /// The learned delays (`petfleet learn ... --out FILE`): a path, from the current
+    /// directory.
+    pub delays: Option<String>,
 }
 
 impl Default for PricingSection {
@@ -271,6 +277,8 @@ impl Default for PricingSection {
             tariff: "petfleet-standard".into(),
             reference: "seoul-taxi-2023".into(),
             requote_threshold_won: 2_000,
+            quote_model: "profile".into(),
+            delays: None,
         }
     }
 }

@@ -125,6 +125,37 @@ pub struct TwinArgs {
     overrides: OverrideArgs,
 }
 
+/// `petfleet learn`.
+#[derive(clap::Args, Debug)]
+pub struct LearnArgs {
+    /// Recorded runs' directories (each with its manifest.json and positions.csv).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// The data the runs were made with, if not the bundled copy.
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+/// Runs `petfleet learn`.
+pub fn cmd_learn(a: LearnArgs) -> Result<(), RunError> {
+    let data = a.data.map_or(DataSource::Bundled, DataSource::Dir);
+    let cells = scenarios::learn::samples(&a.dirs, &data)?;
+    let n: usize = cells.values().map(Vec::len).sum();
+    let written = scenarios::learn::write(cells, &a.out).map_err(|source| RunError::Io {
+        dir: a.out.clone(),
+        source,
+    })?;
+    println!(
+        "{n} samples from {} runs into {written} cells: {}",
+        a.dirs.len(),
+        a.out.display()
+    );
+    Ok(())
+}
+
 fn parse_speed(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),

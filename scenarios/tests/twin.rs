@@ -558,11 +558,12 @@ fn a_forecast_at_10_gives_the_dogs_arrival_and_the_gyeongbu_closure_moves_it_by_
         "--what-if",
         overlay,
     ]);
-    let rows = rows(&twin.join("forecasts.csv"));
+    let forecasts = rows(&twin.join("forecasts.csv"));
     let dog = |variant: &str| {
-        rows.iter()
+        forecasts
+            .iter()
             .find(|r| r["variant"] == variant && r["kind"] == "booking" && r["id"] == "B0")
-            .unwrap_or_else(|| panic!("no {variant} forecast of B0: {rows:?}"))
+            .unwrap_or_else(|| panic!("no {variant} forecast of B0: {forecasts:?}"))
             .clone()
     };
     let (base, what_if) = (dog("base"), dog("what_if"));
@@ -595,5 +596,132 @@ fn a_forecast_at_10_gives_the_dogs_arrival_and_the_gyeongbu_closure_moves_it_by_
     assert!(
         !twin.join(".forecast-runs").exists(),
         "the forks' runs are cleaned up"
+    );
+}
+
+/// Upfront quotes (accepted) of a run's completed bookings: (quote, profile quote, metered).
+fn quotes(dir: &Path) -> Vec<(f64, f64, f64)> {
+    let completed: std::collections::BTreeSet<String> = rows(&dir.join("bookings.csv"))
+        .into_iter()
+        .filter(|r| r["status"] == "completed")
+        .map(|r| r["booking_id"].clone())
+        .collect();
+    let q = rows(&dir.join("quotes.csv"));
+    let metered: BTreeMap<&str, f64> = (q.iter())
+        .filter(|r| r["kind"] == "final")
+        .map(|r| (r["booking_id"].as_str(), num(r, "compared_won")))
+        .collect();
+    (q.iter())
+        .filter(|r| {
+            r["kind"] == "upfront"
+                && r["decision"] == "accepted"
+                && completed.contains(&r["booking_id"])
+        })
+        .filter_map(|r| {
+            Some((
+                num(r, "fare_won"),
+                num(r, "profile_fare_won"),
+                *metered.get(r["booking_id"].as_str())?,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn learned_delays_quote_closer_to_the_metered_fare_than_the_profile_on_a_held_out_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let d = |n: &str| dir.path().join(n);
+    for seed in ["1", "2"] {
+        ok(&[
+            "run",
+            "seoul-peak-day",
+            "--seed",
+            seed,
+            "--out",
+            &s(&d(seed)),
+        ]);
+    }
+    let out = ok(&[
+        "learn",
+        &s(&d("1")),
+        &s(&d("2")),
+        "--out",
+        &s(&d("delays.csv")),
+    ]);
+    assert!(out.contains("into 96 cells"), "{out}");
+    let cells = rows(&d("delays.csv"));
+    assert!(cells
+        .iter()
+        .all(|c| num(c, "n") > 0.0 && num(c, "q025") <= num(c, "q975")));
+    let set = format!("pricing.delays={}", s(&d("delays.csv")));
+    let held = d("held-out");
+    ok(&[
+        "run",
+        "seoul-peak-day",
+        "--seed",
+        "3",
+        "--out",
+        &s(&held),
+        "--set",
+        "pricing.quote_model=learned",
+        "--set",
+        &set,
+    ]);
+    let q = quotes(&held);
+    assert!(q.len() > 2_000, "{}", q.len());
+    let mae = |f: fn(&(f64, f64, f64)) -> f64| q.iter().map(f).sum::<f64>() / q.len() as f64;
+    let learned = mae(|(l, _, m)| (l - m).abs());
+    let profile = mae(|(_, p, m)| (p - m).abs());
+    eprintln!(
+        "held-out seed 3, {} rides: MAE learned {learned:.0} won, profile {profile:.0} won",
+        q.len()
+    );
+    assert!(
+        learned < profile,
+        "learned {learned} against profile {profile}"
+    );
+    let late: Vec<f64> = rows(&held.join("quotes.csv"))
+        .iter()
+        .filter(|r| r["kind"] == "upfront")
+        .map(|r| num(r, "p_late_15min"))
+        .collect();
+    assert!(late.iter().all(|p| (0.0..=1.0).contains(p)) && late.iter().any(|p| *p > 0.0));
+
+    // Without a delays file, or with a bad one: located errors, exit 2.
+    let (code, _, err) = petfleet(&[
+        "run",
+        "seoul-peak-day",
+        "--out",
+        &s(&d("x")),
+        "--set",
+        "pricing.quote_model=learned",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("quote_model") && err.contains("delays"),
+        "{err}"
+    );
+    let bad = d("bad.csv");
+    let text =
+        std::fs::read_to_string(d("delays.csv"))
+            .unwrap()
+            .replacen(",weekday,", ",someday,", 1);
+    std::fs::write(&bad, text).unwrap();
+    let set = format!("pricing.delays={}", s(&bad));
+    let (code, _, err) = petfleet(&[
+        "run",
+        "seoul-peak-day",
+        "--out",
+        &s(&d("x")),
+        "--set",
+        "pricing.quote_model=learned",
+        "--set",
+        &set,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("bad.csv:2:") && err.contains("day_type") && err.contains("someday"),
+        "{err}"
     );
 }

@@ -382,6 +382,9 @@ pub struct QuoteRecord {
     pub compared_won: i64,
     /// `accepted`, `declined`, `approved`, `auto_approved`, `charged` ...
     pub decision: &'static str,
+    /// Upfront quotes with learned delays: the chance of running 15 minutes late, and the
+    /// profile's fare for the same ride.
+    pub learned: Option<crate::msg::LearnedQuote>,
 }
 
 /// One row of pets.csv.

@@ -39,6 +39,7 @@
 
 pub mod actors;
 pub mod booking;
+pub mod delays;
 pub mod dispatch;
 pub mod engine;
 pub mod event;

@@ -45,6 +45,18 @@ pub struct QuoteOffer {
     pub surge: f64,
     /// Of the fare, the add-on service fee (not transport: customers compare the rest).
     pub addon_fee_won: i64,
+    /// With learned delays: the chance of running late, and the profile's fare.
+    pub learned: Option<LearnedQuote>,
+}
+
+/// What a quote with learned delays adds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LearnedQuote {
+    /// The chance the ride (its first leg) runs more than 15 minutes past its profile time.
+    pub p_late_15min: f64,
+    /// The fare a profile quote would have given for the same ride (to compare the two
+    /// models on the same rides).
+    pub profile_fare_won: i64,
 }
 
 /// Why a fare is re-quoted.
@@ -118,6 +130,7 @@ impl TraceEncode for QuoteOffer {
             distance_m,
             surge,
             addon_fee_won,
+            learned,
         } = self;
         h.u32(booking.0);
         h.u64(*fare_won as u64);
@@ -126,6 +139,15 @@ impl TraceEncode for QuoteOffer {
         h.f64(*distance_m);
         h.f64(*surge);
         h.u64(*addon_fee_won as u64);
+        // Only learned quotes have it: profile quotes hash as they always did.
+        if let Some(LearnedQuote {
+            p_late_15min,
+            profile_fare_won,
+        }) = learned
+        {
+            h.f64(*p_late_15min);
+            h.u64(*profile_fare_won as u64);
+        }
     }
 }
 

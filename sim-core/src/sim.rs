@@ -129,6 +129,9 @@ pub struct SimSpec {
     pub tariff: Arc<Tariff>,
     /// The plain taxi tariff customers compare with.
     pub reference: Arc<Tariff>,
+    /// Learned delays: quotes meter the route at their medians and give the chance of
+    /// running 15 minutes late (`[pricing] quote_model = "learned"`); `None`: profile quotes.
+    pub quote_delays: Option<Arc<crate::delays::LearnedDelays>>,
     /// Tolls.
     pub tolls: Tolls,
     /// Nodes inside the home city.
@@ -237,6 +240,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
     let ctx = Arc::new(FleetContext {
         world: spec.world.clone(),
         tariff: spec.tariff.clone(),
+        quote_delays: spec.quote_delays.clone(),
         tolls: spec.tolls,
         in_city: spec.in_city.clone(),
         partners: infos.clone(),

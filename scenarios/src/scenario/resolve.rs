@@ -76,6 +76,7 @@ pub fn resolve(
         fleet,
         tariff: Arc::new(cx.tariff(K("tariff"), &scenario.pricing.tariff)?),
         reference: Arc::new(cx.tariff(K("reference"), &scenario.pricing.reference)?),
+        quote_delays: cx.quote_delays(&scenario.pricing)?,
         tolls: data.tolls,
         in_city: cx.in_city(),
         partners: cx.partners.to_vec(),
@@ -455,6 +456,28 @@ impl<'a> Cx<'a> {
             }
         }
         Ok(fleet)
+    }
+
+    /// The learned delays of `[pricing] quote_model = "learned"`, read from `delays`.
+    fn quote_delays(
+        &self,
+        p: &crate::scenario::PricingSection,
+    ) -> Result<Option<Arc<sim_core::delays::LearnedDelays>>, InputError> {
+        let at = |k| [K("pricing"), K(k)];
+        match (p.quote_model.as_str(), &p.delays) {
+            ("profile", _) => Ok(None),
+            ("learned", Some(path)) => {
+                crate::learn::read(std::path::Path::new(path)).map(|d| Some(Arc::new(d)))
+            }
+            ("learned", None) => Err(self.loc.err(
+                &at("quote_model"),
+                "learned",
+                "`delays = \"FILE\"` beside it: the file `petfleet learn` writes",
+            )),
+            (other, _) => Err(self
+                .loc
+                .err(&at("quote_model"), other, "`profile` or `learned`")),
+        }
     }
 
     /// A tariff named at `[pricing] key`: a bundled name or a file.

@@ -414,6 +414,7 @@ impl Customer {
                 fare_won: f,
                 compared_won: a.account.metered_won,
                 decision: "charged",
+                learned: None,
             }));
         }
         cx.emit(Event::BookingClosed(Box::new(Self::record(
@@ -567,6 +568,7 @@ impl Customer {
             fare_won: q.fare_won,
             compared_won: q.reference_won,
             decision: if accepted { "accepted" } else { "declined" },
+            learned: q.learned,
         }));
         cx.send(
             self.dispatcher,
@@ -707,6 +709,7 @@ impl Customer {
             fare_won: new_won,
             compared_won: old_won,
             decision,
+            learned: None,
         }));
         cx.send(
             from,

@@ -21,6 +21,7 @@ use crate::actors::{
     VehicleMsg,
 };
 use crate::booking::{BookingSpec, Dwell, Infeasible, Leg, PlanStop, StopKind, VehicleView};
+use crate::delays::{p_late_route, LearnedTimes};
 use crate::dispatch::plan::{InsertMode, Placement};
 use crate::dispatch::{Fleet, Request};
 use crate::engine::{Cx, SimActor};
@@ -28,11 +29,18 @@ use crate::event::Event;
 use crate::fare::{feed_route, price, Meter, Tariff};
 use crate::ids::{BookingId, NodeId, VehicleId};
 use crate::money;
-use crate::msg::QuoteOffer;
+use crate::msg::{LearnedQuote, QuoteOffer};
 use crate::notify::{Facts, NoticeKind};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, ProfileAt, SpeedTable, TrafficConfig};
 use crate::world::TravelTimes;
+
+/// A leg's predicted fare, plain taxi fare, length (m), and with learned delays the chance
+/// of running late and the profile's fare.
+type Prediction = (i64, i64, f64, Option<(f64, i64)>);
+
+/// "Late" in a quote: this many seconds past the profile time.
+const LATE_S: f64 = 15.0 * 60.0;
 
 /// Dispatch settings.
 #[derive(Clone, Copy, Debug)]
@@ -246,14 +254,17 @@ impl Dispatcher {
         self.ctx.tariff.surge.multiplier(ratio)
     }
 
-    /// Predicted fare of one leg (and the plain taxi fare for it, and its length).
+    /// Predicted fare of one leg, the plain taxi fare for it, its length, and (with learned
+    /// delays) the chance it runs 15 minutes late. Profile quotes meter the route at the
+    /// profile's times; learned quotes at the learned median of each edge's class
+    /// ([`crate::delays`]): the quote rule.
     fn predict(
         &mut self,
         spec: &BookingSpec,
         leg: Leg,
         start: SimTime,
         surge: f64,
-    ) -> Option<(i64, i64, f64)> {
+    ) -> Option<Prediction> {
         let world = self.ctx.world.clone();
         let net = &world.net;
         let (from, to) = (spec.pickup_for(leg), spec.dropoff_for(leg));
@@ -267,15 +278,29 @@ impl Dispatcher {
             Some(t) => self.ctx.route(t.as_ref(), from, to)?,
             None => self.fleet.estimates.route(start, from, to, speeds)?,
         };
+        let delays = self.ctx.quote_delays.clone();
+        let learned = delays.as_deref().map(|d| LearnedTimes {
+            profile: speeds,
+            delays: d,
+            day: self.traffic.day_type(start),
+            hour: (start.ms_of_day() / crate::time::MS_PER_H) as usize,
+        });
+        let timed: &dyn TravelTimes = match &learned {
+            Some(l) => l,
+            None => speeds,
+        };
+        let p_late = delays
+            .as_ref()
+            .map(|d| p_late_route(d, &self.traffic, net, speeds, &route.edges, start, LATE_S));
         let tolls = self.ctx.tolls.for_route(net, &route.edges);
         let outside = !self.ctx.in_city[from.index()];
-        let metered = |tariff: &Tariff| {
+        let metered = |tariff: &Tariff, times: &dyn TravelTimes| {
             let mut m = Meter::start(tariff, start, outside);
             feed_route(
                 &mut m,
                 tariff,
                 net,
-                speeds,
+                times,
                 start,
                 &route.edges,
                 &self.ctx.in_city,
@@ -283,10 +308,18 @@ impl Dispatcher {
             m
         };
         let extras = money::extras(spec, leg, 0, tolls, surge);
-        let fare = price(&self.ctx.tariff, &metered(&self.ctx.tariff), &extras).total_won;
+        let fare = price(&self.ctx.tariff, &metered(&self.ctx.tariff, timed), &extras).total_won;
         let plain = money::plain_extras(tolls);
-        let reference = price(&self.reference, &metered(&self.reference), &plain).total_won;
-        Some((fare, reference, route.length_m))
+        let reference = price(&self.reference, &metered(&self.reference, timed), &plain).total_won;
+        let learned = p_late.map(|p| {
+            let profile = price(
+                &self.ctx.tariff,
+                &metered(&self.ctx.tariff, speeds),
+                &extras,
+            );
+            (p, profile.total_won)
+        });
+        Some((fare, reference, route.length_m, learned))
     }
 
     fn reject(&mut self, spec: &BookingSpec, reason: String, cx: &mut Cx<'_, Msg, Event>) {
@@ -317,11 +350,12 @@ impl Dispatcher {
             return self.reject(&spec, reason, cx);
         }
         let pickup_at = ins.pickup_eta.max(spec.pickup_after) + self.cfg.dwell.pickup;
-        let Some((out_won, out_ref, out_m)) = self.predict(&spec, Leg::Outbound, pickup_at, surge)
+        let Some((out_won, out_ref, out_m, learned)) =
+            self.predict(&spec, Leg::Outbound, pickup_at, surge)
         else {
             return self.reject(&spec, "destination unreachable".to_string(), cx);
         };
-        let (mut ret_won, mut ret_ref, mut ret_m) = (0, 0, 0.0);
+        let (mut ret_won, mut ret_ref, mut ret_m, mut ret_profile) = (0, 0, 0.0, 0);
         if let Some((_, partner)) = spec.addon {
             let drive = self
                 .fleet
@@ -337,7 +371,10 @@ impl Dispatcher {
             if spec.returns {
                 let back = arrive + spec.service_time;
                 match self.predict(&spec, Leg::Return, back, surge) {
-                    Some(r) => (ret_won, ret_ref, ret_m) = r,
+                    Some(r) => {
+                        (ret_won, ret_ref, ret_m) = (r.0, r.1, r.2);
+                        ret_profile = r.3.map_or(r.0, |l| l.1);
+                    }
                     None => return self.reject(&spec, "no way back from the partner".into(), cx),
                 }
             }
@@ -350,6 +387,10 @@ impl Dispatcher {
             distance_m: out_m + ret_m,
             surge,
             addon_fee_won: spec.addon.map_or(0, |(a, _)| self.ctx.tariff.addons.fee(a)),
+            learned: learned.map(|(p, profile)| LearnedQuote {
+                p_late_15min: p,
+                profile_fare_won: profile + ret_profile,
+            }),
         };
         let quoted = Quoted {
             spec: spec.clone(),

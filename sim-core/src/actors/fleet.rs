@@ -92,6 +92,8 @@ pub struct FleetContext {
     pub static_routes: Option<Arc<Ch>>,
     /// The hour-profile hierarchies, on networks large enough to route through them.
     pub profile_routes: Option<Arc<ProfileHierarchies>>,
+    /// Learned delays for quotes, if the scenario quotes with them.
+    pub quote_delays: Option<Arc<crate::delays::LearnedDelays>>,
 }
 
 impl FleetContext {
