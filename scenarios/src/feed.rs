@@ -9,6 +9,7 @@
 
 pub mod export;
 pub mod mqtt;
+pub mod replay;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,10 @@ pub enum Body {
         /// The pets, each `species/size/weight` as in `bookings.csv` (`dog/large/24.0kg`).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         pets: Vec<String>,
+        /// An add-on: `vet_visit`, `grooming` or `hotel_stay` (the destination is then the
+        /// partner's node).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        addon: Option<String>,
     },
     /// The customer accepted the quote (and a van may be named).
     BookingAccepted {

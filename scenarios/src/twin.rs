@@ -531,6 +531,7 @@ impl<'n> Twin<'n> {
                 destination,
                 requested_pickup,
                 pets,
+                ..
             } => {
                 let pickup = requested_pickup.and_then(|t| self.clock.parse(&t).ok());
                 self.created(at, booking, (origin, destination), pickup, pets)

@@ -23,6 +23,27 @@ pub enum FeedCommand {
     Export(ExportArgs),
     /// Publish a feed file to an MQTT broker, one topic per van, booking and incident.
     Publish(PublishArgs),
+    /// Turn a recorded feed into a scenario (vans placed at their first fixes, bookings and
+    /// incidents scripted), so that a real day becomes a test case.
+    Scenario(ReplayArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// The feed (NDJSON; `-`: stdin).
+    feed: PathBuf,
+    /// The fleet's scenario (network, tariff, traffic, vehicles): a catalogue name or a
+    /// file.
+    #[arg(long)]
+    scenario: Option<String>,
+    /// The scenario file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// Read data from this directory instead of the bundled copy.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -186,6 +207,7 @@ pub fn cmd_feed(cmd: FeedCommand) -> Result<(), RunError> {
             eprintln!("wrote {total} messages to {}: {counts:?}", a.out.display());
             Ok(())
         }
+        FeedCommand::Scenario(a) => replay(a),
         FeedCommand::Publish(a) => {
             let input = open(&a.feed).map_err(|source| RunError::Io {
                 dir: a.feed.clone(),
@@ -201,6 +223,60 @@ pub fn cmd_feed(cmd: FeedCommand) -> Result<(), RunError> {
             Ok(())
         }
     }
+}
+
+/// Runs `petfleet feed scenario`.
+fn replay(a: ReplayArgs) -> Result<(), RunError> {
+    let data = a.data.map_or(DataSource::Bundled, DataSource::Dir);
+    let loaded = scenarios::run::Loaded::new(a.scenario.as_deref(), &data)?;
+    let opts = RunOptions {
+        scenario: a.scenario.clone(),
+        seed: None,
+        until: None,
+        out: PathBuf::from("."),
+        host: Host::Reference,
+        trace: false,
+        record: false,
+        data,
+        scale: None,
+        overrides: a.overrides.read()?,
+    };
+    let (merged, resolved) = loaded.resolve(&opts)?;
+    let input = open(&a.feed).map_err(|e| {
+        InputError::at("<command line>", "", None, "FEED")
+            .value(a.feed.display().to_string())
+            .expected(format!("a readable NDJSON feed ({e})"))
+    })?;
+    let spec = &resolved.spec;
+    let r = scenarios::feed::replay::scenario(
+        input,
+        &merged.src.text,
+        &spec.world.net,
+        &spec.fleet,
+        &spec.partners,
+        resolved.start_date,
+    )
+    .map_err(RunError::Child)?;
+    let io = |source| RunError::Io {
+        dir: a.out.clone(),
+        source,
+    };
+    let tmp = a.out.with_extension("partial");
+    std::fs::write(&tmp, &r.toml).map_err(io)?;
+    std::fs::rename(&tmp, &a.out).map_err(io)?;
+    eprintln!(
+        "wrote {}: {} bookings, {} incidents, {} of {} vans placed at their first fix; {} lines skipped",
+        a.out.display(),
+        r.bookings,
+        r.incidents,
+        r.vans_placed,
+        spec.fleet.len(),
+        r.skipped.len()
+    );
+    for (line, why) in r.skipped.iter().take(10) {
+        eprintln!("  line {line}: {why}");
+    }
+    Ok(())
 }
 
 fn open(path: &std::path::Path) -> std::io::Result<Box<dyn std::io::BufRead>> {

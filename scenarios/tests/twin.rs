@@ -725,3 +725,53 @@ fn learned_delays_quote_closer_to_the_metered_fare_than_the_profile_on_a_held_ou
         "{err}"
     );
 }
+
+#[test]
+fn a_recorded_feed_replayed_as_a_scenario_runs_the_same_day_again() {
+    let p = peak();
+    let dir = tempfile::tempdir().unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let toml = dir.path().join("day.toml");
+    let (code, _, err) = petfleet(&[
+        "feed",
+        "scenario",
+        &s(&p.feed),
+        "--scenario",
+        "seoul-peak-day",
+        "--out",
+        &s(&toml),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("5297 bookings, 42 incidents, 250 of 250 vans placed"),
+        "{err}"
+    );
+    let out = dir.path().join("run");
+    ok(&["run", &s(&toml), "--out", &s(&out)]);
+    let count = |dir: &Path, status: &str| {
+        rows(&dir.join("bookings.csv"))
+            .iter()
+            .filter(|r| r["status"] == status)
+            .count()
+    };
+    assert_eq!(rows(&out.join("bookings.csv")).len(), 5297);
+    assert_eq!(
+        rows(&out.join("incidents.csv")).len(),
+        rows(&p.run.join("incidents.csv")).len()
+    );
+    let (real, again) = (
+        count(&p.run, "completed") as f64,
+        count(&out, "completed") as f64,
+    );
+    assert!(
+        (again / real - 1.0).abs() < 0.05,
+        "completed: {real} on the day, {again} replayed"
+    );
+    // The incidents are the day's: same roads, same starts.
+    let key = |r: &BTreeMap<String, String>| {
+        (r["road"].clone(), r["start_at"].clone(), r["edges"].clone())
+    };
+    let day: Vec<_> = rows(&p.run.join("incidents.csv")).iter().map(key).collect();
+    let replayed: Vec<_> = rows(&out.join("incidents.csv")).iter().map(key).collect();
+    assert_eq!(day, replayed);
+}

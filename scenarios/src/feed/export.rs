@@ -32,6 +32,7 @@ struct BookingRow {
     requested_at: SimTime,
     requested_pickup: Option<String>,
     pets: Vec<String>,
+    addon: Option<String>,
     status: String,
     reason: String,
     fare_won: Option<i64>,
@@ -123,6 +124,7 @@ fn created((id, b): (&BookingId, &BookingRow)) -> (SimTime, Body) {
         destination: b.destination.clone(),
         requested_pickup: b.requested_pickup.clone(),
         pets: b.pets.clone(),
+        addon: b.addon.clone(),
     };
     (b.requested_at, body)
 }
@@ -250,6 +252,7 @@ fn read_bookings(
         "requested_at",
         "requested_pickup",
         "pets",
+        "addon",
         "final_fare_won",
         "vehicle_id",
         "status",
@@ -279,6 +282,7 @@ fn read_bookings(
                     .split_whitespace()
                     .map(str::to_string)
                     .collect(),
+                addon: addon_name(t.raw(row, "addon")),
                 status: t.raw(row, "status").to_string(),
                 reason: t.raw(row, "reason").to_string(),
                 fare_won: t.parse_opt(*line, row, "final_fare_won", "won", |_: &i64| true)?,
@@ -287,6 +291,16 @@ fn read_bookings(
         );
     }
     Ok(out)
+}
+
+/// `bookings.csv`'s add-on (`VetVisit`) in the scenario's spelling (`vet_visit`).
+fn addon_name(raw: &str) -> Option<String> {
+    match raw {
+        "VetVisit" => Some("vet_visit".into()),
+        "Grooming" => Some("grooming".into()),
+        "HotelStay" => Some("hotel_stay".into()),
+        _ => None,
+    }
 }
 
 fn read_incidents(dir: &Path) -> Result<BTreeMap<String, IncidentRow>, InputError> {

@@ -79,8 +79,8 @@ fn van_place(net: &RoadNetwork, van: &VanMirror, home: NodeId, at: SimTime) -> (
     }
 }
 
-/// The pets of a booking as scenario tables (a small dog when the feed named none).
-fn pets(b: &BookingMirror) -> Value {
+/// Pets (`dog/large/24.0kg`) as scenario tables (a small dog when none is named).
+pub fn pet_tables(pets: &[String]) -> Value {
     let parse = |p: &str| -> Option<Table> {
         let mut it = p.split('/');
         let (species, size, kg) = (it.next()?, it.next()?, it.next()?);
@@ -91,8 +91,7 @@ fn pets(b: &BookingMirror) -> Value {
         t.insert("weight_kg".into(), kg.into());
         Some(t)
     };
-    let mut list: Vec<Value> = b
-        .pets
+    let mut list: Vec<Value> = pets
         .iter()
         .filter_map(|p| parse(p))
         .map(Value::Table)
@@ -101,6 +100,19 @@ fn pets(b: &BookingMirror) -> Value {
         list.push(Value::Table(parse("dog/small/5.0kg").expect("a pet")));
     }
     Value::Array(list)
+}
+
+/// Van `v`'s own depot at `node`: its home depot's table (crates, shifts) with one van.
+pub fn van_depot(base_depots: &[Value], home_depot: Option<usize>, v: usize, node: &str) -> Value {
+    let mut d = home_depot
+        .and_then(|k| base_depots.get(k))
+        .and_then(Value::as_table)
+        .cloned()
+        .unwrap_or_default();
+    d.insert("name".into(), format!("V{v}").into());
+    d.insert("node".into(), node.into());
+    d.insert("vehicles".into(), 1.into());
+    Value::Table(d)
 }
 
 /// The fork of `twin` at `at` (its feed applied up to `at`) over `horizon`, from the
@@ -136,15 +148,7 @@ pub fn fork(
         let (home_depot, home) = homes.get(v).copied().unwrap_or((None, NodeId(0)));
         let (node, reach) = van_place(net, van, home, at);
         places.push((node, reach));
-        let mut d = home_depot
-            .and_then(|k| base_depots.get(k))
-            .and_then(Value::as_table)
-            .cloned()
-            .unwrap_or_default();
-        d.insert("name".into(), format!("V{v}").into());
-        d.insert("node".into(), net.node(node).name.clone().into());
-        d.insert("vehicles".into(), 1.into());
-        depots.push(Value::Table(d));
+        depots.push(van_depot(&base_depots, home_depot, v, &net.node(node).name));
     }
     s.insert("depots".into(), Value::Array(depots));
     let (bookings, forked, arriving) = scripted(twin, &places, at);
@@ -203,7 +207,7 @@ fn scripted(twin: &Twin<'_>, places: &[(NodeId, SimTime)], at: SimTime) -> Scrip
             _ => continue,
         }
         t.insert("dropoff".into(), b.destination.clone().into());
-        t.insert("pets".into(), pets(b));
+        t.insert("pets".into(), pet_tables(&b.pets));
         if let Some(v) = van {
             t.insert("vehicle".into(), (v as i64).into());
         }
