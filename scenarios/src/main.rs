@@ -410,7 +410,24 @@ fn parse_clock_arg(s: &str) -> Result<SimTime, String> {
     parse_clock(s).ok_or_else(|| format!("{s:?} is not a time of day; expected HH:MM (e.g. 10:30)"))
 }
 
+/// A closed pipe on stdout (`petfleet ... | head`) ends the program quietly, as a shell
+/// expects (exit 141, killed by SIGPIPE), instead of a panic message.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = (payload.downcast_ref::<String>().map(String::as_str))
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to stdout") {
+            std::process::exit(141);
+        }
+        default(info)
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -478,6 +495,13 @@ struct ReproduceArgs {
     /// Then run on to the end and compare the trace hash with the manifest's.
     #[arg(long)]
     verify: bool,
+    /// Write every message and event within --window of --at (before and after), in the
+    /// columns of events.csv, to this file.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// The half-width of the --events window.
+    #[arg(long, default_value = "10min", value_parser = parse_duration_arg)]
+    window: SimDuration,
     /// The data the run was made with, if not the bundled copy.
     #[arg(long)]
     data: Option<PathBuf>,
@@ -493,6 +517,7 @@ fn cmd_reproduce(a: ReproduceArgs) -> Result<(), RunError> {
         subject,
         verify: a.verify,
         data,
+        events: a.events.map(|f| (f, a.window)),
     };
     for line in reproduce(&request)? {
         println!("{line}");

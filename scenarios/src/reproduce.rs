@@ -12,7 +12,7 @@ use sim_core::actors::{Msg, Vehicle};
 use sim_core::engine::{ObserveError, Observer};
 use sim_core::event::Event;
 use sim_core::ids::{ActorId, BookingId};
-use sim_core::time::SimTime;
+use sim_core::time::{SimDuration, SimTime};
 
 use crate::error::InputError;
 use crate::inspect::{clock, van_lines};
@@ -41,6 +41,49 @@ pub struct Request {
     pub verify: bool,
     /// The data the run was made with.
     pub data: DataSource,
+    /// Also write every message and event within this long of `at` (before and after),
+    /// in the columns of `events.csv`, to this file.
+    pub events: Option<(PathBuf, SimDuration)>,
+}
+
+/// The events of a window around the time stood at, as `events.csv` rows.
+struct Window {
+    from: SimTime,
+    to: SimTime,
+    clock: crate::output::Clock,
+    tmp: PathBuf,
+    out: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    rows: u64,
+}
+
+impl Window {
+    fn row(
+        &mut self,
+        at: SimTime,
+        seq: Option<u64>,
+        stream: &str,
+        kind: &str,
+        actor: ActorId,
+        detail: &str,
+    ) -> Result<(), ObserveError> {
+        if at < self.from || at > self.to {
+            return Ok(());
+        }
+        self.rows += 1;
+        let seq = seq.map_or(String::new(), |s| s.to_string());
+        let row = [
+            &self.clock.format(at),
+            &at.as_ms().to_string(),
+            &seq,
+            stream,
+            kind,
+            &actor.to_string(),
+            detail,
+        ];
+        self.out
+            .write_record(row)
+            .map_err(|e| Box::new(e) as ObserveError)
+    }
 }
 
 /// Lines kept of a watched actor's messages and events.
@@ -52,6 +95,7 @@ struct Watch {
     actor: Option<ActorId>,
     messages: VecDeque<String>,
     events: VecDeque<String>,
+    window: Option<Window>,
 }
 
 fn keep(q: &mut VecDeque<String>, line: String) {
@@ -63,6 +107,16 @@ fn keep(q: &mut VecDeque<String>, line: String) {
 
 impl Observer<Msg, Event> for Watch {
     fn on_event(&mut self, at: SimTime, from: ActorId, event: &Event) -> Result<(), ObserveError> {
+        if let Some(w) = &mut self.window {
+            w.row(
+                at,
+                None,
+                "event",
+                event.kind(),
+                from,
+                &crate::output::event_detail(event),
+            )?;
+        }
         // GPS fixes are every 30 s: the decisions are the other events.
         if Some(from) == self.actor && !matches!(event, Event::Position(_)) {
             let detail = crate::output::event_detail(event);
@@ -75,7 +129,7 @@ impl Observer<Msg, Event> for Watch {
     }
 
     fn wants_deliveries(&self) -> bool {
-        self.actor.is_some()
+        self.actor.is_some() || self.window.is_some()
     }
 
     fn on_delivery(
@@ -85,6 +139,9 @@ impl Observer<Msg, Event> for Watch {
         to: ActorId,
         msg: &Msg,
     ) -> Result<(), ObserveError> {
+        if let Some(w) = &mut self.window {
+            w.row(at, Some(_seq), "msg", msg.kind(), to, &msg.detail())?;
+        }
         if Some(to) == self.actor {
             keep(
                 &mut self.messages,
@@ -118,6 +175,12 @@ pub fn reproduce(r: &Request) -> Result<Vec<String>, RunError> {
         _ => None,
     };
     live.viewer().actor = van.and_then(|v| live.layout.vehicles.get(v as usize).copied());
+    if let Some((path, width)) = &r.events {
+        let from = SimTime(r.at.as_ms().saturating_sub(width.as_ms()));
+        live.step_until(from)?;
+        let window = open_window(path, from, r.at + *width, run.resolved.start_date)?;
+        live.viewer().window = Some(window);
+    }
     live.step_until(r.at)?;
     let mut lines = vec![format!(
         "{}: {} (seed {}) re-run to {}: {} messages delivered, trace hash so far {:016x}",
@@ -129,10 +192,67 @@ pub fn reproduce(r: &Request) -> Result<Vec<String>, RunError> {
         live.sim.trace_hash()
     )];
     lines.extend(subject_lines(&mut live, r.subject));
+    if let Some((path, _)) = &r.events {
+        lines.push(close_window(&mut live, path)?);
+    }
     if r.verify {
         lines.push(verify(live, &run.manifest)?);
     }
     Ok(lines)
+}
+
+/// Starts `path` (as `path.partial`) for the rows from `from` to `to`.
+fn open_window(
+    path: &std::path::Path,
+    from: SimTime,
+    to: SimTime,
+    start: chrono::NaiveDate,
+) -> Result<Window, RunError> {
+    let io = |source| RunError::Io {
+        dir: path.to_path_buf(),
+        source,
+    };
+    let tmp = path.with_extension("partial");
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    out.write_record([
+        "time", "time_ms", "seq", "stream", "kind", "actor", "detail",
+    ])
+    .map_err(|e| io(std::io::Error::other(e)))?;
+    Ok(Window {
+        from,
+        to,
+        clock: crate::output::Clock::new(start),
+        tmp,
+        out,
+        rows: 0,
+    })
+}
+
+/// Runs to the window's end and writes its file.
+fn close_window(live: &mut Live<'_, Watch>, path: &std::path::Path) -> Result<String, RunError> {
+    let to = live
+        .viewer()
+        .window
+        .as_ref()
+        .map_or(SimTime::ZERO, |w| w.to);
+    live.step_until(to.min(live.sim.until()))?;
+    let w = live.viewer().window.take().expect("opened");
+    let io = |source| RunError::Io {
+        dir: path.to_path_buf(),
+        source,
+    };
+    let mut out = w.out;
+    out.flush().map_err(io)?;
+    drop(out);
+    std::fs::rename(&w.tmp, path).map_err(io)?;
+    Ok(format!(
+        "wrote {} messages and events from {} to {} to {}",
+        w.rows,
+        clock(w.from),
+        clock(w.to),
+        path.display()
+    ))
 }
 
 fn subject_lines(live: &mut Live<'_, Watch>, subject: Option<Subject>) -> Vec<String> {

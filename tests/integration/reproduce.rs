@@ -17,6 +17,7 @@ fn request(dir: PathBuf, subject: Subject) -> Request {
         subject: Some(subject),
         verify: true,
         data: DataSource::Bundled,
+        events: None,
     }
 }
 
@@ -41,9 +42,31 @@ fn the_default_run_stopped_after_10_30_shows_the_reroute_decision_and_verifies()
     );
     assert!(text.contains("requote_answer B0 approved true"), "{text}");
     assert!(lines.last().unwrap().starts_with("verified:"), "{text}");
-    // By booking: the same van.
-    let lines = reproduce(&request(dir.path().to_path_buf(), Subject::Booking(0))).unwrap();
+    // By booking: the same van; and the window of messages and events around 10:31.
+    let window = dir.path().join("window.csv");
+    let mut r = request(dir.path().to_path_buf(), Subject::Booking(0));
+    r.events = Some((window.clone(), sim_core::time::SimDuration::from_mins(5)));
+    let lines = reproduce(&r).unwrap();
     assert!(lines.iter().any(|l| l == "Van 0: detouring"), "{lines:?}");
+    assert!(
+        lines.last().unwrap().starts_with("verified:"),
+        "the window changes nothing: {lines:?}"
+    );
+    let text = std::fs::read_to_string(&window).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "time,time_ms,seq,stream,kind,actor,detail");
+    let times: Vec<u64> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in order");
+    let (from, to) = (10 * 3_600_000 + 26 * 60_000, 10 * 3_600_000 + 36 * 60_000);
+    assert!(times.iter().all(|t| (from..=to).contains(t)), "{times:?}");
+    assert!(
+        text.contains(",event,rerouted,") && text.contains("accepted true"),
+        "{text}"
+    );
+    assert!(text.contains(",msg,requote,"), "{text}");
 }
 
 #[test]
