@@ -890,6 +890,8 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         },
         Engine::Loop => Host::Reference,
     };
+    // A recorded run is stepped on the reference loop (it notes hourly trace hashes).
+    let host = if args.record { Host::Reference } else { host };
     let name = args
         .scenario
         .clone()

@@ -175,8 +175,9 @@ pub fn reproduce(r: &Request) -> Result<Vec<String>, RunError> {
         _ => None,
     };
     live.viewer().actor = van.and_then(|v| live.layout.vehicles.get(v as usize).copied());
-    if let Some((path, width)) = &r.events {
-        let from = SimTime(r.at.as_ms().saturating_sub(width.as_ms()));
+    let from = (r.events.as_ref()).map(|(_, w)| SimTime(r.at.as_ms().saturating_sub(w.as_ms())));
+    let prefix = check_prefix(&mut live, &run.manifest, from.unwrap_or(r.at))?;
+    if let (Some((path, width)), Some(from)) = (&r.events, from) {
         live.step_until(from)?;
         let window = open_window(path, from, r.at + *width, run.resolved.start_date)?;
         live.viewer().window = Some(window);
@@ -191,6 +192,7 @@ pub fn reproduce(r: &Request) -> Result<Vec<String>, RunError> {
         live.sim.delivered(),
         live.sim.trace_hash()
     )];
+    lines.push(prefix);
     lines.extend(subject_lines(&mut live, r.subject));
     if let Some((path, _)) = &r.events {
         lines.push(close_window(&mut live, path)?);
@@ -199,6 +201,47 @@ pub fn reproduce(r: &Request) -> Result<Vec<String>, RunError> {
         lines.push(verify(live, &run.manifest)?);
     }
     Ok(lines)
+}
+
+/// Steps to the manifest's last trace-hash checkpoint at or before `by` and compares the
+/// hash there with the recorded one.
+fn check_prefix(
+    live: &mut Live<'_, Watch>,
+    manifest: &serde_json::Value,
+    by: SimTime,
+) -> Result<String, RunError> {
+    let checkpoints = manifest["trace_checkpoints"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let last = (checkpoints.iter())
+        .filter_map(|c| {
+            Some((
+                SimTime(c["time_ms"].as_u64()?),
+                c["trace_hash"].as_str()?.to_string(),
+            ))
+        })
+        .filter(|(t, _)| *t <= by)
+        .last();
+    let Some((t, recorded)) = last else {
+        return Ok(format!(
+            "prefix: no trace-hash checkpoint recorded by {} (record the run with --record)",
+            clock(by)
+        ));
+    };
+    live.step_until(t)?;
+    let hash = format!("{:016x}", live.sim.trace_hash());
+    Ok(if hash == recorded {
+        format!(
+            "prefix verified: the trace hash at {} is the recorded {hash}",
+            clock(t)
+        )
+    } else {
+        format!(
+            "prefix DIFFERS: the trace hash at {} is {hash}, the recorded one {recorded}",
+            clock(t)
+        )
+    })
 }
 
 /// Starts `path` (as `path.partial`) for the rows from `from` to `to`.

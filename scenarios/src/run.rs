@@ -8,7 +8,7 @@ use sim_core::actors::Msg;
 use sim_core::engine::{EngineError, Host, Observer, RunLimits, RunReport, Simulation};
 use sim_core::event::Event;
 use sim_core::observe::{BookingCounts, ClosingBooks, KpiRow, Kpis, NotifyKpis, SettleKpis};
-use sim_core::time::SimTime;
+use sim_core::time::{SimDuration, SimTime};
 
 use crate::catalog;
 use crate::data::{self, DataFiles};
@@ -363,12 +363,49 @@ fn io_err(opts: &RunOptions, source: std::io::Error) -> RunError {
 
 /// Resolves and runs a loaded scenario, writing its outputs to `opts.out`.
 pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunError> {
+    if opts.record {
+        return run_recorded(loaded, opts);
+    }
     let (merged, resolved) = loaded.resolve(opts)?;
     let spec = &resolved.spec;
     tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
     let outputs = open_outputs(opts, &resolved)?;
     let (outputs, sim) = simulate((&merged, &resolved), opts.host, outputs);
-    write_run((loaded, opts), (merged, resolved), outputs, (sim, &[]))
+    write_run(
+        (loaded, opts),
+        (merged, resolved),
+        outputs,
+        (sim, &Extra::default()),
+    )
+}
+
+/// How often a recorded run notes its trace hash (`trace_checkpoints` in the manifest).
+pub const CHECKPOINT_EVERY: SimDuration = SimDuration::from_hours(1);
+
+/// A recorded run (`--record`): stepped on the reference loop, noting its trace hash every
+/// [`CHECKPOINT_EVERY`], so that `petfleet reproduce` can check the prefix it re-runs.
+/// Its files are those of any host's run, byte for byte.
+fn run_recorded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunError> {
+    let mut live = Live::start(loaded, opts, |_| sim_core::engine::NullObserver, true)?;
+    let until = live.sim.until();
+    let mut t = SimTime::ZERO + CHECKPOINT_EVERY;
+    while t < until {
+        live.step_until(t)?;
+        live.checkpoint();
+        t = t + CHECKPOINT_EVERY;
+    }
+    live.step_until(until)?;
+    live.finish()?
+        .ok_or_else(|| RunError::Child("a recorded run wrote no outputs".into()))
+}
+
+/// What a stepped run adds to its manifest.
+#[derive(Clone, Debug, Default)]
+struct Extra {
+    /// What the user did to the run.
+    actions: Vec<String>,
+    /// (time, trace hash, messages delivered) at each checkpoint.
+    checkpoints: Vec<(SimTime, u64, u64)>,
 }
 
 /// Writes what a run came to (its KPIs, reconciliation, timeline end, manifest) and commits
@@ -377,7 +414,7 @@ fn write_run(
     (loaded, opts): (&Loaded, &RunOptions),
     (merged, resolved): (Merged, Resolved),
     mut outputs: CsvOutputs,
-    (sim, actions): (Result<Simulated, RunError>, &[String]),
+    (sim, extra): (Result<Simulated, RunError>, &Extra),
 ) -> Result<RunSummary, RunError> {
     let sim = match sim {
         Ok(sim) => sim,
@@ -406,9 +443,22 @@ fn write_run(
         (&sim.kpi_rows, &sim.counts),
         (&written, &sim.problems),
     );
-    if !actions.is_empty() {
+    if !extra.actions.is_empty() {
         // A live run the user acted on is not the scenario's run: say what was done.
-        manifest["user_actions"] = serde_json::json!(actions);
+        manifest["user_actions"] = serde_json::json!(extra.actions);
+    }
+    if !extra.checkpoints.is_empty() {
+        let cps: Vec<serde_json::Value> = (extra.checkpoints.iter())
+            .map(|(t, hash, delivered)| {
+                serde_json::json!({
+                    "time": clock.format(*t),
+                    "time_ms": t.as_ms(),
+                    "trace_hash": format!("{hash:016x}"),
+                    "delivered": delivered,
+                })
+            })
+            .collect();
+        manifest["trace_checkpoints"] = serde_json::json!(cps);
     }
     write_manifest(&opts.out, &manifest).map_err(|e| io_err(opts, e))?;
     if !sim.problems.is_empty() {
@@ -441,8 +491,9 @@ pub struct Live<'l, V> {
     /// The run: outputs (when written), checks, viewer.
     pub sim: Simulation<Msg, Event, (Option<CsvOutputs>, (Checks, V))>,
     wall: std::time::Duration,
-    /// What the user did to the run (messages injected), for the manifest.
-    actions: Vec<String>,
+    /// What the user did to the run (messages injected) and the trace-hash checkpoints, for
+    /// the manifest.
+    extra: Extra,
 }
 
 impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
@@ -472,7 +523,7 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
             layout,
             sim,
             wall: std::time::Duration::ZERO,
-            actions: Vec::new(),
+            extra: Extra::default(),
         })
     }
 
@@ -506,8 +557,14 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
         let msg = sim_core::actors::TrafficMsg::StartIncident(std::sync::Arc::new(plan));
         self.sim
             .inject(sim_core::time::SimDuration::ZERO, self.layout.traffic, msg)?;
-        self.actions.push(what);
+        self.extra.actions.push(what);
         Ok(())
+    }
+
+    /// Notes the trace hash where the run stands, for the manifest's `trace_checkpoints`.
+    pub fn checkpoint(&mut self) {
+        let (t, hash, delivered) = (self.sim.time(), self.sim.trace_hash(), self.sim.delivered());
+        self.extra.checkpoints.push((t, hash, delivered));
     }
 
     /// Whether the run writes outputs.
@@ -530,7 +587,7 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
             resolved,
             sim,
             wall,
-            actions,
+            extra,
             ..
         } = self;
         let ((outputs, (checks, _viewer)), report) = sim.finish_with_observer();
@@ -540,7 +597,7 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
                 (loaded, &opts),
                 (merged, resolved),
                 outputs,
-                (sim.map_err(RunError::from), &actions),
+                (sim.map_err(RunError::from), &extra),
             )
             .map(Some),
             None => match sim {

@@ -96,3 +96,35 @@ fn a_run_of_another_version_is_refused() {
         Ok(_) => panic!("a run of another version was reproduced"),
     }
 }
+
+#[test]
+fn a_recorded_run_checks_the_prefix_at_its_last_hourly_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = scenarios::run::RunOptions {
+        scenario: Some("seoul-busan-accident".into()),
+        seed: None,
+        until: None,
+        out: dir.path().to_path_buf(),
+        host: Host::Actix { shards: 2 },
+        trace: false,
+        record: true,
+        data: DataSource::Bundled,
+        scale: None,
+        overrides: Default::default(),
+    };
+    scenarios::run::run(&opts).unwrap();
+    let lines = reproduce(&request(dir.path().to_path_buf(), Subject::Vehicle(0))).unwrap();
+    assert_eq!(
+        lines[1],
+        "prefix verified: the trace hash at d1 10:00:00 is the recorded 80142b42afc555f3"
+    );
+    // A recording whose 10:00 checkpoint does not match is found out.
+    let path = dir.path().join("manifest.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("80142b42afc555f3", "0000000000000000")).unwrap();
+    let lines = reproduce(&request(dir.path().to_path_buf(), Subject::Vehicle(0))).unwrap();
+    assert!(
+        lines[1].starts_with("prefix DIFFERS: the trace hash at d1 10:00:00 is 80142b42afc555f3"),
+        "{lines:?}"
+    );
+}
