@@ -388,12 +388,6 @@ pub const CHECKPOINT_EVERY: SimDuration = SimDuration::from_hours(1);
 fn run_recorded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let mut live = Live::start(loaded, opts, |_| sim_core::engine::NullObserver, true)?;
     let until = live.sim.until();
-    let mut t = SimTime::ZERO + CHECKPOINT_EVERY;
-    while t < until {
-        live.step_until(t)?;
-        live.checkpoint();
-        t = t + CHECKPOINT_EVERY;
-    }
     live.step_until(until)?;
     live.finish()?
         .ok_or_else(|| RunError::Child("a recorded run wrote no outputs".into()))
@@ -532,12 +526,28 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
         &self.resolved
     }
 
-    /// Steps to `t` (see [`Simulation::step_until`]).
+    /// Steps to `t` (see [`Simulation::step_until`]); a recorded run (`--record`) notes
+    /// its trace hash at every [`CHECKPOINT_EVERY`] on the way, however it is stepped.
     pub fn step_until(&mut self, t: SimTime) -> Result<(), RunError> {
         let started = Instant::now();
-        let res = self.sim.step_until(t);
+        let res = self.step_with_checkpoints(t);
         self.wall += started.elapsed();
-        res.map_err(RunError::from)
+        res
+    }
+
+    fn step_with_checkpoints(&mut self, t: SimTime) -> Result<(), RunError> {
+        if self.opts.record {
+            let next = |at: SimTime| {
+                SimTime((at.as_ms() / CHECKPOINT_EVERY.as_ms() + 1) * CHECKPOINT_EVERY.as_ms())
+            };
+            let mut cp = next(self.extra.checkpoints.last().map_or(SimTime::ZERO, |c| c.0));
+            while cp <= t && cp < self.sim.until() {
+                self.sim.step_until(cp)?;
+                self.checkpoint();
+                cp = next(cp);
+            }
+        }
+        self.sim.step_until(t).map_err(RunError::from)
     }
 
     /// Closes `edges` from now for `duration` (a user's action, injected into the run as
@@ -562,7 +572,7 @@ impl<'l, V: Observer<Msg, Event>> Live<'l, V> {
     }
 
     /// Notes the trace hash where the run stands, for the manifest's `trace_checkpoints`.
-    pub fn checkpoint(&mut self) {
+    fn checkpoint(&mut self) {
         let (t, hash, delivered) = (self.sim.time(), self.sim.trace_hash(), self.sim.delivered());
         self.extra.checkpoints.push((t, hash, delivered));
     }
