@@ -26,6 +26,8 @@ use crate::table::Table;
 pub const RATIO_CAP: f64 = 20.0;
 /// The smallest ratio kept.
 pub const RATIO_FLOOR: f64 = 0.1;
+/// A trace's fix this near an edge's end is at a node.
+const AT_NODE_M: f64 = 15.0;
 
 /// The columns of `delays.csv` before the quantiles.
 const HEAD: [&str; 7] = ["road_class", "day_type", "hour", "n", "mean", "p10", "p90"];
@@ -39,45 +41,113 @@ fn level_names() -> Vec<String> {
 
 type Key = (RoadClass, DayType, usize);
 
+/// Samples by cell.
+pub type Cells = BTreeMap<Key, Vec<f64>>;
+
+/// Adds one sample: the profile's speed on `edge` at `at` over `speed_kmh`.
+fn sample(
+    cells: &mut Cells,
+    spec: &sim_core::sim::SimSpec,
+    edge: EdgeId,
+    at: SimTime,
+    speed_kmh: f64,
+) {
+    let net = &spec.world.net;
+    let e = net.edge(edge);
+    let Some(profile_s) = ProfileAt::new(&spec.traffic, at).edge_time_s(net, e.id) else {
+        return;
+    };
+    let profile_kmh = e.length_m / profile_s.max(1e-9) * 3.6;
+    let ratio = if speed_kmh > 0.0 {
+        profile_kmh / speed_kmh
+    } else {
+        RATIO_CAP
+    };
+    let hour = (at.ms_of_day() / 3_600_000) as usize;
+    let key = (e.class, spec.traffic.day_type(at), hour);
+    cells
+        .entry(key)
+        .or_default()
+        .push(ratio.clamp(RATIO_FLOOR, RATIO_CAP));
+}
+
 /// Samples of every recorded run in `dirs`, by cell.
-pub fn samples(
-    dirs: &[std::path::PathBuf],
-    data: &DataSource,
-) -> Result<BTreeMap<Key, Vec<f64>>, RunError> {
-    let mut cells: BTreeMap<Key, Vec<f64>> = BTreeMap::new();
+pub fn samples(dirs: &[std::path::PathBuf], data: &DataSource) -> Result<Cells, RunError> {
+    let mut cells = Cells::new();
     for dir in dirs {
         let reopened = crate::reopen::reopen(dir, data)?;
         let spec = &reopened.resolved.spec;
         let clock = FeedClock::new(reopened.resolved.start_date);
-        let net = &spec.world.net;
+        let edges = spec.world.net.edges().len();
         let t = Table::read_path(&dir.join("positions.csv"), &["time", "speed_kmh", "edge"])?;
         for (line, row) in &t.rows {
-            let Some(edge) = t.parse_opt(*line, row, "edge", "an edge id", |e: &u32| {
-                (*e as usize) < net.edges().len()
-            })?
-            else {
-                continue;
-            };
-            let at: SimTime = clock
-                .parse(t.raw(row, "time"))
+            let edge = t.parse_opt(*line, row, "edge", "an edge id", |e: &u32| {
+                (*e as usize) < edges
+            })?;
+            let Some(edge) = edge else { continue };
+            let at: SimTime = (clock.parse(t.raw(row, "time")))
                 .map_err(|e| t.err(*line, row, "time").expected(e))?;
             let speed: f64 = t.parse(*line, row, "speed_kmh", "km/h", |v: &f64| *v >= 0.0)?;
-            let e = net.edge(EdgeId(edge));
-            let Some(profile_s) = ProfileAt::new(&spec.traffic, at).edge_time_s(net, e.id) else {
+            sample(&mut cells, spec, EdgeId(edge), at, speed);
+        }
+    }
+    Ok(cells)
+}
+
+/// Samples of imported GPS traces: CSV files with `vehicle_id`, `time`, `lat`, `lon` and
+/// optionally `speed_kmh` (a run's `positions.csv` without its `edge` is one), on the
+/// network and traffic profile of the scenario `resolved`. Each fix is map-matched; its
+/// speed is the file's, else the distance along the edge since the van's last fix on the
+/// same edge over the time between them (a fix on another edge than the last gives none).
+pub fn trace_samples(
+    files: &[std::path::PathBuf],
+    resolved: &crate::scenario::Resolved,
+) -> Result<Cells, InputError> {
+    let spec = &resolved.spec;
+    let net = &spec.world.net;
+    let matcher = sim_core::world::MapMatcher::new(net, 50.0);
+    let clock = FeedClock::new(resolved.start_date);
+    let mut cells = Cells::new();
+    for path in files {
+        let t = Table::read_path(path, &["vehicle_id", "time", "lat", "lon"])?;
+        let mut last: BTreeMap<String, (SimTime, sim_core::world::Matched)> = BTreeMap::new();
+        for (line, row) in &t.rows {
+            let at = (clock.parse(t.raw(row, "time")))
+                .map_err(|e| t.err(*line, row, "time").expected(e))?;
+            let lat: f64 = t.parse(*line, row, "lat", "degrees of latitude", |v: &f64| {
+                v.abs() <= 90.0
+            })?;
+            let lon: f64 = t.parse(*line, row, "lon", "degrees of longitude", |v: &f64| {
+                v.abs() <= 180.0
+            })?;
+            let speed: Option<f64> =
+                t.parse_opt(*line, row, "speed_kmh", "km/h", |v: &f64| *v >= 0.0)?;
+            let van = t.raw(row, "vehicle_id").to_string();
+            let before = last.get(&van).copied();
+            let fix = sim_core::world::Fix {
+                lat,
+                lon,
+                heading_deg: None,
+            };
+            let Some(m) = matcher.locate(net, fix, before.as_ref().map(|b| &b.1)) else {
                 continue;
             };
-            let profile_kmh = e.length_m / profile_s.max(1e-9) * 3.6;
-            let ratio = if speed > 0.0 {
-                profile_kmh / speed
-            } else {
-                RATIO_CAP
-            };
-            let hour = (at.ms_of_day() / 3_600_000) as usize;
-            let key = (e.class, spec.traffic.day_type(at), hour);
-            cells
-                .entry(key)
-                .or_default()
-                .push(ratio.clamp(RATIO_FLOOR, RATIO_CAP));
+            let moved = before
+                .filter(|(t0, p)| p.edge == m.edge && at > *t0)
+                .map(|(t0, p)| {
+                    let dt_s = (at.as_ms() - t0.as_ms()) as f64 / 1000.0;
+                    (m.offset_m - p.offset_m).max(0.0) / dt_s * 3.6
+                });
+            // A van standing at a node is at a stop (a pickup, a depot), not in traffic:
+            // only a van standing along an edge is waiting in it.
+            let len = net.edge(m.edge).length_m;
+            let at_node = m.offset_m < AT_NODE_M || len - m.offset_m < AT_NODE_M;
+            match speed.or(moved) {
+                Some(kmh) if kmh < 1.0 && at_node => {}
+                Some(kmh) => sample(&mut cells, spec, m.edge, at, kmh),
+                None => {}
+            }
+            last.insert(van, (at, m));
         }
     }
     Ok(cells)
@@ -91,7 +161,7 @@ fn at_level(v: &[f64], l: f64) -> f64 {
 }
 
 /// Writes `delays.csv` (whole: `.partial`, then renamed) and returns the cells written.
-pub fn write(cells: BTreeMap<Key, Vec<f64>>, out: &Path) -> std::io::Result<usize> {
+pub fn write(cells: Cells, out: &Path) -> std::io::Result<usize> {
     let tmp = out.with_extension("partial");
     let mut w = csv::Writer::from_path(&tmp)?;
     let mut header: Vec<String> = HEAD.iter().map(|s| s.to_string()).collect();

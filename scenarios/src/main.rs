@@ -665,6 +665,22 @@ fn batch_options(
 }
 
 /// `--out`, or `out/<prefix><scenario>` (the catalogue name or the file's stem).
+/// `petfleet run NAME`'s options, writing nowhere yet.
+pub(crate) fn default_options(name: &str) -> RunOptions {
+    RunOptions {
+        scenario: Some(name.to_string()),
+        seed: None,
+        until: None,
+        out: PathBuf::from("."),
+        host: Host::Reference,
+        trace: false,
+        record: false,
+        data: DataSource::Bundled,
+        scale: None,
+        overrides: Overrides::default(),
+    }
+}
+
 pub(crate) fn out_dir(out: Option<PathBuf>, prefix: &str, scenario: &str) -> PathBuf {
     out.unwrap_or_else(|| {
         let stem = std::path::Path::new(scenario)

@@ -149,9 +149,14 @@ pub struct TwinArgs {
 /// `petfleet learn`.
 #[derive(clap::Args, Debug)]
 pub struct LearnArgs {
-    /// Recorded runs' directories (each with its manifest.json and positions.csv).
+    /// Recorded runs' directories (each with its manifest.json and positions.csv), or GPS
+    /// traces: CSV files with vehicle_id, time, lat, lon and optionally speed_kmh.
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
+    /// The scenario whose network and traffic profile GPS trace files are matched and
+    /// compared against (needed with trace files).
+    #[arg(long)]
+    scenario: Option<String>,
     /// The file to write.
     #[arg(long)]
     out: PathBuf,
@@ -163,7 +168,24 @@ pub struct LearnArgs {
 /// Runs `petfleet learn`.
 pub fn cmd_learn(a: LearnArgs) -> Result<(), RunError> {
     let data = a.data.map_or(DataSource::Bundled, DataSource::Dir);
-    let cells = scenarios::learn::samples(&a.dirs, &data)?;
+    let (dirs, traces): (Vec<PathBuf>, Vec<PathBuf>) =
+        a.dirs.iter().cloned().partition(|p| p.is_dir());
+    let mut cells = scenarios::learn::samples(&dirs, &data)?;
+    if !traces.is_empty() {
+        let Some(name) = a.scenario.as_deref() else {
+            let e = InputError::at("<command line>", "", None, "--scenario")
+                .value(traces[0].display().to_string())
+                .expected("--scenario NAME with GPS trace files: the network and traffic profile to match them on");
+            return Err(e.into());
+        };
+        let loaded = scenarios::run::Loaded::new(Some(name), &data)?;
+        let mut opts = crate::default_options(name);
+        opts.data = data.clone();
+        let (_, resolved) = loaded.resolve(&opts)?;
+        for (k, mut v) in scenarios::learn::trace_samples(&traces, &resolved)? {
+            cells.entry(k).or_default().append(&mut v);
+        }
+    }
     let n: usize = cells.values().map(Vec::len).sum();
     let written = scenarios::learn::write(cells, &a.out).map_err(|source| RunError::Io {
         dir: a.out.clone(),

@@ -654,6 +654,38 @@ fn learned_delays_quote_closer_to_the_metered_fare_than_the_profile_on_a_held_ou
     assert!(cells
         .iter()
         .all(|c| num(c, "n") > 0.0 && num(c, "q025") <= num(c, "q975")));
+
+    // The same run's fixes as an imported GPS trace (no edges: map-matched) learn the same.
+    let positions = std::fs::read_to_string(d("1").join("positions.csv")).unwrap();
+    let trace: Vec<String> = positions
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+        .collect();
+    std::fs::write(d("trace.csv"), trace.join("\n")).unwrap();
+    let (code, _, err) = petfleet(&["learn", &s(&d("trace.csv")), "--out", &s(&d("t.csv"))]);
+    assert_eq!(code, 2, "a trace needs --scenario: {err}");
+    ok(&["learn", &s(&d("1")), "--out", &s(&d("run1.csv"))]);
+    ok(&[
+        "learn",
+        &s(&d("trace.csv")),
+        "--scenario",
+        "seoul-peak-day",
+        "--out",
+        &s(&d("t.csv")),
+    ]);
+    let median = |r: &BTreeMap<String, String>| (num(r, "q475") + num(r, "q525")) / 2.0;
+    let from_run: BTreeMap<(String, String), f64> = (rows(&d("run1.csv")).iter())
+        .filter(|r| num(r, "n") > 500.0)
+        .map(|r| ((r["road_class"].clone(), r["hour"].clone()), median(r)))
+        .collect();
+    let mut compared = 0;
+    for r in rows(&d("t.csv")) {
+        if let Some(m) = from_run.get(&(r["road_class"].clone(), r["hour"].clone())) {
+            assert!((median(&r) - m).abs() < 0.01, "{r:?}: the run's median {m}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 40, "{compared} cells compared");
     let set = format!("pricing.delays={}", s(&d("delays.csv")));
     let held = d("held-out");
     ok(&[
