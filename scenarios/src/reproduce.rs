@@ -221,8 +221,7 @@ fn check_prefix(
                 c["trace_hash"].as_str()?.to_string(),
             ))
         })
-        .filter(|(t, _)| *t <= by)
-        .last();
+        .rfind(|(t, _)| *t <= by);
     let Some((t, recorded)) = last else {
         return Ok(format!(
             "prefix: no trace-hash checkpoint recorded by {} (record the run with --record)",

@@ -213,13 +213,15 @@ fn mosquitto() -> Option<Mosquitto> {
         .stderr(Stdio::null())
         .spawn()
         .expect("mosquitto starts");
+    // Held from here on, so that the broker is stopped (and waited for) whatever happens.
+    let broker = Mosquitto {
+        child,
+        port,
+        _dir: dir,
+    };
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(Mosquitto {
-                child,
-                port,
-                _dir: dir,
-            });
+            return Some(broker);
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

@@ -36,6 +36,9 @@ pub struct ForecastConfig {
     pub what_if: Option<PathBuf>,
 }
 
+/// A booking's arrival in one run (if within the horizon) and the fare of its forecast part.
+type Arrival = (Option<SimTime>, Option<i64>);
+
 /// What one fork run gave, per mirror booking and for the fleet.
 #[derive(Clone, Debug, Default)]
 struct Outcome {
@@ -220,7 +223,7 @@ fn quantiles(arrivals: &[(Option<SimTime>, Option<i64>)]) -> Quantiles {
 
 fn summarise(fork: &Fork, runs: &[Outcome]) -> Forecast {
     let mut f = Forecast::default();
-    let mut by_van: BTreeMap<usize, Vec<(Option<SimTime>, Option<i64>)>> = BTreeMap::new();
+    let mut by_van: BTreeMap<usize, Vec<Arrival>> = BTreeMap::new();
     let fixed = fork.arriving.iter().map(|(b, t)| (b, Some(*t)));
     for (b, fixed) in fork.bookings.iter().map(|b| (b, None)).chain(fixed) {
         let per_run: Vec<_> = match fixed {

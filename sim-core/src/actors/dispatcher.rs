@@ -370,13 +370,10 @@ impl Dispatcher {
             }
             if spec.returns {
                 let back = arrive + spec.service_time;
-                match self.predict(&spec, Leg::Return, back, surge) {
-                    Some(r) => {
-                        (ret_won, ret_ref, ret_m) = (r.0, r.1, r.2);
-                        ret_profile = r.3.map_or(r.0, |l| l.1);
-                    }
-                    None => return self.reject(&spec, "no way back from the partner".into(), cx),
-                }
+                let Some(r) = self.predict(&spec, Leg::Return, back, surge) else {
+                    return self.reject(&spec, "no way back from the partner".into(), cx);
+                };
+                (ret_won, ret_ref, ret_m, ret_profile) = (r.0, r.1, r.2, r.3.map_or(r.0, |l| l.1));
             }
         }
         let q = QuoteOffer {
