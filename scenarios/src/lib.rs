@@ -20,6 +20,7 @@
 
 pub mod catalog;
 pub mod data;
+pub mod delays_file;
 pub mod error;
 pub mod feed;
 pub mod import;

@@ -467,7 +467,7 @@ impl<'a> Cx<'a> {
         match (p.quote_model.as_str(), &p.delays) {
             ("profile", _) => Ok(None),
             ("learned", Some(path)) => {
-                crate::learn::read(std::path::Path::new(path)).map(|d| Some(Arc::new(d)))
+                crate::delays_file::read(std::path::Path::new(path)).map(|d| Some(Arc::new(d)))
             }
             ("learned", None) => Err(self.loc.err(
                 &at("quote_model"),
