@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use sim_core::actors::{Msg, Vehicle};
+use sim_core::actors::{Customer, Msg, Vehicle};
 use sim_core::engine::{ObserveError, Observer};
 use sim_core::event::Event;
 use sim_core::ids::{ActorId, BookingId};
@@ -306,10 +306,10 @@ fn subject_lines(live: &mut Live<'_, Watch>, subject: Option<Subject>) -> Vec<St
         Some(Subject::Booking(b)) => van_of(live, BookingId(b)),
     };
     let Some(v) = van else {
-        return vec![
-            "no van has that booking aboard or planned now (waiting for dispatch, or closed)"
-                .into(),
-        ];
+        return match subject {
+            Some(Subject::Booking(b)) => booking_lines(live, BookingId(b)),
+            _ => Vec::new(),
+        };
     };
     let mut lines = van_lines(&live.sim, &live.layout, &world, v, now);
     let watch = live.viewer();
@@ -326,6 +326,37 @@ fn subject_lines(live: &mut Live<'_, Watch>, subject: Option<Subject>) -> Vec<St
         lines.extend(watch.events.iter().map(|m| format!("  {m}")));
     }
     lines
+}
+
+/// A booking no van holds: as its household knows it, or why there is none.
+fn booking_lines(live: &Live<'_, Watch>, b: BookingId) -> Vec<String> {
+    let view = (live.layout.customers.iter()).find_map(|&a| {
+        live.sim
+            .actor::<Customer>(a)?
+            .booking_view()
+            .filter(|v| v.booking == b)
+    });
+    let Some(v) = view else {
+        return vec![format!(
+            "booking B{}: not under way (not yet made, or closed: see bookings.csv)",
+            b.0
+        )];
+    };
+    let quoted = v
+        .quoted_won
+        .map_or("not yet".to_string(), |w| format!("{w} won"));
+    vec![
+        format!(
+            "booking B{}: {}; no van has it aboard or planned",
+            b.0, v.phase
+        ),
+        format!(
+            "  made {}, pickup from {}",
+            clock(v.requested_at),
+            clock(v.pickup_after)
+        ),
+        format!("  quoted {quoted}, {} re-quotes", v.requotes),
+    ]
 }
 
 /// The van carrying booking `b`, or with it in its plan, at the time stood at.

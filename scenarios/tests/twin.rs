@@ -809,3 +809,25 @@ fn a_recorded_feed_replayed_as_a_scenario_runs_the_same_day_again() {
     let replayed: Vec<_> = rows(&out.join("incidents.csv")).iter().map(key).collect();
     assert_eq!(day, replayed);
 }
+
+#[test]
+fn reproduce_shows_a_booking_no_van_holds_as_its_household_knows_it() {
+    let p = peak();
+    let run = p.run.to_str().unwrap();
+    // B16807 (a vet visit, grooming or hotel stay) waits at its partner between its legs.
+    let out = ok(&["reproduce", run, "--at", "10:00", "--booking", "16807"]);
+    assert!(
+        out.contains("prefix verified: the trace hash at d1 10:00:00"),
+        "{out}"
+    );
+    assert!(
+        out.contains("booking B16807: at the partner; no van has it aboard or planned"),
+        "{out}"
+    );
+    assert!(
+        out.contains("made d1 08:46:57") && out.contains("quoted 37200 won"),
+        "{out}"
+    );
+    let out = ok(&["reproduce", run, "--at", "00:30", "--booking", "16807"]);
+    assert!(out.contains("booking B16807: not under way"), "{out}");
+}

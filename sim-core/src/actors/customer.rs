@@ -154,6 +154,25 @@ fn pick<T: Copy>(rng: &mut impl Rng, items: &[(T, f64)]) -> Option<T> {
     items.last().map(|x| x.0)
 }
 
+/// A booking under way as its household knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BookingView {
+    /// The booking.
+    pub booking: BookingId,
+    /// Where it stands, in words.
+    pub phase: &'static str,
+    /// When it was made.
+    pub requested_at: SimTime,
+    /// The earliest pickup asked for.
+    pub pickup_after: SimTime,
+    /// The quote, once made.
+    pub quoted_won: Option<i64>,
+    /// The van assigned, if any.
+    pub vehicle: Option<VehicleId>,
+    /// Re-quotes answered.
+    pub requotes: u32,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Quoting,
@@ -269,6 +288,28 @@ impl Customer {
     /// Booking moments skipped because the household already had a booking under way.
     pub fn busy_skips(&self) -> u32 {
         self.busy_skips
+    }
+
+    /// The booking under way, as the household knows it (a query: `petfleet reproduce`).
+    pub fn booking_view(&self) -> Option<BookingView> {
+        let a = self.active.as_ref()?;
+        let phase = match a.phase {
+            Phase::Quoting => "waiting for its quote",
+            Phase::Accepted => "accepted, waiting for dispatch",
+            Phase::WaitingPickup => "assigned, waiting for its pickup",
+            Phase::AtDoor => "van at the door",
+            Phase::Riding => "riding",
+            Phase::AtPartner => "at the partner",
+        };
+        Some(BookingView {
+            booking: a.spec.booking,
+            phase,
+            requested_at: a.spec.requested_at,
+            pickup_after: a.spec.pickup_after,
+            quoted_won: a.quote.as_ref().map(|q| q.fare_won),
+            vehicle: a.vehicle,
+            requotes: a.requotes,
+        })
     }
 
     fn next_candidate(&self, cx: &mut Cx<'_, Msg, Event>) {
