@@ -176,22 +176,32 @@ impl Body {
     /// `petfleet/<fleet>/bookings/<id>/<type>`, `petfleet/<fleet>/incidents/<id>/<type>`,
     /// `petfleet/<fleet>/feed/end`.
     pub fn topic(&self, fleet: &str) -> String {
-        let kind = self.kind();
+        let (kind, id) = (self.kind(), self.subject());
         match self {
-            Body::Gps { vehicle, .. } => format!("petfleet/{fleet}/vehicles/{vehicle}/gps"),
+            Body::Gps { .. } => format!("petfleet/{fleet}/vehicles/{id}/gps"),
+            Body::IncidentReported { .. } | Body::IncidentCleared { .. } => {
+                format!("petfleet/{fleet}/incidents/{id}/{kind}")
+            }
+            Body::End {} => format!("petfleet/{fleet}/feed/end"),
+            _ => format!("petfleet/{fleet}/bookings/{id}/{kind}"),
+        }
+    }
+
+    /// The message's subject: its van, booking or incident (empty for `end`).
+    pub fn subject(&self) -> &str {
+        match self {
+            Body::Gps { vehicle, .. } => vehicle,
             Body::BookingCreated { booking, .. }
             | Body::BookingAccepted { booking, .. }
             | Body::BookingCancelled { booking, .. }
             | Body::BookingRejected { booking, .. }
             | Body::BookingCompleted { booking, .. }
             | Body::Pickup { booking, .. }
-            | Body::Dropoff { booking, .. } => {
-                format!("petfleet/{fleet}/bookings/{booking}/{kind}")
-            }
+            | Body::Dropoff { booking, .. } => booking,
             Body::IncidentReported { incident, .. } | Body::IncidentCleared { incident } => {
-                format!("petfleet/{fleet}/incidents/{incident}/{kind}")
+                incident
             }
-            Body::End {} => format!("petfleet/{fleet}/feed/end"),
+            Body::End {} => "",
         }
     }
 }

@@ -664,7 +664,6 @@ fn batch_options(
     })
 }
 
-/// `--out`, or `out/<prefix><scenario>` (the catalogue name or the file's stem).
 /// `petfleet run NAME`'s options, writing nowhere yet.
 pub(crate) fn default_options(name: &str) -> RunOptions {
     RunOptions {
@@ -681,6 +680,7 @@ pub(crate) fn default_options(name: &str) -> RunOptions {
     }
 }
 
+/// `--out`, or `out/<prefix><scenario>` (the catalogue name or the file's stem).
 pub(crate) fn out_dir(out: Option<PathBuf>, prefix: &str, scenario: &str) -> PathBuf {
     out.unwrap_or_else(|| {
         let stem = std::path::Path::new(scenario)

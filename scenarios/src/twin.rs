@@ -265,7 +265,7 @@ impl<'n> Twin<'n> {
                 self.clock.format(self.released),
                 self.cfg.reorder_window.as_secs_f64()
             );
-            let p = Problem::malformed("time_backwards", &subject(&body), detail);
+            let p = Problem::malformed("time_backwards", body.subject(), detail);
             self.problem(&origin, Some(at), p)?;
             return Ok(Flow::More);
         }
@@ -302,7 +302,7 @@ impl<'n> Twin<'n> {
         })?;
         let at = self.clock.parse(&msg.time).map_err(|why| {
             let detail = format!("time `{}`: expected {why}", msg.time);
-            Problem::malformed("bad_time", &subject(&msg.body), detail)
+            Problem::malformed("bad_time", msg.body.subject(), detail)
         })?;
         if let Body::Gps {
             vehicle, lat, lon, ..
@@ -854,24 +854,6 @@ impl<'n> Twin<'n> {
             "incidents_open": incidents,
             "vans": self.vans.len(),
         })
-    }
-}
-
-/// The message's subject: its van, booking or incident.
-fn subject(b: &Body) -> String {
-    match b {
-        Body::Gps { vehicle, .. } => vehicle.clone(),
-        Body::BookingCreated { booking, .. }
-        | Body::BookingAccepted { booking, .. }
-        | Body::BookingCancelled { booking, .. }
-        | Body::BookingRejected { booking, .. }
-        | Body::BookingCompleted { booking, .. }
-        | Body::Pickup { booking, .. }
-        | Body::Dropoff { booking, .. } => booking.clone(),
-        Body::IncidentReported { incident, .. } | Body::IncidentCleared { incident } => {
-            incident.clone()
-        }
-        Body::End {} => String::new(),
     }
 }
 

@@ -8,7 +8,6 @@ use scenarios::run::{DataSource, RunError, RunOptions};
 use scenarios::twin::drive::{run_twin, FeedInput, TwinRequest};
 use scenarios::twin::forecast::ForecastConfig;
 use scenarios::twin::TwinConfig;
-use sim_core::engine::Host;
 use sim_core::time::{SimDuration, SimTime};
 
 use crate::{parse_clock_arg, parse_duration_arg, OverrideArgs};
@@ -253,15 +252,9 @@ fn replay(a: ReplayArgs) -> Result<(), RunError> {
     let loaded = scenarios::run::Loaded::new(a.scenario.as_deref(), &data)?;
     let opts = RunOptions {
         scenario: a.scenario.clone(),
-        seed: None,
-        until: None,
-        out: PathBuf::from("."),
-        host: Host::Reference,
-        trace: false,
-        record: false,
         data,
-        scale: None,
         overrides: a.overrides.read()?,
+        ..crate::default_options("")
     };
     let (merged, resolved) = loaded.resolve(&opts)?;
     let input = open(&a.feed).map_err(|e| {
@@ -318,15 +311,10 @@ pub fn cmd_twin(a: TwinArgs) -> Result<(), RunError> {
     let out = crate::out_dir(a.out, "twin-", &name);
     let opts = RunOptions {
         scenario: a.scenario,
-        seed: None,
-        until: None,
         out: out.clone(),
-        host: Host::Reference,
-        trace: false,
-        record: false,
         data: a.data.map_or(DataSource::Bundled, DataSource::Dir),
-        scale: None,
         overrides: a.overrides.read()?,
+        ..crate::default_options("")
     };
     let input = match (a.feed, a.mqtt) {
         (Some(f), _) => FeedInput::File(f),
