@@ -27,6 +27,18 @@ pub const CATALOG: &[(&str, &str)] = &[
     ),
     ("chuseok-peak", include_str!("../catalog/chuseok-peak.toml")),
     (
+        "chuseok-backend",
+        include_str!("../catalog/chuseok-backend.toml"),
+    ),
+    (
+        "midnight-burst",
+        include_str!("../catalog/midnight-burst.toml"),
+    ),
+    (
+        "settlement-partition",
+        include_str!("../catalog/settlement-partition.toml"),
+    ),
+    (
         "midnight-express",
         include_str!("../catalog/midnight-express.toml"),
     ),

@@ -127,6 +127,10 @@ pub const EXTRA: &[(&str, &str)] = &[
         include_str!("../../data/notify/policies.csv"),
     ),
     (
+        "services/defaults.toml",
+        include_str!("../../data/services/defaults.toml"),
+    ),
+    (
         "settle/parameters.csv",
         include_str!("../../data/settle/parameters.csv"),
     ),

@@ -26,6 +26,7 @@ pub mod feed;
 pub mod import;
 pub mod inspect;
 pub mod learn;
+pub mod loadtest;
 pub mod located;
 pub mod notify_data;
 pub mod output;

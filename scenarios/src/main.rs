@@ -925,7 +925,13 @@ fn cmd_run(args: RunArgs) -> Result<(), RunError> {
         scale: args.scale,
         overrides: args.overrides.read()?,
     };
-    let s = run::run(&opts)?;
+    let loaded = run::Loaded::new(opts.scenario.as_deref(), &opts.data)?;
+    if let Some(designs) = scenarios::loadtest::run(&loaded, &opts)? {
+        print!("{}", scenarios::loadtest::summary(&designs));
+        println!("outputs: {}", out.display());
+        return Ok(());
+    }
+    let s = run::run_loaded(&loaded, &opts)?;
     print_run(&s, host, &out);
     Ok(())
 }

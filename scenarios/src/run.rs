@@ -122,6 +122,8 @@ pub struct RunSummary {
     pub kpis: Vec<KpiRow>,
     /// The manifest as written.
     pub manifest: serde_json::Value,
+    /// The back-end services' results (`services.csv` has their minutes).
+    pub services: Vec<crate::loadtest::ServiceResult>,
 }
 
 /// Finds a scenario by catalogue name or path.
@@ -191,6 +193,9 @@ fn kpi_rows(
     }
     if let Some(counts) = sim_core::sim::settlement_counts(report) {
         rows.extend(settle.rows(&counts));
+    }
+    for (s, _, t) in sim_core::sim::service_results(report) {
+        rows.extend(crate::loadtest::service_kpis(s.role, &t));
     }
     rows
 }
@@ -354,7 +359,7 @@ pub fn depots(spec: &sim_core::sim::SimSpec) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn io_err(opts: &RunOptions, source: std::io::Error) -> RunError {
+pub(crate) fn io_err(opts: &RunOptions, source: std::io::Error) -> RunError {
     RunError::Io {
         dir: opts.out.clone(),
         source,
@@ -428,6 +433,9 @@ fn write_run(
     }
     let written = outputs.commit().map_err(|e| io_err(opts, e))?;
     let clock = Clock::new(resolved.start_date);
+    let design = (resolved.services.design.as_ref()).map_or("as-written", |d| d.0.as_str());
+    let services = crate::loadtest::write_fleet_services(&opts.out, clock, design, &sim.report)
+        .map_err(|e| io_err(opts, e))?;
     let mut manifest = manifest(
         (&merged, &loaded.files),
         opts,
@@ -468,6 +476,7 @@ fn write_run(
         counts: sim.counts,
         kpis: sim.kpi_rows,
         manifest,
+        services,
     })
 }
 

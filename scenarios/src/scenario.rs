@@ -82,6 +82,20 @@ pub struct Scenario {
     /// Scripted operations (`redrive_notifications`).
     #[serde(default)]
     pub operations: Vec<OperationSection>,
+    /// Back ends with finite capacity (booking API, notification dispatcher, settlement
+    /// processor); none: they are infinitely fast.
+    #[serde(default)]
+    pub services: Vec<ServiceSection>,
+    /// Named designs of the services, compared side by side.
+    #[serde(default)]
+    pub designs: Vec<DesignSection>,
+    /// The design this run uses (`--set design=NAME`); none: the services as written.
+    pub design: Option<String>,
+    /// The API-level load mode: orders straight into the services, no vans.
+    pub load: Option<LoadSection>,
+    /// Multiplies the load: the API-level profile and bursts, or the fleet's random
+    /// demand (bookings per day); default 1.
+    pub load_multiplier: Option<f64>,
     /// The weather against the climate normals (a heatwave).
     #[serde(default)]
     pub weather: WeatherSection,
@@ -660,7 +674,10 @@ pub use crate::located::Source;
 mod imported;
 mod notifier;
 mod resolve;
+pub mod services;
 mod settlement;
+
+pub use services::{DesignSection, LoadSection, ServiceSection, ServicesPlan};
 
 pub use resolve::resolve;
 
@@ -675,6 +692,8 @@ pub struct Resolved {
     pub start_date: NaiveDate,
     /// When the run stops.
     pub until: SimTime,
+    /// The back-end services, the design and the API-level load.
+    pub services: ServicesPlan,
 }
 
 /// Scales a scenario by `k`: vehicles per depot and the random demand's households and

@@ -51,6 +51,7 @@ pub mod msg;
 pub mod notify;
 pub mod observe;
 pub mod rng;
+pub mod service;
 pub mod settle;
 pub mod sim;
 pub mod synthetic;

@@ -32,6 +32,9 @@ pub enum ActorKind {
     Partner = 8,
     /// Build-time draws of the population (households, their pets); not an actor.
     Population = 9,
+    /// A back-end service (booking API, notification dispatcher, settlement processor),
+    /// or the order stream of an API-level load run (index 0).
+    Service = 10,
     /// Synthetic actors used by benchmarks and engine tests.
     Synthetic = 15,
 }
@@ -49,6 +52,7 @@ impl ActorKind {
             ActorKind::Settlement => "settlement",
             ActorKind::Partner => "partner",
             ActorKind::Population => "population",
+            ActorKind::Service => "service",
             ActorKind::Synthetic => "synthetic",
         }
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub use crate::actors::customer::DemandSpec;
+use crate::actors::ServiceActor;
 use crate::actors::{
     Climate, Customer, CustomerModel, Demand, DispatchConfig, Dispatcher, FleetContext, Notifier,
     NotifierConfig, Partner, PartnerInfo, PartnerKind, Pet, SettlementActor, TrafficActor, Vehicle,
@@ -23,6 +24,7 @@ use crate::ids::{ActorId, BookingId, CustomerId, NodeId, PartnerId, PetId, Vehic
 use crate::money::Tolls;
 use crate::observe::ClosingBooks;
 use crate::rng::ActorKind;
+use crate::service::Role;
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{profile_speeds, IncidentPlan, TrafficConfig};
 use crate::welfare::Physiology;
@@ -157,6 +159,9 @@ pub struct SimSpec {
     pub notifier: Option<NotifierSpec>,
     /// The settlement service, if the run models one.
     pub settlement: Option<SettlementSpec>,
+    /// Back ends with finite capacity in front of the dispatcher (the booking API), the
+    /// notifier and the settlement service; none: they are infinitely fast.
+    pub services: Vec<crate::service::ServiceSpec>,
 }
 
 /// A settlement service: its flow's settings and its crashes.
@@ -213,6 +218,8 @@ pub struct Layout {
     pub notifier: Option<ActorId>,
     /// The settlement service, after the notifier.
     pub settlement: Option<ActorId>,
+    /// The back-end services, after the settlement service, in the spec's order.
+    pub services: Vec<ActorId>,
 }
 
 /// Why a spec cannot be assembled.
@@ -246,7 +253,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
         partners: infos.clone(),
         climate: spec.climate.clone(),
         dispatcher: layout.dispatcher,
-        notifier: layout.notifier,
+        notifier: layout.front(spec, Role::Notifications),
         eta_every: spec
             .notifier
             .as_ref()
@@ -288,6 +295,7 @@ pub fn build(spec: &SimSpec) -> Result<(Engine<Msg, crate::event::Event>, Layout
     add_households(&mut engine, spec, &layout, &household_pets, &infos);
     add_notifier(&mut engine, spec, &layout)?;
     add_settlement(&mut engine, spec, &layout);
+    add_services(&mut engine, spec, &layout);
     schedule_inputs(&mut engine, spec, &layout, &household_pets)?;
     Ok((engine, layout))
 }
@@ -328,6 +336,13 @@ fn layout(spec: &SimSpec) -> (Layout, Vec<Vec<PetSpec>>) {
         notifier: spec.notifier.as_ref().map(|_| ActorId(next)),
         settlement: (spec.settlement.as_ref())
             .map(|_| ActorId(next + u32::from(spec.notifier.is_some()))),
+        services: {
+            let first =
+                next + u32::from(spec.notifier.is_some()) + u32::from(spec.settlement.is_some());
+            (0..spec.services.len() as u32)
+                .map(|i| ActorId(first + i))
+                .collect()
+        },
     };
     (layout, household_pets)
 }
@@ -400,12 +415,14 @@ fn add_households(
             h.home,
             household_pets[i].clone(),
             spec.customer,
-            layout.dispatcher,
+            layout
+                .front(spec, Role::BookingApi)
+                .unwrap_or(layout.dispatcher),
             d,
             n_h,
         )
-        .with_notifier(layout.notifier)
-        .with_settlement(layout.settlement);
+        .with_notifier(layout.front(spec, Role::Notifications))
+        .with_settlement(layout.front(spec, Role::Settlement));
         let added = engine.add(ActorKind::Customer, i as u32, Box::new(c));
         debug_assert_eq!(added, layout.customers[i]);
     }
@@ -453,6 +470,56 @@ fn add_notifier(
         engine.schedule(at, id, NotifierMsg::Redrive);
     }
     Ok(())
+}
+
+impl Layout {
+    /// Where the business sends what `role`'s actor takes: the service in front of it
+    /// when the run models one, else the actor itself (`None`: the run has neither).
+    pub fn front(&self, spec: &SimSpec, role: Role) -> Option<ActorId> {
+        let behind = self.behind(role);
+        (spec.services.iter().zip(&self.services))
+            .find(|(s, _)| s.role == role)
+            .map(|(_, &id)| id)
+            .filter(|_| behind.is_some())
+            .or(behind)
+    }
+
+    /// The business actor behind a service of `role`.
+    fn behind(&self, role: Role) -> Option<ActorId> {
+        match role {
+            Role::BookingApi => Some(self.dispatcher),
+            Role::Notifications => self.notifier,
+            Role::Settlement => self.settlement,
+        }
+    }
+}
+
+/// The back-end services in front of the dispatcher, the notifier and the settlement
+/// service (a service whose actor the run lacks is left out: the scenario checks).
+fn add_services(engine: &mut Engine<Msg, crate::event::Event>, spec: &SimSpec, layout: &Layout) {
+    for (i, (s, &id)) in spec.services.iter().zip(&layout.services).enumerate() {
+        let Some(target) = layout.behind(s.role) else {
+            continue;
+        };
+        let actor = ServiceActor::new(s.clone(), target, spec.seed, i as u32);
+        let added = engine.add(ActorKind::Service, i as u32, Box::new(actor));
+        debug_assert_eq!(added, id);
+        engine.schedule(SimTime::ZERO, id, Msg::Start);
+    }
+}
+
+/// The back-end services' minutes and totals at the end of a run.
+pub fn service_results(
+    report: &RunReport<Msg, Event>,
+) -> Vec<(
+    &crate::service::ServiceSpec,
+    &[crate::service::MinuteRow],
+    crate::service::Totals,
+)> {
+    (report.slots.iter())
+        .filter_map(|s| s.actor.as_any().downcast_ref::<ServiceActor>())
+        .map(|a| (a.spec(), a.rows(), a.totals().cloned().unwrap_or_default()))
+        .collect()
 }
 
 /// The settlement service, if the run has one, and its scripted crashes.

@@ -59,7 +59,13 @@ pub fn resolve(
     let (vehicle, dwell) = cx.vehicle_config(&scenario)?;
     let fleet = cx.fleet(&scenario.vehicles, &scenario.depots)?;
     let mut households = Vec::new();
-    let demand = cx.demand(scenario.demand.as_ref(), until, seed, &mut households)?;
+    let services = super::services::resolve(&cx.loc, files, &scenario, until)?;
+    let multiplier = super::services::multiplier(&cx.loc, &scenario)?;
+    let mut demand_section = scenario.demand.clone();
+    if let (Some(d), None) = (&mut demand_section, &services.load) {
+        d.bookings_per_day *= multiplier;
+    }
+    let demand = cx.demand(demand_section.as_ref(), until, seed, &mut households)?;
     let mut scripted = cx.bookings(&scenario, fleet.len(), seed, &mut households)?;
     scripted.extend(cx.bursts(scenario.demand.as_ref(), seed, &mut households)?);
     let incidents = (scenario.incidents.iter().enumerate())
@@ -96,12 +102,21 @@ pub fn resolve(
             scenario.notifier.as_ref(),
             &scenario.operations,
         )?,
+        services: Vec::new(),
     };
+    let mut spec = spec;
+    let mut services = services;
+    if let Some(l) = &mut services.load {
+        *l = l.scaled(multiplier);
+    } else {
+        spec.services = super::services::for_fleet(&cx.loc, &scenario, &spec, &services)?;
+    }
     Ok(Resolved {
         spec,
         scenario,
         start_date,
         until,
+        services,
     })
 }
 

@@ -19,6 +19,7 @@ use super::dispatcher::msg::DispatcherMsg;
 use super::notifier::msg::NotifierMsg;
 use super::partner::msg::{PartnerMsg, ServiceReply};
 use super::pet::msg::PetMsg;
+use super::service::msg::ServiceMsg;
 use super::settlement::msg::SettlementMsg;
 use super::traffic::msg::TrafficMsg;
 use super::vehicle::msg::VehicleMsg;
@@ -72,6 +73,8 @@ groups!(
     Notifier(NotifierMsg),
     /// To the settlement service.
     Settlement(SettlementMsg),
+    /// A back-end service's own wakes (what else reaches it is a request).
+    Service(ServiceMsg),
     /// To whoever asked a partner for a service (a vehicle or the dispatcher; the
     /// dispatcher forwards the start to the customer).
     Reply(ServiceReply),

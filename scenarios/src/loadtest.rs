@@ -1,0 +1,401 @@
+//! Architects' load tests: runs a scenario's services, design by design, in the
+//! API-level load mode (orders straight into the services) or in the fleet (requests from
+//! the simulated customers and vans); writes `services.csv` (per service and minute) and
+//! the services' KPIs; compares the designs side by side in `designs.csv`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sim_core::observe::KpiRow;
+use sim_core::service::{LoadRun, MinuteRow, Role, ServiceSpec, Totals};
+use sim_core::time::SimTime;
+
+use crate::output::Clock;
+use crate::run::{self, Loaded, RunError, RunOptions};
+
+/// `services.csv`'s header.
+pub const SERVICES_HEADER: &str = "design,service,role,minute,time,arrivals,completed,rejected,errors,queue_p50,queue_max,latency_p50_ms,latency_p95_ms,latency_p99_ms,instances,utilisation,cost_won";
+
+/// One service's run.
+#[derive(Clone, Debug)]
+pub struct ServiceResult {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// The objective (p99, ms).
+    pub slo_ms: u64,
+    /// Totals.
+    pub totals: Totals,
+}
+
+/// One design's run.
+#[derive(Clone, Debug)]
+pub struct DesignResult {
+    /// The design (`as-written` when the scenario names none).
+    pub design: String,
+    /// Its strategy.
+    pub strategy: String,
+    /// Its services.
+    pub services: Vec<ServiceResult>,
+    /// Where its files are.
+    pub out: PathBuf,
+}
+
+impl DesignResult {
+    /// The worst peak-hour p99 over its services, ms.
+    pub fn peak_p99_ms(&self) -> u64 {
+        self.services
+            .iter()
+            .map(|s| s.totals.peak_p99_ms)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Rejected attempts over attempts, all services.
+    pub fn rejected_share(&self) -> f64 {
+        let (r, a) = self.services.iter().fold((0, 0), |(r, a), s| {
+            (r + s.totals.rejected, a + s.totals.arrivals)
+        });
+        if a == 0 {
+            0.0
+        } else {
+            r as f64 / a as f64
+        }
+    }
+
+    /// What its instances cost, won.
+    pub fn cost_won(&self) -> i64 {
+        self.services.iter().map(|s| s.totals.cost_won).sum()
+    }
+
+    /// Whether every service met its objective every minute, and lost nothing.
+    pub fn meets_slo(&self) -> bool {
+        self.services
+            .iter()
+            .all(|s| s.totals.violation_minutes == 0 && s.totals.gave_up == 0)
+    }
+
+    /// Minutes in violation, summed over the services.
+    pub fn violation_minutes(&self) -> u64 {
+        self.services
+            .iter()
+            .map(|s| s.totals.violation_minutes)
+            .sum()
+    }
+
+    /// The worst minute's p99 over the services, ms.
+    pub fn worst_minute_p99_ms(&self) -> u64 {
+        self.services
+            .iter()
+            .map(|s| s.totals.worst_minute_p99_ms)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Streams `services.csv` to a `.partial` file, renamed when whole.
+pub struct ServicesCsv {
+    path: PathBuf,
+    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    design: String,
+    clock: Clock,
+}
+
+impl ServicesCsv {
+    /// Opens `dir/services.csv.partial`.
+    pub fn create(dir: &Path, design: &str, clock: Clock) -> std::io::Result<ServicesCsv> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("services.csv");
+        let f = std::fs::File::create(partial(&path))?;
+        let mut buf = std::io::BufWriter::new(f);
+        writeln!(buf, "{SERVICES_HEADER}")?;
+        Ok(ServicesCsv {
+            path,
+            w: csv::Writer::from_writer(buf),
+            design: design.into(),
+            clock,
+        })
+    }
+
+    /// One service-minute.
+    pub fn row(&mut self, s: &ServiceSpec, r: &MinuteRow) -> std::io::Result<()> {
+        let t = self.clock.format(SimTime(r.minute * 60_000));
+        let f = [
+            self.design.clone(),
+            s.name.clone(),
+            s.role.name().into(),
+            r.minute.to_string(),
+            t,
+            r.arrivals.to_string(),
+            r.completed.to_string(),
+            r.rejected.to_string(),
+            r.errors.to_string(),
+            r.depth_p50.to_string(),
+            r.depth_max.to_string(),
+            r.lat_p50.to_string(),
+            r.lat_p95.to_string(),
+            r.lat_p99.to_string(),
+            r.instances.to_string(),
+            format!("{:.4}", r.utilisation),
+            r.cost_won.to_string(),
+        ];
+        self.w.write_record(&f).map_err(std::io::Error::other)
+    }
+
+    /// Flushes and renames the file into place.
+    pub fn commit(self) -> std::io::Result<()> {
+        let buf = self
+            .w
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(partial(&self.path), &self.path)
+    }
+}
+
+fn partial(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}
+
+/// The KPI names of a role's service, in [`service_kpis`]' order.
+fn names(role: Role) -> [&'static str; 8] {
+    macro_rules! n {
+        ($p:literal) => {
+            [
+                concat!($p, "_peak_p99_ms"),
+                concat!($p, "_rejected_share"),
+                concat!($p, "_slo_violation_minutes"),
+                concat!($p, "_max_ok_throughput_per_s"),
+                concat!($p, "_cost_won"),
+                concat!($p, "_instance_hours"),
+                concat!($p, "_completed"),
+                concat!($p, "_lost"),
+            ]
+        };
+    }
+    match role {
+        Role::BookingApi => n!("service_booking_api"),
+        Role::Notifications => n!("service_notifications"),
+        Role::Settlement => n!("service_settlement"),
+    }
+}
+
+/// A service's rows of `kpis.csv`.
+pub fn service_kpis(role: Role, t: &Totals) -> Vec<KpiRow> {
+    let n = names(role);
+    vec![
+        (n[0], Some(t.peak_p99_ms as f64), "ms"),
+        (n[1], Some(t.rejected_share()), "share"),
+        (n[2], Some(t.violation_minutes as f64), "minutes"),
+        (n[3], Some(t.best_ok_per_s), "requests/s"),
+        (n[4], Some(t.cost_won as f64), "won"),
+        (n[5], Some(t.instance_hours), "hours"),
+        (n[6], Some(t.completed as f64), "requests"),
+        (n[7], Some(t.gave_up as f64), "requests"),
+    ]
+}
+
+/// Runs an API-level scenario (resolved with its load) and writes `services.csv` and
+/// `kpis.csv` into `opts.out`.
+fn run_api(loaded: &Loaded, opts: &RunOptions) -> Result<DesignResult, RunError> {
+    let (_, resolved) = loaded.resolve(opts)?;
+    let plan = &resolved.services;
+    let load = plan.load.clone().expect("an API-level scenario");
+    let (design, strategy) = plan
+        .design
+        .clone()
+        .unwrap_or_else(|| ("as-written".into(), "as-written".into()));
+    let io = |e| run::io_err(opts, e);
+    let clock = Clock::new(resolved.start_date);
+    let mut csv = ServicesCsv::create(&opts.out, &design, clock).map_err(io)?;
+    let specs = plan.services.clone();
+    let mut failed = None;
+    let run = LoadRun::new(load, &specs, resolved.spec.seed);
+    let totals = run.run(&mut |s, r| {
+        if failed.is_none() {
+            failed = csv.row(&specs[s], r).err();
+        }
+    });
+    if let Some(e) = failed {
+        return Err(io(e));
+    }
+    csv.commit().map_err(io)?;
+    let services: Vec<ServiceResult> = (specs.iter().zip(totals))
+        .map(|(s, (name, role, totals))| ServiceResult {
+            name,
+            role,
+            slo_ms: s.slo_p99.as_ms(),
+            totals,
+        })
+        .collect();
+    write_kpis(&opts.out, &services).map_err(io)?;
+    Ok(DesignResult {
+        design,
+        strategy,
+        services,
+        out: opts.out.clone(),
+    })
+}
+
+fn write_kpis(dir: &Path, services: &[ServiceResult]) -> std::io::Result<()> {
+    let path = dir.join("kpis.csv");
+    let mut text = String::from("kpi,value,unit\n");
+    for s in services {
+        for (k, v, u) in service_kpis(s.role, &s.totals) {
+            text.push_str(&format!(
+                "{k},{},{u}\n",
+                v.map_or(String::new(), crate::output::format_kpi)
+            ));
+        }
+    }
+    std::fs::write(partial(&path), text)?;
+    std::fs::rename(partial(&path), &path)
+}
+
+/// One design: API-level or a fleet run.
+fn run_design(loaded: &Loaded, opts: &RunOptions, api: bool) -> Result<DesignResult, RunError> {
+    if api {
+        return run_api(loaded, opts);
+    }
+    let s = run::run_loaded(loaded, opts)?;
+    let (design, strategy) = (s.resolved.services.design.clone())
+        .unwrap_or_else(|| ("as-written".into(), "as-written".into()));
+    Ok(DesignResult {
+        design,
+        strategy,
+        services: s.services,
+        out: opts.out.clone(),
+    })
+}
+
+/// What `petfleet run` does with a scenario that has services: each design side by side
+/// (into `OUT/<design>/`, with `OUT/designs.csv`) when it lists designs and none is
+/// chosen, else the one run. `None`: the scenario has no services (a plain run).
+pub fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Option<Vec<DesignResult>>, RunError> {
+    let merged = crate::overrides::apply(loaded.base.clone(), &opts.overrides)?;
+    let parsed = crate::scenario::parse(&merged.src).map_err(|e| merged.relocate(e))?;
+    if parsed.services.is_empty() {
+        return Ok(None);
+    }
+    let (_, resolved) = loaded.resolve(opts)?;
+    let plan = &resolved.services;
+    if plan.services.is_empty() {
+        return Ok(None);
+    }
+    let api = plan.load.is_some();
+    if plan.designs.is_empty() || plan.design.is_some() {
+        return Ok(Some(vec![run_design(loaded, opts, api)?]));
+    }
+    let seed = resolved.spec.seed;
+    let mut out = Vec::new();
+    for (name, _) in &plan.designs {
+        let mut o = opts.variant("--set", vec![format!("design={name}")], seed);
+        o.host = opts.host;
+        o.out = opts.out.join(name);
+        out.push(run_design(loaded, &o, api)?);
+    }
+    write_designs(&opts.out, &out).map_err(|e| run::io_err(opts, e))?;
+    Ok(Some(out))
+}
+
+/// `designs.csv`: one row per design.
+pub fn write_designs(dir: &Path, rs: &[DesignResult]) -> std::io::Result<()> {
+    let path = dir.join("designs.csv");
+    let mut text = String::from(
+        "design,strategy,peak_hour_p99_ms,worst_minute_p99_ms,slo_violation_minutes,rejected_share,cost_won,meets_slo,lost\n",
+    );
+    for r in rs {
+        let lost: u64 = r.services.iter().map(|s| s.totals.gave_up).sum();
+        text.push_str(&format!(
+            "{},{},{},{},{},{:.6},{},{},{lost}\n",
+            r.design,
+            r.strategy,
+            r.peak_p99_ms(),
+            r.worst_minute_p99_ms(),
+            r.violation_minutes(),
+            r.rejected_share(),
+            r.cost_won(),
+            r.meets_slo()
+        ));
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(partial(&path), text)?;
+    std::fs::rename(partial(&path), &path)
+}
+
+/// The per-design summary the CLI prints.
+pub fn summary(rs: &[DesignResult]) -> String {
+    let mut s = format!(
+        "{:<11} {:<11} {:<14} {:>12} {:>13} {:>9} {:>8} {:>10} {:>9}\n",
+        "design",
+        "strategy",
+        "service",
+        "peak-h p99",
+        "worst-min p99",
+        "rejected",
+        "SLO min",
+        "cost",
+        "max ok/s"
+    );
+    for r in rs {
+        for x in &r.services {
+            let t = &x.totals;
+            s.push_str(&format!(
+                "{:<11} {:<11} {:<14} {:>9} ms {:>10} ms {:>8.3}% {:>8} {:>6} won {:>9.1}\n",
+                r.design,
+                r.strategy,
+                x.name,
+                t.peak_p99_ms,
+                t.worst_minute_p99_ms,
+                100.0 * t.rejected_share(),
+                t.violation_minutes,
+                t.cost_won,
+                t.best_ok_per_s
+            ));
+        }
+        s.push_str(&format!(
+            "{:<11} {:<11} {:<14} {:>9} ms {:>10} ms {:>8.3}% {:>8} {:>6} won  SLO {}\n",
+            r.design,
+            r.strategy,
+            "(all)",
+            r.peak_p99_ms(),
+            r.worst_minute_p99_ms(),
+            100.0 * r.rejected_share(),
+            r.violation_minutes(),
+            r.cost_won(),
+            if r.meets_slo() { "met" } else { "MISSED" }
+        ));
+    }
+    s
+}
+
+/// A fleet run's services: `services.csv` into `dir`, and their results.
+pub fn write_fleet_services(
+    dir: &Path,
+    clock: Clock,
+    design: &str,
+    report: &sim_core::engine::RunReport<sim_core::actors::Msg, sim_core::event::Event>,
+) -> std::io::Result<Vec<ServiceResult>> {
+    let results = sim_core::sim::service_results(report);
+    if results.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut csv = ServicesCsv::create(dir, design, clock)?;
+    let mut out = Vec::new();
+    for (spec, rows, totals) in results {
+        for r in rows {
+            csv.row(spec, r)?;
+        }
+        out.push(ServiceResult {
+            name: spec.name.clone(),
+            role: spec.role,
+            slo_ms: spec.slo_p99.as_ms(),
+            totals,
+        });
+    }
+    csv.commit()?;
+    Ok(out)
+}
