@@ -25,6 +25,7 @@ pub mod error;
 pub mod feed;
 pub mod import;
 pub mod inspect;
+pub mod knee;
 pub mod learn;
 pub mod loadtest;
 pub mod located;

@@ -198,6 +198,84 @@ pub fn service_kpis(role: Role, t: &Totals) -> Vec<KpiRow> {
     ]
 }
 
+/// The KPIs over all services: the worst peak-hour p99, the worst minute's p99, minutes
+/// in violation, rejected share, cost, requests lost.
+pub fn overall_kpis(services: &[(Role, &Totals)]) -> Vec<KpiRow> {
+    let max = |f: fn(&Totals) -> u64| services.iter().map(|(_, t)| f(t)).max().unwrap_or(0) as f64;
+    let sum = |f: fn(&Totals) -> u64| services.iter().map(|(_, t)| f(t)).sum::<u64>() as f64;
+    let arrivals = sum(|t| t.arrivals);
+    vec![
+        ("services_peak_p99_ms", Some(max(|t| t.peak_p99_ms)), "ms"),
+        (
+            "services_worst_minute_p99_ms",
+            Some(max(|t| t.worst_minute_p99_ms)),
+            "ms",
+        ),
+        (
+            "services_slo_violation_minutes",
+            Some(sum(|t| t.violation_minutes)),
+            "minutes",
+        ),
+        (
+            "services_rejected_share",
+            Some(if arrivals > 0.0 {
+                sum(|t| t.rejected) / arrivals
+            } else {
+                0.0
+            }),
+            "share",
+        ),
+        (
+            "services_cost_won",
+            Some(services.iter().map(|(_, t)| t.cost_won).sum::<i64>() as f64),
+            "won",
+        ),
+        ("services_lost", Some(sum(|t| t.gave_up)), "requests"),
+    ]
+}
+
+/// Every KPI row of a run's services: per service, then over all.
+pub fn all_kpis(services: &[(Role, &Totals)]) -> Vec<KpiRow> {
+    let mut rows: Vec<KpiRow> = services
+        .iter()
+        .flat_map(|(r, t)| service_kpis(*r, t))
+        .collect();
+    if !services.is_empty() {
+        rows.extend(overall_kpis(services));
+    }
+    rows
+}
+
+/// An API-level run without files (a sweep's): its KPIs and a hash of every service-minute
+/// (equal hashes: equal runs).
+pub fn api_kpis(resolved: &crate::scenario::Resolved) -> Option<(Vec<KpiRow>, u64)> {
+    let load = resolved.services.load.clone()?;
+    let mut h = sim_core::engine::TraceHasher::default();
+    let run = LoadRun::new(load, &resolved.services.services, resolved.spec.seed);
+    let totals = run.run(&mut |s, r| {
+        h.u64(s as u64);
+        for v in [
+            r.minute,
+            r.arrivals,
+            r.completed,
+            r.rejected,
+            r.errors,
+            r.depth_p50,
+            r.depth_max,
+            r.lat_p50,
+            r.lat_p95,
+            r.lat_p99,
+            u64::from(r.instances),
+            r.cost_won as u64,
+        ] {
+            h.u64(v);
+        }
+        h.f64(r.utilisation);
+    });
+    let services: Vec<(Role, &Totals)> = totals.iter().map(|(_, r, t)| (*r, t)).collect();
+    Some((all_kpis(&services), h.finish()))
+}
+
 /// Runs an API-level scenario (resolved with its load) and writes `services.csv` and
 /// `kpis.csv` into `opts.out`.
 fn run_api(loaded: &Loaded, opts: &RunOptions) -> Result<DesignResult, RunError> {
@@ -398,4 +476,25 @@ pub fn write_fleet_services(
     }
     csv.commit()?;
     Ok(out)
+}
+
+/// Every KPI name a run with services can write.
+pub fn known_kpis() -> Vec<&'static str> {
+    let t = Totals::default();
+    let all = [Role::BookingApi, Role::Notifications, Role::Settlement].map(|r| (r, &t));
+    all_kpis(&all).into_iter().map(|r| r.0).collect()
+}
+
+/// The names of a scenario's designs (none: an input error naming the scenario).
+pub fn design_names(scenario: &str, data: Option<PathBuf>) -> Result<Vec<String>, RunError> {
+    let src = run::find_scenario(Some(scenario))?;
+    let _ = data;
+    let parsed = crate::scenario::parse(&src)?;
+    if parsed.designs.is_empty() {
+        let e = crate::error::InputError::at(&src.label, &src.text, None, "designs")
+            .value("(none)")
+            .expected("`[[designs]]` to compare (or --vary PATH=LO..HI)");
+        return Err(e.into());
+    }
+    Ok(parsed.designs.into_iter().map(|d| d.name).collect())
 }

@@ -237,6 +237,11 @@ struct SweepArgs {
     /// Read data from this directory instead of the bundled copy.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// An SLO term `KPI<=VALUE` (`services_peak_p99_ms<=2000`): finds, per combination of
+    /// the other axes (each design), the lowest value of a `load_multiplier` axis that
+    /// violates it, with a 95 % interval over the replications (`knee.csv`).
+    #[arg(long, value_name = "KPI<=VALUE")]
+    knee: Option<String>,
     #[command(flatten)]
     overrides: OverrideArgs,
 }
@@ -251,8 +256,12 @@ struct RecommendArgs {
     sla: String,
     /// The parameter and its range: `PATH=LO..HI[:STEP]` in whole numbers
     /// (`depots.*.vehicles=20..400`); more of it must never make the SLA worse.
+    #[arg(long, required_unless_present = "designs", conflicts_with = "designs")]
+    vary: Option<String>,
+    /// Compare the scenario's `[[designs]]` instead: the answer is the cheapest design
+    /// (mean `services_cost_won`) meeting the SLA (`services_peak_p99_ms<=2000`).
     #[arg(long)]
-    vary: String,
+    designs: bool,
     /// Replications before a term may be decided.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=1000))]
     min_replications: u32,
@@ -600,6 +609,10 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         .map(|g| sweep::parse_axis(g))
         .collect::<Result<Vec<_>, _>>()?;
     let shard = args.shard.as_deref().map(sweep::parse_shard).transpose()?;
+    let knee = match &args.knee {
+        None => None,
+        Some(k) => Some(knee_term(k, &axes, shard)?),
+    };
     let out = out_dir(args.out.clone(), "sweep-", &args.scenario);
     let workers = workers(args.workers);
     let o = sweep::SweepOptions {
@@ -616,6 +629,7 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         keep_runs: args.keep_runs,
         shard,
         until_text: args.until.map(|t| t.0.to_string()),
+        knee,
     };
     let bar =
         progress_bar("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta} {msg}");
@@ -628,6 +642,14 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         shard.map_or(String::new(), |(i, n)| format!(", shard {i}/{n}")),
         out.display()
     );
+    if let (Some(k), Some(t)) = (&report.knees, &o.knee) {
+        let a = o.axes.iter().find(|a| a.path == scenarios::knee::AXIS);
+        let (lo, hi) = a.map_or(("", ""), |a| {
+            (a.values[0].as_str(), a.values[a.values.len() - 1].as_str())
+        });
+        print!("{}", scenarios::knee::describe(t, k, lo, hi));
+        println!("  -> {}/knee.csv", out.display());
+    }
     for (i, seed, e) in &report.failed {
         eprintln!("run {i} (seed {seed}) failed: {e}");
     }
@@ -640,6 +662,35 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
             report.runs
         )))
     }
+}
+
+/// Reads `--knee KPI<=VALUE`: needs a `load_multiplier` axis and a whole sweep.
+fn knee_term(
+    raw: &str,
+    axes: &[scenarios::sweep::Axis],
+    shard: Option<(u32, u32)>,
+) -> Result<scenarios::recommend::Term, RunError> {
+    let known = scenarios::loadtest::known_kpis();
+    let mut terms = scenarios::recommend::parse_sla(raw, &known)?;
+    let at = |v: &str, e: &str| {
+        InputError::at("<command line>", "", None, "--knee")
+            .value(v)
+            .expected(e)
+    };
+    if terms.len() != 1 {
+        return Err(at(raw, "one term KPI<=VALUE or KPI>=VALUE").into());
+    }
+    if !axes.iter().any(|a| a.path == scenarios::knee::AXIS) {
+        return Err(at(
+            raw,
+            "a --grid load_multiplier=... axis to find the knee along",
+        )
+        .into());
+    }
+    if shard.is_some() {
+        return Err(at(raw, "a whole sweep (not --shard): the knee needs every run").into());
+    }
+    Ok(terms.remove(0))
 }
 
 /// The options every run of a sweep or a search shares (the reference loop; no trace).
@@ -721,9 +772,19 @@ fn cmd_recommend(args: RecommendArgs) -> Result<(), RunError> {
             .map(|r| r.0),
     )
     .chain(settle.iter().map(|r| r.0))
+    .chain(scenarios::loadtest::known_kpis())
     .collect();
     let terms = recommend::parse_sla(&args.sla, &known)?;
-    let (path, lo, hi, step) = recommend::parse_vary(&args.vary)?;
+    let (path, lo, hi, step, designs) = match &args.vary {
+        Some(v) => {
+            let (path, lo, hi, step) = recommend::parse_vary(v)?;
+            (path, lo, hi, step, Vec::new())
+        }
+        None => {
+            let names = scenarios::loadtest::design_names(&args.scenario, args.data.clone())?;
+            ("design".to_string(), 0, names.len() as u64 - 1, 1, names)
+        }
+    };
     if args.max_replications < args.min_replications {
         return Err(
             InputError::at("<command line>", "", None, "--max-replications")
@@ -753,6 +814,7 @@ fn cmd_recommend(args: RecommendArgs) -> Result<(), RunError> {
         max_replications: args.max_replications,
         workers: workers(args.workers),
         base_seed: args.seed,
+        designs,
     };
     let bar = progress_bar("{spinner} [{elapsed_precise}] {pos} candidates tried, now {msg}");
     let rec = recommend::recommend(&o, &bar)?;
@@ -793,16 +855,26 @@ fn print_recommendation(
                 )
             })
             .collect();
+        let cost = c
+            .cost_won
+            .map_or(String::new(), |w| format!("; cost {w:.0} won"));
         println!(
-            "  {}={:<6} n={:<3} {:<9} {}",
+            "  {}={:<10} n={:<3} {:<9} {}{cost}",
             o.path,
-            c.value,
+            scenarios::recommend::label(o, c.value),
             c.replications,
             c.verdict,
             terms.join("; ")
         );
     }
     match rec.answer {
+        Some(v) if !o.designs.is_empty() => println!(
+            "answer: design {} is the cheapest meeting the SLA with 95 % confidence",
+            scenarios::recommend::label(o, v)
+        ),
+        None if !o.designs.is_empty() => {
+            println!("answer: no design meets the SLA with 95 % confidence")
+        }
         Some(v) => println!(
             "answer: {}={v} is the smallest value meeting the SLA with 95 % confidence",
             o.path

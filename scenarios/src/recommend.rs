@@ -144,6 +144,9 @@ pub struct RecommendOptions {
     pub workers: usize,
     /// Seed of replication 0.
     pub base_seed: Option<u64>,
+    /// Designs compared instead of a value searched (`--designs`): candidate `v` is
+    /// design `designs[v]`, and the answer is the cheapest that passes.
+    pub designs: Vec<String>,
 }
 
 /// A candidate's evidence.
@@ -159,6 +162,8 @@ pub struct Candidate {
     pub terms: Vec<(Stats, &'static str)>,
     /// Failed runs (seed, error); a candidate with a failed run is undecided.
     pub failures: Vec<(u64, String)>,
+    /// The services' mean cost over the replications, won (runs with services).
+    pub cost_won: Option<f64>,
 }
 
 /// The answer and every candidate tried, in the order tried.
@@ -205,7 +210,14 @@ pub fn recommend(
         order.push(v);
         pass
     };
-    let answer = search(o.lo, o.hi, o.step, &mut eval);
+    let answer = if o.designs.is_empty() {
+        search(o.lo, o.hi, o.step, &mut eval)
+    } else {
+        (0..o.designs.len() as u64).for_each(|v| {
+            eval(v);
+        });
+        cheapest(&tried)
+    };
     progress.finish_and_clear();
     let tried = order.into_iter().filter_map(|v| tried.remove(&v)).collect();
     Ok(Recommendation {
@@ -213,6 +225,20 @@ pub fn recommend(
         tried,
         base_seed,
     })
+}
+
+/// The cheapest passing design (by mean cost; the first listed on a tie).
+fn cheapest(tried: &BTreeMap<u64, Candidate>) -> Option<u64> {
+    (tried.values())
+        .filter(|c| c.verdict == "pass")
+        .min_by(|a, b| {
+            let (x, y) = (
+                a.cost_won.unwrap_or(f64::MAX),
+                b.cost_won.unwrap_or(f64::MAX),
+            );
+            x.total_cmp(&y).then(a.value.cmp(&b.value))
+        })
+        .map(|c| c.value)
 }
 
 /// Every SLA term names a KPI this scenario writes (a notifier KPI needs a `[notifier]`):
@@ -269,8 +295,19 @@ fn search(lo: u64, hi: u64, step: u64, pass: &mut impl FnMut(u64) -> bool) -> Op
 
 fn options(o: &RecommendOptions, v: u64, base_seed: u64, r: u32) -> RunOptions {
     let seed = base_seed.wrapping_add(u64::from(r));
-    o.run
-        .variant("--vary", vec![format!("{}={v}", o.path)], seed)
+    let set = match o.designs.get(v as usize) {
+        Some(name) => format!("design={name}"),
+        None => format!("{}={v}", o.path),
+    };
+    o.run.variant("--vary", vec![set], seed)
+}
+
+/// The candidate's name: its value, or its design.
+pub fn label(o: &RecommendOptions, v: u64) -> String {
+    o.designs
+        .get(v as usize)
+        .cloned()
+        .unwrap_or_else(|| v.to_string())
 }
 
 /// Evaluates value `v`: replications in batches the size of the pool, the verdict checked
@@ -282,6 +319,7 @@ fn candidate(
     (v, base_seed): (u64, u64),
 ) -> Candidate {
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); o.terms.len()];
+    let mut costs = Vec::new();
     let mut failures = Vec::new();
     let mut r = 0u32;
     loop {
@@ -296,6 +334,11 @@ fn candidate(
             r = k + 1;
             match res {
                 Ok(kpis) => {
+                    costs.extend(
+                        kpis.iter()
+                            .find(|row| row.0 == "services_cost_won")
+                            .and_then(|row| row.1),
+                    );
                     for (t, xs) in o.terms.iter().zip(values.iter_mut()) {
                         if let Some(x) =
                             kpis.iter().find(|row| row.0 == t.kpi).and_then(|row| row.1)
@@ -306,7 +349,9 @@ fn candidate(
                 }
                 Err(e) => failures.push((base_seed.wrapping_add(u64::from(*k)), e.to_string())),
             }
-            if let Some(c) = verdict(o, v, r, &values, &failures) {
+            if let Some(mut c) = verdict(o, v, r, &values, &failures) {
+                c.cost_won =
+                    (!costs.is_empty()).then(|| costs.iter().sum::<f64>() / costs.len() as f64);
                 return c;
             }
         }
@@ -357,6 +402,7 @@ fn verdict(
         verdict,
         terms,
         failures: failures.to_vec(),
+        cost_won: None,
     })
 }
 
@@ -376,13 +422,14 @@ pub fn write_csv(dir: &Path, o: &RecommendOptions, rec: &Recommendation) -> std:
             header.push(format!("{}:{col}", t.text()));
         }
     }
+    header.push("cost_won_mean".into());
     header.push("failed_runs".into());
     w.write_record(&header)?;
     let f = |x: Option<f64>| x.map_or(String::new(), crate::output::format_kpi);
     for (i, c) in rec.tried.iter().enumerate() {
         let mut row = vec![
             i.to_string(),
-            c.value.to_string(),
+            label(o, c.value),
             c.replications.to_string(),
             c.verdict.to_string(),
         ];
@@ -394,6 +441,7 @@ pub fn write_csv(dir: &Path, o: &RecommendOptions, rec: &Recommendation) -> std:
                 verdict.to_string(),
             ]);
         }
+        row.push(f(c.cost_won));
         row.push(
             c.failures
                 .iter()

@@ -194,9 +194,9 @@ fn kpi_rows(
     if let Some(counts) = sim_core::sim::settlement_counts(report) {
         rows.extend(settle.rows(&counts));
     }
-    for (s, _, t) in sim_core::sim::service_results(report) {
-        rows.extend(crate::loadtest::service_kpis(s.role, &t));
-    }
+    let services = sim_core::sim::service_results(report);
+    let list: Vec<_> = services.iter().map(|(s, _, t)| (s.role, t)).collect();
+    rows.extend(crate::loadtest::all_kpis(&list));
     rows
 }
 
@@ -329,6 +329,9 @@ fn simulate<O: Observer<Msg, Event> + Unpin + 'static>(
 /// (an invariant violation fails it too).
 pub fn run_kpis(loaded: &Loaded, opts: &RunOptions) -> Result<(Vec<KpiRow>, u64), RunError> {
     let (merged, resolved) = loaded.resolve(opts)?;
+    if let Some(api) = crate::loadtest::api_kpis(&resolved) {
+        return Ok(api);
+    }
     let sim = simulate((&merged, &resolved), opts.host, None::<CsvOutputs>).1?;
     if !sim.problems.is_empty() {
         return Err(RunError::Invariant(sim.problems));
@@ -372,6 +375,12 @@ pub fn run_loaded(loaded: &Loaded, opts: &RunOptions) -> Result<RunSummary, RunE
         return run_recorded(loaded, opts);
     }
     let (merged, resolved) = loaded.resolve(opts)?;
+    if resolved.services.load.is_some() {
+        let e = InputError::at(&merged.src.label, &merged.src.text, None, "load")
+            .value("[load]")
+            .expected("a fleet scenario here: an API-level scenario's files are written by `petfleet run`, its KPIs by `petfleet sweep` (without --keep-runs)");
+        return Err(e.into());
+    }
     let spec = &resolved.spec;
     tracing::info!(seed = spec.seed, scenario = %resolved.scenario.name, "SEED={}", spec.seed);
     let outputs = open_outputs(opts, &resolved)?;

@@ -396,6 +396,8 @@ pub struct SweepOptions {
     pub shard: Option<(u32, u32)>,
     /// The until flag as given, for the plan.
     pub until_text: Option<String>,
+    /// An SLO term: find the knee along the `load_multiplier` axis (`knee.csv`).
+    pub knee: Option<crate::recommend::Term>,
 }
 
 /// What a sweep did.
@@ -407,6 +409,8 @@ pub struct SweepReport {
     pub failed: Vec<(usize, u64, String)>,
     /// Cells.
     pub cells: usize,
+    /// The knees, when asked for and the sweep is whole.
+    pub knees: Option<Vec<crate::knee::Knee>>,
 }
 
 /// Checks every cell resolves (a bad grid value is an input error before anything runs)
@@ -497,14 +501,25 @@ pub fn sweep(o: &SweepOptions, progress: &indicatif::ProgressBar) -> Result<Swee
         .map(|r| (r.index, r.seed, r.error.clone()))
         .collect();
     let out = &o.run.out;
-    write(out, &plan, o.shard, &units, rows).map_err(|source| RunError::Io {
+    let io = |source| RunError::Io {
         dir: out.clone(),
         source,
-    })?;
+    };
+    let knees = match (&o.knee, o.shard) {
+        (Some(t), None) => crate::knee::knees(&plan, &rows, t),
+        _ => None,
+    };
+    if let (Some(k), Some(t)) = (&knees, &o.knee) {
+        std::fs::create_dir_all(out)
+            .and_then(|()| crate::knee::write(out, t, k))
+            .map_err(io)?;
+    }
+    write(out, &plan, o.shard, &units, rows).map_err(io)?;
     Ok(SweepReport {
         runs: mine.len(),
         failed,
         cells: plan.cells(),
+        knees,
     })
 }
 

@@ -464,11 +464,10 @@ impl<P> Pool<P> {
         fx.wakes.push((a.every, Wake::Evaluate));
         let util = self.stats.take_period_utilisation();
         let ready = self.count(&[State::Up]).max(1);
-        let queued: usize =
-            self.inst.iter().map(|i| i.queue.len()).sum::<usize>() + self.held.len();
+        let queued = self.stats.take_period_max_queued();
         let metric = match a.metric {
             super::spec::Metric::Utilisation => util,
-            super::spec::Metric::QueueDepth => queued as f64 / ready as f64,
+            super::spec::Metric::QueueDepth => queued as f64 / f64::from(ready),
         };
         let cooled = self.last_scale.is_none_or(|t| now >= t + a.cooldown);
         let active = self.count(&[State::Up, State::Starting]);

@@ -99,7 +99,8 @@ pub enum Balancer {
 pub enum Metric {
     /// Busy workers over ready workers, over the last period.
     Utilisation,
-    /// Requests queued per ready instance, at the evaluation.
+    /// The most requests queued (seen by an arrival) since the last evaluation, per ready
+    /// instance: the "maximum" statistic, so that a burst between two looks is seen.
     QueueDepth,
 }
 

@@ -129,6 +129,7 @@ pub struct Stats {
     billed_ms: u128,
     cost_before: i64,
     period: (u128, u128),
+    period_max_queued: u64,
     pub(super) measure_from: SimTime,
     rows: Vec<MinuteRow>,
 }
@@ -152,6 +153,7 @@ impl Stats {
             billed_ms: 0,
             cost_before: 0,
             period: (0, 0),
+            period_max_queued: 0,
             measure_from: SimTime(0),
             rows: Vec::new(),
         }
@@ -226,6 +228,7 @@ impl Stats {
     pub(super) fn arrival(&mut self, queued: u64, first: bool) {
         self.m.arrivals += 1;
         self.m.depth.record(queued);
+        self.period_max_queued = self.period_max_queued.max(queued);
         self.tot.arrivals += 1;
         self.tot.requests += u64::from(first);
     }
@@ -289,6 +292,11 @@ impl Stats {
         } else {
             busy as f64 / cap as f64
         }
+    }
+
+    /// The most requests queued seen by an arrival since the last call.
+    pub(super) fn take_period_max_queued(&mut self) -> u64 {
+        std::mem::take(&mut self.period_max_queued)
     }
 
     pub(super) fn take_rows(&mut self) -> Vec<MinuteRow> {

@@ -258,3 +258,30 @@ fn a_burst_arrives_within_its_window() {
     assert_eq!(t.requests, 1_000);
     assert_eq!(rows[1].arrivals, 0);
 }
+
+#[test]
+fn queue_depth_autoscaling_sees_a_burst_between_two_looks() {
+    let mut spec = ServiceSpec::simple(Role::BookingApi, 1, 2, 500.0);
+    spec.scaling = Scaling::Autoscale(Autoscale {
+        metric: Metric::QueueDepth,
+        target: 20.0,
+        scale_in_below: 1.0,
+        min: 1,
+        max: 6,
+        step: 2,
+        cooldown: SimDuration(120_000),
+        cold_start: SimDuration(30_000),
+        every: SimDuration(15_000),
+    });
+    let mut load = steady(0.0, 1_200_000);
+    for k in 0..4 {
+        load.bursts.push(Burst {
+            at: SimTime(k * 300_000 + 1_000),
+            count: 60,
+            over: SimDuration(2_000),
+        });
+    }
+    let (_, rows) = run(load, spec, 4);
+    let most = rows.iter().map(|r| r.instances).max().unwrap();
+    assert!(most >= 3, "scaled out on the burst: {most}");
+}
