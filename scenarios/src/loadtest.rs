@@ -321,13 +321,10 @@ fn run_api(loaded: &Loaded, opts: &RunOptions) -> Result<DesignResult, RunError>
 fn write_kpis(dir: &Path, services: &[ServiceResult]) -> std::io::Result<()> {
     let path = dir.join("kpis.csv");
     let mut text = String::from("kpi,value,unit\n");
-    for s in services {
-        for (k, v, u) in service_kpis(s.role, &s.totals) {
-            text.push_str(&format!(
-                "{k},{},{u}\n",
-                v.map_or(String::new(), crate::output::format_kpi)
-            ));
-        }
+    let list: Vec<(Role, &Totals)> = services.iter().map(|s| (s.role, &s.totals)).collect();
+    for (k, v, u) in all_kpis(&list) {
+        let v = v.map_or(String::new(), crate::output::format_kpi);
+        text.push_str(&format!("{k},{v},{u}\n"));
     }
     std::fs::write(partial(&path), text)?;
     std::fs::rename(partial(&path), &path)

@@ -183,7 +183,10 @@ impl Stats {
         let w = std::mem::take(&mut self.m);
         let p99 = w.lat.quantile(0.99);
         self.tot.worst_minute_p99_ms = self.tot.worst_minute_p99_ms.max(p99);
-        if !w.lat.is_empty() && p99 > self.slo_ms {
+        // A minute violates the objective when its p99 is above it, or when requests
+        // waited or failed and none completed (a partition, a stalled queue).
+        let stalled = w.lat.is_empty() && w.arrivals > 0 && (w.errors > 0 || w.depth.max() > 0);
+        if (!w.lat.is_empty() && p99 > self.slo_ms) || stalled {
             self.tot.violation_minutes += 1;
         } else {
             self.tot.best_ok_per_s = self.tot.best_ok_per_s.max(w.completed as f64 / 60.0);
