@@ -10,6 +10,9 @@ use std::path::Path;
 use crate::recommend::{Bound, Term};
 use crate::sweep::{stats, Plan, RunRow, Stats};
 
+/// A replication's runs along the load axis: (load, the KPI) or `None` for a failed run.
+type Runs = Vec<Option<(f64, Option<f64>)>>;
+
 /// The axis the knee is found along.
 pub const AXIS: &str = "load_multiplier";
 
@@ -45,7 +48,7 @@ pub fn knees(plan: &Plan, rows: &[RunRow], term: &Term) -> Option<Vec<Knee>> {
         .iter()
         .map(|v| v.parse().unwrap_or(f64::NAN))
         .collect();
-    let mut groups: Vec<(Vec<String>, Vec<Vec<Option<(f64, Option<f64>)>>>)> = Vec::new();
+    let mut groups: Vec<(Vec<String>, Vec<Runs>)> = Vec::new();
     for c in 0..plan.cells() {
         let values = plan.cell_values(c);
         let others: Vec<String> = (plan.axes.iter().zip(&values).enumerate())
@@ -82,7 +85,7 @@ pub fn knees(plan: &Plan, rows: &[RunRow], term: &Term) -> Option<Vec<Knee>> {
     )
 }
 
-fn knee(cell: Vec<String>, reps: Vec<Vec<Option<(f64, Option<f64>)>>>, term: &Term) -> Knee {
+fn knee(cell: Vec<String>, reps: Vec<Runs>, term: &Term) -> Knee {
     let (mut found, mut below, mut above, mut failed) = (Vec::new(), 0, 0, 0);
     for mut runs in reps {
         if runs.iter().any(|x| x.is_none_or(|(_, v)| v.is_none())) {

@@ -236,10 +236,12 @@ pub fn report(dir: &Path) -> Result<PathBuf, RunError> {
         sweep_sections(dir)?
     } else if dir.join("manifest.json").exists() {
         run_sections(dir)?
+    } else if dir.join("services.csv").exists() {
+        api_sections(dir)?
     } else {
         return Err(InputError::at(&dir.display().to_string(), "", None, "DIR")
             .expected(
-                "a run's output directory (with manifest.json) or a sweep's (with sweep.json)",
+                "a run's output directory (with manifest.json or services.csv) or a sweep's (with sweep.json)",
             )
             .into());
     };
@@ -349,6 +351,9 @@ fn run_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
             "Settlement lag",
             histogram("Settlement lag", "lag (s)", &lags, bin),
         )?);
+    }
+    if dir.join("services.csv").exists() {
+        sections.extend(service_sections(dir)?);
     }
     sections.push(("kpis".into(), "KPIs".into(), kpi_table(dir, &m)?));
     let title = format!(
@@ -651,4 +656,80 @@ fn summary_table(s: &Table) -> String {
     }
     h.push_str("</table>");
     h
+}
+
+/// An API-level run's report: the services' plots and their KPIs.
+fn api_sections(dir: &Path) -> Result<(String, Vec<Section>), RunError> {
+    let mut sections = service_sections(dir)?;
+    let k = read(&dir.join("kpis.csv"), &["kpi", "value", "unit"])?;
+    let mut h = String::from("<table><tr><th>KPI</th><th>value</th><th>unit</th></tr>\n");
+    for (_, r) in &k.rows {
+        let cell = |c: &str| escape(k.raw(r, c));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            cell("kpi"),
+            cell("value"),
+            cell("unit")
+        );
+    }
+    h.push_str("</table>");
+    sections.push(("kpis".into(), "KPIs".into(), h));
+    Ok(("PetFleet Twin load test: services".into(), sections))
+}
+
+/// The services' p99 latency and instances, minute by minute (`services.csv`).
+fn service_sections(dir: &Path) -> Result<Vec<Section>, RunError> {
+    let t = read(
+        &dir.join("services.csv"),
+        &["time", "service", "latency_p99_ms", "instances"],
+    )?;
+    let times = texts(&t, "time");
+    let names = texts(&t, "service");
+    let p99 = numbers(&t, "latency_p99_ms")?;
+    let inst = numbers(&t, "instances")?;
+    let start = (times.first())
+        .and_then(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok())
+        .map(|d| d.date());
+    let mut lat: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let mut count: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let Some(x) = start.and_then(|s| hours_since(s, times[i])) else {
+            continue;
+        };
+        let k = match lat.iter().position(|(n, _)| n == name) {
+            Some(k) => k,
+            None => {
+                lat.push((name.to_string(), Vec::new()));
+                count.push((name.to_string(), Vec::new()));
+                lat.len() - 1
+            }
+        };
+        if let Some(v) = p99[i].filter(|v| *v > 0.0) {
+            lat[k].1.push((x, v / 1000.0));
+        }
+        if let Some(v) = inst[i] {
+            count[k].1.push((x, v));
+        }
+    }
+    Ok(vec![
+        plot(
+            "plot-service-latency",
+            "Services: p99 latency by minute",
+            line_chart(
+                "p99 latency of the requests completed each minute",
+                ("hours since the start", "p99 latency (s)"),
+                &lat,
+            ),
+        )?,
+        plot(
+            "plot-service-instances",
+            "Services: instances by minute",
+            line_chart(
+                "instances billed at the end of each minute",
+                ("hours since the start", "instances"),
+                &count,
+            ),
+        )?,
+    ])
 }

@@ -129,7 +129,7 @@ mod tests {
         let mut h = LogHist::default();
         (1..=10_000u64).for_each(|v| h.record(v));
         for q in [0.5, 0.95, 0.99] {
-            let exact = (q * 10_000.0) as f64;
+            let exact = q * 10_000.0;
             let got = h.quantile(q) as f64;
             assert!((got - exact).abs() / exact < 0.02, "q{q}: {got} vs {exact}");
         }

@@ -307,14 +307,11 @@ impl<P> Pool<P> {
             None => (service, true),
             Some(call) => {
                 let c = SimDuration(call.sample(&mut self.rng).round().max(0.0) as u64);
-                let from = now + service;
-                if self
-                    .spec
-                    .partitioned(from, from + c.min(self.spec.call_timeout))
-                {
-                    (service + self.spec.call_timeout, false)
-                } else if c > self.spec.call_timeout {
-                    (service + self.spec.call_timeout, false)
+                let (from, timeout) = (now + service, self.spec.call_timeout);
+                // A call times out when the gateway is cut off while it runs, or when it
+                // takes longer than the timeout.
+                if c > timeout || self.spec.partitioned(from, from + c) {
+                    (service + timeout, false)
                 } else {
                     (service + c, true)
                 }

@@ -216,7 +216,7 @@ fn autoscaling_follows_the_load_and_bills_what_it_starts() {
     ];
     let (t, rows) = run(load, spec, 13);
     let most = rows.iter().map(|r| r.instances).max().unwrap();
-    assert!(most >= 6 && most <= 10, "scaled out to {most}");
+    assert!((6..=10).contains(&most), "scaled out to {most}");
     assert_eq!(rows.last().unwrap().instances, 2, "and back in");
     assert_eq!(t.cost_won, rows.iter().map(|r| r.cost_won).sum::<i64>());
     assert!((t.instance_hours * 1000.0 - t.cost_won as f64).abs() < 1.0);
