@@ -7,7 +7,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::recommend::{Bound, Term};
+use crate::error::InputError;
+use crate::slo::{Bound, Term};
 use crate::sweep::{stats, Plan, RunRow, Stats};
 
 /// A replication's runs along the load axis: (load, the KPI) or `None` for a failed run.
@@ -177,4 +178,22 @@ pub fn describe(term: &Term, knees: &[Knee], lowest: &str, highest: &str) -> Str
         ));
     }
     s
+}
+
+/// The knees of the sweep written in `dir` (`sweep.json`, `sweep.csv`), written to
+/// `dir/knee.csv`; `None` without a `load_multiplier` axis.
+pub fn from_dir(dir: &Path, term: &Term) -> Result<Option<Vec<Knee>>, InputError> {
+    let (manifest, rows) = crate::sweep::read_dir(dir)?;
+    let plan: Plan = serde_json::from_value(manifest["plan"].clone()).map_err(|e| {
+        let file = dir.join("sweep.json").display().to_string();
+        InputError::at(&file, "", None, "plan").expected(format!("a sweep's plan ({e})"))
+    })?;
+    let Some(k) = knees(&plan, &rows, term) else {
+        return Ok(None);
+    };
+    write(dir, term, &k).map_err(|e| {
+        InputError::at(&dir.display().to_string(), "", None, "knee.csv")
+            .expected(format!("a writable directory ({e})"))
+    })?;
+    Ok(Some(k))
 }

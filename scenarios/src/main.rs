@@ -629,7 +629,6 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         keep_runs: args.keep_runs,
         shard,
         until_text: args.until.map(|t| t.0.to_string()),
-        knee,
     };
     let bar =
         progress_bar("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta} {msg}");
@@ -642,13 +641,15 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), RunError> {
         shard.map_or(String::new(), |(i, n)| format!(", shard {i}/{n}")),
         out.display()
     );
-    if let (Some(k), Some(t)) = (&report.knees, &o.knee) {
-        let a = o.axes.iter().find(|a| a.path == scenarios::knee::AXIS);
-        let (lo, hi) = a.map_or(("", ""), |a| {
-            (a.values[0].as_str(), a.values[a.values.len() - 1].as_str())
-        });
-        print!("{}", scenarios::knee::describe(t, k, lo, hi));
-        println!("  -> {}/knee.csv", out.display());
+    if let Some(t) = &knee {
+        if let Some(k) = scenarios::knee::from_dir(&out, t)? {
+            let a = o.axes.iter().find(|a| a.path == scenarios::knee::AXIS);
+            let (lo, hi) = a.map_or(("", ""), |a| {
+                (a.values[0].as_str(), a.values[a.values.len() - 1].as_str())
+            });
+            print!("{}", scenarios::knee::describe(t, &k, lo, hi));
+            println!("  -> {}/knee.csv", out.display());
+        }
     }
     for (i, seed, e) in &report.failed {
         eprintln!("run {i} (seed {seed}) failed: {e}");
@@ -669,8 +670,8 @@ fn knee_term(
     raw: &str,
     axes: &[scenarios::sweep::Axis],
     shard: Option<(u32, u32)>,
-) -> Result<scenarios::recommend::Term, RunError> {
-    let known = scenarios::loadtest::known_kpis();
+) -> Result<scenarios::slo::Term, RunError> {
+    let known = scenarios::services_out::known_kpis();
     let mut terms = scenarios::recommend::parse_sla(raw, &known)?;
     let at = |v: &str, e: &str| {
         InputError::at("<command line>", "", None, "--knee")
@@ -772,7 +773,7 @@ fn cmd_recommend(args: RecommendArgs) -> Result<(), RunError> {
             .map(|r| r.0),
     )
     .chain(settle.iter().map(|r| r.0))
-    .chain(scenarios::loadtest::known_kpis())
+    .chain(scenarios::services_out::known_kpis())
     .collect();
     let terms = recommend::parse_sla(&args.sla, &known)?;
     let (path, lo, hi, step, designs) = match &args.vary {

@@ -123,7 +123,7 @@ pub struct RunSummary {
     /// The manifest as written.
     pub manifest: serde_json::Value,
     /// The back-end services' results (`services.csv` has their minutes).
-    pub services: Vec<crate::loadtest::ServiceResult>,
+    pub services: Vec<crate::services_out::ServiceResult>,
 }
 
 /// Finds a scenario by catalogue name or path.
@@ -196,7 +196,7 @@ fn kpi_rows(
     }
     let services = sim_core::sim::service_results(report);
     let list: Vec<_> = services.iter().map(|(s, _, t)| (s.role, t)).collect();
-    rows.extend(crate::loadtest::all_kpis(&list));
+    rows.extend(crate::services_out::all_kpis(&list));
     rows
 }
 
@@ -329,7 +329,7 @@ fn simulate<O: Observer<Msg, Event> + Unpin + 'static>(
 /// (an invariant violation fails it too).
 pub fn run_kpis(loaded: &Loaded, opts: &RunOptions) -> Result<(Vec<KpiRow>, u64), RunError> {
     let (merged, resolved) = loaded.resolve(opts)?;
-    if let Some(api) = crate::loadtest::api_kpis(&resolved) {
+    if let Some(api) = crate::services_out::api_kpis(&resolved) {
         return Ok(api);
     }
     let sim = simulate((&merged, &resolved), opts.host, None::<CsvOutputs>).1?;
@@ -443,7 +443,7 @@ fn write_run(
     let written = outputs.commit().map_err(|e| io_err(opts, e))?;
     let clock = Clock::new(resolved.start_date);
     let design = (resolved.services.design.as_ref()).map_or("as-written", |d| d.0.as_str());
-    let services = crate::loadtest::write_fleet_services(&opts.out, clock, design, &sim.report)
+    let services = crate::services_out::write_fleet_services(&opts.out, clock, design, &sim.report)
         .map_err(|e| io_err(opts, e))?;
     let mut manifest = manifest(
         (&merged, &loaded.files),

@@ -396,8 +396,6 @@ pub struct SweepOptions {
     pub shard: Option<(u32, u32)>,
     /// The until flag as given, for the plan.
     pub until_text: Option<String>,
-    /// An SLO term: find the knee along the `load_multiplier` axis (`knee.csv`).
-    pub knee: Option<crate::recommend::Term>,
 }
 
 /// What a sweep did.
@@ -409,8 +407,6 @@ pub struct SweepReport {
     pub failed: Vec<(usize, u64, String)>,
     /// Cells.
     pub cells: usize,
-    /// The knees, when asked for and the sweep is whole.
-    pub knees: Option<Vec<crate::knee::Knee>>,
 }
 
 /// Checks every cell resolves (a bad grid value is an input error before anything runs)
@@ -505,21 +501,11 @@ pub fn sweep(o: &SweepOptions, progress: &indicatif::ProgressBar) -> Result<Swee
         dir: out.clone(),
         source,
     };
-    let knees = match (&o.knee, o.shard) {
-        (Some(t), None) => crate::knee::knees(&plan, &rows, t),
-        _ => None,
-    };
-    if let (Some(k), Some(t)) = (&knees, &o.knee) {
-        std::fs::create_dir_all(out)
-            .and_then(|()| crate::knee::write(out, t, k))
-            .map_err(io)?;
-    }
     write(out, &plan, o.shard, &units, rows).map_err(io)?;
     Ok(SweepReport {
         runs: mine.len(),
         failed,
         cells: plan.cells(),
-        knees,
     })
 }
 
@@ -563,7 +549,7 @@ fn one_run(loaded: &Loaded, o: &SweepOptions, plan: &Plan, i: usize) -> (RunRow,
 }
 
 /// Reads one sweep directory (a shard or a whole sweep): its manifest and its rows.
-fn read_dir(dir: &Path) -> Result<(serde_json::Value, Vec<RunRow>), InputError> {
+pub fn read_dir(dir: &Path) -> Result<(serde_json::Value, Vec<RunRow>), InputError> {
     let manifest = crate::output::read_json(&dir.join("sweep.json"))?;
     let required = ["run_index", "seed", "status", "error", "trace_hash"];
     let t = crate::table::Table::read_path(&dir.join("sweep.csv"), &required)?;

@@ -75,6 +75,12 @@ fn midnight_burst_compares_the_designs_and_names_the_cheapest() {
         first["arrivals"].parse::<u64>().unwrap() >= 1_000,
         "{first:?}"
     );
+    // The report draws latency and instances by minute.
+    ok(&["report", &s(&dir.path().join("autoscale"))]);
+    let html = std::fs::read_to_string(dir.path().join("autoscale/report.html")).unwrap();
+    for id in ["plot-service-latency", "plot-service-instances"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
 
     let sweep = dir.path().join("sweep");
     let out = ok(&[
@@ -178,6 +184,12 @@ fn a_gateway_partition_queues_times_out_and_loses_nothing_on_any_host() {
     assert!(at("T18:12:00")["completed"].parse::<u64>().unwrap() > 0);
     assert_eq!(kpi(&a, "services_lost"), 0.0);
     assert!(kpi(&a, "service_settlement_slo_violation_minutes") >= 10.0);
+    assert!(kpi(&a, "settle_captured") > 1_000.0);
+    assert_eq!(
+        kpi(&a, "settle_open_at_end"),
+        0.0,
+        "every booking settled by the stop"
+    );
 }
 
 /// A small fleet with all three services and every kind of service fault, overflow

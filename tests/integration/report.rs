@@ -146,7 +146,6 @@ fn a_sweep_report_draws_each_kpi_with_its_band() {
         keep_runs: false,
         shard: None,
         until_text: None,
-        knee: None,
     };
     scenarios::sweep::sweep(&o, &scenarios::sweep::hidden_progress()).unwrap();
     let report = scenarios::report::report(dir.path()).unwrap();
