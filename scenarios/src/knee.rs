@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::error::InputError;
-use crate::slo::{Bound, Term};
+use crate::slo::Term;
 use crate::sweep::{stats, Plan, RunRow, Stats};
 
 /// A replication's runs along the load axis: (load, the KPI) or `None` for a failed run.
@@ -30,13 +30,6 @@ pub struct Knee {
     pub above: usize,
     /// Replications with a failed run (no verdict).
     pub failed: usize,
-}
-
-fn violated(t: &Term, v: f64) -> bool {
-    match t.bound {
-        Bound::AtMost => v > t.value,
-        Bound::AtLeast => v < t.value,
-    }
 }
 
 /// The knees of a finished sweep (every run present), or `None` without a
@@ -101,7 +94,7 @@ fn knee(cell: Vec<String>, reps: Vec<Runs>, term: &Term) -> Knee {
         let first = runs
             .iter()
             .flatten()
-            .position(|(_, v)| violated(term, v.unwrap_or(0.0)));
+            .position(|(_, v)| term.violated(v.unwrap_or(0.0)));
         match first {
             Some(0) => below += 1,
             Some(k) => found.push(runs[k].map_or(0.0, |x| x.0)),

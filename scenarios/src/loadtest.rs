@@ -10,6 +10,7 @@ use sim_core::service::LoadRun;
 use crate::output::Clock;
 use crate::run::{self, Loaded, RunError, RunOptions};
 use crate::services_out::{partial, write_kpis, ServiceResult, ServicesCsv};
+use crate::slo::Term;
 
 /// One design's run.
 #[derive(Clone, Debug)]
@@ -22,6 +23,29 @@ pub struct DesignResult {
     pub services: Vec<ServiceResult>,
     /// Where its files are.
     pub out: PathBuf,
+    /// Where it breaks, when the scenario asks (`[knee]`).
+    pub knee: Option<KneeAt>,
+}
+
+/// The lowest load multiplier tried at which a design violates the knee's term.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KneeAt {
+    /// Violated already at the lowest load tried.
+    AtOrBelow(f64),
+    /// Violated first at this load (met at the one before).
+    At(f64),
+    /// Met up to the highest load tried.
+    Above(f64),
+}
+
+impl std::fmt::Display for KneeAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KneeAt::AtOrBelow(x) => write!(f, "<={x}"),
+            KneeAt::At(x) => write!(f, "{x}"),
+            KneeAt::Above(x) => write!(f, ">{x}"),
+        }
+    }
 }
 
 impl DesignResult {
@@ -115,6 +139,7 @@ fn run_api(loaded: &Loaded, opts: &RunOptions) -> Result<DesignResult, RunError>
         strategy,
         services,
         out: opts.out.clone(),
+        knee: None,
     })
 }
 
@@ -131,6 +156,7 @@ fn run_design(loaded: &Loaded, opts: &RunOptions, api: bool) -> Result<DesignRes
         strategy,
         services: s.services,
         out: opts.out.clone(),
+        knee: None,
     })
 }
 
@@ -149,31 +175,88 @@ pub fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Option<Vec<DesignResult
         return Ok(None);
     }
     let api = plan.load.is_some();
-    if plan.designs.is_empty() || plan.design.is_some() {
-        return Ok(Some(vec![run_design(loaded, opts, api)?]));
-    }
+    let knee = knee_term(&merged.src, plan)?;
     let seed = resolved.spec.seed;
+    if plan.designs.is_empty() || plan.design.is_some() {
+        let mut r = run_design(loaded, opts, api)?;
+        if let Some((term, loads)) = &knee {
+            r.knee = Some(knee_of(loaded, opts, (None, seed), (term, loads))?);
+        }
+        return Ok(Some(vec![r]));
+    }
     let mut out = Vec::new();
     for (name, _) in &plan.designs {
         let mut o = opts.variant("--set", vec![format!("design={name}")], seed);
         o.host = opts.host;
         o.out = opts.out.join(name);
-        out.push(run_design(loaded, &o, api)?);
+        let mut r = run_design(loaded, &o, api)?;
+        if let Some((term, loads)) = &knee {
+            r.knee = Some(knee_of(loaded, opts, (Some(name), seed), (term, loads))?);
+        }
+        out.push(r);
     }
     write_designs(&opts.out, &out).map_err(|e| run::io_err(opts, e))?;
     Ok(Some(out))
+}
+
+/// The scenario's `[knee]` term, read (a located error when it is not one term over the
+/// services' KPIs), with its loads.
+fn knee_term(
+    src: &crate::located::Source,
+    plan: &crate::scenario::ServicesPlan,
+) -> Result<Option<(Term, Vec<f64>)>, RunError> {
+    let Some((raw, loads)) = &plan.knee else {
+        return Ok(None);
+    };
+    let known = crate::services_out::known_kpis();
+    match crate::slo::parse_sla(raw, &known) {
+        Ok(mut t) if t.len() == 1 => Ok(Some((t.remove(0), loads.clone()))),
+        _ => {
+            let loc = crate::located::Locator { src };
+            let path = [
+                crate::located::PathKey::Key("knee"),
+                crate::located::PathKey::Key("slo"),
+            ];
+            let e = "one term KPI<=VALUE or KPI>=VALUE over the services' KPIs, such as services_peak_p99_ms<=2000";
+            Err(loc.err(&path, raw, e).into())
+        }
+    }
+}
+
+/// Where a design breaks: its runs (the run's seed, no files) at each load in turn, up to
+/// the first that violates the term.
+fn knee_of(
+    loaded: &Loaded,
+    opts: &RunOptions,
+    (design, seed): (Option<&str>, u64),
+    (term, loads): (&Term, &[f64]),
+) -> Result<KneeAt, RunError> {
+    for (i, &x) in loads.iter().enumerate() {
+        let mut sets = vec![format!("load_multiplier={x}")];
+        sets.extend(design.map(|d| format!("design={d}")));
+        let (kpis, _) = run::run_kpis(loaded, &opts.variant("--set", sets, seed))?;
+        let v = kpis.iter().find(|k| k.0 == term.kpi).and_then(|k| k.1);
+        if v.is_some_and(|v| term.violated(v)) {
+            return Ok(if i == 0 {
+                KneeAt::AtOrBelow(x)
+            } else {
+                KneeAt::At(x)
+            });
+        }
+    }
+    Ok(KneeAt::Above(loads.last().copied().unwrap_or(1.0)))
 }
 
 /// `designs.csv`: one row per design.
 pub fn write_designs(dir: &Path, rs: &[DesignResult]) -> std::io::Result<()> {
     let path = dir.join("designs.csv");
     let mut text = String::from(
-        "design,strategy,peak_hour_p99_ms,worst_minute_p99_ms,slo_violation_minutes,rejected_share,cost_won,meets_slo,lost\n",
+        "design,strategy,peak_hour_p99_ms,worst_minute_p99_ms,slo_violation_minutes,rejected_share,cost_won,meets_slo,lost,knee_load\n",
     );
     for r in rs {
         let lost: u64 = r.services.iter().map(|s| s.totals.gave_up).sum();
         text.push_str(&format!(
-            "{},{},{},{},{},{:.6},{},{},{lost}\n",
+            "{},{},{},{},{},{:.6},{},{},{lost},{}\n",
             r.design,
             r.strategy,
             r.peak_p99_ms(),
@@ -181,7 +264,8 @@ pub fn write_designs(dir: &Path, rs: &[DesignResult]) -> std::io::Result<()> {
             r.violation_minutes(),
             r.rejected_share(),
             r.cost_won(),
-            r.meets_slo()
+            r.meets_slo(),
+            r.knee.map_or(String::new(), |k| k.to_string())
         ));
     }
     std::fs::create_dir_all(dir)?;
@@ -220,7 +304,7 @@ pub fn summary(rs: &[DesignResult]) -> String {
             ));
         }
         s.push_str(&format!(
-            "{:<11} {:<11} {:<14} {:>9} ms {:>10} ms {:>8.3}% {:>8} {:>6} won  SLO {}\n",
+            "{:<11} {:<11} {:<14} {:>9} ms {:>10} ms {:>8.3}% {:>8} {:>6} won  SLO {}{}\n",
             r.design,
             r.strategy,
             "(all)",
@@ -229,7 +313,9 @@ pub fn summary(rs: &[DesignResult]) -> String {
             100.0 * r.rejected_share(),
             r.violation_minutes(),
             r.cost_won(),
-            if r.meets_slo() { "met" } else { "MISSED" }
+            if r.meets_slo() { "met" } else { "MISSED" },
+            r.knee
+                .map_or(String::new(), |k| format!(", knee at load {k}"))
         ));
     }
     s
@@ -237,8 +323,8 @@ pub fn summary(rs: &[DesignResult]) -> String {
 
 /// The names of a scenario's designs (none: an input error naming the scenario).
 pub fn design_names(scenario: &str, data: Option<PathBuf>) -> Result<Vec<String>, RunError> {
+    let _ = data; // Designs are read from the scenario itself, whatever the data.
     let src = run::find_scenario(Some(scenario))?;
-    let _ = data;
     let parsed = crate::scenario::parse(&src)?;
     if parsed.designs.is_empty() {
         let e = crate::error::InputError::at(&src.label, &src.text, None, "designs")

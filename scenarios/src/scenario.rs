@@ -96,6 +96,9 @@ pub struct Scenario {
     /// Multiplies the load: the API-level profile and bursts, or the fleet's random
     /// demand (bookings per day); default 1.
     pub load_multiplier: Option<f64>,
+    /// Where each design breaks, found by `petfleet run`: the lowest of `loads` (load
+    /// multipliers) at which the `slo` term is violated.
+    pub knee: Option<KneeSection>,
     /// The weather against the climate normals (a heatwave).
     #[serde(default)]
     pub weather: WeatherSection,
@@ -677,7 +680,7 @@ mod resolve;
 pub mod services;
 mod settlement;
 
-pub use services::{DesignSection, LoadSection, ServiceSection, ServicesPlan};
+pub use services::{DesignSection, KneeSection, LoadSection, ServiceSection, ServicesPlan};
 
 pub use resolve::resolve;
 

@@ -34,6 +34,14 @@ impl Term {
         format!("{}{op}{}", self.kpi, self.value)
     }
 
+    /// Whether one value breaks the term.
+    pub fn violated(&self, v: f64) -> bool {
+        match self.bound {
+            Bound::AtMost => v > self.value,
+            Bound::AtLeast => v < self.value,
+        }
+    }
+
     /// Met (`Some(true)`), missed (`Some(false)`) or not yet decided by the interval.
     pub(crate) fn decide(&self, s: &Stats) -> Option<bool> {
         let (lo, hi) = s.ci?;

@@ -172,6 +172,16 @@ pub struct LoadSection {
     pub bursts: Vec<BurstSection>,
 }
 
+/// `[knee]`: find where each design breaks.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KneeSection {
+    /// The term, `KPI<=VALUE` over the services' KPIs (`services_peak_p99_ms<=2000`).
+    pub slo: String,
+    /// Load multipliers to try, increasing.
+    pub loads: Vec<f64>,
+}
+
 /// `[[load.profile]]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -205,6 +215,8 @@ pub struct ServicesPlan {
     pub designs: Vec<(String, String)>,
     /// The design this run uses, if any.
     pub design: Option<(String, String)>,
+    /// The knee's term as written and its loads, checked (the term is read by the run).
+    pub knee: Option<(String, Vec<f64>)>,
 }
 
 const ROLES: [&str; 3] = ["booking_api", "notifications", "settlement"];
@@ -690,6 +702,9 @@ pub(crate) fn resolve(
     if let Some(l) = &sc.load {
         plan.load = Some(load(loc, l, until)?);
     }
+    if let Some(k) = &sc.knee {
+        plan.knee = Some((k.slo.clone(), knee_loads(loc, k)?));
+    }
     Ok(plan)
 }
 
@@ -860,4 +875,27 @@ pub(crate) fn for_fleet(
         }
     }
     Ok(plan.services.clone())
+}
+
+/// The knee's loads: at least one, each above 0 and at most 1,000, increasing.
+fn knee_loads(loc: &Locator<'_>, k: &KneeSection) -> Result<Vec<f64>, InputError> {
+    if k.loads.is_empty() {
+        return Err(loc.err(
+            &[K("knee"), K("loads")],
+            "[]",
+            "load multipliers to try, such as [0.5, 1, 2, 4]",
+        ));
+    }
+    for (i, &x) in k.loads.iter().enumerate() {
+        let bad = !(x.is_finite() && x > 0.0 && x <= 1_000.0) || (i > 0 && x <= k.loads[i - 1]);
+        if bad {
+            let p = [K("knee"), K("loads"), I(i)];
+            return Err(loc.err(
+                &p,
+                &x.to_string(),
+                "load multipliers above 0, at most 1,000, increasing",
+            ));
+        }
+    }
+    Ok(k.loads.clone())
 }

@@ -5,10 +5,17 @@
 //! makes its downstream call), and only then reaches the business actor. Rejected,
 //! shed, timed-out and crashed requests are retried by their callers (the pool's
 //! backoff), so nothing is lost; each request is delivered once.
+//!
+//! **Ordering** (the rule lives in [`ServiceActor::deliver`]): requests about one booking
+//! reach the business actor in the order they were sent, as with a FIFO queue's message
+//! group: one that is served before an earlier one of its booking waits for it. Without
+//! it a cancellation could overtake nothing but be overtaken by the booking's end, and the
+//! dispatcher would forget a booking before hearing it was cancelled.
 
 pub mod msg;
 
 use std::any::Any;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::actors::{Misrouted, Msg};
 use crate::engine::{Cx, SimActor};
@@ -30,7 +37,30 @@ pub struct ServiceActor {
     delivered: u64,
     rows: Vec<MinuteRow>,
     totals: Option<Totals>,
+    /// Per booking: its requests not yet delivered, in the order sent (dropped when
+    /// empty, so the map holds only bookings with requests inside).
+    order: BTreeMap<u32, VecDeque<u64>>,
+    /// Requests served but waiting for an earlier one of their booking.
+    waiting: BTreeMap<u64, Box<Msg>>,
     misrouted: Misrouted,
+}
+
+/// The booking a request is about, for ordering.
+fn booking_of(msg: &Msg) -> Option<u32> {
+    use crate::actors::{DispatcherMsg as D, NotifierMsg as N, SettlementMsg as S};
+    match msg {
+        Msg::Dispatcher(D::BookingRequest(b)) => Some(b.booking.0),
+        Msg::Dispatcher(
+            D::QuoteAnswer { booking, .. }
+            | D::CancelBooking { booking }
+            | D::BookingEnded { booking },
+        ) => Some(booking.0),
+        Msg::Notifier(N::Notify(r)) => Some(r.booking.0),
+        Msg::Settlement(
+            S::Accepted { booking, .. } | S::Raised { booking, .. } | S::Ended { booking, .. },
+        ) => Some(booking.0),
+        _ => None,
+    }
 }
 
 impl ServiceActor {
@@ -47,6 +77,8 @@ impl ServiceActor {
             delivered: 0,
             rows: Vec::new(),
             totals: None,
+            order: BTreeMap::new(),
+            waiting: BTreeMap::new(),
             misrouted: Misrouted::default(),
         }
     }
@@ -71,6 +103,9 @@ impl ServiceActor {
         let spec = self.pool.spec();
         let kind = spec.kind_index(msg.kind()).unwrap_or(u8::MAX);
         let priority = spec.kinds.get(usize::from(kind)).map_or(1, |k| k.priority);
+        if let Some(b) = booking_of(&msg) {
+            self.order.entry(b).or_default().push_back(self.next_id);
+        }
         let req = Req {
             id: self.next_id,
             kind,
@@ -90,12 +125,34 @@ impl ServiceActor {
             cx.send_self(delay, ServiceMsg::Wake(w));
         }
         for req in fx.done {
-            self.delivered += 1;
-            cx.send(self.target, SimDuration::ZERO, *req.payload);
+            self.deliver(req.id, req.payload, cx);
         }
         // A fleet run's callers never give up (validated): nothing to hand back.
         debug_assert!(fx.gave_up.is_empty());
         self.rows.extend(self.pool.take_rows());
+    }
+}
+
+impl ServiceActor {
+    /// Hands a served request to the business actor, after every earlier request of its
+    /// booking; then those of its booking that were waiting for it.
+    fn deliver(&mut self, id: u64, payload: Box<Msg>, cx: &mut Cx<'_, Msg, Event>) {
+        let Some(b) = booking_of(&payload) else {
+            self.delivered += 1;
+            return cx.send(self.target, SimDuration::ZERO, *payload);
+        };
+        self.waiting.insert(id, payload);
+        let Some(q) = self.order.get_mut(&b) else {
+            return;
+        };
+        while let Some(m) = q.front().and_then(|first| self.waiting.remove(first)) {
+            q.pop_front();
+            self.delivered += 1;
+            cx.send(self.target, SimDuration::ZERO, *m);
+        }
+        if q.is_empty() {
+            self.order.remove(&b);
+        }
     }
 }
 
@@ -131,9 +188,12 @@ impl SimActor<Msg, Event> for ServiceActor {
                     t.gave_up
                 ));
             }
-            if t.completed != self.delivered || t.completed + t.in_flight != t.requests {
+            // Served requests are delivered, or wait at the stop for an earlier one of
+            // their booking still inside.
+            let waiting = self.waiting.len() as u64;
+            if t.completed != self.delivered + waiting || t.completed + t.in_flight != t.requests {
                 p.push(format!(
-                    "service {name}: {} requests, {} completed, {} delivered, {} in flight",
+                    "service {name}: {} requests, {} completed, {} delivered, {waiting} waiting, {} in flight",
                     t.requests, t.completed, self.delivered, t.in_flight
                 ));
             }

@@ -102,3 +102,41 @@ fn a_crash_sends_requests_back_and_each_arrives_once() {
     assert_eq!((t.requests, t.completed, t.in_flight), (6, 6, 0));
     assert!(s.problems().is_empty());
 }
+
+#[test]
+fn requests_about_one_booking_arrive_in_the_order_sent() {
+    let mut spec = ServiceSpec::simple(Role::BookingApi, 1, 2, 1.0);
+    spec.kinds = vec![
+        crate::service::Kind {
+            name: "cancel_booking".into(),
+            service: crate::service::Dist::Const { ms: 900.0 },
+            priority: 1,
+        },
+        crate::service::Kind {
+            name: "booking_ended".into(),
+            service: crate::service::Dist::Const { ms: 100.0 },
+            priority: 1,
+        },
+    ];
+    let mut s = ServiceActor::new(spec, TARGET, 1, 0);
+    let t0 = SimTime::from_day_hms(0, 13, 27, 58);
+    let b = BookingId(1993);
+    let mut pending = Vec::new();
+    for m in [
+        crate::actors::DispatcherMsg::CancelBooking { booking: b },
+        crate::actors::DispatcherMsg::BookingEnded { booking: b },
+    ] {
+        let out = deliver(&mut s, t0, m);
+        pending.extend(out.sends.into_iter().map(|o| (t0 + o.delay, o.msg)));
+    }
+    let got = drain(&mut s, pending);
+    let kinds: Vec<(u64, &str)> = got
+        .iter()
+        .map(|(t, m)| ((*t - t0).as_ms(), m.kind()))
+        .collect();
+    assert_eq!(kinds, [(900, "cancel_booking"), (900, "booking_ended")]);
+    assert!(
+        s.order.is_empty() && s.waiting.is_empty(),
+        "nothing kept after delivery"
+    );
+}
