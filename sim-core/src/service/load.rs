@@ -67,7 +67,7 @@ enum Ev {
     /// The next order of burst `k`, `left` to come after it, at this exact time.
     Burst(usize, u64, f64),
     /// A wake of service `s`.
-    Wake(usize, Wake<()>),
+    Wake(usize, Wake<bool>),
 }
 
 struct Entry(u64, u64, Ev);
@@ -92,12 +92,12 @@ impl Ord for Entry {
 /// One API-level run.
 pub struct LoadRun {
     load: LoadSpec,
-    pools: Vec<Pool<()>>,
+    pools: Vec<Pool<bool>>,
     heap: BinaryHeap<Reverse<Entry>>,
     seq: u64,
     rng: ChaCha8Rng,
     next_id: u64,
-    fx: Fx<()>,
+    fx: Fx<bool>,
     by_role: [Option<usize>; 3],
     kinds: [Option<u8>; 4],
 }
@@ -152,7 +152,7 @@ impl LoadRun {
         self.heap.push(Reverse(Entry(t.as_ms(), self.seq, ev)));
     }
 
-    fn schedule(&mut self, now: SimTime, s: usize, fx: &mut Fx<()>) {
+    fn schedule(&mut self, now: SimTime, s: usize, fx: &mut Fx<bool>) {
         for (d, w) in fx.wakes.drain(..) {
             self.push(now + d, Ev::Wake(s, w));
         }
@@ -198,16 +198,23 @@ impl LoadRun {
         self.push(SimTime(next as u64), Ev::Burst(k, left, next));
     }
 
+    /// An order: a booking (`book_share` of them) or a quote, to the booking API; without
+    /// a booking API, a booking goes straight on to the other services.
     fn order(&mut self, now: SimTime) {
-        let Some(s) = self.by_role[Role::BookingApi as usize] else {
-            return self.fan_out(now);
-        };
         let book = self.rng.random::<f64>() < self.load.book_share;
+        let Some(s) = self.by_role[Role::BookingApi as usize] else {
+            if book {
+                self.fan_out(now);
+            }
+            return;
+        };
         let kind = self.kinds[usize::from(book)].unwrap_or(u8::MAX);
-        self.send(now, s, kind, u8::from(book) + 1);
+        self.send(now, s, (kind, u8::from(book) + 1), book);
     }
 
-    fn send(&mut self, now: SimTime, s: usize, kind: u8, priority: u8) {
+    /// A request of `kind` and priority to service `s`; the payload says whether it is a
+    /// booking (whose completion by the booking API sends notices and a posting).
+    fn send(&mut self, now: SimTime, s: usize, (kind, priority): (u8, u8), booking: bool) {
         self.next_id += 1;
         let req = Req {
             id: self.next_id,
@@ -216,7 +223,7 @@ impl LoadRun {
             attempt: 0,
             first_at: now,
             arrived: now,
-            payload: (),
+            payload: booking,
         };
         let mut fx = std::mem::take(&mut self.fx);
         self.pools[s].arrive(now, req, &mut fx);
@@ -224,12 +231,11 @@ impl LoadRun {
     }
 
     /// Schedules a service's wakes and passes completed bookings on.
-    fn after(&mut self, now: SimTime, s: usize, mut fx: Fx<()>) {
+    fn after(&mut self, now: SimTime, s: usize, mut fx: Fx<bool>) {
         self.schedule(now, s, &mut fx);
         fx.gave_up.clear();
         let booked = if self.pools[s].spec().role == Role::BookingApi {
-            let book = self.kinds[1].unwrap_or(u8::MAX);
-            fx.done.iter().filter(|r| r.kind == book).count()
+            fx.done.iter().filter(|r| r.payload).count()
         } else {
             0
         };
@@ -244,13 +250,13 @@ impl LoadRun {
         if let Some(n) = self.by_role[Role::Notifications as usize] {
             let kind = self.kinds[2].unwrap_or(u8::MAX);
             for _ in 0..self.load.notices_per_booking {
-                self.send(now, n, kind, 1);
+                self.send(now, n, (kind, 1), false);
             }
         }
         if let Some(p) = self.by_role[Role::Settlement as usize] {
             let kind = self.kinds[3].unwrap_or(u8::MAX);
             for _ in 0..self.load.postings_per_booking {
-                self.send(now, p, kind, 2);
+                self.send(now, p, (kind, 2), false);
             }
         }
     }

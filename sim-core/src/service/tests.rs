@@ -285,3 +285,18 @@ fn queue_depth_autoscaling_sees_a_burst_between_two_looks() {
     let most = rows.iter().map(|r| r.instances).max().unwrap();
     assert!(most >= 3, "scaled out on the burst: {most}");
 }
+
+#[test]
+fn bookings_fan_out_to_notices_and_postings() {
+    let specs = [Role::BookingApi, Role::Notifications, Role::Settlement]
+        .map(|r| ServiceSpec::simple(r, 2, 64, 10.0));
+    let mut load = steady(100.0, 600_000);
+    load.book_share = 0.4;
+    load.notices_per_booking = 3;
+    load.postings_per_booking = 1;
+    let t = LoadRun::new(load, &specs, 3).run(&mut |_, _| {});
+    let (orders, notices, postings) = (t[0].2.requests, t[1].2.requests, t[2].2.requests);
+    let booked = postings as f64 / orders as f64;
+    assert!((booked - 0.4).abs() < 0.01, "bookings {booked}");
+    assert_eq!(notices, 3 * postings);
+}
