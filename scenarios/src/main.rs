@@ -833,12 +833,14 @@ fn print_recommendation(
     out: &std::path::Path,
 ) {
     let sla: Vec<String> = o.terms.iter().map(|t| t.text()).collect();
+    let over = if o.designs.is_empty() {
+        format!("{}={}..{}", o.path, o.lo, o.hi)
+    } else {
+        format!("the designs {}", o.designs.join(", "))
+    };
     println!(
-        "SLA {} over {}={}..{} (seeds {}+r, 95 % intervals, {}-{} replications per candidate)",
+        "SLA {} over {over} (seeds {}+r, 95 % intervals, {}-{} replications per candidate)",
         sla.join(", "),
-        o.path,
-        o.lo,
-        o.hi,
         rec.base_seed,
         o.min_replications,
         o.max_replications
