@@ -6,7 +6,7 @@
 //! shed, timed-out and crashed requests are retried by their callers (the pool's
 //! backoff), so nothing is lost; each request is delivered once.
 //!
-//! **Ordering** (the rule lives in [`ServiceActor::deliver`]): requests about one booking
+//! **Ordering** (the rule lives in `ServiceActor::deliver`): requests about one booking
 //! reach the business actor in the order they were sent, as with a FIFO queue's message
 //! group: one that is served before an earlier one of its booking waits for it. Without
 //! it a cancellation could overtake nothing but be overtaken by the booking's end, and the
