@@ -831,8 +831,31 @@ impl Customer {
     }
 }
 
+/// The booking a message from the fleet is about: one the household may no longer hold
+/// (a van's late word on a booking the household cancelled).
+fn about(msg: &CustomerMsg) -> Option<crate::ids::BookingId> {
+    match msg {
+        CustomerMsg::Rejected { booking, .. }
+        | CustomerMsg::Assigned { booking, .. }
+        | CustomerMsg::AtPickup { booking }
+        | CustomerMsg::PickedUp { booking, .. }
+        | CustomerMsg::TripUpdate { booking }
+        | CustomerMsg::ServiceFailed { booking, .. } => Some(*booking),
+        CustomerMsg::Delivered(d) => Some(d.booking),
+        _ => None,
+    }
+}
+
 impl Customer {
     fn on_msg(&mut self, now: SimTime, msg: CustomerMsg, cx: &mut Cx<'_, Msg, Event>) {
+        // Word about another booking than the one the household holds changes nothing:
+        // the household's current booking is not the one the van is talking about.
+        if let Some(b) = about(&msg) {
+            if self.active.as_ref().is_none_or(|a| a.spec.booking != b) {
+                tracing::debug!(customer = %self.id, booking = %b, kind = crate::msg::MsgGroup::kind(&msg), "word about a booking the household no longer holds");
+                return;
+            }
+        }
         let notices = self.notifier.is_some();
         match msg {
             CustomerMsg::DemandTick => self.on_demand_tick(now, cx),
@@ -941,5 +964,115 @@ impl SimActor<Msg, Event> for Customer {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Outbox;
+    use crate::ids::{BookingId, VehicleId};
+    use crate::msg::Delivery;
+    use crate::rng::{actor_rng, ActorKind};
+
+    const ME: ActorId = ActorId(9);
+
+    fn household() -> Customer {
+        let model = CustomerModel {
+            accept_midpoint: 1.5,
+            accept_scale: 0.2,
+            auto_approve_won: 5_000,
+            approve_midpoint: 1.2,
+            approve_scale: 0.1,
+            patience_median_min: 30.0,
+            patience_sigma: 0.5,
+            stale_after: SimDuration::from_mins(30),
+            call_prob: 0.0,
+            always_accept: true,
+            patient: true,
+        };
+        Customer::new(
+            CustomerId(0),
+            NodeId(0),
+            Vec::new(),
+            model,
+            ActorId(1),
+            None,
+            1,
+        )
+    }
+
+    fn deliver(c: &mut Customer, now: SimTime, msg: impl Into<Msg>) -> Outbox<Msg, Event> {
+        let mut out = Outbox::default();
+        let mut rng = actor_rng(1, ActorKind::Customer, 0);
+        let mut cx = Cx::new(now, ME, 0, &mut rng, &mut out);
+        c.handle(now, msg.into(), &mut cx);
+        out
+    }
+
+    fn delivered(booking: BookingId, at: SimTime) -> CustomerMsg {
+        CustomerMsg::Delivered(Arc::new(Delivery {
+            booking,
+            leg: Leg::Outbound,
+            vehicle: VehicleId(3),
+            picked_at: at,
+            dropped_at: at,
+            distance_m: 6_317.0,
+            waited_s: 0,
+            tolls_won: 0,
+            metered_m: 6_317.0,
+            slow_s: 0.0,
+            metered_won: 36_200,
+        }))
+    }
+
+    #[test]
+    fn a_vans_word_about_a_cancelled_booking_does_not_touch_the_current_one() {
+        let mut c = household();
+        let t0 = SimTime::from_day_hms(0, 14, 4, 1);
+        let spec = BookingSpec {
+            booking: BookingId(0),
+            customer: CustomerId(0),
+            customer_actor: ME,
+            pets: Vec::new(),
+            pickup: NodeId(52),
+            dropoff: NodeId(53),
+            requested_at: t0,
+            pickup_after: t0,
+            addon: None,
+            returns: false,
+            service_time: SimDuration::ZERO,
+            vehicle: None,
+        };
+        let out = deliver(&mut c, t0, CustomerMsg::BookScripted(Arc::new(spec)));
+        let current = match &out.sends[0].msg {
+            Msg::Dispatcher(DispatcherMsg::BookingRequest(s)) => s.booking,
+            other => panic!("a booking request first, not {}", other.kind()),
+        };
+        let old = BookingId(current.0 + 1_000);
+        let later = t0 + SimDuration::from_mins(1);
+        let stray = deliver(&mut c, later, delivered(old, later));
+        assert!(
+            stray.sends.is_empty() && stray.events.is_empty(),
+            "nothing for B{}",
+            old.0
+        );
+        let kind =
+            |o: &Outbox<Msg, Event>| o.events.iter().map(|e| e.event.kind()).collect::<Vec<_>>();
+        assert!(kind(&deliver(
+            &mut c,
+            later,
+            CustomerMsg::PickedUp {
+                booking: old,
+                leg: Leg::Outbound
+            }
+        ))
+        .is_empty());
+        let own = deliver(&mut c, later, delivered(current, later));
+        assert!(
+            kind(&own).contains(&"booking_closed"),
+            "its own delivery closes it: {:?}",
+            kind(&own)
+        );
     }
 }
