@@ -180,7 +180,8 @@ pub fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Option<Vec<DesignResult
     if plan.designs.is_empty() || plan.design.is_some() {
         let mut r = run_design(loaded, opts, api)?;
         if let Some((term, loads)) = &knee {
-            r.knee = Some(knee_of(loaded, opts, (None, seed), (term, loads))?);
+            let own = (plan.multiplier, &r);
+            r.knee = Some(knee_of(loaded, opts, (None, seed, own), (term, loads))?);
         }
         return Ok(Some(vec![r]));
     }
@@ -191,7 +192,13 @@ pub fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Option<Vec<DesignResult
         o.out = opts.out.join(name);
         let mut r = run_design(loaded, &o, api)?;
         if let Some((term, loads)) = &knee {
-            r.knee = Some(knee_of(loaded, opts, (Some(name), seed), (term, loads))?);
+            let own = (plan.multiplier, &r);
+            r.knee = Some(knee_of(
+                loaded,
+                opts,
+                (Some(name), seed, own),
+                (term, loads),
+            )?);
         }
         out.push(r);
     }
@@ -224,17 +231,23 @@ fn knee_term(
 }
 
 /// Where a design breaks: its runs (the run's seed, no files) at each load in turn, up to
-/// the first that violates the term.
+/// the first that violates the term. At the load it just ran (`own`), its own results
+/// are read instead of running it again (the same seed gives the same run on any host).
 fn knee_of(
     loaded: &Loaded,
     opts: &RunOptions,
-    (design, seed): (Option<&str>, u64),
+    (design, seed, own): (Option<&str>, u64, (f64, &DesignResult)),
     (term, loads): (&Term, &[f64]),
 ) -> Result<KneeAt, RunError> {
     for (i, &x) in loads.iter().enumerate() {
-        let mut sets = vec![format!("load_multiplier={x}")];
-        sets.extend(design.map(|d| format!("design={d}")));
-        let (kpis, _) = run::run_kpis(loaded, &opts.variant("--set", sets, seed))?;
+        let kpis = if x == own.0 {
+            let list: Vec<_> = own.1.services.iter().map(|s| (s.role, &s.totals)).collect();
+            crate::services_out::all_kpis(&list)
+        } else {
+            let mut sets = vec![format!("load_multiplier={x}")];
+            sets.extend(design.map(|d| format!("design={d}")));
+            run::run_kpis(loaded, &opts.variant("--set", sets, seed))?.0
+        };
         let v = kpis.iter().find(|k| k.0 == term.kpi).and_then(|k| k.1);
         if v.is_some_and(|v| term.violated(v)) {
             return Ok(if i == 0 {
@@ -322,8 +335,7 @@ pub fn summary(rs: &[DesignResult]) -> String {
 }
 
 /// The names of a scenario's designs (none: an input error naming the scenario).
-pub fn design_names(scenario: &str, data: Option<PathBuf>) -> Result<Vec<String>, RunError> {
-    let _ = data; // Designs are read from the scenario itself, whatever the data.
+pub fn design_names(scenario: &str) -> Result<Vec<String>, RunError> {
     let src = run::find_scenario(Some(scenario))?;
     let parsed = crate::scenario::parse(&src)?;
     if parsed.designs.is_empty() {

@@ -782,7 +782,7 @@ fn cmd_recommend(args: RecommendArgs) -> Result<(), RunError> {
             (path, lo, hi, step, Vec::new())
         }
         None => {
-            let names = scenarios::loadtest::design_names(&args.scenario, args.data.clone())?;
+            let names = scenarios::loadtest::design_names(&args.scenario)?;
             ("design".to_string(), 0, names.len() as u64 - 1, 1, names)
         }
     };

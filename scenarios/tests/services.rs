@@ -3,42 +3,12 @@
 //! invariants, determinism across hosts, and bad configuration.
 
 use std::path::Path;
-use std::process::Command;
 
-fn petfleet(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_petfleet"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (code, stdout, stderr) = petfleet(args);
-    assert_eq!(code, 0, "petfleet {args:?}: {stderr}");
-    stdout
-}
+mod common;
+use common::{ok, petfleet, rows};
 
 fn s(p: &Path) -> String {
     p.to_str().unwrap().to_string()
-}
-
-/// `file`'s rows as maps from column to value.
-fn rows(file: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|x| {
-            head.iter()
-                .cloned()
-                .zip(x.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 fn kpi(dir: &Path, name: &str) -> f64 {

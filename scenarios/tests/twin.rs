@@ -7,23 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-fn petfleet(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_petfleet"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (code, stdout, stderr) = petfleet(args);
-    assert_eq!(code, 0, "petfleet {args:?}: {stderr}");
-    stdout
-}
+mod common;
+use common::{ok, petfleet, rows};
 
 /// A recorded `seoul-peak-day`, its feed (10 m GPS noise) and the twin of that feed read
 /// from the file: made once for every test of this file.
@@ -68,21 +53,6 @@ fn peak() -> &'static Peak {
             twin,
         }
     })
-}
-
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut rd = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let headers = rd.headers().unwrap().clone();
-    rd.records()
-        .map(|r| {
-            let r = r.unwrap();
-            headers
-                .iter()
-                .map(str::to_string)
-                .zip(r.iter().map(str::to_string))
-                .collect()
-        })
-        .collect()
 }
 
 fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {

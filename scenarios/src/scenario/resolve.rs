@@ -60,18 +60,14 @@ pub fn resolve(
     let fleet = cx.fleet(&scenario.vehicles, &scenario.depots)?;
     let mut households = Vec::new();
     let services = super::services::resolve(&cx.loc, files, &scenario, until)?;
-    let multiplier = super::services::multiplier(&cx.loc, &scenario)?;
-    let mut demand_section = scenario.demand.clone();
-    if let (Some(d), None) = (&mut demand_section, &services.load) {
-        d.bookings_per_day *= multiplier;
-    }
+    let demand_section = services.fleet_demand(&scenario);
     let demand = cx.demand(demand_section.as_ref(), until, seed, &mut households)?;
     let mut scripted = cx.bookings(&scenario, fleet.len(), seed, &mut households)?;
     scripted.extend(cx.bursts(scenario.demand.as_ref(), seed, &mut households)?);
     let incidents = (scenario.incidents.iter().enumerate())
         .map(|(i, inc)| cx.incident(i, inc))
         .collect::<Result<Vec<_>, _>>()?;
-    let spec = SimSpec {
+    let mut spec = SimSpec {
         seed,
         world: world.clone(),
         traffic: Arc::new(cx.traffic(&scenario.traffic, start_date, until)?),
@@ -104,13 +100,7 @@ pub fn resolve(
         )?,
         services: Vec::new(),
     };
-    let mut spec = spec;
-    let mut services = services;
-    if let Some(l) = &mut services.load {
-        *l = l.scaled(multiplier);
-    } else {
-        spec.services = super::services::for_fleet(&cx.loc, &scenario, &spec, &services)?;
-    }
+    spec.services = super::services::for_fleet(&cx.loc, &scenario, &spec, &services)?;
     Ok(Resolved {
         spec,
         scenario,

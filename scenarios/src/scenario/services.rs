@@ -217,6 +217,20 @@ pub struct ServicesPlan {
     pub design: Option<(String, String)>,
     /// The knee's term as written and its loads, checked (the term is read by the run).
     pub knee: Option<(String, Vec<f64>)>,
+    /// `load_multiplier` (1 when not written): applied to `load` already.
+    pub multiplier: f64,
+}
+
+impl ServicesPlan {
+    /// The fleet's random demand: a fleet run's load multiplier scales its bookings per
+    /// day (an API-level run's scales its `load` instead).
+    pub fn fleet_demand(&self, sc: &super::Scenario) -> Option<super::DemandSection> {
+        let mut d = sc.demand.clone()?;
+        if self.load.is_none() {
+            d.bookings_per_day *= self.multiplier;
+        }
+        Some(d)
+    }
 }
 
 const ROLES: [&str; 3] = ["booking_api", "notifications", "settlement"];
@@ -662,7 +676,10 @@ pub(crate) fn resolve(
     sc: &super::Scenario,
     until: SimTime,
 ) -> Result<ServicesPlan, InputError> {
-    let mut plan = ServicesPlan::default();
+    let mut plan = ServicesPlan {
+        multiplier: multiplier(loc, sc)?,
+        ..ServicesPlan::default()
+    };
     if sc.services.is_empty() {
         if let Some(d) = sc.designs.first() {
             return Err(loc.err(
@@ -700,7 +717,7 @@ pub(crate) fn resolve(
         check(loc, &[K("services"), I(i)], s)?;
     }
     if let Some(l) = &sc.load {
-        plan.load = Some(load(loc, l, until)?);
+        plan.load = Some(load(loc, l, until)?.scaled(plan.multiplier));
     }
     if let Some(k) = &sc.knee {
         plan.knee = Some((k.slo.clone(), knee_loads(loc, k)?));
@@ -835,7 +852,7 @@ fn load(loc: &Locator<'_>, l: &LoadSection, until: SimTime) -> Result<LoadSpec, 
 }
 
 /// The load multiplier (`load_multiplier`, default 1).
-pub(crate) fn multiplier(loc: &Locator<'_>, sc: &super::Scenario) -> Result<f64, InputError> {
+fn multiplier(loc: &Locator<'_>, sc: &super::Scenario) -> Result<f64, InputError> {
     match sc.load_multiplier {
         None => Ok(1.0),
         Some(m) if m.is_finite() && m > 0.0 && m <= 1_000.0 => Ok(m),
@@ -847,13 +864,17 @@ pub(crate) fn multiplier(loc: &Locator<'_>, sc: &super::Scenario) -> Result<f64,
     }
 }
 
-/// The services of a fleet run: each needs the actor it stands in front of.
+/// The services of a fleet run (none in the API-level mode): each needs the actor it
+/// stands in front of.
 pub(crate) fn for_fleet(
     loc: &Locator<'_>,
     sc: &super::Scenario,
     spec: &sim_core::sim::SimSpec,
     plan: &ServicesPlan,
 ) -> Result<Vec<ServiceSpec>, InputError> {
+    if plan.load.is_some() {
+        return Ok(Vec::new());
+    }
     for (i, s) in plan.services.iter().enumerate() {
         let (missing, what) = match s.role {
             Role::Notifications => (

@@ -106,15 +106,7 @@ impl ServiceActor {
         if let Some(b) = booking_of(&msg) {
             self.order.entry(b).or_default().push_back(self.next_id);
         }
-        let req = Req {
-            id: self.next_id,
-            kind,
-            priority,
-            attempt: 0,
-            first_at: now,
-            arrived: now,
-            payload: Box::new(msg),
-        };
+        let req = Req::new(self.next_id, (kind, priority), now, Box::new(msg));
         let mut fx = Fx::default();
         self.pool.arrive(now, req, &mut fx);
         self.apply(fx, cx);

@@ -216,15 +216,7 @@ impl LoadRun {
     /// booking (whose completion by the booking API sends notices and a posting).
     fn send(&mut self, now: SimTime, s: usize, (kind, priority): (u8, u8), booking: bool) {
         self.next_id += 1;
-        let req = Req {
-            id: self.next_id,
-            kind,
-            priority,
-            attempt: 0,
-            first_at: now,
-            arrived: now,
-            payload: booking,
-        };
+        let req = Req::new(self.next_id, (kind, priority), now, booking);
         let mut fx = std::mem::take(&mut self.fx);
         self.pools[s].arrive(now, req, &mut fx);
         self.after(now, s, fx);

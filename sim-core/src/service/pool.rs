@@ -31,6 +31,21 @@ pub struct Req<P> {
     pub payload: P,
 }
 
+impl<P> Req<P> {
+    /// A first attempt, sent at `now`.
+    pub fn new(id: u64, (kind, priority): (u8, u8), now: SimTime, payload: P) -> Req<P> {
+        Req {
+            id,
+            kind,
+            priority,
+            attempt: 0,
+            first_at: now,
+            arrived: now,
+            payload,
+        }
+    }
+}
+
 /// Something the pool asked to be woken for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Wake<P> {
@@ -194,7 +209,7 @@ impl<P> Pool<P> {
         self.stats.arrival(queued as u64, req.attempt == 0);
         let Some(i) = self.pick() else {
             self.stats.rejected();
-            return self.bounce(now, req, fx);
+            return self.bounce(req, fx);
         };
         self.admit(now, i, req, fx);
     }
@@ -209,21 +224,21 @@ impl<P> Pool<P> {
         match self.spec.overflow {
             Overflow::Reject => {
                 self.stats.rejected();
-                self.bounce(now, req, fx);
+                self.bounce(req, fx);
             }
-            Overflow::Shed => self.shed(now, i, req, fx),
+            Overflow::Shed => self.shed(i, req, fx),
             Overflow::Backpressure { upstream } if self.held.len() < upstream => {
                 self.held.push_back(req);
             }
             Overflow::Backpressure { .. } => {
                 self.stats.rejected();
-                self.bounce(now, req, fx);
+                self.bounce(req, fx);
             }
         }
     }
 
     /// Turns away the lowest-priority request of a full queue and the newcomer.
-    fn shed(&mut self, now: SimTime, i: usize, req: Req<P>, fx: &mut Fx<P>) {
+    fn shed(&mut self, i: usize, req: Req<P>, fx: &mut Fx<P>) {
         let q = &mut self.inst[i].queue;
         let lowest = q
             .iter()
@@ -236,9 +251,9 @@ impl<P> Pool<P> {
             Some((k, p)) if p < req.priority => {
                 let out = q.remove(k).expect("index from the queue");
                 q.push_back(req);
-                self.bounce(now, out, fx);
+                self.bounce(out, fx);
             }
-            _ => self.bounce(now, req, fx),
+            _ => self.bounce(req, fx),
         }
     }
 
@@ -344,7 +359,7 @@ impl<P> Pool<P> {
             Wake::Ready { inst, epoch } => self.ready(now, usize::from(inst), epoch, fx),
             Wake::Evaluate => self.evaluate(now, fx),
             Wake::Step(k) => self.step(now, k, fx),
-            Wake::Fault(k) => self.fault(now, k, fx),
+            Wake::Fault(k) => self.fault(k, fx),
         }
     }
 
@@ -363,7 +378,7 @@ impl<P> Pool<P> {
             fx.done.push(req);
         } else {
             self.stats.timed_out();
-            self.bounce(now, req, fx);
+            self.bounce(req, fx);
         }
         if let Some(next) = self.inst[i].queue.pop_front() {
             self.start(now, i, slot, next, fx);
@@ -388,8 +403,7 @@ impl<P> Pool<P> {
     }
 
     /// The caller retries after its backoff, or gives up.
-    fn bounce(&mut self, now: SimTime, mut req: Req<P>, fx: &mut Fx<P>) {
-        let _ = now;
+    fn bounce(&mut self, mut req: Req<P>, fx: &mut Fx<P>) {
         req.attempt += 1;
         let c = self.spec.client;
         if c.max_attempts > 0 && req.attempt >= c.max_attempts {
@@ -415,7 +429,7 @@ impl<P> Pool<P> {
         self.release_held(now, fx);
     }
 
-    fn fault(&mut self, now: SimTime, k: usize, fx: &mut Fx<P>) {
+    fn fault(&mut self, k: usize, fx: &mut Fx<P>) {
         let Fault::Crash {
             instance,
             restart_after,
@@ -450,7 +464,7 @@ impl<P> Pool<P> {
         self.recount();
         for req in lost {
             self.stats.reset();
-            self.bounce(now, req, fx);
+            self.bounce(req, fx);
         }
     }
 
